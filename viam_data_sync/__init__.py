@@ -1,0 +1,55 @@
+"""viam-data-sync: a blocking Python SDK for the Viam Data API, over grpcio.
+
+Example::
+
+    from viam_data_sync import DataClient, create_filter
+
+    with DataClient.from_api_key(api_key, api_key_id) as client:
+        for row in client.iter_tabular(create_filter(component_name="sensor-1")):
+            print(row.time_received, row.data)
+
+Public names are importable from here; message classes from ``viam_data_sync.proto``.
+"""
+import logging as _logging
+
+from viam_data_sync._call import USE_CLIENT_DEFAULT
+from viam_data_sync._errors import (
+    Aborted,
+    AlreadyExists,
+    ApiError,
+    Cancelled,
+    DeadlineExceeded,
+    FailedPrecondition,
+    Internal,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
+    Unimplemented,
+    Unknown,
+    UploadOutcomeUnknown,
+    ViamDataError,
+)
+from viam_data_sync._retry import IDEMPOTENCY, Idempotency, RetryBudget, RetryPolicy
+from viam_data_sync._version import __version__
+
+_logging.getLogger("viam_data_sync").addHandler(_logging.NullHandler())
+
+__all__ = [
+    "Aborted", "AlreadyExists", "ApiError", "Cancelled", "DeadlineExceeded",
+    "FailedPrecondition", "IDEMPOTENCY", "Idempotency", "Internal", "InvalidArgument",
+    "NotFound", "PermissionDenied", "ResourceExhausted", "RetryBudget", "RetryPolicy",
+    "USE_CLIENT_DEFAULT", "Unauthenticated", "Unavailable", "Unimplemented", "Unknown",
+    "UploadOutcomeUnknown", "ViamDataError", "__version__",
+]
+
+# Tracebacks and reprs show viam_data_sync.X, not the private module.
+for _name in __all__:
+    _obj = globals()[_name]
+    if hasattr(_obj, "__module__") and getattr(_obj, "__module__", "").startswith("viam_data_sync._"):
+        try:
+            _obj.__module__ = "viam_data_sync"
+        except (AttributeError, TypeError):
+            pass

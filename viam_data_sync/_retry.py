@@ -1,0 +1,195 @@
+"""When a call may be repeated, and how: the retry policy and the idempotency table.
+
+A call is retried only when both hold:
+
+* the failure is transient (``UNAVAILABLE``, ``RESOURCE_EXHAUSTED``, ``ABORTED``; and
+  ``DEADLINE_EXCEEDED`` for reads only), and
+* repeating the call cannot change the outcome: its method is a read or an
+  idempotent write in :data:`IDEMPOTENCY`. Creates and uploads are never replayed.
+
+Waits grow exponentially with full jitter, capped, and never run past the call's
+overall deadline; a server ``retry-after`` trailer is honoured. A client-wide
+:class:`RetryBudget` stops an outage from turning into a retry storm.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import random
+import threading
+from typing import Dict, Optional
+
+import grpc
+
+
+class Idempotency(enum.Enum):
+    """What repeating a call does."""
+
+    READ = "read"
+    """No state changes: always safe to repeat, including after a deadline."""
+    IDEMPOTENT = "idempotent"
+    """Repeating leaves the same state (tags by id, deletes by id, renames)."""
+    UNSAFE = "unsafe"
+    """Repeating may create twice (creates, uploads): never replayed blindly."""
+
+
+_R, _I, _U = Idempotency.READ, Idempotency.IDEMPOTENT, Idempotency.UNSAFE
+
+#: Every RPC we call, by full method path, with its idempotency class.
+#: Also printed in the README; tests check both agree and cover every RPC.
+IDEMPOTENCY: Dict[str, Idempotency] = {
+    **{
+        f"/viam.app.data.v1.DataService/{name}": cls
+        for name, cls in {
+            "TabularDataByFilter": _R,
+            "TabularDataBySQL": _R,
+            "TabularDataByMQL": _R,
+            "ExportTabularData": _R,
+            "GetLatestTabularData": _R,
+            "BinaryDataByFilter": _R,
+            "BinaryDataByIDs": _R,
+            "DeleteTabularData": _I,
+            "DeleteBinaryDataByFilter": _I,
+            "DeleteBinaryDataByIDs": _I,
+            "AddTagsToBinaryDataByIDs": _I,
+            "AddTagsToBinaryDataByFilter": _I,
+            "RemoveTagsFromBinaryDataByIDs": _I,
+            "RemoveTagsFromBinaryDataByFilter": _I,
+            "TagsByFilter": _R,
+            "AddBoundingBoxToImageByID": _U,
+            "RemoveBoundingBoxFromImageByID": _I,
+            "BoundingBoxLabelsByFilter": _R,
+            "UpdateBoundingBox": _I,
+            "GetDatabaseConnection": _R,
+            "ConfigureDatabaseUser": _I,
+            "AddBinaryDataToDatasetByIDs": _I,
+            "RemoveBinaryDataFromDatasetByIDs": _I,
+            "AddSequencesToDataset": _I,
+            "RemoveSequencesFromDataset": _I,
+            "CreateIndex": _U,
+            "ListIndexes": _R,
+            "DeleteIndex": _I,
+            "CreateSavedQuery": _U,
+            "UpdateSavedQuery": _I,
+            "GetSavedQuery": _R,
+            "DeleteSavedQuery": _I,
+            "ListSavedQueries": _R,
+            "CreateBinaryDataSignedURL": _R,
+            "CreateSequence": _U,
+            "GetSequence": _R,
+            "UpdateSequence": _I,
+            "DeleteSequence": _I,
+            "ListSequences": _R,
+            "SequencesByDatasetID": _R,
+            "GetSequenceBinaryData": _R,
+        }.items()
+    },
+    **{
+        f"/viam.app.dataset.v1.DatasetService/{name}": cls
+        for name, cls in {
+            "CreateDataset": _U,
+            "DeleteDataset": _I,
+            "RenameDataset": _I,
+            "ListDatasetsByOrganizationID": _R,
+            "ListDatasetsByIDs": _R,
+            "MergeDatasets": _U,
+            "StartSequenceDatasetExport": _U,
+            "GetSequenceDatasetExport": _R,
+        }.items()
+    },
+    "/viam.app.datasync.v1.DataSyncService/DataCaptureUpload": _U,
+    "/viam.app.datasync.v1.DataSyncService/FileUpload": _U,
+    "/viam.app.datasync.v1.DataSyncService/StreamingDataCaptureUpload": _U,
+    "/proto.rpc.v1.AuthService/Authenticate": _R,
+}
+
+TRANSIENT = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED}
+)
+
+
+def should_retry(code: grpc.StatusCode, idempotency: Idempotency) -> bool:
+    """The retry predicate: transient failure *and* a call safe to repeat."""
+    if idempotency is Idempotency.UNSAFE:
+        return False
+    if code in TRANSIENT:
+        return True
+    return code == grpc.StatusCode.DEADLINE_EXCEEDED and idempotency is Idempotency.READ
+
+
+class RetryBudget:
+    """A client-wide token bucket that caps retries during an outage.
+
+    Each retry spends one token; each successful call refunds ``refill`` tokens, up to
+    ``capacity``. With the bucket empty, failures are raised at once instead of
+    retried. Thread-safe.
+    """
+
+    def __init__(self, capacity: float = 50.0, refill: float = 0.1) -> None:
+        if capacity < 0 or refill < 0:
+            raise ValueError("capacity and refill must be >= 0")
+        self.capacity = capacity
+        self.refill = refill
+        self._tokens = capacity
+        self._lock = threading.Lock()
+
+    @property
+    def tokens(self) -> float:
+        return self._tokens
+
+    def try_spend(self) -> bool:
+        with self._lock:
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return True
+            return False
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._tokens = min(self.capacity, self._tokens + self.refill)
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    """How transient failures are retried. Immutable; derive variants with ``replace``.
+
+    Args:
+        max_attempts: attempts in all, the first included (1 turns retries off).
+        initial_backoff: the first wait, in seconds, before jitter.
+        max_backoff: the cap on any single wait.
+        multiplier: growth of the wait per attempt.
+        deadline: seconds from the first attempt after which no attempt starts;
+            each attempt's timeout is also cut to what remains.
+
+    Example::
+
+        from viam_data_sync import DataClient, RetryPolicy
+        client = DataClient.from_api_key(key, key_id, retry=RetryPolicy(max_attempts=8))
+        no_retries = RetryPolicy.disabled()
+    """
+
+    max_attempts: int = 5
+    initial_backoff: float = 0.2
+    max_backoff: float = 10.0
+    multiplier: float = 2.0
+    deadline: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be >= 1")
+        if self.initial_backoff < 0 or self.max_backoff < 0 or self.multiplier < 1 or self.deadline <= 0:
+            raise ValueError("backoffs must be >= 0, multiplier >= 1, deadline > 0")
+
+    @classmethod
+    def disabled(cls) -> "RetryPolicy":
+        """A policy that never retries."""
+        return cls(max_attempts=1)
+
+    def replace(self, **changes: float) -> "RetryPolicy":
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def backoff(self, retry_number: int, rng: Optional[random.Random] = None) -> float:
+        """Seconds to wait before retry ``retry_number`` (1-based): full jitter."""
+        cap = min(self.max_backoff, self.initial_backoff * self.multiplier ** (retry_number - 1))
+        return (rng or random).uniform(0, cap)

@@ -1,0 +1,92 @@
+"""The local server's SQLite schema for tabular readings, shared by the store and the
+SQL and MQL engines.
+
+One row per capture event, shaped like the cloud's ``sensorData.readings``
+(see the README, "The readings table"). Times are integer nanoseconds since the Unix
+epoch, UTC. JSON columns hold JSON text.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+from typing import Any, Dict
+
+from viam_data_sync._convert import ns_to_datetime
+
+READINGS_DDL = """
+CREATE TABLE IF NOT EXISTS readings (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT, -- insertion order, cursor tie-break
+    reading_id       TEXT NOT NULL UNIQUE,              -- opaque id, the MQL _id
+    organization_id  TEXT NOT NULL,
+    location_id      TEXT NOT NULL,
+    robot_id         TEXT NOT NULL,
+    robot_name       TEXT NOT NULL,
+    part_id          TEXT NOT NULL,
+    part_name        TEXT NOT NULL,
+    component_type   TEXT NOT NULL,
+    component_name   TEXT NOT NULL,
+    method_name      TEXT NOT NULL,
+    method_parameters TEXT NOT NULL DEFAULT '{}',       -- JSON object
+    tags             TEXT NOT NULL DEFAULT '[]',        -- JSON array of strings
+    mime_type        TEXT NOT NULL DEFAULT '',
+    time_requested_ns INTEGER,                          -- NULL when not sent
+    time_received_ns INTEGER NOT NULL,
+    data             TEXT NOT NULL                      -- JSON object: the reading payload
+);
+CREATE INDEX IF NOT EXISTS readings_org_time ON readings (organization_id, time_received_ns, id);
+CREATE INDEX IF NOT EXISTS readings_source ON readings
+    (organization_id, part_id, component_name, method_name, time_received_ns, id);
+CREATE INDEX IF NOT EXISTS readings_robot ON readings (organization_id, robot_id, time_received_ns, id);
+CREATE INDEX IF NOT EXISTS readings_location ON readings (organization_id, location_id, time_received_ns, id);
+CREATE INDEX IF NOT EXISTS readings_component ON readings
+    (organization_id, component_type, component_name, time_received_ns, id);
+"""
+
+#: The columns the cloud's ``readings`` table exposes to SQL and MQL, in order.
+#: ``robot_name`` and ``part_name`` are stored but, as in the cloud, not queryable.
+QUERY_COLUMNS = (
+    "organization_id",
+    "location_id",
+    "robot_id",
+    "part_id",
+    "component_type",
+    "component_name",
+    "method_name",
+    "time_requested",
+    "time_received",
+    "tags",
+    "additional_parameters",
+    "data",
+)
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    conn.executescript(READINGS_DDL)
+
+
+def _bson_time(ns: Any) -> Any:
+    if ns is None:
+        return None
+    # BSON dates have millisecond precision.
+    value: _dt.datetime = ns_to_datetime(int(ns))
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def reading_document(row: sqlite3.Row) -> Dict[str, Any]:
+    """The MQL document for one ``readings`` row (as the cloud stores it)."""
+    return {
+        "_id": row["reading_id"],
+        "organization_id": row["organization_id"],
+        "location_id": row["location_id"],
+        "robot_id": row["robot_id"],
+        "part_id": row["part_id"],
+        "component_type": row["component_type"],
+        "component_name": row["component_name"],
+        "method_name": row["method_name"],
+        "time_requested": _bson_time(row["time_requested_ns"]),
+        "time_received": _bson_time(row["time_received_ns"]),
+        "tags": json.loads(row["tags"]),
+        "additional_parameters": json.loads(row["method_parameters"]),
+        "data": json.loads(row["data"]),
+    }
