@@ -61,6 +61,8 @@ _AMBIGUOUS = frozenset(
 )
 
 Timeout = Union[float, None, Any]
+#: No attempt is started with less time than this left.
+_MIN_ATTEMPT_SECONDS = 0.005
 
 
 def method_path(stub_cls: type, name: str) -> str:
@@ -121,11 +123,16 @@ class Caller:
             raise TypeError("retry must be a RetryPolicy, None or USE_CLIENT_DEFAULT")
         return retry
 
-    def _attempt_timeout(self, timeout: Timeout, deadline: float) -> float:
+    def _attempt_timeout(self, timeout: Timeout, deadline: float, last_error: Optional[BaseException] = None) -> float:
+        """This attempt's timeout: the per-call timeout cut to what remains of the
+        overall deadline. With (almost) nothing left, the previous attempt's error is
+        raised again rather than a call sent with a useless deadline."""
         per_call = self.timeout if timeout is USE_CLIENT_DEFAULT else timeout
         remaining = deadline - time.monotonic()
         value = remaining if per_call is None else min(float(per_call), remaining)
-        if value <= 0:
+        if value <= _MIN_ATTEMPT_SECONDS:
+            if last_error is not None:
+                raise last_error
             raise DeadlineExceeded(grpc.StatusCode.DEADLINE_EXCEEDED, "the call's overall deadline passed")
         return value
 
@@ -203,9 +210,11 @@ class Caller:
         policy = self._policy(retry)
         deadline = time.monotonic() + policy.deadline
 
+        errors: list[ApiError] = []
+
         def attempt() -> Any:
             for _ in range(2):  # a second pass only after re-authenticating
-                attempt_timeout = self._attempt_timeout(timeout, deadline)
+                attempt_timeout = self._attempt_timeout(timeout, deadline, errors[-1] if errors else None)
                 sent = self.metadata(attempt_timeout)
                 try:
                     method = getattr(self.connection.stub(stub_cls), name)
@@ -214,6 +223,7 @@ class Caller:
                     error = from_rpc_error(exc, path)
                     if _ == 0 and self._reauthenticate(error, sent):
                         continue
+                    errors.append(error)
                     raise error from exc
             raise AssertionError("unreachable")
 
@@ -254,9 +264,11 @@ class Caller:
         deadline = time.monotonic() + policy.deadline
         sources: list[_RequestSource] = []
 
+        errors: list[ApiError] = []
+
         def attempt() -> Any:
             for _ in range(2):
-                attempt_timeout = self._attempt_timeout(timeout, deadline)
+                attempt_timeout = self._attempt_timeout(timeout, deadline, errors[-1] if errors else None)
                 sent = self.metadata(attempt_timeout)
                 source = _RequestSource(requests())
                 sources.append(source)
@@ -269,6 +281,7 @@ class Caller:
                     error = from_rpc_error(exc, path)
                     if _ == 0 and replayable and self._reauthenticate(error, sent):
                         continue
+                    errors.append(error)
                     raise error from exc
             raise AssertionError("unreachable")
 

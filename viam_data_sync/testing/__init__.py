@@ -1,0 +1,9 @@
+"""Helpers for testing code that uses viam-data-sync against a real local server.
+
+``FaultInjector`` makes the local server fail on a schedule. The pytest plugin (fixtures
+``viam_server`` and ``viam_client``) is registered automatically when the package is
+installed.
+"""
+from viam_data_sync.testing._faults import FaultInjector, FaultRule
+
+__all__ = ["FaultInjector", "FaultRule"]
