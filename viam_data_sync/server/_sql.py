@@ -1,0 +1,536 @@
+"""The local server's SQL engine: Atlas-SQL-flavoured SELECTs over ``readings`` in SQLite.
+
+The cloud runs ``TabularDataBySQL`` through MongoDB Atlas SQL. Here the query is parsed
+with sqlglot (in a small dialect: backtick or double-quote identifiers, ``''`` escapes),
+checked, rewritten and run on SQLite:
+
+* only one read-only query (SELECT, WITH, UNION ...) is accepted, and the only table is
+  ``readings`` (or ``sensorData.readings``);
+* every ``readings`` is replaced by a CTE over the stored table, filtered on the
+  caller's organizations with bound parameters and exposing exactly
+  :data:`~viam_data_sync.server._schema.QUERY_COLUMNS` (times as integer ns);
+* dotted names into JSON columns (``data.readings.temperature``,
+  ``additional_parameters.pin_name``, ``data.readings."temp-1"``) become
+  ``json_extract``; ``CAST('...' AS TIMESTAMP)`` and ``TIMESTAMP '...'`` become integer
+  ns, so time comparisons stay index-friendly;
+* the outermost projections are shaped for BSON: JSON values come back as dicts, lists
+  and bools, times as UTC ``datetime`` (millisecond precision), also through MIN/MAX.
+
+Output keys: an explicit alias wins; a column or dotted path without alias is named by
+its last segment (``data.readings.temperature`` -> ``temperature``), as Atlas SQL does;
+any other unaliased expression is named ``_<position>`` (``COUNT(*)`` first -> ``_1``),
+following the MongoSQL rule for generated aliases.
+
+Differences from the cloud (kept deliberately): known issue APP-10891 (no rows without a
+``time_received`` lower bound) is not reproduced; ``LIKE`` is ASCII case-insensitive
+(SQLite semantics); functions are SQLite's.
+
+As defence in depth the statement runs under a SQLite authorizer that allows only
+reads of the exposed ``readings`` columns, and under a time limit.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import re
+import sqlite3
+import time
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+
+import sqlglot
+from sqlglot import exp, tokens
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError, SqlglotError
+from sqlglot.optimizer.scope import traverse_scope
+
+from viam_data_sync._convert import ns_to_datetime
+from viam_data_sync.server._query_errors import QueryError
+from viam_data_sync.server._schema import QUERY_COLUMNS
+
+__all__ = ["run_sql", "TIME_LIMIT_S"]
+
+_LOG = logging.getLogger("viam_data_sync.server")
+
+#: Wall-clock budget of one SQL query, in seconds; longer queries are interrupted.
+TIME_LIMIT_S = 30.0
+
+_CTE_NAME = "__vds_readings"
+_JSON_OUT = "vds_json_out"
+_JSON_MARK = b"\x00vds-json\x00"
+_FETCH_BATCH = 500
+_UTC = _dt.timezone.utc
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
+
+_TIME_COLUMNS = {"time_requested": "time_requested_ns", "time_received": "time_received_ns"}
+_DOC_COLUMNS = frozenset({"data", "additional_parameters", "tags"})
+#: Stored column behind each queryable column.
+_STORED = {c: _TIME_COLUMNS.get(c, "method_parameters" if c == "additional_parameters" else c)
+           for c in QUERY_COLUMNS}
+_TIME_TYPES = {
+    exp.DataType.Type.TIMESTAMP,
+    exp.DataType.Type.TIMESTAMPTZ,
+    exp.DataType.Type.TIMESTAMPLTZ,
+    exp.DataType.Type.DATETIME,
+}
+_FORBIDDEN_NODES = (
+    exp.DML, exp.DDL, exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop,
+    exp.Alter, exp.Pragma, exp.Command, exp.Transaction, exp.Commit, exp.Rollback, exp.Into,
+    exp.Copy, exp.Use, exp.Set, exp.Analyze, exp.Describe, exp.Show, exp.LoadData, exp.Kill,
+    exp.Grant,
+)
+_WRITE_WORDS = frozenset({
+    "INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT", "MERGE", "CREATE", "DROP", "ALTER",
+    "TRUNCATE", "ATTACH", "DETACH", "PRAGMA", "VACUUM", "REINDEX", "ANALYZE", "BEGIN",
+    "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "GRANT", "REVOKE", "SET", "USE", "COPY",
+})
+
+
+class _AtlasSQL(Dialect):
+    """Atlas SQL's lexical rules: `x` and "x" are identifiers, 'x' (with '') is a string."""
+
+    class Tokenizer(tokens.Tokenizer):
+        IDENTIFIERS = ['"', "`"]
+        QUOTES = ["'"]
+
+
+def run_sql(
+    conn: sqlite3.Connection,
+    organization_ids: Sequence[str],
+    query: str,
+    *,
+    max_rows: int = 100_000,
+) -> List[Dict[str, Any]]:
+    """Run one read-only Atlas-SQL-style query over the caller's ``readings``.
+
+    Args:
+        conn: Connection to the store (schema from ``_schema.create_schema``). It must
+            not be used by another thread during the call: an authorizer, a progress
+            handler and the ``vds_json_out`` function are installed on it for the call.
+        organization_ids: The organizations whose rows are visible; no other row is.
+        query: The SQL text, e.g. ``SELECT data.readings.temperature FROM readings``.
+        max_rows: Largest number of result rows; more raises :class:`QueryError`.
+
+    Returns:
+        One dict per row, ready for ``bson.encode``: JSON values decoded, times as
+        timezone-aware UTC datetimes.
+
+    Raises:
+        QueryError: The query is not a single read-only SELECT over ``readings``, does
+            not parse, fails in SQLite, runs too long or returns more than ``max_rows``.
+
+    Example:
+        >>> run_sql(conn, ["org-1"], "SELECT component_name, COUNT(*) AS n FROM readings "
+        ...         "GROUP BY component_name")
+        [{'component_name': 'temp', 'n': 3}]
+    """
+    tree = _parse(query)
+    cte_names = _check_read_only(tree)
+    _mark_tables(tree, cte_names)
+    _resolve_columns(tree)
+    _convert_time_literals(tree)
+    time_positions, by_name = _shape_output(tree)
+    _point_tables_at_scoped_cte(tree)
+    _add_scoped_cte(tree, len(organization_ids))
+    sql = tree.sql(dialect="sqlite")
+    _LOG.debug("run_sql: %s", sql)
+    names, rows = _execute(conn, sql, [str(o) for o in organization_ids], max_rows)
+    return [_decode_row(names, row, time_positions, by_name) for row in rows]
+
+
+# ------------------------------------------------------------------ parsing and checks
+def _parse(query: str) -> exp.Expression:
+    first_word = (query.strip().split(None, 1) or [""])[0].upper().rstrip(";")
+    try:
+        statements = [s for s in sqlglot.parse(query, read=_AtlasSQL) if s is not None]
+    except ParseError as err:
+        if first_word in _WRITE_WORDS:
+            raise QueryError(f"unsupported SQL: {first_word} statements are read-only; "
+                             "only SELECT is allowed") from None
+        raise QueryError(f"invalid SQL: {_describe_parse_error(err)}") from None
+    except SqlglotError as err:
+        raise QueryError(f"invalid SQL: {str(err).splitlines()[0][:200]}") from None
+    if not statements:
+        raise QueryError("invalid SQL: empty query")
+    if len(statements) > 1:
+        raise QueryError(f"unsupported SQL: multiple statements ({len(statements)}); "
+                         "send exactly one SELECT")
+    return statements[0]
+
+
+def _describe_parse_error(err: ParseError) -> str:
+    if not err.errors:
+        return str(err).splitlines()[0][:200]
+    first = err.errors[0]
+    where = f" at line {first.get('line')}, column {first.get('col')}"
+    near = first.get("highlight")
+    return f"{first.get('description')}{where}" + (f" near {near!r}" if near else "")
+
+
+def _check_read_only(tree: exp.Expression) -> Set[str]:
+    """Rejects anything but one query; returns the names of the query's own CTEs."""
+    if not isinstance(tree, exp.Query):
+        if isinstance(tree, _FORBIDDEN_NODES):
+            word = tree.name.upper() if isinstance(tree, exp.Command) else tree.key.upper()
+            raise QueryError(f"unsupported SQL: {word} statements are read-only; only "
+                             "SELECT is allowed")
+        raise QueryError(f"invalid SQL: expected a SELECT statement, got {tree.sql()[:60]!r}")
+    for node in tree.walk():
+        if isinstance(node, (exp.Placeholder, exp.Parameter)):
+            raise QueryError(f"unsupported SQL: query parameters ({node.sql()}) are not "
+                             "supported; inline the values")
+        if isinstance(node, _FORBIDDEN_NODES):
+            raise QueryError(f"unsupported SQL: {node.key.upper()} is not allowed in a "
+                             "read-only query")
+    cte_names = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    for name in cte_names:
+        if name.lower() == "readings" or name.lower().startswith("__vds"):
+            raise QueryError(f"unsupported SQL: a WITH query cannot be named {name}")
+    return cte_names
+
+
+def _mark_tables(tree: exp.Expression, cte_names: Set[str]) -> None:
+    for table in tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            raise QueryError(f"unsupported SQL: table function {table.this.sql()} in FROM; "
+                             "only readings can be queried")
+        name, db, catalog = table.name, table.db, table.catalog
+        if not db and not catalog and name in cte_names:
+            continue
+        if name.lower() == "readings" and not catalog and db.lower() in ("", "sensordata"):
+            table.meta["vds_readings"] = True
+            continue
+        full = ".".join(p for p in (catalog, db, name) if p)
+        raise QueryError(f"unsupported SQL: unknown table {full}; only readings "
+                         "(sensorData.readings) can be queried")
+
+
+# ------------------------------------------------------------------ columns and paths
+def _resolve_columns(tree: exp.Expression) -> None:
+    """Turns dotted names into columns of ``readings`` or JSON paths into them."""
+    for scope in traverse_scope(tree):
+        aliases: Set[str] = set()
+        outer = scope
+        while outer is not None:
+            aliases.update(outer.sources)
+            outer = outer.parent
+        for column in list(scope.columns):
+            if column.parent is not None or column is tree:
+                _resolve_column(column, aliases)
+
+
+def _resolve_column(column: exp.Column, aliases: Set[str]) -> None:
+    if isinstance(column.this, exp.Star):
+        return
+    node: exp.Expression = column
+    parts = [p.name for p in column.parts]
+    while isinstance(node.parent, exp.Dot) and node.parent.this is node:
+        node = node.parent
+        parts.append(node.expression.name)
+    qualifier: Optional[str] = None
+    if len(parts) >= 2 and parts[0] in aliases and (
+            parts[1] in QUERY_COLUMNS or parts[0] not in QUERY_COLUMNS):
+        qualifier, parts = parts[0], parts[1:]
+    name, path = parts[0], parts[1:]
+    if qualifier is None and name not in QUERY_COLUMNS:
+        return  # an output alias or a CTE's column: SQLite resolves it
+    if path and name in QUERY_COLUMNS and name not in _DOC_COLUMNS:
+        raise QueryError(f"unsupported SQL: {name} is not a document; cannot read "
+                         f"{'.'.join(parts)}")
+    base = exp.column(name, table=qualifier, quoted=True)
+    if name in _TIME_COLUMNS:
+        base.meta["vds_kind"] = "time"
+    new: exp.Expression = base
+    if path:
+        for segment in path:
+            if '"' in segment:
+                raise QueryError(f"unsupported SQL: field name {segment!r} contains a "
+                                 "double quote")
+        json_path = "$" + "".join(f'."{segment}"' for segment in path)
+        new = exp.Anonymous(this="json_extract",
+                            expressions=[base, exp.Literal.string(json_path)])
+        new.meta["vds_path"] = (name, qualifier, path)
+    new.meta["vds_name"] = parts[-1]
+    node.replace(new)
+
+
+# ------------------------------------------------------------------ timestamps
+def _convert_time_literals(tree: exp.Expression) -> None:
+    """Casts and literals of timestamps become integer ns, like the time columns."""
+    for cast in list(tree.find_all(exp.Cast)):
+        to = cast.args.get("to")
+        if not isinstance(to, exp.DataType):
+            continue
+        if to.this == exp.DataType.Type.DATE:
+            raise QueryError("unsupported SQL: there is no DATE type; use TIMESTAMP")
+        if to.this not in _TIME_TYPES:
+            continue
+        inner = cast.this
+        if isinstance(inner, exp.Literal) and inner.is_string:
+            cast.replace(_ns_literal(inner.this))
+        elif inner.meta.get("vds_kind") == "time":
+            cast.replace(inner)
+        else:
+            raise QueryError(f"unsupported SQL: CAST({inner.sql(dialect=_AtlasSQL)} AS "
+                             f"{to.sql()}) needs a timestamp string literal")
+    for node in list(tree.find_all(exp.CurrentTimestamp)):
+        node.replace(_ns_literal(_dt.datetime.now(_UTC).isoformat()))
+    # A bare string compared with a time column is read as a timestamp too.
+    for cmp in list(tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+        left, right = cmp.this, cmp.expression
+        if _is_time(left) and _is_string(right):
+            right.replace(_ns_literal(right.this))
+        elif _is_time(right) and _is_string(left):
+            left.replace(_ns_literal(left.this))
+    for between in list(tree.find_all(exp.Between)):
+        if _is_time(between.this):
+            for key in ("low", "high"):
+                bound = between.args.get(key)
+                if _is_string(bound):
+                    bound.replace(_ns_literal(bound.this))
+    for in_ in list(tree.find_all(exp.In)):
+        if _is_time(in_.this):
+            for item in list(in_.expressions):
+                if _is_string(item):
+                    item.replace(_ns_literal(item.this))
+
+
+def _is_string(node: Optional[exp.Expression]) -> bool:
+    return isinstance(node, exp.Literal) and node.is_string
+
+
+def _is_time(node: Optional[exp.Expression]) -> bool:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if node is None:
+        return False
+    if node.meta.get("vds_kind") == "time":
+        return True
+    if isinstance(node, (exp.Min, exp.Max, exp.AnyValue)):
+        return _is_time(node.this)
+    if isinstance(node, exp.Coalesce):
+        return _is_time(node.this)
+    return False
+
+
+def _ns_literal(text: str) -> exp.Expression:
+    try:
+        value = _dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise QueryError(f"unsupported SQL: {text!r} is not a timestamp; use ISO 8601, "
+                         "e.g. '2024-01-01T00:00:00Z'") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_UTC)
+    ns = (value - _EPOCH) // _dt.timedelta(microseconds=1) * 1000
+    literal = exp.Literal.number(ns)
+    literal.meta["vds_kind"] = "time"
+    return literal
+
+
+# ------------------------------------------------------------------ output shape
+def _outer_selects(query: exp.Expression) -> List[exp.Select]:
+    if isinstance(query, exp.SetOperation):
+        return _outer_selects(query.left) + _outer_selects(query.right)
+    if isinstance(query, exp.Subquery):
+        return _outer_selects(query.this)
+    return [query] if isinstance(query, exp.Select) else []
+
+
+def _shape_output(tree: exp.Expression) -> Tuple[Set[int], bool]:
+    """Names and wraps the outermost projections.
+
+    Returns the positions holding times and whether columns must be decoded by name
+    (a ``*`` over something other than ``readings`` hides the positions).
+    """
+    time_positions: Set[int] = set()
+    by_name = False
+    for branch, select in enumerate(_outer_selects(tree)):
+        projections: List[exp.Expression] = []
+        for projection in select.expressions:
+            if _is_star(projection):
+                expanded = _expand_star(select, projection)
+                if expanded is None:
+                    by_name = True
+                    projections.append(projection)
+                    continue
+                for item in expanded:
+                    projections.append(_shape_projection(item, len(projections) + 1,
+                                                         time_positions, branch))
+                continue
+            projections.append(_shape_projection(projection, len(projections) + 1,
+                                                 time_positions, branch))
+        select.set("expressions", projections)
+    return time_positions, by_name
+
+
+def _is_star(projection: exp.Expression) -> bool:
+    return isinstance(projection, exp.Star) or (
+        isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star))
+
+
+def _expand_star(select: exp.Select, star: exp.Expression) -> Optional[List[exp.Expression]]:
+    """``*`` over a single ``readings`` becomes its columns; otherwise None."""
+    from_ = select.args.get("from_")
+    if from_ is None or select.args.get("joins"):
+        return None
+    table = from_.this
+    if not (isinstance(table, exp.Table) and table.meta.get("vds_readings")):
+        return None
+    qualifier = table.alias_or_name
+    if isinstance(star, exp.Column) and star.table and star.table != qualifier:
+        return None
+    columns: List[exp.Expression] = []
+    for name in QUERY_COLUMNS:
+        column = exp.column(name, table=qualifier, quoted=True)
+        column.meta["vds_name"] = name
+        if name in _TIME_COLUMNS:
+            column.meta["vds_kind"] = "time"
+        columns.append(column)
+    return columns
+
+
+def _shape_projection(projection: exp.Expression, position: int, time_positions: Set[int],
+                      branch: int) -> exp.Expression:
+    if isinstance(projection, exp.Alias):
+        value, name = projection.this, projection.alias
+    else:
+        value = projection
+        name = value.meta.get("vds_name") or (
+            value.name if isinstance(value, exp.Column) and value.name else f"_{position}")
+    if branch == 0 and _is_time(value):
+        time_positions.add(position - 1)
+    path = value.meta.get("vds_path")
+    if path is not None:
+        column, qualifier, segments = path
+        value = exp.Anonymous(this=_JSON_OUT, expressions=[
+            exp.column(column, table=qualifier, quoted=True),
+            *(exp.Literal.string(s) for s in segments)])
+    elif isinstance(value, exp.Column) and value.name in _DOC_COLUMNS and value.meta.get(
+            "vds_name"):
+        value = exp.Anonymous(this=_JSON_OUT, expressions=[value])
+    return exp.alias_(value, name, quoted=True)
+
+
+# ------------------------------------------------------------------ scoping
+def _point_tables_at_scoped_cte(tree: exp.Expression) -> None:
+    for table in list(tree.find_all(exp.Table)):
+        if table.meta.get("vds_readings"):
+            alias = table.alias or "readings"
+            table.replace(exp.alias_(exp.to_table(_CTE_NAME), alias, table=True))
+
+
+def _add_scoped_cte(tree: exp.Expression, n_orgs: int) -> None:
+    columns = ", ".join(
+        f'"{_STORED[c]}" AS "{c}"' if _STORED[c] != c else f'"{c}"' for c in QUERY_COLUMNS)
+    condition = (f"organization_id IN ({', '.join('?' * n_orgs)})" if n_orgs else "0")
+    body = sqlglot.parse_one(f"SELECT {columns} FROM main.readings WHERE {condition}",
+                             read="sqlite")
+    cte = exp.CTE(this=body, alias=exp.TableAlias(this=exp.to_identifier(_CTE_NAME)))
+    with_ = tree.args.get("with_")
+    if with_ is None:
+        tree.set("with_", exp.With(expressions=[cte]))
+    else:
+        with_.set("expressions", [cte, *with_.expressions])
+
+
+# ------------------------------------------------------------------ execution
+def _json_out(*args: Any) -> Any:
+    """SQLite function: the JSON value at a path, marked when SQL has no type for it."""
+    text = args[0]
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return text
+    for segment in args[1:]:
+        if not isinstance(value, dict) or segment not in value:
+            return None
+        value = value[segment]
+    if isinstance(value, (dict, list, bool)):
+        return _JSON_MARK + json.dumps(value, separators=(",", ":")).encode()
+    return value
+
+
+_ALLOWED_READS = frozenset(_STORED.values())
+
+
+def _authorize(action: int, arg1: Optional[str], arg2: Optional[str], _db: Optional[str],
+               _trigger: Optional[str]) -> int:
+    if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE):
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_READ:
+        if arg1 == "readings" and (not arg2 or arg2 in _ALLOWED_READS):
+            return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION:
+        return sqlite3.SQLITE_DENY if (arg2 or "").lower() == "load_extension" else (
+            sqlite3.SQLITE_OK)
+    return sqlite3.SQLITE_DENY
+
+
+def _execute(conn: sqlite3.Connection, sql: str, params: List[str],
+             max_rows: int) -> Tuple[List[str], List[tuple]]:
+    deadline = time.monotonic() + TIME_LIMIT_S
+    conn.create_function(_JSON_OUT, -1, _json_out, deterministic=True)
+    conn.set_authorizer(_authorize)
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    try:
+        cursor.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        rows: List[tuple] = []
+        while True:
+            batch = cursor.fetchmany(_FETCH_BATCH)
+            if not batch:
+                break
+            rows.extend(batch)
+            if len(rows) > max_rows:
+                raise QueryError(f"result too large: more than {max_rows} rows; add LIMIT")
+        return names, rows
+    except sqlite3.Error as err:
+        message = str(err)
+        if "interrupted" in message:
+            raise QueryError(f"query took longer than {TIME_LIMIT_S:g} s; narrow it "
+                             "with WHERE or LIMIT") from None
+        if "not authorized" in message or "prohibited" in message:
+            raise QueryError("unsupported SQL: the query reads something other than the "
+                             "readings columns or writes") from None
+        hidden = re.match(r"no such column: (?:\w+\.)?(robot_name|part_name)$", message)
+        if hidden:
+            raise QueryError(f"unsupported SQL: {hidden.group(1)} is not a column of readings "
+                             "(as in the cloud, it is not queryable)") from None
+        raise QueryError(f"SQL error: {_public_message(message)}") from None
+    finally:
+        cursor.close()
+        conn.set_progress_handler(None, 0)
+        conn.set_authorizer(None)
+
+
+def _public_message(message: str) -> str:
+    """SQLite's message without our internal names."""
+    return re.sub(rf"\b{_CTE_NAME}\b", "readings", message)
+
+
+def _decode_row(names: List[str], row: tuple, time_positions: Set[int],
+                by_name: bool) -> Dict[str, Any]:
+    result: Dict[str, Any] = {}
+    for position, (name, value) in enumerate(zip(names, row)):
+        if isinstance(value, bytes) and value.startswith(_JSON_MARK):
+            value = json.loads(value[len(_JSON_MARK):])
+        elif isinstance(value, int) and not isinstance(value, bool) and (
+                position in time_positions or (by_name and name in _TIME_COLUMNS)):
+            value = _ns_to_utc(value)
+        elif by_name and name in _DOC_COLUMNS and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass
+        result[name] = value
+    return result
+
+
+def _ns_to_utc(ns: int) -> _dt.datetime:
+    value = ns_to_datetime(ns)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
