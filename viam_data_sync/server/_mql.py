@@ -1,0 +1,385 @@
+"""The local server's MQL engine: aggregation pipelines over ``readings`` documents.
+
+Evaluation is delegated to mongomock's aggregation evaluator
+(``mongomock.aggregate.process_pipeline``, one stage at a time over an in-memory list of
+documents) rather than an engine of our own. Around it this module:
+
+* validates stages against the cloud's supported list, rejecting others by name;
+* rewrites the few supported stages mongomock lacks (``$unset``, ``$replaceWith``,
+  ``$sortByCount``, the ``$count`` accumulator) into equivalent ones it has;
+* pushes work down to SQLite: the caller's organizations always, and a leading
+  ``$match`` on top-level indexed fields (``_id``, ``organization_id``,
+  ``location_id``, ``robot_id``, ``part_id``, ``component_type``, ``component_name``,
+  ``method_name``, ``time_received``/``time_requested`` ranges). When that ``$match``
+  is pushed down exactly, a following ``$sort`` on those fields and ``$skip``/``$limit``
+  are pushed too, so "latest 10 readings of one component" reads 10 rows;
+* streams rows from SQLite in batches into :func:`~._schema.reading_document` shapes;
+* maps mongomock's ``NotImplementedError``/``OperationFailure`` to :class:`QueryError`
+  naming the operator and the stage.
+
+Datetimes are handled as naive UTC inside the evaluator (as pymongo decodes them) and
+returned timezone-aware UTC.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import re
+import sqlite3
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from mongomock import OperationFailure
+from mongomock.aggregate import process_pipeline
+
+from viam_data_sync.server._query_errors import QueryError
+from viam_data_sync.server._schema import reading_document
+
+__all__ = ["run_mql", "MAX_SCANNED_DOCS"]
+
+_LOG = logging.getLogger("viam_data_sync.server")
+
+#: Most documents one pipeline may load from SQLite after pushdown.
+MAX_SCANNED_DOCS = 1_000_000
+
+_BATCH = 1000
+_UTC = _dt.timezone.utc
+_EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
+_MS = 1_000_000
+
+#: The stages the cloud accepts (users.md §2.2).
+_CLOUD_STAGES = frozenset({
+    "$addFields", "$bucket", "$bucketAuto", "$count", "$densify", "$fill", "$geoNear",
+    "$group", "$limit", "$match", "$project", "$redact", "$replaceRoot", "$replaceWith",
+    "$sample", "$set", "$setWindowFields", "$skip", "$sort", "$sortByCount", "$unset",
+    "$unwind",
+})
+#: The subset the local server runs.
+SUPPORTED_STAGES = frozenset({
+    "$addFields", "$bucket", "$count", "$group", "$limit", "$match", "$project",
+    "$replaceRoot", "$replaceWith", "$sample", "$set", "$skip", "$sort", "$sortByCount",
+    "$unset", "$unwind",
+})
+
+_STRING_FIELDS = {
+    "_id": "reading_id",
+    "organization_id": "organization_id",
+    "location_id": "location_id",
+    "robot_id": "robot_id",
+    "part_id": "part_id",
+    "component_type": "component_type",
+    "component_name": "component_name",
+    "method_name": "method_name",
+}
+_TIME_FIELDS = {"time_received": "time_received_ns", "time_requested": "time_requested_ns"}
+_SORTABLE = {**_STRING_FIELDS, **_TIME_FIELDS}
+_ROW_COLUMNS = ("reading_id, organization_id, location_id, robot_id, part_id, component_type, "
+                "component_name, method_name, method_parameters, tags, time_requested_ns, "
+                "time_received_ns, data")
+_OPERATOR_IN_MESSAGE = re.compile(r"(\$[A-Za-z][A-Za-z0-9]*)")
+
+
+def run_mql(
+    conn: sqlite3.Connection,
+    organization_ids: Sequence[str],
+    stages: List[Dict[str, Any]],
+    *,
+    max_docs: int = 100_000,
+) -> List[Dict[str, Any]]:
+    """Run an aggregation pipeline over the caller's ``sensorData.readings`` documents.
+
+    Args:
+        conn: Connection to the store (schema from ``_schema.create_schema``).
+        organization_ids: The organizations whose documents are visible; no other is.
+        stages: The pipeline, one dict per stage, as decoded from BSON.
+        max_docs: Largest number of result documents; more raises :class:`QueryError`.
+
+    Returns:
+        Plain dicts ready for ``bson.encode``; datetimes are timezone-aware UTC.
+
+    Raises:
+        QueryError: A stage or operator is not supported, a stage is malformed, the
+            pipeline would scan more than :data:`MAX_SCANNED_DOCS` documents or return
+            more than ``max_docs``.
+
+    Example:
+        >>> run_mql(conn, ["org-1"], [
+        ...     {"$match": {"component_name": "temp"}},
+        ...     {"$group": {"_id": None, "avg": {"$avg": "$data.readings.temperature"}}},
+        ... ])
+        [{'_id': None, 'avg': 21.5}]
+    """
+    pipeline = _normalize(stages)
+    where, params, order, limit, offset, rest = _plan(pipeline)
+    docs = list(_load(conn, organization_ids, where, params, order, limit, offset))
+    for stage in rest:
+        docs = _evaluate(docs, stage)
+    if len(docs) > max_docs:
+        raise QueryError(f"result too large: more than {max_docs} documents; add $limit")
+    return [_id_first(_plain(doc)) for doc in docs]
+
+
+def _id_first(doc: Dict[str, Any]) -> Dict[str, Any]:
+    """MongoDB puts ``_id`` first in a document; keep that order."""
+    if "_id" not in doc or next(iter(doc)) == "_id":
+        return doc
+    return {"_id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
+
+
+# ------------------------------------------------------------------ validation
+def _normalize(stages: Any) -> List[Dict[str, Any]]:
+    """Checks stage names and rewrites stages mongomock lacks into ones it has."""
+    if not isinstance(stages, (list, tuple)):
+        raise QueryError("invalid MQL: the pipeline must be a list of stage documents")
+    pipeline: List[Dict[str, Any]] = []
+    for index, stage in enumerate(stages):
+        if not isinstance(stage, Mapping) or len(stage) != 1:
+            raise QueryError(f"invalid MQL: stage {index} must be a document with exactly "
+                             "one field, e.g. {'$match': {...}}")
+        (name, spec), = stage.items()
+        if name not in SUPPORTED_STAGES:
+            if name in _CLOUD_STAGES:
+                raise QueryError(f"unsupported MQL stage: {name} (the cloud accepts it; the "
+                                 "local server does not)")
+            raise QueryError(f"unsupported MQL stage: {name}")
+        pipeline.extend(_rewrite(name, _naive_utc(spec)))
+    return pipeline
+
+
+def _rewrite(name: str, spec: Any) -> List[Dict[str, Any]]:
+    if name == "$unset":
+        fields = [spec] if isinstance(spec, str) else spec
+        if not (isinstance(fields, list) and fields and all(isinstance(f, str) for f in fields)):
+            raise QueryError("invalid MQL: $unset takes a field name or a list of them")
+        return [{"$project": {field: 0 for field in fields}}]
+    if name == "$replaceWith":
+        return [{"$replaceRoot": {"newRoot": spec}}]
+    if name == "$sortByCount":
+        return [{"$group": {"_id": spec, "count": {"$sum": 1}}}, {"$sort": {"count": -1}}]
+    if name == "$group" and isinstance(spec, Mapping):
+        spec = {
+            field: ({"$sum": 1} if isinstance(acc, Mapping) and list(acc) == ["$count"] else acc)
+            for field, acc in spec.items()
+        }
+    return [{name: spec}]
+
+
+def _naive_utc(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return value.astimezone(_UTC).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, Mapping):
+        return {k: _naive_utc(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_naive_utc(v) for v in value]
+    return value
+
+
+# ------------------------------------------------------------------ pushdown
+def _plan(pipeline: List[Dict[str, Any]]) -> Tuple[
+        List[str], List[Any], List[str], Optional[int], int, List[Dict[str, Any]]]:
+    """Splits the pipeline into SQL (where, params, order, limit, offset) and the rest."""
+    where: List[str] = []
+    params: List[Any] = []
+    order: List[str] = []
+    limit: Optional[int] = None
+    offset = 0
+    rest = pipeline
+    if pipeline and "$match" in pipeline[0]:
+        if not isinstance(pipeline[0]["$match"], Mapping):
+            return where, params, order, limit, offset, pipeline
+        if not _translate(pipeline[0]["$match"], where, params):
+            return where, params, order, limit, offset, pipeline
+        rest = pipeline[1:]
+    if rest and "$sort" in rest[0]:
+        order = _sort_columns(rest[0]["$sort"])
+        if order:
+            rest = rest[1:]
+    while rest and ("$skip" in rest[0] or "$limit" in rest[0]):
+        (name, value), = rest[0].items()
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            break
+        if name == "$skip":
+            offset += value
+            limit = None if limit is None else max(limit - value, 0)
+        else:
+            limit = value if limit is None else min(limit, value)
+        rest = rest[1:]
+    return where, params, order, limit, offset, rest
+
+
+def _translate(query: Mapping[str, Any], where: List[str], params: List[Any]) -> bool:
+    """Appends SQL for the parts of ``query`` it can express; True if it expressed all."""
+    exact = True
+    for key, condition in query.items():
+        if key == "$and" and isinstance(condition, list):
+            for sub in condition:
+                exact = isinstance(sub, Mapping) and _translate(sub, where, params) and exact
+        elif key == "$or" and isinstance(condition, list) and condition:
+            branches: List[str] = []
+            branch_params: List[Any] = []
+            ok = True
+            for sub in condition:
+                sub_where: List[str] = []
+                ok = ok and isinstance(sub, Mapping) and _translate(sub, sub_where, branch_params)
+                branches.append(" AND ".join(sub_where) or "1")
+            if ok:
+                where.append("(" + " OR ".join(f"({b})" for b in branches) + ")")
+                params.extend(branch_params)
+            exact = exact and ok
+        elif key in _STRING_FIELDS or key in _TIME_FIELDS:
+            sql = _field_sql(key, condition, params)
+            if sql is None:
+                exact = False
+            else:
+                where.append(sql)
+        else:
+            exact = False
+    return exact
+
+
+def _field_sql(field: str, condition: Any, params: List[Any]) -> Optional[str]:
+    """SQL exactly equivalent to ``{field: condition}``, or None (then not pushed)."""
+    is_operator_doc = isinstance(condition, Mapping) and condition and all(
+        str(k).startswith("$") for k in condition)
+    items = list(condition.items()) if is_operator_doc else [("$eq", condition)]
+    parts: List[str] = []
+    local: List[Any] = []
+    for op, value in items:
+        sql = (_time_sql(_TIME_FIELDS[field], op, value, local) if field in _TIME_FIELDS
+               else _string_sql(_STRING_FIELDS[field], op, value, local))
+        if sql is None:
+            return None
+        parts.append(sql)
+    params.extend(local)
+    return " AND ".join(parts)
+
+
+def _string_sql(column: str, op: str, value: Any, params: List[Any]) -> Optional[str]:
+    comparisons = {"$eq": "=", "$ne": "!=", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
+    if op in comparisons and isinstance(value, str):
+        params.append(value)
+        return f"{column} {comparisons[op]} ?"
+    if op in ("$in", "$nin") and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if not value:
+            return "0" if op == "$in" else "1"
+        params.extend(value)
+        return f"{column} {'IN' if op == '$in' else 'NOT IN'} ({', '.join('?' * len(value))})"
+    if op == "$exists" and isinstance(value, bool):
+        return "1" if value else "0"  # these fields are always present
+    return None
+
+
+def _time_sql(column: str, op: str, value: Any, params: List[Any]) -> Optional[str]:
+    """Bounds on stored ns that match the millisecond-truncated document times exactly."""
+    if value is None and op == "$eq":
+        return f"{column} IS NULL"
+    if op == "$exists" and isinstance(value, bool):
+        return "1" if value else "0"
+    if not isinstance(value, _dt.datetime):
+        return None
+    ns = (value - _EPOCH_NAIVE) // _dt.timedelta(microseconds=1) * 1000
+    floor_ms, ceil_ms = ns // _MS, -(-ns // _MS)
+    if op == "$gte":
+        params.append(ceil_ms * _MS)
+        return f"{column} >= ?"
+    if op == "$gt":
+        params.append((floor_ms + 1) * _MS)
+        return f"{column} >= ?"
+    if op == "$lt":
+        params.append(ceil_ms * _MS)
+        return f"{column} < ?"
+    if op == "$lte":
+        params.append((floor_ms + 1) * _MS)
+        return f"{column} < ?"
+    if op == "$eq":
+        if ns % _MS:
+            return "0"
+        params.extend([ns, ns + _MS])
+        return f"({column} >= ? AND {column} < ?)"
+    return None
+
+
+def _sort_columns(spec: Any) -> List[str]:
+    if not isinstance(spec, Mapping) or not spec:
+        return []
+    order = []
+    for field, direction in spec.items():
+        if field not in _SORTABLE or direction not in (1, -1) or isinstance(direction, bool):
+            return []
+        order.append(f"{_SORTABLE[field]} {'ASC' if direction == 1 else 'DESC'}")
+    return order
+
+
+def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List[str],
+          params: List[Any], order: List[str], limit: Optional[int],
+          offset: int) -> Iterator[Dict[str, Any]]:
+    """Streams the org-scoped, pushed-down rows as documents with naive-UTC times."""
+    orgs = [str(o) for o in organization_ids]
+    if not orgs:
+        return
+    clauses = [f"organization_id IN ({', '.join('?' * len(orgs))})", *where]
+    sql = (f"SELECT {_ROW_COLUMNS} FROM readings WHERE {' AND '.join(clauses)} "
+           f"ORDER BY {', '.join([*order, 'id ASC'])}")
+    args: List[Any] = [*orgs, *params]
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        args += [-1 if limit is None else limit, offset]
+    _LOG.debug("run_mql load: %s %s", sql, args)
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    scanned = 0
+    try:
+        cursor.execute(sql, args)
+        while True:
+            rows = cursor.fetchmany(_BATCH)
+            if not rows:
+                break
+            scanned += len(rows)
+            if scanned > MAX_SCANNED_DOCS:
+                raise QueryError(f"query scans more than {MAX_SCANNED_DOCS} documents; start "
+                                 "the pipeline with a $match on indexed fields (component_name, "
+                                 "time_received, ...)")
+            for row in rows:
+                doc = reading_document(row)
+                for field in _TIME_FIELDS:
+                    if doc[field] is not None:
+                        doc[field] = doc[field].replace(tzinfo=None)
+                yield doc
+    finally:
+        cursor.close()
+
+
+# ------------------------------------------------------------------ evaluation
+def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[str, Any]]:
+    (name, _spec), = stage.items()
+    try:
+        return list(process_pipeline(docs, None, [stage], None))
+    except QueryError:
+        raise
+    except NotImplementedError as err:
+        raise QueryError(_unsupported(str(err), name)) from None
+    except OperationFailure as err:
+        message = str(err)
+        if re.search(r"[Uu]nrecognized|unknown (top level )?operator|not a valid", message):
+            raise QueryError(_unsupported(message, name)) from None
+        raise QueryError(f"invalid MQL in {name}: {message}") from None
+    except Exception as err:  # noqa: BLE001 - evaluator bugs on odd input become client errors
+        _LOG.debug("mongomock failed in %s", name, exc_info=True)
+        raise QueryError(f"invalid MQL in {name}: {type(err).__name__}: {err}") from None
+
+
+def _unsupported(message: str, stage: str) -> str:
+    operators = [op for op in _OPERATOR_IN_MESSAGE.findall(message) if op != stage]
+    if operators:
+        return f"unsupported MQL operator: {operators[0]} in {stage}"
+    return f"unsupported MQL in {stage}: {message.splitlines()[0][:200]}"
+
+
+def _plain(value: Any) -> Any:
+    """Plain dicts and lists with aware-UTC datetimes, ready for ``bson.encode``."""
+    if isinstance(value, _dt.datetime):
+        return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
