@@ -1,0 +1,17 @@
+"""The local Viam Data API server.
+
+A real gRPC server speaking the same services and messages as the Viam cloud
+(``DataService``, ``DatasetService``, ``DataSyncService``, ``AuthService``), backed by
+SQLite and blob files, for tests, demos and offline ETL development.
+
+Example::
+
+    from viam_data_sync.server import LocalDataServer
+
+    with LocalDataServer() as server:
+        print(server.address, server.api_key_id, server.api_key)
+"""
+from viam_data_sync.server._server import LocalDataServer
+from viam_data_sync.server._store import FleetIds
+
+__all__ = ["LocalDataServer", "FleetIds"]

@@ -1,0 +1,79 @@
+"""``python -m viam_data_sync.server``: run the local Data API server until SIGINT/SIGTERM.
+
+Example::
+
+    python -m viam_data_sync.server --db ./data.db --port 8080
+
+It prints the address and the credentials of its own default API key (a local key for
+this server only), one ``name: value`` per line, then serves.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from typing import Any, Optional, Sequence
+
+from viam_data_sync.server._server import LocalDataServer
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m viam_data_sync.server",
+                                     description="Run a local Viam Data API server.")
+    parser.add_argument("--db", metavar="PATH", default=None,
+                        help="SQLite database file (default: a temporary store, deleted on exit)")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks a free one)")
+    parser.add_argument("--no-auth", action="store_true", help="serve without API-key authentication")
+    parser.add_argument("--api-key-id", default=None, help="use this id for the default API key")
+    parser.add_argument("--api-key", default=None, help="use this secret for the default API key")
+    parser.add_argument("--max-upload-bytes", type=int, default=None, help="largest upload accepted")
+    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the server; returns the process exit code. ``argv`` excludes the program name."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if (args.api_key is None) != (args.api_key_id is None):
+        print("--api-key and --api-key-id go together", file=sys.stderr)
+        return 2
+    server = LocalDataServer(args.db, args.host, args.port, auth=not args.no_auth,
+                             api_key_id=args.api_key_id, api_key=args.api_key,
+                             max_upload_bytes=args.max_upload_bytes)
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print(f"address: {server.address}")
+        print(f"auth: {'on' if server.auth_enabled else 'off'}")
+        print(f"organization_id: {server.organization_id}")
+        print(f"location_id: {server.location_id}")
+        print(f"robot_id: {server.robot_id}")
+        print(f"part_id: {server.part_id}")
+        print(f"api_key_id: {server.api_key_id}")
+        print(f"api_key: {server.api_key}")
+        print("ready", flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        server.stop(grace=2.0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

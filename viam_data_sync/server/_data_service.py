@@ -1,0 +1,605 @@
+"""``viam.app.data.v1.DataService`` over the local store.
+
+Response conventions (documented choices of the local server):
+
+* ``count`` is the number of items in the page, or with ``count_only`` the number of
+  items matching the filter; ``total_size_bytes`` likewise (binary: file sizes;
+  tabular: the JSON size of each reading's ``data``).
+* ``last`` is the cursor after the last item returned; on an empty page the request's
+  own ``last`` comes back, so a client looping "until an empty page" never restarts.
+* BinaryDataByFilter with ``include_binary`` returns fewer items than ``limit`` when
+  the page would exceed the message size limit; a single too-large item is
+  RESOURCE_EXHAUSTED (fetch it by ``uri`` or a signed URL instead).
+* By-id reads skip unknown ids; by-id writes are all-or-nothing (NOT_FOUND for the
+  first unknown id), except deletes, which are idempotent.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import sqlite3
+from typing import Any, Dict, Iterator, List, Optional, Sequence
+
+import grpc
+
+from viam_data_sync._convert import dict_to_struct, ns_to_timestamp, struct_to_dict
+from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
+from viam_data_sync.server import _query as q
+from viam_data_sync.server import _records as rec
+from viam_data_sync.server._rpc import LOG, RpcFail, denied, fill_unimplemented, handler, invalid, not_found
+from viam_data_sync.server._store import hash_password, new_id, now_ns
+
+EXPORT_BATCH = 500
+SIGNED_URL_DEFAULT_MINUTES = 15
+SIGNED_URL_MAX_MINUTES = 10080
+MAX_TAG_LENGTH = 256
+
+
+def check_org(server: Any, organization_id: str, scope: Optional[frozenset]) -> None:
+    """An organization named explicitly: must be non-empty, visible and known."""
+    if not organization_id:
+        raise invalid("organization_id is required")
+    if scope is not None and organization_id not in scope:
+        raise denied(f"no access to organization {organization_id}")
+    if not server.store.organization_exists(organization_id):
+        raise not_found(f"organization {organization_id} not found")
+
+
+def check_tags(tags: Sequence[str]) -> List[str]:
+    if not tags:
+        raise invalid("no tags given")
+    for tag in tags:
+        if not tag or not tag.strip():
+            raise invalid("tags must not be empty")
+        if len(tag) > MAX_TAG_LENGTH:
+            raise invalid(f"tag longer than {MAX_TAG_LENGTH} characters")
+    return list(dict.fromkeys(tags))
+
+
+def check_box(x_min: float, y_min: float, x_max: float, y_max: float, confidence: Optional[float]) -> None:
+    for name, value in (("x_min_normalized", x_min), ("y_min_normalized", y_min),
+                        ("x_max_normalized", x_max), ("y_max_normalized", y_max)):
+        if not 0.0 <= value <= 1.0:
+            raise invalid(f"{name} must be within [0, 1], got {value}")
+    if not x_min < x_max:
+        raise invalid("x_min_normalized must be less than x_max_normalized")
+    if not y_min < y_max:
+        raise invalid("y_min_normalized must be less than y_max_normalized")
+    if confidence is not None and not 0.0 <= confidence <= 1.0:
+        raise invalid(f"confidence must be within [0, 1], got {confidence}")
+
+
+def _empty_filter() -> Any:
+    return data_pb2.Filter()
+
+
+class DataServicer(data_pb2_grpc.DataServiceServicer):
+    """The Data API's query, tag, annotation and delete RPCs.
+
+    Args:
+        server: the owning ``LocalDataServer`` (store, auth, limits).
+    """
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.store = server.store
+        self.auth = server.authority
+
+    # ------------------------------------------------------------ helpers
+    def _filter(self, request: Any, field: str = "filter") -> Any:
+        return getattr(request, field) if request.HasField(field) else _empty_filter()
+
+    def _paging(self, request: Any, kind: str, table: str, scope: Optional[frozenset]) -> Any:
+        data_request = request.data_request
+        flt = data_request.filter if data_request.HasField("filter") else _empty_filter()
+        descending = q.descending_of(data_request.sort_order)
+        limit = q.page_limit(data_request.limit, self.server.max_page_size)
+        qhash = q.query_hash(kind, flt, descending)
+        conn = self.store.conn()
+        where = q.compile_filter(conn, flt, scope, table)
+        cursor = None
+        if data_request.last:
+            cursor = q.Cursor.decode(data_request.last, kind, descending, qhash)
+        return conn, where, descending, limit, qhash, cursor
+
+    # ------------------------------------------------------------ tabular
+    @handler
+    def TabularDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        conn, where, descending, limit, qhash, cursor = self._paging(request, "tabular", q.READINGS, scope)
+        response = data_pb2.TabularDataByFilterResponse()
+        snapshot = cursor.snapshot if cursor else q.max_row_id(conn, q.READINGS)
+        if request.count_only:
+            response.count, response.total_size_bytes = q.count_rows(
+                conn, q.READINGS, where, snapshot, "length(t.data)")
+            return response
+        after = (cursor.time_ns, cursor.row_id) if cursor and cursor.row_id is not None else None
+        rows = q.fetch_page(conn, q.READINGS, where, descending=descending, limit=limit,
+                            snapshot=snapshot, after=after)
+        index: Dict[Any, int] = {}
+        size = 0
+        for row in rows:
+            key = rec.reading_capture_key(row)
+            if key not in index:
+                index[key] = len(response.metadata)
+                response.metadata.append(rec.reading_capture_metadata(row))
+            item = response.data.add(metadata_index=index[key],
+                                     time_received=ns_to_timestamp(row["time_received_ns"]))
+            item.data.CopyFrom(rec.reading_struct(row))
+            if row["time_requested_ns"] is not None:
+                item.time_requested.CopyFrom(ns_to_timestamp(row["time_requested_ns"]))
+            size += len(row["data"])
+        response.count = len(rows)
+        response.total_size_bytes = size
+        response.last = self._next_cursor(rows, "tabular", descending, snapshot, qhash, request.data_request.last)
+        return response
+
+    @staticmethod
+    def _next_cursor(rows: Sequence[sqlite3.Row], kind: str, descending: bool, snapshot: int, qhash: str,
+                     previous: str) -> str:
+        if not rows:
+            return previous
+        last = rows[-1]
+        return q.Cursor(kind, descending, last["time_received_ns"], last["id"], snapshot, qhash).encode()
+
+    def _run_engine(self, engine: str, organization_id: str, scope: Optional[frozenset], payload: Any) -> List[bytes]:
+        import bson  # pymongo's
+
+        check_org(self.server, organization_id, scope)
+        try:
+            from viam_data_sync.server._query_errors import QueryError
+        except ImportError:
+            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, f"the {engine} engine is not available") from None
+        try:
+            if engine == "SQL":
+                from viam_data_sync.server._sql import run_sql
+
+                docs = run_sql(self.store.query_conn(), [organization_id], payload,
+                               max_rows=self.server.max_query_rows)
+            else:
+                from viam_data_sync.server._mql import run_mql
+
+                docs = run_mql(self.store.query_conn(), [organization_id], payload,
+                               max_docs=self.server.max_query_rows)
+        except ImportError:
+            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, f"the {engine} engine is not available") from None
+        except QueryError as exc:
+            raise invalid(str(exc) or f"{engine} query not understood") from None
+        out: List[bytes] = []
+        total = 0
+        budget = self.server.max_message_bytes - 64 * 1024
+        for doc in docs:
+            encoded = bson.encode(doc)
+            total += len(encoded) + 8
+            if total > budget:
+                raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                              f"{engine} result exceeds {self.server.max_message_bytes} bytes; add a limit")
+            out.append(encoded)
+        return out
+
+    @handler
+    def TabularDataBySQL(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        if not request.sql_query.strip():
+            raise invalid("sql_query is required")
+        raw = self._run_engine("SQL", request.organization_id, scope, request.sql_query)
+        return data_pb2.TabularDataBySQLResponse(raw_data=raw)
+
+    @handler
+    def TabularDataByMQL(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        import bson
+
+        if request.HasField("query_prefix_name"):
+            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, "saved queries (query_prefix_name) are not supported locally")
+        if request.HasField("data_source") and request.data_source.type == data_pb2.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK:
+            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, "pipeline sinks are not supported locally")
+        stages = []
+        for index, raw in enumerate(request.mql_binary):
+            try:
+                stages.append(bson.decode(raw))
+            except Exception:  # noqa: BLE001 - any decode failure is the caller's
+                raise invalid(f"mql_binary[{index}] is not a valid BSON document") from None
+        return data_pb2.TabularDataByMQLResponse(
+            raw_data=self._run_engine("MQL", request.organization_id, scope, stages))
+
+    def _source_where(self, part_id: str, resource_name: str, resource_subtype: str, method_name: str,
+                      scope: Optional[frozenset]) -> q.Where:
+        if not part_id:
+            raise invalid("part_id is required")
+        part = self.store.part_info(part_id)
+        if part is None or (scope is not None and part.organization_id not in scope):
+            raise not_found(f"part {part_id} not found")
+        where = q.Where(orgs=[part.organization_id])
+        where.add("t.part_id = ?", part_id)
+        if resource_name:
+            where.add("t.component_name = ?", resource_name)
+        if method_name:
+            where.add("t.method_name = ?", method_name)
+        if resource_subtype:
+            where.add("t.component_type = ?", resource_subtype)
+        return where
+
+    @staticmethod
+    def _params_match(row: sqlite3.Row, wanted: Optional[Dict[str, Any]]) -> bool:
+        return wanted is None or json.loads(row["method_parameters"]) == wanted
+
+    @handler
+    def GetLatestTabularData(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        """The newest reading of one source (no one-year window: the store keeps no sync time)."""
+        where = self._source_where(request.part_id, request.resource_name, request.resource_subtype,
+                                   request.method_name, scope)
+        wanted = struct_to_dict(request.additional_parameters) if request.HasField("additional_parameters") else None
+        conn = self.store.conn()
+        snapshot = q.max_row_id(conn, q.READINGS)
+        after = None
+        while True:
+            rows = q.fetch_page(conn, q.READINGS, where, descending=True, limit=200, snapshot=snapshot, after=after)
+            for row in rows:
+                if self._params_match(row, wanted):
+                    ts = ns_to_timestamp(row["time_received_ns"])
+                    return data_pb2.GetLatestTabularDataResponse(
+                        time_captured=ts, time_synced=ts, payload=rec.reading_struct(row))
+            if len(rows) < 200:
+                return data_pb2.GetLatestTabularDataResponse()
+            after = (rows[-1]["time_received_ns"], rows[-1]["id"])
+
+    @handler
+    def ExportTabularData(self, request: Any, context: Any, scope: Optional[frozenset]) -> Iterator[Any]:  # noqa: N802
+        """Streams matching readings oldest first, read in batches (never all at once)."""
+        where = self._source_where(request.part_id, request.resource_name, request.resource_subtype,
+                                   request.method_name, scope)
+        if request.HasField("interval"):
+            q.add_interval(where, request.interval)
+        wanted = struct_to_dict(request.additional_parameters) if request.HasField("additional_parameters") else None
+        conn = self.store.conn()
+        snapshot = q.max_row_id(conn, q.READINGS)
+        after = None
+        while context.is_active():
+            rows = q.fetch_page(conn, q.READINGS, where, descending=False, limit=EXPORT_BATCH,
+                                snapshot=snapshot, after=after)
+            for row in rows:
+                if not self._params_match(row, wanted):
+                    continue
+                yield self._export_item(row)
+            if len(rows) < EXPORT_BATCH:
+                return
+            after = (rows[-1]["time_received_ns"], rows[-1]["id"])
+
+    @staticmethod
+    def _export_item(row: sqlite3.Row) -> Any:
+        return data_pb2.ExportTabularDataResponse(
+            part_id=row["part_id"], resource_name=row["component_name"],
+            resource_subtype=row["component_type"], method_name=row["method_name"],
+            time_captured=ns_to_timestamp(row["time_received_ns"]),
+            organization_id=row["organization_id"], location_id=row["location_id"],
+            robot_name=row["robot_name"], robot_id=row["robot_id"], part_name=row["part_name"],
+            method_parameters=dict_to_struct(json.loads(row["method_parameters"])),
+            tags=json.loads(row["tags"]), payload=rec.reading_struct(row),
+        )
+
+    @handler
+    def DeleteTabularData(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        """Deletes readings older than N UTC calendar days (0: all), optionally filtered."""
+        check_org(self.server, request.organization_id, scope)
+        where = q.Where(orgs=[request.organization_id])
+        if request.delete_older_than_days:
+            today = _dt.datetime.now(_dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+            cutoff = today - _dt.timedelta(days=request.delete_older_than_days)
+            where.add("t.time_received_ns < ?", int(cutoff.timestamp()) * 1_000_000_000)
+        if request.HasField("filter"):
+            f = request.filter
+            if f.location_ids:
+                where.add(f"t.location_id IN ({', '.join('?' for _ in f.location_ids)})", *f.location_ids)
+            for attr, column in (("robot_id", "robot_id"), ("part_id", "part_id"),
+                                 ("component_type", "component_type"), ("component_name", "component_name"),
+                                 ("method", "method_name")):
+                if getattr(f, attr):
+                    where.add(f"t.{column} = ?", getattr(f, attr))
+            if f.HasField("tags_filter"):
+                q.add_tags(where, f.tags_filter, q.READINGS)
+        with self.store.write() as conn:
+            cur = conn.execute(
+                f"DELETE FROM readings AS t WHERE t.organization_id = ? AND {where.sql()}",
+                [request.organization_id] + where.params)
+        return data_pb2.DeleteTabularDataResponse(deleted_count=max(cur.rowcount, 0))
+
+    # ------------------------------------------------------------ binary reads
+    def _blob_bytes(self, row: sqlite3.Row) -> bytes:
+        with open(self.store.blob_path(row["file_id"]), "rb") as fh:
+            return fh.read()
+
+    def _binary_items(self, conn: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> List[Any]:
+        extras = rec.load_extras(conn, [r["id"] for r in rows])
+        return [rec.binary_metadata(r, extras[r["id"]], rec.blob_uri(self.store.blob_path(r["file_id"])))
+                for r in rows]
+
+    @handler
+    def BinaryDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        conn, where, descending, limit, qhash, cursor = self._paging(request, "binary", q.BINARY, scope)
+        response = data_pb2.BinaryDataByFilterResponse()
+        snapshot = cursor.snapshot if cursor else q.max_row_id(conn, q.BINARY)
+        if request.count_only:
+            response.count, response.total_size_bytes = q.count_rows(conn, q.BINARY, where, snapshot, "t.size_bytes")
+            return response
+        after = (cursor.time_ns, cursor.row_id) if cursor and cursor.row_id is not None else None
+        rows = q.fetch_page(conn, q.BINARY, where, descending=descending, limit=limit, snapshot=snapshot, after=after)
+        if request.include_binary:
+            rows = self._fit(rows)
+        for row, meta in zip(rows, self._binary_items(conn, rows)):
+            item = response.data.add(metadata=meta)
+            if request.include_binary:
+                item.binary = self._blob_bytes(row)
+        response.count = len(rows)
+        response.total_size_bytes = sum(r["size_bytes"] for r in rows)
+        response.last = self._next_cursor(rows, "binary", descending, snapshot, qhash, request.data_request.last)
+        return response
+
+    def _fit(self, rows: Sequence[sqlite3.Row]) -> List[sqlite3.Row]:
+        budget = self.server.max_message_bytes - 1024 * 1024
+        kept: List[sqlite3.Row] = []
+        total = 0
+        for row in rows:
+            total += row["size_bytes"] + 4096
+            if total > budget:
+                if not kept:
+                    raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                  "binary data too large to include inline; use include_binary=false and the uri")
+                break
+            kept.append(row)
+        return kept
+
+    @handler
+    def BinaryDataByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
+        conn = self.store.conn()
+        rows = rec.resolve(conn, refs, scope, missing_ok=True)
+        if request.include_binary and len(self._fit(rows)) < len(rows):
+            raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                          "binary data too large to include inline; ask for fewer ids or use the uri")
+        response = data_pb2.BinaryDataByIDsResponse(count=len(rows))
+        for row, meta in zip(rows, self._binary_items(conn, rows)):
+            item = response.data.add(metadata=meta)
+            if request.include_binary:
+                item.binary = self._blob_bytes(row)
+        return response
+
+    # ------------------------------------------------------------ binary deletes
+    def _delete_rows(self, conn: sqlite3.Connection, ids: Sequence[int]) -> List[str]:
+        file_ids: List[str] = []
+        for chunk in rec._chunks(list(ids)):
+            marks = ", ".join("?" for _ in chunk)
+            file_ids.extend(r[0] for r in conn.execute(f"SELECT file_id FROM binary_data WHERE id IN ({marks})", chunk))
+            conn.execute(f"DELETE FROM binary_data WHERE id IN ({marks})", chunk)
+        return file_ids
+
+    def _unlink(self, file_ids: Sequence[str]) -> None:
+        for file_id in file_ids:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.store.blob_path(file_id))
+
+    @handler
+    def DeleteBinaryDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        flt = self._filter(request)
+        with self.store.write() as conn:
+            ids = q.select_ids(conn, q.compile_filter(conn, flt, scope, q.BINARY))
+            file_ids = self._delete_rows(conn, ids)
+        self._unlink(file_ids)
+        return data_pb2.DeleteBinaryDataByFilterResponse(deleted_count=len(file_ids))
+
+    @handler
+    def DeleteBinaryDataByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
+        with self.store.write() as conn:
+            rows = rec.resolve(conn, refs, scope, missing_ok=True)
+            file_ids = self._delete_rows(conn, [r["id"] for r in rows])
+        self._unlink(file_ids)
+        return data_pb2.DeleteBinaryDataByIDsResponse(deleted_count=len(file_ids))
+
+    # ------------------------------------------------------------ tags
+    @staticmethod
+    def _add_tags(conn: sqlite3.Connection, ids: Sequence[int], tags: Sequence[str]) -> None:
+        conn.executemany("INSERT OR IGNORE INTO binary_tags (binary_id, tag) VALUES (?, ?)",
+                         [(i, t) for i in ids for t in tags])
+
+    @staticmethod
+    def _remove_tags(conn: sqlite3.Connection, ids: Sequence[int], tags: Sequence[str]) -> int:
+        """Removes ``tags``; returns how many items lost at least one tag."""
+        touched = 0
+        marks = ", ".join("?" for _ in tags)
+        for binary_id in ids:
+            cur = conn.execute(f"DELETE FROM binary_tags WHERE binary_id = ? AND tag IN ({marks})",
+                               [binary_id] + list(tags))
+            touched += cur.rowcount > 0
+        return touched
+
+    @handler
+    def AddTagsToBinaryDataByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        tags = check_tags(request.tags)
+        refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
+        with self.store.write() as conn:
+            rows = rec.resolve(conn, refs, scope, missing_ok=False)
+            self._add_tags(conn, [r["id"] for r in rows], tags)
+        return data_pb2.AddTagsToBinaryDataByIDsResponse()
+
+    @handler
+    def AddTagsToBinaryDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        tags = check_tags(request.tags)
+        with self.store.write() as conn:
+            ids = q.select_ids(conn, q.compile_filter(conn, self._filter(request), scope, q.BINARY))
+            self._add_tags(conn, ids, tags)
+        return data_pb2.AddTagsToBinaryDataByFilterResponse()
+
+    @handler
+    def RemoveTagsFromBinaryDataByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        tags = check_tags(request.tags)
+        refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
+        with self.store.write() as conn:
+            rows = rec.resolve(conn, refs, scope, missing_ok=False)
+            count = self._remove_tags(conn, [r["id"] for r in rows], tags)
+        return data_pb2.RemoveTagsFromBinaryDataByIDsResponse(deleted_count=count)
+
+    @handler
+    def RemoveTagsFromBinaryDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        tags = check_tags(request.tags)
+        with self.store.write() as conn:
+            ids = q.select_ids(conn, q.compile_filter(conn, self._filter(request), scope, q.BINARY))
+            count = self._remove_tags(conn, ids, tags)
+        return data_pb2.RemoveTagsFromBinaryDataByFilterResponse(deleted_count=count)
+
+    def _distinct(self, request: Any, scope: Optional[frozenset], sql: str) -> List[str]:
+        conn = self.store.conn()
+        where = q.compile_filter(conn, self._filter(request), scope, q.BINARY)
+        if where.nothing or (where.orgs is not None and not where.orgs):
+            return []
+        org_sql = "" if where.orgs is None else f"t.organization_id IN ({', '.join('?' for _ in where.orgs)}) AND "
+        params = (where.orgs or []) + where.params
+        return [r[0] for r in conn.execute(sql.format(where=org_sql + where.sql()), params)]
+
+    @handler
+    def TagsByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        tags = self._distinct(request, scope, "SELECT DISTINCT bt.tag FROM binary_tags bt "
+                                              "JOIN binary_data t ON t.id = bt.binary_id WHERE {where} ORDER BY bt.tag")
+        return data_pb2.TagsByFilterResponse(tags=tags)
+
+    @handler
+    def BoundingBoxLabelsByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        labels = self._distinct(request, scope, "SELECT DISTINCT b.label FROM bounding_boxes b "
+                                                "JOIN binary_data t ON t.id = b.binary_id WHERE {where} ORDER BY b.label")
+        return data_pb2.BoundingBoxLabelsByFilterResponse(labels=labels)
+
+    # ------------------------------------------------------------ bounding boxes
+    @handler
+    def AddBoundingBoxToImageByID(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        ref = rec.single_ref(request.binary_data_id, request.binary_id, request.HasField("binary_id"))
+        if not request.label.strip():
+            raise invalid("label is required")
+        confidence = request.confidence if request.HasField("confidence") else None
+        check_box(request.x_min_normalized, request.y_min_normalized, request.x_max_normalized,
+                  request.y_max_normalized, confidence)
+        bbox_id = new_id()
+        with self.store.write() as conn:
+            row = rec.resolve(conn, [ref], scope, missing_ok=False)[0]
+            conn.execute(
+                "INSERT INTO bounding_boxes (id, binary_id, label, x_min, y_min, x_max, y_max, confidence, seq) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (bbox_id, row["id"], request.label, request.x_min_normalized, request.y_min_normalized,
+                 request.x_max_normalized, request.y_max_normalized, confidence, now_ns()))
+        return data_pb2.AddBoundingBoxToImageByIDResponse(bbox_id=bbox_id)
+
+    def _bbox(self, conn: sqlite3.Connection, request: Any, scope: Optional[frozenset]) -> sqlite3.Row:
+        ref = rec.single_ref(request.binary_data_id, request.binary_id, request.HasField("binary_id"))
+        if not request.bbox_id:
+            raise invalid("bbox_id is required")
+        row = rec.resolve(conn, [ref], scope, missing_ok=False)[0]
+        box = conn.execute("SELECT * FROM bounding_boxes WHERE id = ? AND binary_id = ?",
+                           (request.bbox_id, row["id"])).fetchone()
+        if box is None:
+            raise not_found(f"bounding box {request.bbox_id[:100]} not found on {ref.label()[:200]}")
+        return box
+
+    @handler
+    def RemoveBoundingBoxFromImageByID(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        with self.store.write() as conn:
+            box = self._bbox(conn, request, scope)
+            conn.execute("DELETE FROM bounding_boxes WHERE id = ?", (box["id"],))
+        return data_pb2.RemoveBoundingBoxFromImageByIDResponse()
+
+    @handler
+    def UpdateBoundingBox(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        with self.store.write() as conn:
+            box = self._bbox(conn, request, scope)
+
+            def pick(field: str, column: str) -> Any:
+                return getattr(request, field) if request.HasField(field) else box[column]
+
+            label = pick("label", "label")
+            values = (pick("x_min_normalized", "x_min"), pick("y_min_normalized", "y_min"),
+                      pick("x_max_normalized", "x_max"), pick("y_max_normalized", "y_max"))
+            confidence = pick("confidence", "confidence")
+            if not label.strip():
+                raise invalid("label must not be empty")
+            check_box(*values, confidence)
+            conn.execute("UPDATE bounding_boxes SET label = ?, x_min = ?, y_min = ?, x_max = ?, y_max = ?, "
+                         "confidence = ? WHERE id = ?", (label, *values, confidence, box["id"]))
+        return data_pb2.UpdateBoundingBoxResponse()
+
+    # ------------------------------------------------------------ database user
+    @handler
+    def GetDatabaseConnection(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        check_org(self.server, request.organization_id, scope)
+        has_user = self.store.conn().execute(
+            "SELECT 1 FROM database_users WHERE organization_id = ?", (request.organization_id,)).fetchone() is not None
+        return data_pb2.GetDatabaseConnectionResponse(
+            hostname=self.server.database_hostname,
+            mongodb_uri=self.server.mongodb_uri_for(request.organization_id, has_user),
+            has_database_user=has_user)
+
+    @handler
+    def ConfigureDatabaseUser(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        check_org(self.server, request.organization_id, scope)
+        password = request.password
+        if len(password) < 8:
+            raise invalid("password must be at least 8 characters")
+        salt = os.urandom(16)
+        digest = hash_password(password, salt)
+        with self.store.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO database_users (organization_id, salt, password_hash, updated_ns) "
+                         "VALUES (?, ?, ?, ?)", (request.organization_id, salt, digest, now_ns()))
+        LOG.info("database user configured for organization %s", request.organization_id)
+        return data_pb2.ConfigureDatabaseUserResponse()
+
+    # ------------------------------------------------------------ datasets
+    def _dataset(self, conn: sqlite3.Connection, dataset_id: str, scope: Optional[frozenset]) -> sqlite3.Row:
+        if not dataset_id:
+            raise invalid("dataset_id is required")
+        row = conn.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        if row is None or (scope is not None and row["organization_id"] not in scope):
+            raise not_found(f"dataset {dataset_id[:100]} not found")
+        return row
+
+    @handler
+    def AddBinaryDataToDatasetByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
+        with self.store.write() as conn:
+            dataset = self._dataset(conn, request.dataset_id, scope)
+            rows = rec.resolve(conn, refs, scope, missing_ok=False)
+            for row in rows:
+                if row["organization_id"] != dataset["organization_id"]:
+                    raise invalid(f"{row['binary_data_id']} is not in the dataset's organization")
+            conn.executemany("INSERT OR IGNORE INTO dataset_members (dataset_id, binary_id) VALUES (?, ?)",
+                             [(dataset["id"], r["id"]) for r in rows])
+        return data_pb2.AddBinaryDataToDatasetByIDsResponse()
+
+    @handler
+    def RemoveBinaryDataFromDatasetByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
+        with self.store.write() as conn:
+            dataset = self._dataset(conn, request.dataset_id, scope)
+            rows = rec.resolve(conn, refs, scope, missing_ok=False)
+            conn.executemany("DELETE FROM dataset_members WHERE dataset_id = ? AND binary_id = ?",
+                             [(dataset["id"], r["id"]) for r in rows])
+        return data_pb2.RemoveBinaryDataFromDatasetByIDsResponse()
+
+    # ------------------------------------------------------------ signed URL
+    @handler
+    def CreateBinaryDataSignedURL(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+        """A ``file://`` URL of the blob (the local server has no HTTP endpoint)."""
+        ref = rec.ref_from_string(request.binary_data_id) if request.binary_data_id else None
+        if ref is None:
+            raise invalid("binary_data_id is required")
+        minutes = SIGNED_URL_DEFAULT_MINUTES
+        if request.HasField("expiration_minutes"):
+            minutes = request.expiration_minutes
+            if not 1 <= minutes <= SIGNED_URL_MAX_MINUTES:
+                raise invalid(f"expiration_minutes must be within [1, {SIGNED_URL_MAX_MINUTES}]")
+        row = rec.resolve(self.store.conn(), [ref], scope, missing_ok=False)[0]
+        expires = now_ns() + minutes * 60 * 1_000_000_000
+        return data_pb2.CreateBinaryDataSignedURLResponse(
+            signed_url=rec.blob_uri(self.store.blob_path(row["file_id"])), expires_at=ns_to_timestamp(expires))
+
+
+fill_unimplemented(
+    DataServicer,
+    data_pb2.DESCRIPTOR.services_by_name["DataService"],
+    {name for name, value in vars(DataServicer).items() if name[:1].isupper() and callable(value)},
+)

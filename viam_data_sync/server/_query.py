@@ -1,0 +1,314 @@
+"""Filters, keyset pagination and the opaque ``last`` cursor.
+
+Semantics (the local server's documented choices):
+
+* ``Filter`` fields are ANDed; ``tags`` and ``bbox_labels`` are ORed within themselves.
+* Time: every record has one sort and interval key, ``time_received`` (the capture
+  time the machine reported in ``SensorMetadata.time_received``; if the upload carried
+  none, its ``time_requested``; if neither, the moment the server stored it). Both
+  tabular and binary data use it. ``CaptureInterval`` is half-open: ``start <= t < end``
+  (either bound may be absent).
+* Order: ``ORDER_UNSPECIFIED`` and ``ORDER_ASCENDING`` sort oldest first;
+  ``ORDER_DESCENDING`` newest first; ties are broken by insertion order.
+* Cursor: urlsafe base64 (no padding) of a JSON object holding the sort key and row id
+  of the last row returned, the direction, the kind of data, a hash of the filter, and
+  a *snapshot bound*: the largest row id that existed when the first page was served.
+  Rows stored after that are not part of the paging session, so paging while data
+  arrives never skips or repeats a row. Pages are index range scans (keyset, no
+  OFFSET), so a page costs the same at any depth and any store size.
+* An organization scope is applied to every query: one range scan per organization,
+  merged (so each scan stays an ordered index scan).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import heapq
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
+
+from viam_data_sync._convert import timestamp_to_ns
+from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync.server._rpc import denied, invalid, not_found
+
+DEFAULT_LIMIT = 50
+
+TAGS_UNSPECIFIED = data_pb2.TAGS_FILTER_TYPE_UNSPECIFIED
+TAGS_MATCH_BY_OR = data_pb2.TAGS_FILTER_TYPE_MATCH_BY_OR
+TAGS_TAGGED = data_pb2.TAGS_FILTER_TYPE_TAGGED
+TAGS_UNTAGGED = data_pb2.TAGS_FILTER_TYPE_UNTAGGED
+
+READINGS = "readings"
+BINARY = "binary_data"
+
+
+@dataclass
+class Where:
+    """A compiled filter: extra SQL clauses on alias ``t`` and the organizations to scan.
+
+    ``orgs`` is ``None`` for "no organization constraint" (auth off, none named).
+    ``nothing`` is True when the filter can match nothing (e.g. bbox labels on tabular).
+    """
+
+    clauses: List[str] = field(default_factory=list)
+    params: List[Any] = field(default_factory=list)
+    orgs: Optional[List[str]] = None
+    nothing: bool = False
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) if self.clauses else "1"
+
+
+def _placeholders(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def resolve_orgs(requested: Iterable[str], scope: Optional[frozenset]) -> Optional[List[str]]:
+    """The organizations a query may read. Naming one outside the scope is PERMISSION_DENIED."""
+    named = list(dict.fromkeys(o for o in requested))
+    if any(not o for o in named):
+        raise invalid("organization_ids must not contain an empty id")
+    if named:
+        if scope is not None:
+            outside = [o for o in named if o not in scope]
+            if outside:
+                raise denied(f"no access to organization {outside[0]}")
+        return named
+    return None if scope is None else sorted(scope)
+
+
+def compile_filter(
+    conn: sqlite3.Connection, f: Any, scope: Optional[frozenset], table: str
+) -> Where:
+    """Compile a ``Filter`` (possibly unset) for ``table`` (``readings`` or ``binary_data``)."""
+    where = Where(orgs=resolve_orgs(f.organization_ids, scope))
+    for attr, column in (
+        ("component_name", "component_name"),
+        ("component_type", "component_type"),
+        ("method", "method_name"),
+        ("robot_name", "robot_name"),
+        ("robot_id", "robot_id"),
+        ("part_name", "part_name"),
+        ("part_id", "part_id"),
+    ):
+        value = getattr(f, attr)
+        if value:
+            where.add(f"t.{column} = ?", value)
+    if f.location_ids:
+        ids = list(dict.fromkeys(f.location_ids))
+        where.add(f"t.location_id IN ({_placeholders(ids)})", *ids)
+    if f.mime_type:
+        mimes = list(dict.fromkeys(f.mime_type))
+        where.add(f"t.mime_type IN ({_placeholders(mimes)})", *mimes)
+    if f.HasField("interval"):
+        add_interval(where, f.interval)
+    if f.HasField("tags_filter"):
+        add_tags(where, f.tags_filter, table)
+    if f.bbox_labels:
+        labels = list(dict.fromkeys(f.bbox_labels))
+        if table == READINGS:
+            where.nothing = True
+        else:
+            where.add(
+                "EXISTS (SELECT 1 FROM bounding_boxes bb WHERE bb.binary_id = t.id "
+                f"AND bb.label IN ({_placeholders(labels)}))",
+                *labels,
+            )
+    if f.dataset_id:
+        row = conn.execute("SELECT organization_id FROM datasets WHERE id = ?", (f.dataset_id,)).fetchone()
+        if row is None or (scope is not None and row[0] not in scope):
+            raise not_found(f"dataset {f.dataset_id} not found")
+        if table == READINGS:
+            where.nothing = True  # datasets hold binary data only
+        else:
+            where.add(
+                "EXISTS (SELECT 1 FROM dataset_members dm WHERE dm.binary_id = t.id AND dm.dataset_id = ?)",
+                f.dataset_id,
+            )
+    return where
+
+
+def add_interval(where: Where, interval: Any) -> None:
+    start = timestamp_to_ns(interval.start) if interval.HasField("start") else None
+    end = timestamp_to_ns(interval.end) if interval.HasField("end") else None
+    if start is not None and end is not None and end < start:
+        raise invalid("interval.end is before interval.start")
+    if start is not None:
+        where.add("t.time_received_ns >= ?", start)
+    if end is not None:
+        where.add("t.time_received_ns < ?", end)
+
+
+def add_tags(where: Where, tags_filter: Any, table: str) -> None:
+    kind = tags_filter.type
+    tags = list(dict.fromkeys(tags_filter.tags))
+    if any(not tag for tag in tags):
+        raise invalid("tags_filter.tags must not contain an empty tag")
+    if kind in (TAGS_UNSPECIFIED, TAGS_MATCH_BY_OR):
+        if not tags:
+            return  # no constraint
+        if table == READINGS:
+            where.add(f"EXISTS (SELECT 1 FROM json_each(t.tags) j WHERE j.value IN ({_placeholders(tags)}))",
+                      *tags)
+        else:
+            where.add(
+                f"EXISTS (SELECT 1 FROM binary_tags bt WHERE bt.binary_id = t.id "
+                f"AND bt.tag IN ({_placeholders(tags)}))",
+                *tags,
+            )
+    elif kind == TAGS_TAGGED:
+        where.add("t.tags <> '[]'" if table == READINGS
+                  else "EXISTS (SELECT 1 FROM binary_tags bt WHERE bt.binary_id = t.id)")
+    elif kind == TAGS_UNTAGGED:
+        where.add("t.tags = '[]'" if table == READINGS
+                  else "NOT EXISTS (SELECT 1 FROM binary_tags bt WHERE bt.binary_id = t.id)")
+    else:
+        raise invalid(f"unknown tags_filter.type {kind}")
+
+
+# ---------------------------------------------------------------- cursor
+@dataclass(frozen=True)
+class Cursor:
+    """Where a paging session stands; see the module docstring."""
+
+    kind: str
+    descending: bool
+    time_ns: Optional[int]
+    row_id: Optional[int]
+    snapshot: int
+    query_hash: str
+
+    def encode(self) -> str:
+        body = {"v": 1, "k": self.kind, "d": int(self.descending), "t": self.time_ns, "i": self.row_id,
+                "s": self.snapshot, "h": self.query_hash}
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    @classmethod
+    def decode(cls, text: str, kind: str, descending: bool, query_hash: str) -> "Cursor":
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            body = json.loads(raw)
+            cursor = cls(
+                kind=body["k"], descending=bool(body["d"]), time_ns=_opt_int(body["t"]),
+                row_id=_opt_int(body["i"]), snapshot=_int(body["s"]), query_hash=str(body["h"]),
+            )
+            if body.get("v") != 1:
+                raise ValueError("version")
+        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise invalid("malformed 'last' cursor") from None
+        if cursor.kind != kind or cursor.descending != descending or cursor.query_hash != query_hash:
+            raise invalid("the 'last' cursor belongs to a different query (filter or sort order changed)")
+        return cursor
+
+
+def _int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("not an int")
+    return value
+
+
+def _opt_int(value: Any) -> Optional[int]:
+    return None if value is None else _int(value)
+
+
+def query_hash(*parts: Any) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        if hasattr(part, "SerializeToString"):
+            digest.update(part.SerializeToString(deterministic=True))
+        else:
+            digest.update(repr(part).encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()[:16]
+
+
+def descending_of(order: int) -> bool:
+    if order == data_pb2.ORDER_DESCENDING:
+        return True
+    if order in (data_pb2.ORDER_UNSPECIFIED, data_pb2.ORDER_ASCENDING):
+        return False
+    raise invalid(f"unknown sort_order {order}")
+
+
+def page_limit(limit: int, max_page_size: int) -> int:
+    return DEFAULT_LIMIT if limit == 0 else min(int(limit), max_page_size)
+
+
+def max_row_id(conn: sqlite3.Connection, table: str) -> int:
+    row = conn.execute(f"SELECT MAX(id) FROM {table}").fetchone()
+    return int(row[0] or 0)
+
+
+def fetch_page(
+    conn: sqlite3.Connection,
+    table: str,
+    where: Where,
+    *,
+    descending: bool,
+    limit: int,
+    snapshot: int,
+    after: Optional[Tuple[int, int]],
+    columns: str = "t.*",
+) -> List[sqlite3.Row]:
+    """Up to ``limit`` rows after ``after`` = (time_ns, id), in order, ids <= ``snapshot``."""
+    if where.nothing or (where.orgs is not None and not where.orgs):
+        return []
+    direction = "DESC" if descending else "ASC"
+    clauses = [where.sql(), "t.id <= ?"]
+    params: List[Any] = list(where.params) + [snapshot]
+    if after is not None:
+        clauses.append(f"(t.time_received_ns, t.id) {'<' if descending else '>'} (?, ?)")
+        params.extend(after)
+    base = (f"SELECT {columns} FROM {table} t WHERE {{org}}{' AND '.join(clauses)} "
+            f"ORDER BY t.time_received_ns {direction}, t.id {direction} LIMIT ?")
+    if where.orgs is None:
+        return conn.execute(base.format(org=""), params + [limit]).fetchall()
+    sql = base.format(org="t.organization_id = ? AND ")
+    runs = [conn.execute(sql, [org] + params + [limit]).fetchall() for org in where.orgs]
+    if len(runs) == 1:
+        return runs[0]
+
+    def key(row: sqlite3.Row) -> Tuple[int, int]:
+        return (row["time_received_ns"], row["id"])
+
+    merged = heapq.merge(*runs, key=key, reverse=descending)
+    return [row for _, row in zip(range(limit), merged)]
+
+
+def count_rows(
+    conn: sqlite3.Connection, table: str, where: Where, snapshot: int, size_expr: str
+) -> Tuple[int, int]:
+    """(number of matching rows, sum of ``size_expr``) with ids <= ``snapshot``."""
+    if where.nothing or (where.orgs is not None and not where.orgs):
+        return 0, 0
+    total, size = 0, 0
+    sql = f"SELECT COUNT(*), COALESCE(SUM({size_expr}), 0) FROM {table} t WHERE {{org}}{where.sql()} AND t.id <= ?"
+    if where.orgs is None:
+        row = conn.execute(sql.format(org=""), where.params + [snapshot]).fetchone()
+        return int(row[0]), int(row[1])
+    for org in where.orgs:
+        row = conn.execute(sql.format(org="t.organization_id = ? AND "), [org] + where.params + [snapshot]).fetchone()
+        total += int(row[0])
+        size += int(row[1])
+    return total, size
+
+
+def select_ids(conn: sqlite3.Connection, where: Where) -> List[int]:
+    """Row ids of every binary item matching ``where`` (for by-filter writes)."""
+    if where.nothing or (where.orgs is not None and not where.orgs):
+        return []
+    sql = f"SELECT t.id FROM {BINARY} t WHERE {{org}}{where.sql()}"
+    if where.orgs is None:
+        return [r[0] for r in conn.execute(sql.format(org=""), where.params)]
+    out: List[int] = []
+    for org in where.orgs:
+        out.extend(r[0] for r in conn.execute(sql.format(org="t.organization_id = ? AND "), [org] + where.params))
+    return out

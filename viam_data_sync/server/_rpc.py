@@ -1,0 +1,129 @@
+"""Plumbing shared by the local server's servicers: status errors and handler wrapping.
+
+Every handler is wrapped so that it (1) authorizes the call, (2) turns a
+:class:`RpcFail` into the gRPC status it names, and (3) turns any other exception into
+INTERNAL with a short message, after logging it. No Python traceback ever reaches a
+client, and the server keeps serving.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from typing import Any, Callable, Optional
+
+import grpc
+
+LOG = logging.getLogger("viam_data_sync.server")
+
+
+class RpcFail(Exception):
+    """Raised inside a handler to end the call with ``code`` and ``message``."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def invalid(message: str) -> RpcFail:
+    return RpcFail(grpc.StatusCode.INVALID_ARGUMENT, message)
+
+
+def not_found(message: str) -> RpcFail:
+    return RpcFail(grpc.StatusCode.NOT_FOUND, message)
+
+
+def denied(message: str) -> RpcFail:
+    return RpcFail(grpc.StatusCode.PERMISSION_DENIED, message)
+
+
+class Authorizer:
+    """What a servicer needs from the auth layer (see ``_auth.TokenAuthority``)."""
+
+    def scope(self, context: grpc.ServicerContext) -> Optional[frozenset]:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _abort(context: grpc.ServicerContext, method: str, exc: BaseException) -> None:
+    if isinstance(exc, RpcFail):
+        LOG.debug("%s -> %s: %s", method, exc.code.name, exc.message)
+        context.abort(exc.code, exc.message)
+    LOG.exception("%s failed unexpectedly", method)
+    context.abort(grpc.StatusCode.INTERNAL, f"internal error in {method}; see the server log")
+
+
+def handler(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a servicer method ``fn(self, request, context, scope)``.
+
+    ``scope`` is the frozenset of organization ids the caller may see, or ``None``
+    when auth is off (everything visible). Generator handlers stay generators.
+    """
+    method = fn.__name__
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def stream_wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+            try:
+                scope = self.auth.scope(context)
+                yield from fn(self, request, context, scope)
+            except Exception as exc:  # noqa: BLE001 - mapped to a status
+                if _is_abort(exc):
+                    raise
+                _abort(context, method, exc)
+
+        return stream_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            scope = self.auth.scope(context)
+            return fn(self, request, context, scope)
+        except Exception as exc:  # noqa: BLE001 - mapped to a status
+            if _is_abort(exc):
+                raise
+            _abort(context, method, exc)
+
+    return wrapper
+
+
+def _is_abort(exc: BaseException) -> bool:
+    # grpc's context.abort() raises a bare Exception after recording the status; let it
+    # through untouched so that status is what the client sees.
+    return type(exc) is Exception and not exc.args
+
+
+def fill_unimplemented(cls: type, service_descriptor: Any, implemented: set) -> None:
+    """Give ``cls`` a handler answering UNIMPLEMENTED, naming the RPC, for every RPC
+    of ``service_descriptor`` not in ``implemented``."""
+    for method in service_descriptor.methods:
+        if method.name in implemented:
+            continue
+        setattr(cls, method.name, _unimplemented(service_descriptor.full_name, method))
+
+
+def _unimplemented(service: str, method: Any) -> Callable[..., Any]:
+    name = method.name
+    message = f"{service}/{name} is not implemented by the local Data API server"
+    server_streaming = method.server_streaming if hasattr(method, "server_streaming") else False
+
+    def unary(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+        _check_auth(self, context)
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, message)
+
+    def streaming(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+        _check_auth(self, context)
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, message)
+        yield  # pragma: no cover
+
+    fn = streaming if server_streaming else unary
+    fn.__name__ = name
+    return fn
+
+
+def _check_auth(servicer: Any, context: grpc.ServicerContext) -> None:
+    try:
+        servicer.auth.scope(context)
+    except RpcFail as exc:
+        context.abort(exc.code, exc.message)

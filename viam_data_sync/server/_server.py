@@ -1,0 +1,314 @@
+"""``LocalDataServer``: a real gRPC server speaking the Viam Data API over a local store."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from concurrent import futures
+from typing import Any, List, Optional, Sequence, Tuple, Union
+
+import grpc
+
+from viam_data_sync._proto.app.data.v1 import data_pb2_grpc
+from viam_data_sync._proto.app.dataset.v1 import dataset_pb2_grpc
+from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2_grpc
+from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
+from viam_data_sync.server._auth import AuthServicer, TokenAuthority
+from viam_data_sync.server._data_service import DataServicer
+from viam_data_sync.server._dataset_service import DatasetServicer
+from viam_data_sync.server._store import FleetIds, Store
+from viam_data_sync.server._sync_service import DataSyncServicer
+
+LOG = logging.getLogger("viam_data_sync.server")
+
+DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # goutils MaxMessageSize
+
+
+class LocalDataServer:
+    """A local Viam Data API server: same services and wire format as the cloud.
+
+    Serves ``DataService``, ``DatasetService``, ``DataSyncService`` and ``AuthService``
+    on a real port, backed by SQLite (WAL) and blob files. On first start it creates a
+    default fleet (organization, location, robot, part) and an API key for it; reopening
+    an existing database finds them again (the default key's secret is hashed on disk,
+    so a reopened server issues it a new secret unless ``api_key`` is given).
+
+    Args:
+        path: SQLite file to use (blobs go in ``<path>.blobs/``). ``None``: a temporary
+            store, removed by :meth:`stop`.
+        host: interface to listen on.
+        port: TCP port; 0 picks a free one (see :attr:`address`).
+        auth: require API-key tokens (``False``: every call sees every organization).
+        max_page_size: cap on ``DataRequest.limit``.
+        max_message_bytes: gRPC send/receive message size limit.
+        max_upload_bytes: largest upload accepted (``None``: no limit);
+            RESOURCE_EXHAUSTED beyond it.
+        interceptors: extra ``grpc.ServerInterceptor`` objects (e.g. fault injection).
+        token_ttl: lifetime of issued access tokens, in seconds.
+        max_workers: size of the gRPC handler thread pool.
+        max_query_rows: cap on rows/documents an SQL or MQL query may return.
+        database_hostname: what ``GetDatabaseConnection`` reports as ``hostname``.
+        mongodb_uri: what it reports as ``mongodb_uri`` (default built from the hostname).
+        api_key_id: id of the default API key (default: created, or found again).
+        api_key: secret of the default API key (default: generated).
+
+    Example::
+
+        from viam_data_sync.server import LocalDataServer
+
+        with LocalDataServer() as server:
+            print(server.address, server.api_key_id, server.part_id)
+    """
+
+    def __init__(
+        self,
+        path: Optional[Union[str, "os.PathLike[str]"]] = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        auth: bool = True,
+        max_page_size: int = 1000,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        max_upload_bytes: Optional[int] = None,
+        interceptors: Sequence[grpc.ServerInterceptor] = (),
+        token_ttl: float = 3600.0,
+        max_workers: int = 16,
+        max_query_rows: int = 100_000,
+        database_hostname: str = "localhost",
+        mongodb_uri: Optional[str] = None,
+        api_key_id: Optional[str] = None,
+        api_key: Optional[str] = None,
+    ) -> None:
+        if max_page_size < 1:
+            raise ValueError("max_page_size must be >= 1")
+        if max_message_bytes < 1024 * 1024:
+            raise ValueError("max_message_bytes must be at least 1 MiB")
+        if max_upload_bytes is not None and max_upload_bytes < 0:
+            raise ValueError("max_upload_bytes must be >= 0")
+        if (api_key is None) != (api_key_id is None) and api_key is not None:
+            raise ValueError("api_key needs api_key_id")
+        self.path = None if path is None else os.fspath(path)
+        self.host = host
+        self.requested_port = port
+        self.auth_enabled = auth
+        self.max_page_size = max_page_size
+        self.max_message_bytes = max_message_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.interceptors = tuple(interceptors)
+        self.token_ttl = token_ttl
+        self.max_workers = max_workers
+        self.max_query_rows = max_query_rows
+        self.database_hostname = database_hostname
+        self._mongodb_uri = mongodb_uri
+        self._want_key = (api_key_id, api_key)
+        self.port: int = 0
+        self.store: Any = None
+        self.authority: Any = None
+        self._server: Optional[grpc.Server] = None
+        self._tmpdir: Optional[str] = None
+        self._lock = threading.Lock()
+        self.fleet: Optional[FleetIds] = None
+        self.api_key_id: str = ""
+        self.api_key: str = ""
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> "LocalDataServer":
+        """Open the store and start serving. Returns ``self``.
+
+        Example::
+
+            server = LocalDataServer("data.db").start()
+            ...
+            server.stop()
+        """
+        with self._lock:
+            if self._server is not None:
+                return self
+            if self.path is None:
+                self._tmpdir = tempfile.mkdtemp(prefix="viam-data-sync-")
+                db_path = os.path.join(self._tmpdir, "data.db")
+            else:
+                db_path = self.path
+                parent = os.path.dirname(os.path.abspath(db_path))
+                os.makedirs(parent, exist_ok=True)
+            try:
+                self.store = Store(db_path, db_path + ".blobs")
+                self.authority = TokenAuthority(self.store, enabled=self.auth_enabled, token_ttl=self.token_ttl)
+                self._ensure_defaults()
+                self._server = self._build_server()
+                self._server.start()
+            except BaseException:
+                self._cleanup()
+                raise
+            LOG.info("local Data API server listening on %s (auth %s, store %s)", self.address,
+                     "on" if self.auth_enabled else "off", self.path or "temporary")
+            return self
+
+    def _build_server(self) -> grpc.Server:
+        options = [
+            ("grpc.max_receive_message_length", self.max_message_bytes),
+            ("grpc.max_send_message_length", self.max_message_bytes),
+            ("grpc.so_reuseport", 0),
+        ]
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.max_workers,
+                                                        thread_name_prefix="viam-data-server"),
+                             interceptors=self.interceptors, options=options)
+        data_pb2_grpc.add_DataServiceServicer_to_server(DataServicer(self), server)
+        dataset_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetServicer(self), server)
+        data_sync_pb2_grpc.add_DataSyncServiceServicer_to_server(DataSyncServicer(self), server)
+        auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(self.authority), server)
+        port = server.add_insecure_port(f"{self.host}:{self.requested_port}")
+        if not port:
+            raise OSError(f"cannot listen on {self.host}:{self.requested_port}")
+        self.port = port
+        return server
+
+    def stop(self, grace: Optional[float] = 1.0) -> None:
+        """Stop serving (in-flight calls get ``grace`` seconds) and close the store.
+
+        A temporary store (``path=None``) is deleted.
+        """
+        with self._lock:
+            server, self._server = self._server, None
+            if server is not None:
+                server.stop(grace).wait()
+            self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Block until the server stops (or ``timeout``); True if it stopped."""
+        server = self._server
+        return True if server is None else bool(server.wait_for_termination(timeout))
+
+    def __enter__(self) -> "LocalDataServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------ defaults
+    def _ensure_defaults(self) -> None:
+        raw = self.store.get_meta("default_fleet")
+        if raw is None:
+            fleet = self.store.create_fleet("local-organization")
+            with self.store.write() as conn:
+                self.store.set_meta(conn, "default_fleet", json.dumps(fleet.__dict__))
+        else:
+            fleet = FleetIds(**json.loads(raw))
+        self.fleet = fleet
+        want_id, want_secret = self._want_key
+        key_id = want_id or self.store.get_meta("default_api_key_id")
+        self.api_key_id, self.api_key = self.store.create_api_key([fleet.organization_id], key_id, want_secret)
+        with self.store.write() as conn:
+            self.store.set_meta(conn, "default_api_key_id", self.api_key_id)
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def address(self) -> str:
+        """``"host:port"`` to dial (e.g. ``grpc.insecure_channel(server.address)``)."""
+        return f"{self.host}:{self.port}"
+
+    def _fleet(self) -> FleetIds:
+        if self.fleet is None:
+            raise RuntimeError("the server is not started")
+        return self.fleet
+
+    @property
+    def organization_id(self) -> str:
+        return self._fleet().organization_id
+
+    @property
+    def organization_name(self) -> str:
+        return self._fleet().organization_name
+
+    @property
+    def location_id(self) -> str:
+        return self._fleet().location_id
+
+    @property
+    def location_name(self) -> str:
+        return self._fleet().location_name
+
+    @property
+    def robot_id(self) -> str:
+        return self._fleet().robot_id
+
+    @property
+    def robot_name(self) -> str:
+        return self._fleet().robot_name
+
+    @property
+    def part_id(self) -> str:
+        return self._fleet().part_id
+
+    @property
+    def part_name(self) -> str:
+        return self._fleet().part_name
+
+    def mongodb_uri_for(self, organization_id: str, has_user: bool) -> str:
+        if self._mongodb_uri:
+            return self._mongodb_uri
+        user = f"db-user-{organization_id}@" if has_user else ""
+        return f"mongodb://{user}{self.database_hostname}:27017/sensorData"
+
+    # ------------------------------------------------------------ helpers for tests
+    def create_organization(self, name: str, *, location_name: str = "local-location",
+                            robot_name: str = "local-robot", part_name: str = "local-robot-main") -> FleetIds:
+        """Create an organization with one location, robot and part.
+
+        Example::
+
+            other = server.create_organization("other-org")
+            key_id, key = server.create_api_key(other.organization_id)
+        """
+        return self._require_store().create_fleet(name, location_name, robot_name, part_name)
+
+    def create_api_key(self, organization_id: Union[str, Sequence[str]]) -> Tuple[str, str]:
+        """A new API key (id, secret) scoped to one or more organizations.
+
+        Example::
+
+            key_id, key = server.create_api_key(server.organization_id)
+        """
+        orgs: List[str] = [organization_id] if isinstance(organization_id, str) else list(organization_id)
+        return self._require_store().create_api_key(orgs)
+
+    def add_part(self, robot_id: Optional[str] = None, part_name: str = "extra-part") -> str:
+        """Add a part to a robot (default: the default robot); returns its id.
+
+        Example::
+
+            part_id = server.add_part(part_name="arm")
+        """
+        return self._require_store().add_part(robot_id or self.robot_id, part_name)
+
+    def add_robot(self, location_id: Optional[str] = None, robot_name: str = "extra-robot",
+                  part_name: str = "extra-robot-main") -> Tuple[str, str]:
+        """Add a robot with one part to a location; returns (robot_id, part_id)."""
+        return self._require_store().add_robot(location_id or self.location_id, robot_name, part_name)
+
+    def token(self, api_key_id: Optional[str] = None, ttl: Optional[float] = None) -> str:
+        """An access token for ``api_key_id`` (default key) without an Authenticate call.
+
+        Example::
+
+            metadata = [("authorization", "Bearer " + server.token())]
+        """
+        if self.authority is None:
+            raise RuntimeError("the server is not started")
+        return self.authority.issue(api_key_id or self.api_key_id, ttl)
+
+    def _require_store(self) -> Store:
+        if self.store is None:
+            raise RuntimeError("the server is not started")
+        return self.store
