@@ -5,5 +5,6 @@
 installed.
 """
 from viam_data_sync.testing._faults import FaultInjector, FaultRule
+from viam_data_sync.testing._latency import LatencyInjector
 
-__all__ = ["FaultInjector", "FaultRule"]
+__all__ = ["FaultInjector", "FaultRule", "LatencyInjector"]

@@ -1,0 +1,338 @@
+"""``iter_tabular``, ``iter_binary``, ``iter_export_tabular`` and ``iter_mql``.
+
+Exactly-once, constant-memory, resumable iteration over the Data API.
+
+**Paged queries** (tabular and binary by filter) are fetched by worker threads, one
+page at a time per *time partition*, into small bounded queues, and yielded in order.
+Cursor pages are sequential (page N+1 needs page N's cursor), so a single chain can
+only hide conversion time; splitting the capture-time range into disjoint partitions
+and fetching ``parallel`` of them at once hides the network round trip too.
+Partitions are disjoint by construction: the first starts where the caller's interval
+starts (or is open), the last ends where it ends (or is open), and inner boundaries
+sit on odd nanosecond offsets no real capture time is expected to hit, so every row
+belongs to exactly one partition whichever time field the service filters on and
+whether its interval end is inclusive or not. Rows are yielded partition by
+partition, each in the service's sort order.
+
+**Resume**: ``.cursor`` names the current partition, the service cursor its current
+page was fetched with, and how many rows of that page were already yielded; a new
+iterator given ``start_after=cursor`` (in any process) continues with exactly the
+rows not yet yielded.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+import bson
+
+from viam_data_sync._convert import ns_to_timestamp, timestamp_to_ns
+from viam_data_sync._pagination import decode_cursor, encode_cursor
+from viam_data_sync._proto.app.data.v1 import data_pb2
+
+LOGGER = logging.getLogger("viam_data_sync")
+
+#: ``fetch(filter, last, limit) -> (rows, next_last)``
+FilterFetch = Callable[[Any, str, int], Tuple[List[Any], str]]
+#: ``time_ns(row) -> int``: the time a row sorts by (for partition planning).
+RowTime = Callable[[Any], int]
+
+_INNER_BOUNDARY_OFFSET_NS = 777  # odd offset: inner boundaries never sit on round times
+
+
+def _context_hash(*parts: Any) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else repr(part).encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()[:16]
+
+
+def _interval_of(filter_: Any) -> Tuple[Optional[int], Optional[int]]:
+    if not filter_.HasField("interval"):
+        return None, None
+    lo = timestamp_to_ns(filter_.interval.start) if filter_.interval.HasField("start") else None
+    hi = timestamp_to_ns(filter_.interval.end) if filter_.interval.HasField("end") else None
+    return lo, hi
+
+
+def _with_interval(filter_: Any, lo: Optional[int], hi: Optional[int]) -> Any:
+    narrowed = data_pb2.Filter()
+    narrowed.CopyFrom(filter_)
+    narrowed.ClearField("interval")
+    if lo is not None or hi is not None:
+        narrowed.interval.SetInParent()
+        if lo is not None:
+            narrowed.interval.start.CopyFrom(ns_to_timestamp(lo))
+        if hi is not None:
+            narrowed.interval.end.CopyFrom(ns_to_timestamp(hi))
+    return narrowed
+
+
+def plan_partitions(
+    lo: Optional[int], hi: Optional[int], first_ns: int, last_ns: int, count: int
+) -> List[Tuple[Optional[int], Optional[int]]]:
+    """Split ``[lo, hi]`` into ``count`` disjoint ranges whose inner boundaries are
+    spread evenly over the data's observed span ``[first_ns, last_ns]``."""
+    if count <= 1 or last_ns <= first_ns:
+        return [(lo, hi)]
+    step = (last_ns - first_ns) / count
+    inner: List[int] = []
+    for k in range(1, count):
+        b = (int(first_ns + k * step) // 1000) * 1000 + _INNER_BOUNDARY_OFFSET_NS
+        if (lo is None or b > lo) and (hi is None or b < hi) and (not inner or b > inner[-1]):
+            inner.append(b)
+    bounds: List[Optional[int]] = [lo, *inner, hi]
+    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+_END = object()
+
+
+class _Partition:
+    """One time partition's pages, fetched in order by a worker into a bounded queue."""
+
+    def __init__(self, lo: Optional[int], hi: Optional[int], start_last: str, depth: int) -> None:
+        self.lo, self.hi, self.start_last = lo, hi, start_last
+        self.pages: "queue.Queue[Any]" = queue.Queue(maxsize=depth)
+
+    def produce(self, fetch_page: Callable[[Optional[int], Optional[int], str], Tuple[List[Any], str]],
+                stop: threading.Event) -> None:
+        last = self.start_last
+        try:
+            while not stop.is_set():
+                rows, next_last = fetch_page(self.lo, self.hi, last)
+                end = not rows or not next_last or next_last == last
+                if not self._put((last, rows, next_last, end), stop) or end:
+                    return
+                last = next_last
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(exc, stop)
+
+    def _put(self, item: Any, stop: threading.Event) -> bool:
+        while not stop.is_set():
+            try:
+                self.pages.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+
+class FilterIterator:
+    """Rows of a filter query, exactly once, in order; see the module docstring.
+
+    Attributes:
+        cursor: the resume token (pass as ``start_after=``).
+        page_size: rows per request.
+        parallel: time partitions fetched at once.
+        yielded: rows yielded so far.
+        pages_fetched: pages consumed so far.
+        done: True once the last row was yielded.
+    """
+
+    kind = "filter"
+
+    def __init__(
+        self,
+        fetch: FilterFetch,
+        filter_: Any,
+        *,
+        row_time: RowTime,
+        page_size: int,
+        descending: bool,
+        parallel: int = 1,
+        depth: int = 2,
+        start_after: Optional[str] = None,
+        max_results: Optional[int] = None,
+        count: Optional[Callable[[], int]] = None,
+        probe: Optional[Callable[[Any, bool], Optional[Any]]] = None,
+        transform: Optional[Callable[[List[Any]], List[Any]]] = None,
+        context: str = "",
+    ) -> None:
+        if not isinstance(page_size, int) or page_size <= 0:
+            raise ValueError("page_size must be a positive int")
+        if not isinstance(parallel, int) or parallel < 1:
+            raise ValueError("parallel must be an int >= 1")
+        if max_results is not None and (not isinstance(max_results, int) or max_results < 0):
+            raise ValueError("max_results must be an int >= 0")
+        self._fetch = fetch
+        self._filter = filter_
+        self._row_time = row_time
+        self.page_size = page_size
+        self.parallel = parallel
+        self._depth = max(1, depth)
+        self._descending = descending
+        self.max_results = max_results
+        self._count = count
+        self._probe = probe
+        self._transform = transform
+        self._context = _context_hash(self.kind, context, filter_.SerializeToString(deterministic=True), descending)
+        self._ulo, self._uhi = _interval_of(filter_)
+        # Position.
+        self._lo, self._hi = self._ulo, self._uhi
+        self._page_last, self._skip = "", 0
+        self.done = False
+        self._resumed = False
+        if start_after is not None:
+            state = decode_cursor(start_after, self.kind)
+            if state.get("c") != self._context:
+                raise ValueError("start_after was made by an iterator over a different query")
+            self._lo, self._hi = state.get("lo"), state.get("hi")
+            self._page_last, self._skip = str(state.get("l", "")), int(state.get("s", 0))
+            self.done = bool(state.get("e"))
+            self._resumed = True
+        self.yielded = 0
+        self.pages_fetched = 0
+        self._started = False
+        self._stop = threading.Event()
+        self._executor: Optional[ThreadPoolExecutor] = None
+
+    # ------------------------------------------------------------ public
+    @property
+    def cursor(self) -> str:
+        """Resume token for the rows not yet yielded."""
+        state: Dict[str, Any] = {"k": self.kind, "c": self._context, "lo": self._lo, "hi": self._hi,
+                                 "l": self._page_last, "s": self._skip}
+        if self.done:
+            state["e"] = 1
+        return encode_cursor(state)
+
+    def count(self) -> int:
+        """How many rows the filter matches in all (one ``count_only`` request)."""
+        if self._count is None:
+            raise NotImplementedError("this iterator cannot count")
+        return self._count()
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._rows()
+
+    def iter_pages(self) -> Iterator[List[Any]]:
+        """Yield lists of rows (one per service page) instead of rows; same cursor."""
+        for rows, start in self._pages():
+            page = rows[start:]
+            if self.max_results is not None:
+                page = page[: max(0, self.max_results - self.yielded)]
+            self._skip = start + len(page)
+            self.yielded += len(page)
+            if page:
+                yield page
+
+    def close(self) -> None:
+        """Stop early: cancel the workers; the cursor stays valid."""
+        self._shutdown()
+
+    def __enter__(self) -> "FilterIterator":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ planning
+    def _fetch_page(self, lo: Optional[int], hi: Optional[int], last: str) -> Tuple[List[Any], str]:
+        rows, next_last = self._fetch(_with_interval(self._filter, lo, hi), last, self.page_size)
+        if self._transform is not None and rows:
+            rows = self._transform(rows)
+        return rows, next_last
+
+    def _plan(self) -> List[Tuple[Optional[int], Optional[int]]]:
+        """The partitions still to read, in yield order, starting with the current."""
+        if not self._resumed:
+            return self._split(self._ulo, self._uhi)
+        current = (self._lo, self._hi)
+        if self._descending:
+            rest = None if self._lo is None or self._lo == self._ulo else (self._ulo, self._lo)
+        else:
+            rest = None if self._hi is None or self._hi == self._uhi else (self._hi, self._uhi)
+        return [current] + (self._split(*rest) if rest else [])
+
+    def _split(self, lo: Optional[int], hi: Optional[int]) -> List[Tuple[Optional[int], Optional[int]]]:
+        parts: List[Tuple[Optional[int], Optional[int]]] = [(lo, hi)]
+        if self.parallel > 1 and self._probe is not None:
+            narrowed = _with_interval(self._filter, lo, hi)
+            first, last = self._probe(narrowed, False), self._probe(narrowed, True)
+            if first is not None and last is not None:
+                a, b = sorted((self._row_time(first), self._row_time(last)))
+                parts = plan_partitions(lo, hi, a, b, self.parallel * 2)
+        return list(reversed(parts)) if self._descending else parts
+
+    # ------------------------------------------------------------ consuming
+    def _pages(self) -> Iterator[Tuple[List[Any], int]]:
+        if self._started:
+            raise ValueError("this iterator has already started; iterators are single use")
+        self._started = True
+        if self.done or self._limit_reached():
+            return
+        plan = self._plan()
+        self._executor = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="viam-data-sync-page")
+        started: List[_Partition] = []
+
+        def start_next() -> None:
+            index = len(started)
+            if index < len(plan):
+                lo, hi = plan[index]
+                first_last = self._page_last if index == 0 and self._resumed else ""
+                part = _Partition(lo, hi, first_last, self._depth)
+                started.append(part)
+                assert self._executor is not None
+                self._executor.submit(part.produce, self._fetch_page, self._stop)
+
+        try:
+            for _ in range(min(self.parallel, len(plan))):
+                start_next()
+            for index in range(len(plan)):
+                part = started[index]
+                self._lo, self._hi = part.lo, part.hi
+                if index > 0 or not self._resumed:
+                    self._page_last, self._skip = "", 0
+                while True:
+                    item = part.pages.get()
+                    if isinstance(item, BaseException):
+                        raise item
+                    page_last, rows, next_last, end = item
+                    self.pages_fetched += 1
+                    self._page_last = page_last
+                    if self._skip >= len(rows) and not end:
+                        self._skip -= len(rows)  # yielded before the resume
+                        continue
+                    yield rows, min(self._skip, len(rows))
+                    if self._skip < len(rows):
+                        return  # stopped mid-page (max_results)
+                    if end:
+                        break
+                    self._page_last, self._skip = next_last, 0
+                start_next()
+                if index + 1 < len(plan):
+                    nlo, nhi = plan[index + 1]
+                    self._lo, self._hi, self._page_last, self._skip = nlo, nhi, "", 0
+            self.done = True
+        finally:
+            self._shutdown()
+
+    def _limit_reached(self) -> bool:
+        return self.max_results is not None and self.yielded >= self.max_results
+
+    def _rows(self) -> Iterator[Any]:
+        for rows, start in self._pages():
+            for index in range(start, len(rows)):
+                if self._limit_reached():
+                    return
+                self._skip = index + 1  # advance first: a stop now already excludes it
+                self.yielded += 1
+                yield rows[index]
+
+    def _shutdown(self) -> None:
+        self._stop.set()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __del__(self) -> None:
+        try:
+            self._shutdown()
+        except Exception:
+            pass
