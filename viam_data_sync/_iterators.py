@@ -336,3 +336,191 @@ class FilterIterator:
             self._shutdown()
         except Exception:
             pass
+
+
+class ExportIterator:
+    """Rows of the ``ExportTabularData`` stream as they arrive, exactly once.
+
+    The stream is ordered by capture time. When it breaks with a transient error, it is
+    reopened from the capture time of the last row received (inclusive) and the rows
+    already yielded at exactly that time are skipped, so nothing is lost or repeated.
+    ``.cursor`` records the same position for a new iterator (``start_after=``).
+    """
+
+    kind = "export"
+
+    def __init__(
+        self,
+        open_stream: Callable[[Optional[int]], Iterator[Any]],
+        convert: Callable[[Any], Any],
+        *,
+        time_of: Callable[[Any], int],
+        should_resume: Callable[[BaseException], bool],
+        max_attempts: int = 5,
+        backoff: Callable[[int], float] = lambda n: 0.0,
+        sleep: Callable[[float], None] = lambda s: None,
+        start_after: Optional[str] = None,
+        max_results: Optional[int] = None,
+        context: str = "",
+    ) -> None:
+        self._open = open_stream
+        self._convert = convert
+        self._time_of = time_of
+        self._should_resume = should_resume
+        self._max_attempts = max(1, max_attempts)
+        self._backoff = backoff
+        self._sleep = sleep
+        self.max_results = max_results
+        self._context = _context_hash(self.kind, context)
+        self._last_ns: Optional[int] = None
+        self._same = 0  # rows yielded with capture time == _last_ns
+        self.done = False
+        if start_after is not None:
+            state = decode_cursor(start_after, self.kind)
+            if state.get("c") != self._context:
+                raise ValueError("start_after was made by an iterator over a different export")
+            self._last_ns, self._same, self.done = state.get("t"), int(state.get("n", 0)), bool(state.get("e"))
+        self.yielded = 0
+        self.reconnects = 0
+        self._started = False
+        self._stream: Optional[Iterator[Any]] = None
+
+    @property
+    def cursor(self) -> str:
+        state: Dict[str, Any] = {"k": self.kind, "c": self._context, "t": self._last_ns, "n": self._same}
+        if self.done:
+            state["e"] = 1
+        return encode_cursor(state)
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._started:
+            raise ValueError("this iterator has already started; iterators are single use")
+        self._started = True
+        return self._rows()
+
+    def _rows(self) -> Iterator[Any]:
+        failures = 0
+        while not self.done:
+            skip = self._same if self._last_ns is not None else 0
+            stream = self._stream = self._open(self._last_ns)
+            try:
+                for message in stream:
+                    t = self._time_of(message)
+                    if skip and t == self._last_ns:
+                        skip -= 1
+                        continue
+                    skip = 0
+                    if self.max_results is not None and self.yielded >= self.max_results:
+                        return
+                    if t == self._last_ns:
+                        self._same += 1
+                    else:
+                        self._last_ns, self._same = t, 1
+                    failures = 0
+                    self.yielded += 1
+                    yield self._convert(message)
+                self.done = True
+            except Exception as exc:
+                failures += 1
+                if not self._should_resume(exc) or failures >= self._max_attempts:
+                    raise
+                self.reconnects += 1
+                LOGGER.warning("export stream broke (%s); resuming after %s rows", exc, self.yielded)
+                self._sleep(self._backoff(failures))
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()
+                self._stream = None
+
+    def close(self) -> None:
+        """Stop early: cancels the stream."""
+        stream, self._stream = self._stream, None
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+
+
+class MqlIterator:
+    """An MQL aggregation paged by keyset: ``pipeline + [$match key > last, $sort key,
+    $limit n]`` per page, so results of any size arrive in bounded pages, exactly once.
+
+    ``key`` must be unique and present in the pipeline's output (``_id`` by default).
+    """
+
+    kind = "mql"
+
+    def __init__(
+        self,
+        run: Callable[[List[Dict[str, Any]]], List[Dict[str, Any]]],
+        pipeline: Sequence[Dict[str, Any]],
+        *,
+        key: str = "_id",
+        page_size: int = 1000,
+        start_after: Optional[str] = None,
+        max_results: Optional[int] = None,
+        context: str = "",
+    ) -> None:
+        if not isinstance(page_size, int) or page_size <= 0:
+            raise ValueError("page_size must be a positive int")
+        if not isinstance(key, str) or not key:
+            raise ValueError("key must be a non-empty field name")
+        if not isinstance(pipeline, (list, tuple)) or not all(isinstance(s, dict) for s in pipeline):
+            raise TypeError("pipeline must be a list of stage dicts")
+        self._run = run
+        self._pipeline = list(pipeline)
+        self.key = key
+        self.page_size = page_size
+        self.max_results = max_results
+        self._context = _context_hash(self.kind, context, key, bson.encode({"p": self._pipeline}))
+        self._last: Any = None
+        self._has_last = False
+        self.done = False
+        if start_after is not None:
+            state = decode_cursor(start_after, self.kind)
+            if state.get("c") != self._context:
+                raise ValueError("start_after was made by an iterator over a different pipeline")
+            if state.get("v") is not None:
+                self._last = bson.decode(bytes.fromhex(state["v"]))["v"]
+                self._has_last = True
+            self.done = bool(state.get("e"))
+        self.yielded = 0
+        self.pages_fetched = 0
+        self._started = False
+
+    @property
+    def cursor(self) -> str:
+        state: Dict[str, Any] = {"k": self.kind, "c": self._context,
+                                 "v": bson.encode({"v": self._last}).hex() if self._has_last else None}
+        if self.done:
+            state["e"] = 1
+        return encode_cursor(state)
+
+    def _page_pipeline(self) -> List[Dict[str, Any]]:
+        stages = list(self._pipeline)
+        if self._has_last:
+            stages.append({"$match": {self.key: {"$gt": self._last}}})
+        stages.append({"$sort": {self.key: 1}})
+        stages.append({"$limit": self.page_size})
+        return stages
+
+    def __iter__(self) -> Iterator[Dict[str, Any]]:
+        if self._started:
+            raise ValueError("this iterator has already started; iterators are single use")
+        self._started = True
+        return self._rows()
+
+    def _rows(self) -> Iterator[Dict[str, Any]]:
+        while not self.done:
+            docs = self._run(self._page_pipeline())
+            self.pages_fetched += 1
+            for doc in docs:
+                if self.key not in doc:
+                    raise ValueError(f"pipeline output has no {self.key!r} field to page by (key=...)")
+                if self.max_results is not None and self.yielded >= self.max_results:
+                    return
+                self._last, self._has_last = doc[self.key], True
+                self.yielded += 1
+                yield doc
+            if len(docs) < self.page_size:
+                self.done = True

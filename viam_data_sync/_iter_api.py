@@ -1,0 +1,312 @@
+"""The iteration methods of :class:`~viam_data_sync.DataClient` (a mixin).
+
+Kept apart from the seed surface in ``_client.py``: these are what sync users need and
+the official SDK does not give them.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+from viam_data_sync._call import USE_CLIENT_DEFAULT
+from viam_data_sync._convert import (
+    as_utc,
+    coerce,
+    datetime_to_ns,
+    datetime_to_timestamp,
+    dict_to_struct,
+    ns_to_timestamp,
+    struct_to_dict,
+    timestamp_to_datetime,
+    timestamp_to_ns,
+)
+from viam_data_sync._errors import ApiError
+from viam_data_sync._iterators import ExportIterator, FilterIterator, MqlIterator
+from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
+from viam_data_sync._retry import Idempotency, should_retry
+
+#: Default rows per request; Viam's own CLI caps pages at 100 so requests do not time out.
+DEFAULT_PAGE_SIZE = 100
+#: Default time partitions fetched at once by ``iter_tabular``/``iter_binary``.
+DEFAULT_PARALLEL = 4
+#: ``iter_binary``: the most file bytes fetched in one request and held per partition.
+DEFAULT_BYTE_BUDGET = 8 * 1024 * 1024
+
+_ASC, _DESC = data_pb2.ORDER_ASCENDING, data_pb2.ORDER_DESCENDING
+
+
+def _filter_or_empty(filter: Any) -> Any:
+    return data_pb2.Filter() if filter is None else coerce(filter, data_pb2.Filter, "filter")
+
+
+class IterationMixin:
+    """``iter_tabular``, ``iter_binary``, ``iter_export_tabular``, ``iter_mql``."""
+
+    _caller: Any
+
+    def iter_tabular(
+        self,
+        filter: Optional[data_pb2.Filter] = None,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        sort_order: Optional[int] = None,
+        start_after: Optional[str] = None,
+        max_results: Optional[int] = None,
+        parallel: int = DEFAULT_PARALLEL,
+        include_internal_data: bool = False,
+        timeout: Any = USE_CLIENT_DEFAULT,
+    ) -> FilterIterator:
+        """Iterate over every tabular row matching ``filter``, exactly once.
+
+        Pages are fetched ahead by ``parallel`` workers over disjoint capture-time
+        partitions (memory stays bounded: a couple of pages per worker), each page
+        retried on its own. ``.cursor`` resumes where you stopped, in any process.
+
+        Args:
+            filter: which rows; ``None`` for all the caller can see.
+            page_size: rows per request.
+            sort_order: ``Order.ORDER_ASCENDING`` (default) or ``ORDER_DESCENDING``.
+            start_after: a ``.cursor`` of an earlier iterator over the same query.
+            max_results: stop after this many rows (the cursor stays resumable).
+            parallel: time partitions fetched at once; 1 for a single cursor chain.
+            include_internal_data: include Viam-internal data.
+            timeout: per-request timeout (seconds).
+
+        Returns:
+            A single-use iterator of ``DataClient.TabularData`` with ``.cursor``,
+            ``.iter_pages()``, ``.count()`` and ``.close()``.
+
+        Example::
+
+            it = client.iter_tabular(create_filter(component_name="sensor-1"))
+            for row in it:
+                print(row.time_received, row.data["readings"])
+            save(it.cursor)   # later: client.iter_tabular(f, start_after=saved)
+        """
+        filter_ = _filter_or_empty(filter)
+        descending = sort_order == _DESC
+
+        def fetch(narrowed: Any, last: str, limit: int, order: Optional[int] = None) -> Any:
+            rows, _count, next_last = self.tabular_data_by_filter(  # type: ignore[attr-defined]
+                narrowed, limit=limit, sort_order=order or (_DESC if descending else _ASC), last=last or None,
+                include_internal_data=include_internal_data, timeout=timeout,
+            )
+            return rows, next_last
+
+        def probe(narrowed: Any, reverse: bool) -> Any:
+            rows, _ = fetch(narrowed, "", 1, _DESC if reverse else _ASC)
+            return rows[0] if rows else None
+
+        def count() -> int:
+            return int(self.tabular_data_by_filter(  # type: ignore[attr-defined]
+                filter_, count_only=True, include_internal_data=include_internal_data, timeout=timeout)[1])
+
+        return FilterIterator(
+            fetch, filter_, row_time=lambda row: datetime_to_ns(row.time_received), page_size=page_size,
+            descending=descending, parallel=parallel, start_after=start_after, max_results=max_results,
+            count=count, probe=probe, context=f"tabular:{include_internal_data}",
+        )
+
+    def iter_binary(
+        self,
+        filter: Optional[data_pb2.Filter] = None,
+        *,
+        include_binary_data: bool = True,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        sort_order: Optional[int] = None,
+        start_after: Optional[str] = None,
+        max_results: Optional[int] = None,
+        parallel: int = 2,
+        byte_budget: int = DEFAULT_BYTE_BUDGET,
+        include_internal_data: bool = False,
+        timeout: Any = USE_CLIENT_DEFAULT,
+    ) -> FilterIterator:
+        """Iterate over every binary item matching ``filter``, exactly once.
+
+        With ``include_binary_data``, metadata is paged first and the file bodies are
+        then fetched by id in groups of at most ``byte_budget`` bytes, so memory stays
+        bounded by ``parallel`` x (a page of metadata + ``byte_budget``) however large
+        the files are. A single file larger than the budget is fetched on its own.
+
+        Returns:
+            A single-use iterator of ``BinaryData`` messages with ``.cursor``,
+            ``.iter_pages()``, ``.count()`` and ``.close()``.
+
+        Example::
+
+            for item in client.iter_binary(create_filter(component_type="camera")):
+                Path(item.metadata.file_name).write_bytes(item.binary)
+        """
+        if byte_budget <= 0:
+            raise ValueError("byte_budget must be > 0")
+        filter_ = _filter_or_empty(filter)
+        descending = sort_order == _DESC
+
+        def fetch(narrowed: Any, last: str, limit: int, order: Optional[int] = None) -> Any:
+            rows, _count, next_last = self.binary_data_by_filter(  # type: ignore[attr-defined]
+                narrowed, limit=limit, sort_order=order or (_DESC if descending else _ASC), last=last or None,
+                include_binary_data=False, include_internal_data=include_internal_data, timeout=timeout,
+            )
+            return list(rows), next_last
+
+        def with_bodies(rows: List[Any]) -> List[Any]:
+            groups: List[List[Any]] = [[]]
+            size = 0
+            for row in rows:
+                row_size = int(row.metadata.file_size_bytes)
+                if groups[-1] and size + row_size > byte_budget:
+                    groups.append([])
+                    size = 0
+                groups[-1].append(row)
+                size += row_size
+            out: List[Any] = []
+            for group in groups:
+                ids = [row.metadata.binary_data_id for row in group]
+                bodies = {item.metadata.binary_data_id: item for item in self.binary_data_by_ids(  # type: ignore[attr-defined]
+                    ids, include_binary_data=True, timeout=timeout)}
+                for row in group:
+                    full = bodies.get(row.metadata.binary_data_id)
+                    if full is None:
+                        # Deleted between the metadata page and the body fetch: skip it
+                        # rather than yield an item without its bytes.
+                        continue
+                    out.append(full)
+            return out
+
+        def probe(narrowed: Any, reverse: bool) -> Any:
+            rows, _ = fetch(narrowed, "", 1, _DESC if reverse else _ASC)
+            return rows[0] if rows else None
+
+        def count() -> int:
+            return int(self.binary_data_by_filter(  # type: ignore[attr-defined]
+                filter_, count_only=True, include_binary_data=False,
+                include_internal_data=include_internal_data, timeout=timeout)[1])
+
+        return FilterIterator(
+            fetch, filter_, row_time=lambda item: timestamp_to_ns(item.metadata.time_received),
+            page_size=page_size, descending=descending, parallel=parallel, depth=1,
+            start_after=start_after, max_results=max_results, count=count, probe=probe,
+            transform=with_bodies if include_binary_data else None,
+            context=f"binary:{include_internal_data}",
+        )
+
+    def iter_export_tabular(
+        self,
+        part_id: str,
+        resource_name: str,
+        resource_api: str,
+        method_name: str,
+        start_time: Optional[_dt.datetime] = None,
+        end_time: Optional[_dt.datetime] = None,
+        additional_params: Optional[Mapping[str, Any]] = None,
+        *,
+        start_after: Optional[str] = None,
+        max_results: Optional[int] = None,
+        timeout: Any = None,
+    ) -> ExportIterator:
+        """Stream ``ExportTabularData`` rows as they arrive (the official SDK buffers the
+        whole stream in a list), resuming a broken stream without duplicates.
+
+        Args:
+            timeout: bound on each stream (seconds); ``None`` (default) for no bound,
+                since an export of a large window may legitimately run long.
+
+        Returns:
+            A single-use iterator of ``DataClient.TabularDataPoint`` with ``.cursor``.
+
+        Example::
+
+            for point in client.iter_export_tabular(part_id, "sensor-1",
+                                                    "rdk:component:sensor", "Readings"):
+                print(point.time_captured, point.payload)
+        """
+        for name, value in (("part_id", part_id), ("resource_name", resource_name),
+                            ("resource_api", resource_api), ("method_name", method_name)):
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"{name} must be a non-empty string")
+        start_ns = datetime_to_ns(start_time) if start_time is not None else None
+        params = dict_to_struct(additional_params) if additional_params is not None else None
+        caller = self._caller
+        policy = caller.retry
+
+        def open_stream(resume_ns: Optional[int]) -> Any:
+            request = data_pb2.ExportTabularDataRequest(
+                part_id=part_id, resource_name=resource_name, resource_subtype=resource_api,
+                method_name=method_name,
+            )
+            request.interval.SetInParent()
+            begin = resume_ns if resume_ns is not None else start_ns
+            if begin is not None:
+                request.interval.start.CopyFrom(ns_to_timestamp(begin))
+            if end_time is not None:
+                request.interval.end.CopyFrom(datetime_to_timestamp(end_time))
+            if params is not None:
+                request.additional_parameters.CopyFrom(params)
+            return caller.server_stream(data_pb2_grpc.DataServiceStub, "ExportTabularData", request,
+                                        timeout=timeout)
+
+        def resumable(exc: BaseException) -> bool:
+            return isinstance(exc, ApiError) and should_retry(exc.code, Idempotency.READ)
+
+        return ExportIterator(
+            open_stream, self._export_point, time_of=lambda m: timestamp_to_ns(m.time_captured),
+            should_resume=resumable, max_attempts=policy.max_attempts, backoff=policy.backoff,
+            sleep=caller._sleep, start_after=start_after, max_results=max_results,
+            context=repr((part_id, resource_name, resource_api, method_name, start_ns,
+                          end_time and as_utc(end_time).isoformat(), additional_params)),
+        )
+
+    def _export_point(self, message: Any) -> Any:
+        return self.TabularDataPoint(  # type: ignore[attr-defined]
+            part_id=message.part_id,
+            resource_name=message.resource_name,
+            resource_api=message.resource_subtype,
+            method_name=message.method_name,
+            time_captured=timestamp_to_datetime(message.time_captured),
+            organization_id=message.organization_id,
+            location_id=message.location_id,
+            robot_name=message.robot_name,
+            robot_id=message.robot_id,
+            part_name=message.part_name,
+            method_parameters=struct_to_dict(message.method_parameters),
+            tags=list(message.tags),
+            payload=struct_to_dict(message.payload),
+        )
+
+    def iter_mql(
+        self,
+        organization_id: str,
+        pipeline: Sequence[Union[Dict[str, Any], bytes]],
+        *,
+        page_size: int = 1000,
+        key: str = "_id",
+        start_after: Optional[str] = None,
+        max_results: Optional[int] = None,
+        timeout: Any = USE_CLIENT_DEFAULT,
+    ) -> MqlIterator:
+        """Page an MQL aggregation by keyset so results of any size arrive in bounded
+        pages, exactly once: each page runs ``pipeline`` followed by
+        ``$match {key: {$gt: last}}``, ``$sort {key: 1}`` and ``$limit page_size``.
+
+        Args:
+            key: a unique field of the pipeline's output documents (``_id`` by default).
+
+        Example::
+
+            pipeline = [{"$match": {"component_name": "sensor-1"}}]
+            for doc in client.iter_mql(org_id, pipeline):
+                print(doc["time_received"], doc["data"])
+        """
+        if not isinstance(organization_id, str) or not organization_id:
+            raise ValueError("organization_id must be a non-empty string")
+        import bson
+
+        stages = [bson.decode(s) if isinstance(s, (bytes, bytearray)) else s for s in pipeline]
+
+        def run(page_pipeline: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+            return list(self.tabular_data_by_mql(organization_id, page_pipeline,  # type: ignore[attr-defined]
+                                                 timeout=timeout))
+
+        return MqlIterator(run, stages, key=key, page_size=page_size, start_after=start_after,
+                           max_results=max_results, context=organization_id)
+
