@@ -203,3 +203,31 @@ def test_include_binary_pages_fit_the_message_limit() -> None:
             ids.extend(d.metadata.binary_data_id for d in page.data)
             last = page.last
         assert len(set(ids)) == 3
+
+
+class _FailFirst(grpc.ServerInterceptor):
+    """Fails the first call of one method with UNAVAILABLE, then passes calls through."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.seen: List[str] = []
+
+    def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
+        self.seen.append(handler_call_details.method)
+        if handler_call_details.method.endswith(self.method) and self.seen.count(handler_call_details.method) == 1:
+            def fail(request: Any, context: grpc.ServicerContext) -> Any:
+                context.abort(grpc.StatusCode.UNAVAILABLE, "injected")
+
+            return grpc.unary_unary_rpc_method_handler(fail)
+        return continuation(handler_call_details)
+
+
+def test_extra_interceptors_see_every_call() -> None:
+    interceptor = _FailFirst("TagsByFilter")
+    with LocalDataServer(interceptors=[interceptor]) as server, grpc.insecure_channel(server.address) as channel:
+        api = make_api(server, channel)
+        with pytest.raises(grpc.RpcError) as excinfo:
+            api.call(api.data.TagsByFilter, data_pb2.TagsByFilterRequest())
+        assert code_of(excinfo) == grpc.StatusCode.UNAVAILABLE
+        assert list(api.call(api.data.TagsByFilter, data_pb2.TagsByFilterRequest()).tags) == []
+    assert "/proto.rpc.v1.AuthService/Authenticate" in interceptor.seen

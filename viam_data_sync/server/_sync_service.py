@@ -242,11 +242,10 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                         fh.write(chunk)
                 except grpc.RpcError:
                     raise RpcFail(grpc.StatusCode.CANCELLED, "upload stream broken before it completed") from None
-                if not context.is_active():
-                    raise RpcFail(grpc.StatusCode.CANCELLED, "upload cancelled by the client")
                 fh.flush()
                 os.fsync(fh.fileno())
-            result = self._commit_binary(target, temp, size, sensor_metadata, is_file=is_file)
+            result = self._commit_binary(target, temp, size, sensor_metadata, is_file=is_file,
+                                         still_wanted=lambda: _still_wanted(context))
             committed = True
             return result
         finally:
@@ -269,8 +268,11 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         return temp
 
     def _commit_binary(self, target: Target, temp: str, size: int, sensor_metadata: Optional[Any], *,
-                       is_file: bool = False) -> tuple:
-        """Rename ``temp`` into place and record it, all or nothing. Returns (file_id, binary_data_id)."""
+                       is_file: bool = False, still_wanted: Optional[Any] = None) -> tuple:
+        """Rename ``temp`` into place and record it, all or nothing. Returns (file_id, binary_data_id).
+
+        ``still_wanted`` is asked last, inside the transaction: False rolls everything back.
+        """
         md, part = target.metadata, target.part
         ext = md.file_extension
         if is_file:
@@ -310,12 +312,27 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                                  (dataset_id, row_id))
                 if annotations is not None:
                     _insert_annotations(conn, row_id, annotations)
+                if still_wanted is not None and not still_wanted():
+                    raise RpcFail(grpc.StatusCode.CANCELLED, "upload cancelled before it completed")
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(final)
             raise
         LOG.debug("stored %s (%d bytes)", binary_data_id, size)
         return file_id, binary_data_id
+
+
+def _still_wanted(context: Any) -> bool:
+    """Whether a client stream really completed and its caller still waits.
+
+    grpcio's server can report a stream that was cancelled (or hit its deadline) as a
+    normal end of requests, and flags the cancellation a moment later; so this is asked
+    as late as possible, after the fsync, and the deadline is checked directly.
+    """
+    if not context.is_active():
+        return False
+    remaining = context.time_remaining()
+    return remaining is None or remaining > 0
 
 
 def _insert_annotations(conn: sqlite3.Connection, row_id: int, annotations: Any) -> None:
