@@ -10,6 +10,7 @@ Usage::
     python scripts/bench_server.py            # 10k vs 1M readings
     python scripts/bench_server.py --small    # 10k vs 100k (quick)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,9 +51,26 @@ def build_store(path: str, n: int) -> Dict[str, Any]:
             component = COMPONENTS[i % len(COMPONENTS)]
             t = T0_NS + i * STEP_NS // len(COMPONENTS)
             data = json.dumps({"readings": {"temp": 20.0 + (i % 100) / 10, "humidity": i % 97, "seq": i}})
-            batch.append((uuid.uuid4().hex, fleet.organization_id, fleet.location_id, fleet.robot_id,
-                          fleet.robot_name, fleet.part_id, fleet.part_name, "rdk:component:sensor", component,
-                          "Readings", "{}", '["bench"]' if i % 10 == 0 else "[]", "", t, t, data))
+            batch.append(
+                (
+                    uuid.uuid4().hex,
+                    fleet.organization_id,
+                    fleet.location_id,
+                    fleet.robot_id,
+                    fleet.robot_name,
+                    fleet.part_id,
+                    fleet.part_name,
+                    "rdk:component:sensor",
+                    component,
+                    "Readings",
+                    "{}",
+                    '["bench"]' if i % 10 == 0 else "[]",
+                    "",
+                    t,
+                    t,
+                    data,
+                )
+            )
             if len(batch) == 20_000:
                 with store.write() as conn:
                     insert_readings(conn, batch)
@@ -82,18 +100,25 @@ def measure_pages(path: str, n: int) -> Dict[str, float]:
         md = (("authorization", "Bearer " + server.token()),)
 
         def page(flt: Any, order: int = 0, last: str = "") -> Any:
-            return stub.TabularDataByFilter(data_pb2.TabularDataByFilterRequest(
-                data_request=data_pb2.DataRequest(filter=flt, limit=PAGE, sort_order=order, last=last)),
-                metadata=md, timeout=60)
+            return stub.TabularDataByFilter(
+                data_pb2.TabularDataByFilterRequest(
+                    data_request=data_pb2.DataRequest(filter=flt, limit=PAGE, sort_order=order, last=last)
+                ),
+                metadata=md,
+                timeout=60,
+            )
 
         mid = T0_NS + (n // 2) * STEP_NS // len(COMPONENTS)
         mid_ts = datetime_to_timestamp(dt.datetime.fromtimestamp(mid / 1e9, dt.timezone.utc))
         scenarios = {
             "first page, no filter": lambda: page(data_pb2.Filter()),
             "newest page (descending)": lambda: page(data_pb2.Filter(), data_pb2.ORDER_DESCENDING),
-            "component + interval from the middle": lambda: page(data_pb2.Filter(
-                component_name="sensor-c", interval=data_pb2.CaptureInterval(start=mid_ts))),
-            "tags filter (10% tagged)": lambda: page(data_pb2.Filter(tags_filter=data_pb2.TagsFilter(tags=["bench"]))),
+            "component + interval from the middle": lambda: page(
+                data_pb2.Filter(component_name="sensor-c", interval=data_pb2.CaptureInterval(start=mid_ts))
+            ),
+            "tags filter (10% tagged)": lambda: page(
+                data_pb2.Filter(tags_filter=data_pb2.TagsFilter(tags=["bench"]))
+            ),
         }
         deep_last = [""]
 
@@ -111,18 +136,29 @@ def measure_pages(path: str, n: int) -> Dict[str, float]:
 
 def measure_ingest(batches: int = 200, per_batch: int = 100) -> float:
     """Readings per second stored through DataCaptureUpload (``per_batch`` readings a call)."""
-    with tempfile.TemporaryDirectory() as tmp, LocalDataServer(os.path.join(tmp, "ingest.db")) as server, \
-            grpc.insecure_channel(server.address) as channel:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        LocalDataServer(os.path.join(tmp, "ingest.db")) as server,
+        grpc.insecure_channel(server.address) as channel,
+    ):
         from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2_grpc
 
         stub = data_sync_pb2_grpc.DataSyncServiceStub(channel)
         md = (("authorization", "Bearer " + server.token()),)
-        meta = data_sync_pb2.UploadMetadata(part_id=server.part_id, component_type="rdk:component:sensor",
-                                            component_name="s", method_name="Readings",
-                                            type=data_sync_pb2.DATA_TYPE_TABULAR_SENSOR)
-        request = data_sync_pb2.DataCaptureUploadRequest(metadata=meta, sensor_contents=[
-            data_sync_pb2.SensorData(struct=dict_to_struct({"readings": {"temp": 20.0 + i, "seq": i}}))
-            for i in range(per_batch)])
+        meta = data_sync_pb2.UploadMetadata(
+            part_id=server.part_id,
+            component_type="rdk:component:sensor",
+            component_name="s",
+            method_name="Readings",
+            type=data_sync_pb2.DATA_TYPE_TABULAR_SENSOR,
+        )
+        request = data_sync_pb2.DataCaptureUploadRequest(
+            metadata=meta,
+            sensor_contents=[
+                data_sync_pb2.SensorData(struct=dict_to_struct({"readings": {"temp": 20.0 + i, "seq": i}}))
+                for i in range(per_batch)
+            ],
+        )
         stub.DataCaptureUpload(request, metadata=md, timeout=60)
         start = time.perf_counter()
         for _ in range(batches):

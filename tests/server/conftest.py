@@ -1,4 +1,5 @@
 """Fixtures for the local server's integration tests: a real server, a real channel."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,7 +24,9 @@ TIMEOUT = 10.0
 def authenticate(channel: grpc.Channel, key_id: str, key: str) -> str:
     stub = auth_pb2_grpc.AuthServiceStub(channel)
     response = stub.Authenticate(
-        auth_pb2.AuthenticateRequest(entity=key_id, credentials=auth_pb2.Credentials(type="api-key", payload=key)),
+        auth_pb2.AuthenticateRequest(
+            entity=key_id, credentials=auth_pb2.Credentials(type="api-key", payload=key)
+        ),
         timeout=TIMEOUT,
     )
     return response.access_token
@@ -51,10 +54,18 @@ class Api:
         return stub_method(request, **kwargs)
 
     # ---------------------------------------------------------------- uploads
-    def upload_tabular(self, readings: Sequence[Dict[str, Any]], *, times: Optional[Sequence[dt.datetime]] = None,
-                       part_id: Optional[str] = None, component_name: str = "sensor-1",
-                       component_type: str = "rdk:component:sensor", method_name: str = "Readings",
-                       tags: Sequence[str] = (), method_parameters: Optional[Dict[str, Any]] = None) -> str:
+    def upload_tabular(
+        self,
+        readings: Sequence[Dict[str, Any]],
+        *,
+        times: Optional[Sequence[dt.datetime]] = None,
+        part_id: Optional[str] = None,
+        component_name: str = "sensor-1",
+        component_type: str = "rdk:component:sensor",
+        method_name: str = "Readings",
+        tags: Sequence[str] = (),
+        method_parameters: Optional[Dict[str, Any]] = None,
+    ) -> str:
         contents = []
         for index, reading in enumerate(readings):
             item = data_sync_pb2.SensorData(struct=dict_to_struct(reading))
@@ -64,35 +75,72 @@ class Api:
                 item.metadata.time_received.CopyFrom(datetime_to_timestamp(t))
             contents.append(item)
         md = data_sync_pb2.UploadMetadata(
-            part_id=part_id or self.part_id, component_type=component_type, component_name=component_name,
-            method_name=method_name, type=data_sync_pb2.DATA_TYPE_TABULAR_SENSOR, tags=list(tags))
+            part_id=part_id or self.part_id,
+            component_type=component_type,
+            component_name=component_name,
+            method_name=method_name,
+            type=data_sync_pb2.DATA_TYPE_TABULAR_SENSOR,
+            tags=list(tags),
+        )
         for key, value in params_to_any_map(method_parameters or {}).items():
             md.method_parameters[key].CopyFrom(value)
-        response = self.call(self.sync.DataCaptureUpload,
-                             data_sync_pb2.DataCaptureUploadRequest(metadata=md, sensor_contents=contents))
+        response = self.call(
+            self.sync.DataCaptureUpload,
+            data_sync_pb2.DataCaptureUploadRequest(metadata=md, sensor_contents=contents),
+        )
         return response.file_id
 
-    def upload_binary(self, payload: bytes, *, when: Optional[dt.datetime] = None, part_id: Optional[str] = None,
-                      component_name: str = "camera-1", file_extension: str = ".jpg", tags: Sequence[str] = (),
-                      dataset_ids: Sequence[str] = (), mime_type: str = "image/jpeg",
-                      method_name: str = "GetImages") -> str:
+    def upload_binary(
+        self,
+        payload: bytes,
+        *,
+        when: Optional[dt.datetime] = None,
+        part_id: Optional[str] = None,
+        component_name: str = "camera-1",
+        file_extension: str = ".jpg",
+        tags: Sequence[str] = (),
+        dataset_ids: Sequence[str] = (),
+        mime_type: str = "image/jpeg",
+        method_name: str = "GetImages",
+    ) -> str:
         item = data_sync_pb2.SensorData(binary=payload)
         if when is not None:
             item.metadata.time_requested.CopyFrom(datetime_to_timestamp(when))
             item.metadata.time_received.CopyFrom(datetime_to_timestamp(when))
         md = data_sync_pb2.UploadMetadata(
-            part_id=part_id or self.part_id, component_type="rdk:component:camera", component_name=component_name,
-            method_name=method_name, type=data_sync_pb2.DATA_TYPE_BINARY_SENSOR, file_extension=file_extension,
-            tags=list(tags), dataset_ids=list(dataset_ids), mime_type=mime_type)
-        response = self.call(self.sync.DataCaptureUpload,
-                             data_sync_pb2.DataCaptureUploadRequest(metadata=md, sensor_contents=[item]))
+            part_id=part_id or self.part_id,
+            component_type="rdk:component:camera",
+            component_name=component_name,
+            method_name=method_name,
+            type=data_sync_pb2.DATA_TYPE_BINARY_SENSOR,
+            file_extension=file_extension,
+            tags=list(tags),
+            dataset_ids=list(dataset_ids),
+            mime_type=mime_type,
+        )
+        response = self.call(
+            self.sync.DataCaptureUpload,
+            data_sync_pb2.DataCaptureUploadRequest(metadata=md, sensor_contents=[item]),
+        )
         assert response.binary_data_id
         return response.binary_data_id
 
-    def file_upload(self, chunks: Sequence[bytes], *, file_name: str = "notes", file_extension: str = ".txt",
-                    tags: Sequence[str] = (), **kwargs: Any) -> Any:
-        md = data_sync_pb2.UploadMetadata(part_id=self.part_id, type=data_sync_pb2.DATA_TYPE_FILE,
-                                          file_name=file_name, file_extension=file_extension, tags=list(tags))
+    def file_upload(
+        self,
+        chunks: Sequence[bytes],
+        *,
+        file_name: str = "notes",
+        file_extension: str = ".txt",
+        tags: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> Any:
+        md = data_sync_pb2.UploadMetadata(
+            part_id=self.part_id,
+            type=data_sync_pb2.DATA_TYPE_FILE,
+            file_name=file_name,
+            file_extension=file_extension,
+            tags=list(tags),
+        )
 
         def messages() -> Iterator[Any]:
             yield data_sync_pb2.FileUploadRequest(metadata=md)
@@ -102,21 +150,40 @@ class Api:
         return self.call(self.sync.FileUpload, messages(), **kwargs)
 
     # ---------------------------------------------------------------- queries
-    def binary_by_filter(self, flt: Optional[Any] = None, *, limit: int = 0, last: str = "", order: int = 0,
-                         include_binary: bool = False, count_only: bool = False) -> Any:
+    def binary_by_filter(
+        self,
+        flt: Optional[Any] = None,
+        *,
+        limit: int = 0,
+        last: str = "",
+        order: int = 0,
+        include_binary: bool = False,
+        count_only: bool = False,
+    ) -> Any:
         request = data_pb2.BinaryDataByFilterRequest(
             data_request=data_pb2.DataRequest(limit=limit, last=last, sort_order=order),
-            include_binary=include_binary, count_only=count_only)
+            include_binary=include_binary,
+            count_only=count_only,
+        )
         if flt is not None:
             request.data_request.filter.CopyFrom(flt)
         return self.call(self.data.BinaryDataByFilter, request)
 
-    def tabular_by_filter(self, flt: Optional[Any] = None, *, limit: int = 0, last: str = "", order: int = 0,
-                          count_only: bool = False) -> Any:
+    def tabular_by_filter(
+        self,
+        flt: Optional[Any] = None,
+        *,
+        limit: int = 0,
+        last: str = "",
+        order: int = 0,
+        count_only: bool = False,
+    ) -> Any:
         request = data_pb2.TabularDataByFilterRequest(
-            data_request=data_pb2.DataRequest(filter=flt or data_pb2.Filter(), limit=limit, last=last,
-                                              sort_order=order),
-            count_only=count_only)
+            data_request=data_pb2.DataRequest(
+                filter=flt or data_pb2.Filter(), limit=limit, last=last, sort_order=order
+            ),
+            count_only=count_only,
+        )
         return self.call(self.data.TabularDataByFilter, request)
 
     def all_binary_ids(self, flt: Optional[Any] = None, *, limit: int = 7, order: int = 0) -> List[str]:
@@ -131,12 +198,22 @@ class Api:
         raise AssertionError("paging did not end")
 
 
-def make_api(server: LocalDataServer, channel: grpc.Channel, key_id: Optional[str] = None,
-             key: Optional[str] = None, part_id: Optional[str] = None,
-             organization_id: Optional[str] = None) -> Api:
+def make_api(
+    server: LocalDataServer,
+    channel: grpc.Channel,
+    key_id: Optional[str] = None,
+    key: Optional[str] = None,
+    part_id: Optional[str] = None,
+    organization_id: Optional[str] = None,
+) -> Api:
     token = authenticate(channel, key_id or server.api_key_id, key or server.api_key)
-    return Api(channel, (("authorization", f"Bearer {token}"),), server, part_id or server.part_id,
-               organization_id or server.organization_id)
+    return Api(
+        channel,
+        (("authorization", f"Bearer {token}"),),
+        server,
+        part_id or server.part_id,
+        organization_id or server.organization_id,
+    )
 
 
 @pytest.fixture

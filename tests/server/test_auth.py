@@ -1,4 +1,5 @@
 """Auth: Authenticate, bearer tokens, expiry, organization isolation, auth off."""
+
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,9 @@ from .conftest import TIMEOUT, Api, code_of, make_api
 
 
 def _auth_request(entity: str, secret: str, kind: str = "api-key") -> auth_pb2.AuthenticateRequest:
-    return auth_pb2.AuthenticateRequest(entity=entity, credentials=auth_pb2.Credentials(type=kind, payload=secret))
+    return auth_pb2.AuthenticateRequest(
+        entity=entity, credentials=auth_pb2.Credentials(type=kind, payload=secret)
+    )
 
 
 def test_authenticate_statuses(server: LocalDataServer, api: Api) -> None:
@@ -24,7 +27,11 @@ def test_authenticate_statuses(server: LocalDataServer, api: Api) -> None:
     cases = [
         (_auth_request(server.api_key_id, "wrong"), (), grpc.StatusCode.UNAUTHENTICATED),
         (_auth_request("no-such-key", server.api_key), (), grpc.StatusCode.UNAUTHENTICATED),
-        (_auth_request(server.api_key_id, server.api_key, "robot-secret"), (), grpc.StatusCode.INVALID_ARGUMENT),
+        (
+            _auth_request(server.api_key_id, server.api_key, "robot-secret"),
+            (),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
         (auth_pb2.AuthenticateRequest(entity=server.api_key_id), (), grpc.StatusCode.INVALID_ARGUMENT),
         (_auth_request(server.api_key_id, server.api_key), api.metadata, grpc.StatusCode.INVALID_ARGUMENT),
     ]
@@ -35,16 +42,21 @@ def test_authenticate_statuses(server: LocalDataServer, api: Api) -> None:
         assert server.api_key not in (excinfo.value.details() or "")
 
 
-@pytest.mark.parametrize("metadata", [
-    (),
-    (("authorization", "Bearer not.a.jwt"),),
-    (("authorization", "Bearer abc"),),
-    (("authorization", "Basic abc"),),
-])
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        (),
+        (("authorization", "Bearer not.a.jwt"),),
+        (("authorization", "Bearer abc"),),
+        (("authorization", "Basic abc"),),
+    ],
+)
 def test_calls_without_a_valid_token_are_unauthenticated(api: Api, metadata: tuple) -> None:
-    for method, request in ((api.data.TabularDataByFilter, data_pb2.TabularDataByFilterRequest()),
-                            (api.data.TagsByFilter, data_pb2.TagsByFilterRequest()),
-                            (api.data.CreateIndex, data_pb2.CreateIndexRequest())):
+    for method, request in (
+        (api.data.TabularDataByFilter, data_pb2.TabularDataByFilterRequest()),
+        (api.data.TagsByFilter, data_pb2.TagsByFilterRequest()),
+        (api.data.CreateIndex, data_pb2.CreateIndexRequest()),
+    ):
         with pytest.raises(grpc.RpcError) as excinfo:
             method(request, metadata=metadata, timeout=TIMEOUT)
         assert code_of(excinfo) == grpc.StatusCode.UNAUTHENTICATED
@@ -63,18 +75,24 @@ def test_forged_and_expired_tokens(server: LocalDataServer, api: Api) -> None:
     expired = server.token(ttl=-1)
     for token in (forged, expired):
         with pytest.raises(grpc.RpcError) as excinfo:
-            api.data.TagsByFilter(data_pb2.TagsByFilterRequest(), metadata=(("authorization", f"Bearer {token}"),),
-                                  timeout=TIMEOUT)
+            api.data.TagsByFilter(
+                data_pb2.TagsByFilterRequest(),
+                metadata=(("authorization", f"Bearer {token}"),),
+                timeout=TIMEOUT,
+            )
         assert code_of(excinfo) == grpc.StatusCode.UNAUTHENTICATED
     assert "expired" in excinfo.value.details()
-    api.data.TagsByFilter(data_pb2.TagsByFilterRequest(), metadata=(("authorization", f"Bearer {good}"),),
-                          timeout=TIMEOUT)
+    api.data.TagsByFilter(
+        data_pb2.TagsByFilterRequest(), metadata=(("authorization", f"Bearer {good}"),), timeout=TIMEOUT
+    )
 
 
 def test_cross_organization_isolation(server: LocalDataServer, channel: grpc.Channel, api: Api) -> None:
     other = server.create_organization("other-org")
     key_id, key = server.create_api_key(other.organization_id)
-    other_api = make_api(server, channel, key_id, key, part_id=other.part_id, organization_id=other.organization_id)
+    other_api = make_api(
+        server, channel, key_id, key, part_id=other.part_id, organization_id=other.organization_id
+    )
     mine = api.upload_binary(b"mine", tags=["shared-tag"])
     theirs = other_api.upload_binary(b"theirs", tags=["their-tag"])
     api.upload_tabular([{"who": "me"}])
@@ -88,24 +106,49 @@ def test_cross_organization_isolation(server: LocalDataServer, channel: grpc.Cha
     response = api.call(api.data.BinaryDataByIDs, data_pb2.BinaryDataByIDsRequest(binary_data_ids=[theirs]))
     assert not response.data
     with pytest.raises(grpc.RpcError) as excinfo:
-        api.call(api.data.AddTagsToBinaryDataByIDs, data_pb2.AddTagsToBinaryDataByIDsRequest(
-            tags=["x"], binary_data_ids=[theirs]))
+        api.call(
+            api.data.AddTagsToBinaryDataByIDs,
+            data_pb2.AddTagsToBinaryDataByIDsRequest(tags=["x"], binary_data_ids=[theirs]),
+        )
     assert code_of(excinfo) == grpc.StatusCode.NOT_FOUND
-    deleted = api.call(api.data.DeleteBinaryDataByIDs, data_pb2.DeleteBinaryDataByIDsRequest(
-        binary_data_ids=[theirs]))
+    deleted = api.call(
+        api.data.DeleteBinaryDataByIDs, data_pb2.DeleteBinaryDataByIDsRequest(binary_data_ids=[theirs])
+    )
     assert deleted.deleted_count == 0
     # deletes by filter stay inside the caller's organizations
-    assert api.call(api.data.DeleteBinaryDataByFilter, data_pb2.DeleteBinaryDataByFilterRequest()).deleted_count == 1
+    assert (
+        api.call(api.data.DeleteBinaryDataByFilter, data_pb2.DeleteBinaryDataByFilterRequest()).deleted_count
+        == 1
+    )
     assert other_api.all_binary_ids() == [theirs]
     # naming another org explicitly is PERMISSION_DENIED
     denied = [
-        (api.data.BinaryDataByFilter, data_pb2.BinaryDataByFilterRequest(data_request=data_pb2.DataRequest(
-            filter=data_pb2.Filter(organization_ids=[other.organization_id])))),
-        (api.data.DeleteTabularData, data_pb2.DeleteTabularDataRequest(organization_id=other.organization_id)),
-        (api.data.GetDatabaseConnection, data_pb2.GetDatabaseConnectionRequest(organization_id=other.organization_id)),
-        (api.dataset.CreateDataset, dataset_pb2.CreateDatasetRequest(name="x", organization_id=other.organization_id)),
-        (api.data.TabularDataBySQL, data_pb2.TabularDataBySQLRequest(organization_id=other.organization_id,
-                                                                     sql_query="SELECT * FROM readings")),
+        (
+            api.data.BinaryDataByFilter,
+            data_pb2.BinaryDataByFilterRequest(
+                data_request=data_pb2.DataRequest(
+                    filter=data_pb2.Filter(organization_ids=[other.organization_id])
+                )
+            ),
+        ),
+        (
+            api.data.DeleteTabularData,
+            data_pb2.DeleteTabularDataRequest(organization_id=other.organization_id),
+        ),
+        (
+            api.data.GetDatabaseConnection,
+            data_pb2.GetDatabaseConnectionRequest(organization_id=other.organization_id),
+        ),
+        (
+            api.dataset.CreateDataset,
+            dataset_pb2.CreateDatasetRequest(name="x", organization_id=other.organization_id),
+        ),
+        (
+            api.data.TabularDataBySQL,
+            data_pb2.TabularDataBySQLRequest(
+                organization_id=other.organization_id, sql_query="SELECT * FROM readings"
+            ),
+        ),
     ]
     for method, request in denied:
         with pytest.raises(grpc.RpcError) as excinfo:
@@ -115,9 +158,13 @@ def test_cross_organization_isolation(server: LocalDataServer, channel: grpc.Cha
     with pytest.raises(grpc.RpcError) as excinfo:
         api.upload_tabular([{"a": 1}], part_id=other.part_id)
     assert code_of(excinfo) == grpc.StatusCode.NOT_FOUND
-    ds = other_api.call(other_api.dataset.CreateDataset, dataset_pb2.CreateDatasetRequest(
-        name="theirs", organization_id=other.organization_id)).id
-    assert not api.call(api.dataset.ListDatasetsByIDs, dataset_pb2.ListDatasetsByIDsRequest(ids=[ds])).datasets
+    ds = other_api.call(
+        other_api.dataset.CreateDataset,
+        dataset_pb2.CreateDatasetRequest(name="theirs", organization_id=other.organization_id),
+    ).id
+    assert not api.call(
+        api.dataset.ListDatasetsByIDs, dataset_pb2.ListDatasetsByIDsRequest(ids=[ds])
+    ).datasets
     with pytest.raises(grpc.RpcError) as excinfo:
         api.call(api.dataset.DeleteDataset, dataset_pb2.DeleteDatasetRequest(id=ds))
     assert code_of(excinfo) == grpc.StatusCode.NOT_FOUND
@@ -143,14 +190,19 @@ def test_auth_off_sees_everything() -> None:
         assert len(api.all_binary_ids()) == 2
 
 
-def test_secrets_never_logged(server: LocalDataServer, channel: grpc.Channel,
-                              caplog: pytest.LogCaptureFixture) -> None:
+def test_secrets_never_logged(
+    server: LocalDataServer, channel: grpc.Channel, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG, logger="viam_data_sync.server")
     api = make_api(server, channel)
     with pytest.raises(grpc.RpcError):
         api.auth.Authenticate(_auth_request(server.api_key_id, "wrong-secret-value"), timeout=TIMEOUT)
-    api.call(api.data.ConfigureDatabaseUser, data_pb2.ConfigureDatabaseUserRequest(
-        organization_id=server.organization_id, password="hunter2-password"))
+    api.call(
+        api.data.ConfigureDatabaseUser,
+        data_pb2.ConfigureDatabaseUserRequest(
+            organization_id=server.organization_id, password="hunter2-password"
+        ),
+    )
     text = caplog.text
     for secret in (server.api_key, "wrong-secret-value", "hunter2-password", api.metadata[0][1]):
         assert secret not in text

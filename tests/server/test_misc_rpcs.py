@@ -1,4 +1,5 @@
 """SQL/MQL over gRPC, database connection, UNIMPLEMENTED, robustness, concurrency."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,28 +29,53 @@ def _engines_available() -> bool:
     return True
 
 
-needs_engines = pytest.mark.skipif(not _engines_available(), reason="SQL/MQL engines (_sql.py, _mql.py) not landed")
+needs_engines = pytest.mark.skipif(
+    not _engines_available(), reason="SQL/MQL engines (_sql.py, _mql.py) not landed"
+)
 
 
 @needs_engines
 def test_sql_and_mql_over_grpc(api: Api) -> None:
-    api.upload_tabular([{"readings": {"t": float(i)}} for i in range(5)],
-                       times=[T0 + dt.timedelta(seconds=i) for i in range(5)])
+    api.upload_tabular(
+        [{"readings": {"t": float(i)}} for i in range(5)],
+        times=[T0 + dt.timedelta(seconds=i) for i in range(5)],
+    )
     org = api.server.organization_id
-    response = api.call(api.data.TabularDataBySQL, data_pb2.TabularDataBySQLRequest(
-        organization_id=org, sql_query="SELECT component_name, COUNT(*) AS n FROM readings GROUP BY component_name"))
+    response = api.call(
+        api.data.TabularDataBySQL,
+        data_pb2.TabularDataBySQLRequest(
+            organization_id=org,
+            sql_query="SELECT component_name, COUNT(*) AS n FROM readings GROUP BY component_name",
+        ),
+    )
     assert [bson.decode(raw) for raw in response.raw_data] == [{"component_name": "sensor-1", "n": 5}]
-    stages = [{"$match": {"component_name": "sensor-1"}}, {"$sort": {"time_received": -1}}, {"$limit": 2},
-              {"$project": {"_id": 0, "t": "$data.readings.t"}}]
-    response = api.call(api.data.TabularDataByMQL, data_pb2.TabularDataByMQLRequest(
-        organization_id=org, mql_binary=[bson.encode(s) for s in stages]))
+    stages = [
+        {"$match": {"component_name": "sensor-1"}},
+        {"$sort": {"time_received": -1}},
+        {"$limit": 2},
+        {"$project": {"_id": 0, "t": "$data.readings.t"}},
+    ]
+    response = api.call(
+        api.data.TabularDataByMQL,
+        data_pb2.TabularDataByMQLRequest(organization_id=org, mql_binary=[bson.encode(s) for s in stages]),
+    )
     assert [bson.decode(raw) for raw in response.raw_data] == [{"t": 4.0}, {"t": 3.0}]
     errors = [
-        (api.data.TabularDataBySQL, data_pb2.TabularDataBySQLRequest(organization_id=org, sql_query="DELETE FROM readings")),
+        (
+            api.data.TabularDataBySQL,
+            data_pb2.TabularDataBySQLRequest(organization_id=org, sql_query="DELETE FROM readings"),
+        ),
         (api.data.TabularDataBySQL, data_pb2.TabularDataBySQLRequest(organization_id=org, sql_query="")),
-        (api.data.TabularDataByMQL, data_pb2.TabularDataByMQLRequest(organization_id=org, mql_binary=[b"\x01garbage"])),
-        (api.data.TabularDataByMQL, data_pb2.TabularDataByMQLRequest(
-            organization_id=org, mql_binary=[bson.encode({"$nosuchstage": {}})])),
+        (
+            api.data.TabularDataByMQL,
+            data_pb2.TabularDataByMQLRequest(organization_id=org, mql_binary=[b"\x01garbage"]),
+        ),
+        (
+            api.data.TabularDataByMQL,
+            data_pb2.TabularDataByMQLRequest(
+                organization_id=org, mql_binary=[bson.encode({"$nosuchstage": {}})]
+            ),
+        ),
         (api.data.TabularDataByMQL, data_pb2.TabularDataByMQLRequest(organization_id="", mql_binary=[])),
     ]
     for method, request in errors:
@@ -66,11 +92,15 @@ def test_database_connection_and_user(api: Api) -> None:
     assert response.hostname == "localhost" and response.mongodb_uri.startswith("mongodb://")
     assert not response.has_database_user
     with pytest.raises(grpc.RpcError) as excinfo:
-        api.call(api.data.ConfigureDatabaseUser, data_pb2.ConfigureDatabaseUserRequest(organization_id=org,
-                                                                                       password="short"))
+        api.call(
+            api.data.ConfigureDatabaseUser,
+            data_pb2.ConfigureDatabaseUserRequest(organization_id=org, password="short"),
+        )
     assert code_of(excinfo) == grpc.StatusCode.INVALID_ARGUMENT
-    api.call(api.data.ConfigureDatabaseUser, data_pb2.ConfigureDatabaseUserRequest(organization_id=org,
-                                                                                   password="long-enough-pw"))
+    api.call(
+        api.data.ConfigureDatabaseUser,
+        data_pb2.ConfigureDatabaseUserRequest(organization_id=org, password="long-enough-pw"),
+    )
     response = api.call(api.data.GetDatabaseConnection, request)
     assert response.has_database_user and "long-enough-pw" not in response.mongodb_uri
     stored = api.server.store.conn().execute("SELECT password_hash FROM database_users").fetchone()[0]
@@ -81,8 +111,11 @@ def test_unimplemented_rpcs_name_themselves(api: Api) -> None:
     cases = [
         (api.data.CreateIndex, data_pb2.CreateIndexRequest(), "CreateIndex"),
         (api.data.ListSequences, data_pb2.ListSequencesRequest(), "ListSequences"),
-        (api.dataset.StartSequenceDatasetExport, dataset_pb2.StartSequenceDatasetExportRequest(),
-         "StartSequenceDatasetExport"),
+        (
+            api.dataset.StartSequenceDatasetExport,
+            dataset_pb2.StartSequenceDatasetExportRequest(),
+            "StartSequenceDatasetExport",
+        ),
     ]
     for method, request, name in cases:
         with pytest.raises(grpc.RpcError) as excinfo:
@@ -91,8 +124,9 @@ def test_unimplemented_rpcs_name_themselves(api: Api) -> None:
         assert name in excinfo.value.details()
 
 
-def test_unexpected_errors_become_internal_without_traceback(api: Api, monkeypatch: pytest.MonkeyPatch,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_errors_become_internal_without_traceback(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     from viam_data_sync.server import _records
 
     def boom(*args: Any, **kwargs: Any) -> Any:
@@ -135,8 +169,9 @@ def test_concurrent_uploads_and_queries(server: LocalDataServer, channel: grpc.C
     def writer(n: int) -> None:
         try:
             for i in range(per_thread):
-                api.upload_tabular([{"w": n, "i": i}, {"w": n, "i": i, "second": True}],
-                                   component_name=f"c{n}")
+                api.upload_tabular(
+                    [{"w": n, "i": i}, {"w": n, "i": i, "second": True}], component_name=f"c{n}"
+                )
                 api.upload_binary(bytes([n, i]), component_name=f"c{n}", tags=[f"t{n}"])
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
@@ -161,36 +196,54 @@ def test_concurrent_uploads_and_queries(server: LocalDataServer, channel: grpc.C
     assert api.binary_by_filter(count_only=True).count == threads * per_thread
     for n in range(threads):
         page = api.tabular_by_filter(data_pb2.Filter(component_name=f"c{n}"), limit=100)
-        assert sorted((struct_to_dict(d.data)["i"], "second" in struct_to_dict(d.data)) for d in page.data) == sorted(
-            (float(i), s) for i in range(per_thread) for s in (False, True))
+        assert sorted(
+            (struct_to_dict(d.data)["i"], "second" in struct_to_dict(d.data)) for d in page.data
+        ) == sorted((float(i), s) for i in range(per_thread) for s in (False, True))
 
 
 def test_binary_upload_annotations_and_dataset_ids(api: Api) -> None:
-    ds = api.call(api.dataset.CreateDataset, dataset_pb2.CreateDatasetRequest(
-        name="ds", organization_id=api.server.organization_id)).id
+    ds = api.call(
+        api.dataset.CreateDataset,
+        dataset_pb2.CreateDatasetRequest(name="ds", organization_id=api.server.organization_id),
+    ).id
     item = data_sync_pb2.SensorData(binary=b"img")
-    item.metadata.annotations.bboxes.add(label="cup", x_min_normalized=0.1, y_min_normalized=0.1,
-                                         x_max_normalized=0.2, y_max_normalized=0.3)
+    item.metadata.annotations.bboxes.add(
+        label="cup", x_min_normalized=0.1, y_min_normalized=0.1, x_max_normalized=0.2, y_max_normalized=0.3
+    )
     item.metadata.annotations.classifications.add(label="kitchen", confidence=0.7)
-    md = data_sync_pb2.UploadMetadata(part_id=api.part_id, type=data_sync_pb2.DATA_TYPE_BINARY_SENSOR,
-                                      dataset_ids=[ds], file_extension=".png")
-    bid = api.call(api.sync.DataCaptureUpload, data_sync_pb2.DataCaptureUploadRequest(
-        metadata=md, sensor_contents=[item])).binary_data_id
-    meta = api.call(api.data.BinaryDataByIDs, data_pb2.BinaryDataByIDsRequest(binary_data_ids=[bid])).data[0].metadata
+    md = data_sync_pb2.UploadMetadata(
+        part_id=api.part_id,
+        type=data_sync_pb2.DATA_TYPE_BINARY_SENSOR,
+        dataset_ids=[ds],
+        file_extension=".png",
+    )
+    bid = api.call(
+        api.sync.DataCaptureUpload,
+        data_sync_pb2.DataCaptureUploadRequest(metadata=md, sensor_contents=[item]),
+    ).binary_data_id
+    meta = (
+        api.call(api.data.BinaryDataByIDs, data_pb2.BinaryDataByIDsRequest(binary_data_ids=[bid]))
+        .data[0]
+        .metadata
+    )
     assert [b.label for b in meta.annotations.bboxes] == ["cup"]
     assert [(c.label, c.confidence) for c in meta.annotations.classifications] == [("kitchen", 0.7)]
     assert list(meta.dataset_ids) == [ds]
     assert meta.capture_metadata.mime_type == "image/png"
     md.dataset_ids[:] = ["no-such-dataset"]
     with pytest.raises(grpc.RpcError) as excinfo:
-        api.call(api.sync.DataCaptureUpload, data_sync_pb2.DataCaptureUploadRequest(
-            metadata=md, sensor_contents=[item]))
+        api.call(
+            api.sync.DataCaptureUpload,
+            data_sync_pb2.DataCaptureUploadRequest(metadata=md, sensor_contents=[item]),
+        )
     assert code_of(excinfo) == grpc.StatusCode.NOT_FOUND
 
 
 def test_include_binary_pages_fit_the_message_limit() -> None:
-    with LocalDataServer(max_message_bytes=4 * 1024 * 1024) as server, \
-            grpc.insecure_channel(server.address) as channel:
+    with (
+        LocalDataServer(max_message_bytes=4 * 1024 * 1024) as server,
+        grpc.insecure_channel(server.address) as channel,
+    ):
         api = make_api(server, channel)
         for _ in range(3):
             api.file_upload([b"x" * (1024 * 1024)] * 1)
@@ -214,7 +267,11 @@ class _FailFirst(grpc.ServerInterceptor):
 
     def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
         self.seen.append(handler_call_details.method)
-        if handler_call_details.method.endswith(self.method) and self.seen.count(handler_call_details.method) == 1:
+        if (
+            handler_call_details.method.endswith(self.method)
+            and self.seen.count(handler_call_details.method) == 1
+        ):
+
             def fail(request: Any, context: grpc.ServicerContext) -> Any:
                 context.abort(grpc.StatusCode.UNAVAILABLE, "injected")
 
@@ -224,7 +281,10 @@ class _FailFirst(grpc.ServerInterceptor):
 
 def test_extra_interceptors_see_every_call() -> None:
     interceptor = _FailFirst("TagsByFilter")
-    with LocalDataServer(interceptors=[interceptor]) as server, grpc.insecure_channel(server.address) as channel:
+    with (
+        LocalDataServer(interceptors=[interceptor]) as server,
+        grpc.insecure_channel(server.address) as channel,
+    ):
         api = make_api(server, channel)
         with pytest.raises(grpc.RpcError) as excinfo:
             api.call(api.data.TagsByFilter, data_pb2.TagsByFilterRequest())

@@ -1,4 +1,5 @@
 """Tabular data: upload, TabularDataByFilter, paging, export, latest, delete."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,12 @@ import json
 import grpc
 import pytest
 
-from viam_data_sync._convert import datetime_to_timestamp, dict_to_struct, struct_to_dict, timestamp_to_datetime
+from viam_data_sync._convert import (
+    datetime_to_timestamp,
+    dict_to_struct,
+    struct_to_dict,
+    timestamp_to_datetime,
+)
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 
@@ -29,7 +35,11 @@ def test_upload_then_filter_round_trips_values_and_metadata(api: Api) -> None:
     meta = page.metadata[page.data[0].metadata_index]
     assert len(page.metadata) == 1
     assert (meta.organization_id, meta.location_id, meta.robot_id, meta.part_id) == (
-        api.server.organization_id, api.server.location_id, api.server.robot_id, api.server.part_id)
+        api.server.organization_id,
+        api.server.location_id,
+        api.server.robot_id,
+        api.server.part_id,
+    )
     assert meta.robot_name == api.server.robot_name and meta.part_name == api.server.part_name
     assert meta.component_name == "sensor-1" and meta.method_name == "Readings"
     assert list(meta.tags) == ["lab"]
@@ -61,8 +71,12 @@ def test_filter_fields_are_anded(api: Api) -> None:
 
 def test_interval_is_half_open_on_time_received(api: Api) -> None:
     api.upload_tabular([{"i": i} for i in range(10)], times=_times(10))
-    flt = data_pb2.Filter(interval=data_pb2.CaptureInterval(
-        start=datetime_to_timestamp(T0 + dt.timedelta(seconds=2)), end=datetime_to_timestamp(T0 + dt.timedelta(seconds=5))))
+    flt = data_pb2.Filter(
+        interval=data_pb2.CaptureInterval(
+            start=datetime_to_timestamp(T0 + dt.timedelta(seconds=2)),
+            end=datetime_to_timestamp(T0 + dt.timedelta(seconds=5)),
+        )
+    )
     page = api.tabular_by_filter(flt)
     assert [struct_to_dict(d.data)["i"] for d in page.data] == [2, 3, 4]
 
@@ -85,9 +99,11 @@ def test_tags_filter_types_on_tabular(api: Api) -> None:
 
 def test_sort_orders_and_paging(api: Api) -> None:
     api.upload_tabular([{"i": i} for i in range(25)], times=_times(25))
-    for order, expected in ((data_pb2.ORDER_UNSPECIFIED, list(range(25))),
-                            (data_pb2.ORDER_ASCENDING, list(range(25))),
-                            (data_pb2.ORDER_DESCENDING, list(reversed(range(25))))):
+    for order, expected in (
+        (data_pb2.ORDER_UNSPECIFIED, list(range(25))),
+        (data_pb2.ORDER_ASCENDING, list(range(25))),
+        (data_pb2.ORDER_DESCENDING, list(reversed(range(25)))),
+    ):
         seen, last = [], ""
         for _ in range(10):
             page = api.tabular_by_filter(limit=10, last=last, order=order)
@@ -142,17 +158,25 @@ def test_data_capture_upload_bad_requests(api: Api) -> None:
         data_sync_pb2.DataCaptureUploadRequest(sensor_contents=[data_sync_pb2.SensorData(binary=b"x")]),
         data_sync_pb2.DataCaptureUploadRequest(metadata=data_sync_pb2.UploadMetadata(part_id=api.part_id)),
         data_sync_pb2.DataCaptureUploadRequest(
-            metadata=data_sync_pb2.UploadMetadata(part_id=api.part_id, type=data_sync_pb2.DATA_TYPE_TABULAR_SENSOR),
-            sensor_contents=[data_sync_pb2.SensorData(binary=b"x")]),
+            metadata=data_sync_pb2.UploadMetadata(
+                part_id=api.part_id, type=data_sync_pb2.DATA_TYPE_TABULAR_SENSOR
+            ),
+            sensor_contents=[data_sync_pb2.SensorData(binary=b"x")],
+        ),
         data_sync_pb2.DataCaptureUploadRequest(
             metadata=data_sync_pb2.UploadMetadata(part_id=api.part_id),
-            sensor_contents=[data_sync_pb2.SensorData()]),
+            sensor_contents=[data_sync_pb2.SensorData()],
+        ),
         data_sync_pb2.DataCaptureUploadRequest(
-            metadata=data_sync_pb2.UploadMetadata(part_id=api.part_id, type=data_sync_pb2.DATA_TYPE_BINARY_SENSOR),
-            sensor_contents=[data_sync_pb2.SensorData(binary=b"x"), data_sync_pb2.SensorData(binary=b"y")]),
+            metadata=data_sync_pb2.UploadMetadata(
+                part_id=api.part_id, type=data_sync_pb2.DATA_TYPE_BINARY_SENSOR
+            ),
+            sensor_contents=[data_sync_pb2.SensorData(binary=b"x"), data_sync_pb2.SensorData(binary=b"y")],
+        ),
         data_sync_pb2.DataCaptureUploadRequest(
             metadata=data_sync_pb2.UploadMetadata(part_id=""),
-            sensor_contents=[data_sync_pb2.SensorData(struct=dict_to_struct({"a": 1}))]),
+            sensor_contents=[data_sync_pb2.SensorData(struct=dict_to_struct({"a": 1}))],
+        ),
     ]
     for request in cases:
         with pytest.raises(grpc.RpcError) as excinfo:
@@ -162,17 +186,24 @@ def test_data_capture_upload_bad_requests(api: Api) -> None:
 
 def test_export_tabular_data_streams_everything_in_order(api: Api) -> None:
     n = 1234  # more than one internal batch
-    api.upload_tabular([{"i": i} for i in range(n)], times=_times(n, 0.001), tags=["t"],
-                       method_parameters={"pin": "A"})
+    api.upload_tabular(
+        [{"i": i} for i in range(n)], times=_times(n, 0.001), tags=["t"], method_parameters={"pin": "A"}
+    )
     api.upload_tabular([{"other": 1}], times=_times(1), component_name="elsewhere")
-    request = data_pb2.ExportTabularDataRequest(part_id=api.part_id, resource_name="sensor-1",
-                                                resource_subtype="rdk:component:sensor", method_name="Readings")
+    request = data_pb2.ExportTabularDataRequest(
+        part_id=api.part_id,
+        resource_name="sensor-1",
+        resource_subtype="rdk:component:sensor",
+        method_name="Readings",
+    )
     items = list(api.call(api.data.ExportTabularData, request))
     assert [int(struct_to_dict(m.payload)["i"]) for m in items] == list(range(n))
     first = items[0]
     assert first.organization_id == api.server.organization_id and first.robot_name == api.server.robot_name
     assert struct_to_dict(first.method_parameters) == {"pin": "A"} and list(first.tags) == ["t"]
-    request.interval.CopyFrom(data_pb2.CaptureInterval(start=datetime_to_timestamp(T0 + dt.timedelta(seconds=1))))
+    request.interval.CopyFrom(
+        data_pb2.CaptureInterval(start=datetime_to_timestamp(T0 + dt.timedelta(seconds=1)))
+    )
     assert len(list(api.call(api.data.ExportTabularData, request))) == n - 1000
     with pytest.raises(grpc.RpcError) as excinfo:
         list(api.call(api.data.ExportTabularData, data_pb2.ExportTabularDataRequest(part_id="missing")))
@@ -180,8 +211,12 @@ def test_export_tabular_data_streams_everything_in_order(api: Api) -> None:
 
 
 def test_get_latest_tabular_data(api: Api) -> None:
-    request = data_pb2.GetLatestTabularDataRequest(part_id=api.part_id, resource_name="sensor-1",
-                                                   method_name="Readings", resource_subtype="rdk:component:sensor")
+    request = data_pb2.GetLatestTabularDataRequest(
+        part_id=api.part_id,
+        resource_name="sensor-1",
+        method_name="Readings",
+        resource_subtype="rdk:component:sensor",
+    )
     assert not api.call(api.data.GetLatestTabularData, request).HasField("payload")
     api.upload_tabular([{"i": i} for i in range(5)], times=_times(5))
     latest = api.call(api.data.GetLatestTabularData, request)
@@ -199,8 +234,14 @@ def test_delete_tabular_data(api: Api) -> None:
     api.upload_tabular([{"age": "old"}], times=[old], component_name="b")
     api.upload_tabular([{"age": "new"}], times=[new], component_name="a")
     org = api.server.organization_id
-    deleted = api.call(api.data.DeleteTabularData, data_pb2.DeleteTabularDataRequest(
-        organization_id=org, delete_older_than_days=5, filter=data_pb2.DeleteTabularFilter(component_name="a")))
+    deleted = api.call(
+        api.data.DeleteTabularData,
+        data_pb2.DeleteTabularDataRequest(
+            organization_id=org,
+            delete_older_than_days=5,
+            filter=data_pb2.DeleteTabularFilter(component_name="a"),
+        ),
+    )
     assert deleted.deleted_count == 1
     deleted = api.call(api.data.DeleteTabularData, data_pb2.DeleteTabularDataRequest(organization_id=org))
     assert deleted.deleted_count == 2

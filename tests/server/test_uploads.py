@@ -1,4 +1,5 @@
 """Streamed uploads: chunking, ordering rules, limits, cancellation, crash safety."""
+
 from __future__ import annotations
 
 import os
@@ -45,9 +46,13 @@ def _blob_files(blob_dir: str) -> List[str]:
 def test_file_upload_many_chunks(api: Api) -> None:
     chunks = [bytes([i % 251]) * 1000 for i in range(300)]
     response = api.file_upload(chunks, file_name="log", file_extension=".txt", tags=["f"])
-    assert response.binary_data_id.count("/") == 2 and response.file_id == response.binary_data_id.split("/")[-1]
-    data = api.call(api.data.BinaryDataByIDs, data_pb2.BinaryDataByIDsRequest(
-        binary_data_ids=[response.binary_data_id], include_binary=True)).data[0]
+    assert (
+        response.binary_data_id.count("/") == 2 and response.file_id == response.binary_data_id.split("/")[-1]
+    )
+    data = api.call(
+        api.data.BinaryDataByIDs,
+        data_pb2.BinaryDataByIDsRequest(binary_data_ids=[response.binary_data_id], include_binary=True),
+    ).data[0]
     assert data.binary == b"".join(chunks)
     assert data.metadata.file_name == "log" and data.metadata.file_ext == ".txt"
     assert data.metadata.file_size_bytes == 300_000
@@ -57,17 +62,29 @@ def test_file_upload_many_chunks(api: Api) -> None:
 
 def test_file_upload_with_no_chunks_is_an_empty_file(api: Api) -> None:
     response = api.file_upload([])
-    meta = api.call(api.data.BinaryDataByIDs, data_pb2.BinaryDataByIDsRequest(
-        binary_data_ids=[response.binary_data_id])).data[0].metadata
+    meta = (
+        api.call(
+            api.data.BinaryDataByIDs,
+            data_pb2.BinaryDataByIDsRequest(binary_data_ids=[response.binary_data_id]),
+        )
+        .data[0]
+        .metadata
+    )
     assert meta.file_size_bytes == 0
 
 
 def _streaming_messages(part_id: str, chunks: List[bytes], ext: str = ".png") -> Iterator[Any]:
     md = data_sync_pb2.DataCaptureUploadMetadata(
         upload_metadata=data_sync_pb2.UploadMetadata(
-            part_id=part_id, component_type="rdk:component:camera", component_name="cam",
-            method_name="GetImages", type=data_sync_pb2.DATA_TYPE_BINARY_SENSOR, file_extension=ext),
-        sensor_metadata=data_sync_pb2.SensorMetadata())
+            part_id=part_id,
+            component_type="rdk:component:camera",
+            component_name="cam",
+            method_name="GetImages",
+            type=data_sync_pb2.DATA_TYPE_BINARY_SENSOR,
+            file_extension=ext,
+        ),
+        sensor_metadata=data_sync_pb2.SensorMetadata(),
+    )
     yield data_sync_pb2.StreamingDataCaptureUploadRequest(metadata=md)
     for chunk in chunks:
         yield data_sync_pb2.StreamingDataCaptureUploadRequest(data=chunk)
@@ -76,8 +93,10 @@ def _streaming_messages(part_id: str, chunks: List[bytes], ext: str = ".png") ->
 def test_streaming_data_capture_upload(api: Api) -> None:
     chunks = [os.urandom(4096) for _ in range(50)]
     response = api.call(api.sync.StreamingDataCaptureUpload, _streaming_messages(api.part_id, chunks))
-    data = api.call(api.data.BinaryDataByIDs, data_pb2.BinaryDataByIDsRequest(
-        binary_data_ids=[response.binary_data_id], include_binary=True)).data[0]
+    data = api.call(
+        api.data.BinaryDataByIDs,
+        data_pb2.BinaryDataByIDsRequest(binary_data_ids=[response.binary_data_id], include_binary=True),
+    ).data[0]
     assert data.binary == b"".join(chunks)
     assert data.metadata.capture_metadata.mime_type == "image/png"
     assert data.metadata.capture_metadata.component_name == "cam"
@@ -138,8 +157,12 @@ class _Blocking:
 
 def _file_upload_stream(part_id: str, n: int) -> _Blocking:
     return _Blocking(
-        data_sync_pb2.FileUploadRequest(metadata=data_sync_pb2.UploadMetadata(part_id=part_id, file_name="partial")),
-        data_sync_pb2.FileUploadRequest(file_contents=data_sync_pb2.FileData(data=b"z" * 10_000)), n)
+        data_sync_pb2.FileUploadRequest(
+            metadata=data_sync_pb2.UploadMetadata(part_id=part_id, file_name="partial")
+        ),
+        data_sync_pb2.FileUploadRequest(file_contents=data_sync_pb2.FileData(data=b"z" * 10_000)),
+        n,
+    )
 
 
 def test_cancelled_upload_leaves_nothing_and_restart_keeps_committed(tmp_path: Any) -> None:
@@ -182,7 +205,10 @@ def test_deadline_mid_upload_leaves_nothing(api: Api) -> None:
 def _start_process(db: str) -> tuple:
     proc = subprocess.Popen(
         [sys.executable, "-m", "viam_data_sync.server", "--db", db, "--port", "0", "--log-level", "WARNING"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     info: Dict[str, str] = {}
     deadline = time.monotonic() + 30
     assert proc.stdout is not None
@@ -203,8 +229,16 @@ def test_sigkill_mid_upload_then_reopen(tmp_path: Any) -> None:
     proc, info = _start_process(db)
     try:
         with grpc.insecure_channel(info["address"]) as channel:
-            server_like = type("S", (), {"api_key_id": info["api_key_id"], "api_key": info["api_key"],
-                                         "part_id": info["part_id"], "organization_id": info["organization_id"]})
+            server_like = type(
+                "S",
+                (),
+                {
+                    "api_key_id": info["api_key_id"],
+                    "api_key": info["api_key"],
+                    "part_id": info["part_id"],
+                    "organization_id": info["organization_id"],
+                },
+            )
             api = make_api(server_like, channel)  # type: ignore[arg-type]
             api.upload_tabular([{"i": i} for i in range(50)])
             kept = api.upload_binary(b"committed")

@@ -1,4 +1,5 @@
 """The official async viam-sdk DataClient, unchanged, against our local server."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,15 +30,24 @@ async def _scenario(server: LocalDataServer) -> None:
     host, port = server.address.rsplit(":", 1)
     channel = grpclib_client.Channel(host, int(port))
     try:
-        token = (await AuthServiceStub(channel).Authenticate(AuthenticateRequest(
-            entity=server.api_key_id, credentials=Credentials(type="api-key", payload=server.api_key)))).access_token
+        token = (
+            await AuthServiceStub(channel).Authenticate(
+                AuthenticateRequest(
+                    entity=server.api_key_id, credentials=Credentials(type="api-key", payload=server.api_key)
+                )
+            )
+        ).access_token
         client = ViamDataClient(channel, {"authorization": f"Bearer {token}"})
         t0 = dt.datetime(2024, 5, 1, 12, 0, 0)
         file_id = await client.tabular_data_capture_upload(
-            [{"readings": {"temp": 21.5}}, {"readings": {"temp": 22.5}}], part_id=server.part_id,
-            component_type="rdk:component:sensor", component_name="thermo", method_name="Readings",
+            [{"readings": {"temp": 21.5}}, {"readings": {"temp": 22.5}}],
+            part_id=server.part_id,
+            component_type="rdk:component:sensor",
+            component_name="thermo",
+            method_name="Readings",
             data_request_times=[(t0, t0), (t0 + dt.timedelta(seconds=1), t0 + dt.timedelta(seconds=1))],
-            tags=["compat"])
+            tags=["compat"],
+        )
         assert file_id
         data, count, last = await client.tabular_data_by_filter(Filter(component_name="thermo"))
         assert count == 2 and last
@@ -46,28 +56,43 @@ async def _scenario(server: LocalDataServer) -> None:
 
         if _sql_engine_landed():
             rows = await client.tabular_data_by_sql(
-                server.organization_id, "SELECT COUNT(*) AS n FROM readings WHERE component_name = 'thermo'")
+                server.organization_id, "SELECT COUNT(*) AS n FROM readings WHERE component_name = 'thermo'"
+            )
             assert rows == [{"n": 2}]
-            docs = await client.tabular_data_by_mql(server.organization_id, [{"$match": {"component_name": "thermo"}},
-                                                                            {"$count": "n"}])
+            docs = await client.tabular_data_by_mql(
+                server.organization_id, [{"$match": {"component_name": "thermo"}}, {"$count": "n"}]
+            )
             assert docs == [{"n": 2}]
 
         bid = await client.binary_data_capture_upload(
-            b"\x89PNG...", part_id=server.part_id, component_type="rdk:component:camera", component_name="cam",
-            method_name="GetImages", file_extension="png", data_request_times=(t0, t0))
+            b"\x89PNG...",
+            part_id=server.part_id,
+            component_type="rdk:component:camera",
+            component_name="cam",
+            method_name="GetImages",
+            file_extension="png",
+            data_request_times=(t0, t0),
+        )
         assert bid.count("/") == 2
-        file_bid = await client.file_upload(server.part_id, b"file body", file_name="notes", file_extension=".txt")
+        file_bid = await client.file_upload(
+            server.part_id, b"file body", file_name="notes", file_extension=".txt"
+        )
         stream_bid = await client.streaming_data_capture_upload(b"stream body", server.part_id, "bin")
         binaries, count, _ = await client.binary_data_by_filter(Filter(), include_binary_data=True)
         assert count == 3
         assert {b.metadata.binary_data_id: b.binary for b in binaries} == {
-            bid: b"\x89PNG...", file_bid: b"file body", stream_bid: b"stream body"}
+            bid: b"\x89PNG...",
+            file_bid: b"file body",
+            stream_bid: b"stream body",
+        }
 
         await client.add_tags_to_binary_data_by_ids(["good", "png"], [bid])
         assert await client.tags_by_filter() == ["good", "png"]
         assert await client.remove_tags_from_binary_data_by_ids(["png"], [bid]) == 1
 
-        bbox_id = await client.add_bounding_box_to_image_by_id(bid, "logo", 0.1, 0.1, 0.5, 0.5, confidence_score=0.8)
+        bbox_id = await client.add_bounding_box_to_image_by_id(
+            bid, "logo", 0.1, 0.1, 0.5, 0.5, confidence_score=0.8
+        )
         await client.update_bounding_box(bid, bbox_id, "logo2", 0.1, 0.1, 0.6, 0.6)
         assert await client.bounding_box_labels_by_filter() == ["logo2"]
         (item,) = await client.binary_data_by_ids([bid])

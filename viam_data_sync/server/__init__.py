@@ -11,6 +11,7 @@ Example::
     with LocalDataServer() as server:
         print(server.address, server.api_key_id, server.api_key)
 """
+
 from viam_data_sync.server._server import LocalDataServer
 from viam_data_sync.server._store import FleetIds
 

@@ -7,6 +7,7 @@ Example::
 It prints the address and the credentials of its own default API key (a local key for
 this server only), one ``name: value`` per line, then serves.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,10 +21,15 @@ from viam_data_sync.server._server import LocalDataServer
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m viam_data_sync.server",
-                                     description="Run a local Viam Data API server.")
-    parser.add_argument("--db", metavar="PATH", default=None,
-                        help="SQLite database file (default: a temporary store, deleted on exit)")
+    parser = argparse.ArgumentParser(
+        prog="python -m viam_data_sync.server", description="Run a local Viam Data API server."
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=None,
+        help="SQLite database file (default: a temporary store, deleted on exit)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks a free one)")
     parser.add_argument("--no-auth", action="store_true", help="serve without API-key authentication")
@@ -37,14 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the server; returns the process exit code. ``argv`` excludes the program name."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if (args.api_key is None) != (args.api_key_id is None):
         print("--api-key and --api-key-id go together", file=sys.stderr)
         return 2
-    server = LocalDataServer(args.db, args.host, args.port, auth=not args.no_auth,
-                             api_key_id=args.api_key_id, api_key=args.api_key,
-                             max_upload_bytes=args.max_upload_bytes)
+    server = LocalDataServer(
+        args.db,
+        args.host,
+        args.port,
+        auth=not args.no_auth,
+        api_key_id=args.api_key_id,
+        api_key=args.api_key,
+        max_upload_bytes=args.max_upload_bytes,
+    )
     try:
         server.start()
     except OSError as exc:

@@ -8,6 +8,7 @@ carry an ``exp`` claim and expire after ``token_ttl`` seconds.
 Tokens are signed with a random key kept in the database, so they survive a restart of
 a file-backed server. Secrets and tokens never appear in logs or error messages.
 """
+
 from __future__ import annotations
 
 import base64
@@ -62,11 +63,17 @@ class TokenAuthority:
         now = time.time()
         header = {"alg": "HS256", "typ": "JWT", "kid": self._kid}
         claims = {
-            "sub": key_id, "iss": ISSUER, "aud": AUDIENCE, "iat": int(now),
-            "exp": now + (self.token_ttl if ttl is None else ttl), "jti": str(uuid.uuid4()),
+            "sub": key_id,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "iat": int(now),
+            "exp": now + (self.token_ttl if ttl is None else ttl),
+            "jti": str(uuid.uuid4()),
         }
-        signing_input = _b64(json.dumps(header, separators=(",", ":")).encode()) + "." + _b64(
-            json.dumps(claims, separators=(",", ":")).encode()
+        signing_input = (
+            _b64(json.dumps(header, separators=(",", ":")).encode())
+            + "."
+            + _b64(json.dumps(claims, separators=(",", ":")).encode())
         )
         signature = hmac.new(self._key, signing_input.encode(), hashlib.sha256).digest()
         return signing_input + "." + _b64(signature)
@@ -109,7 +116,7 @@ class TokenAuthority:
             value = value.decode("utf-8", "replace")
         if not value.startswith("Bearer "):
             raise _unauthenticated("authorization must be 'Bearer <token>'")
-        claims = self.verify(value[len("Bearer "):].strip())
+        claims = self.verify(value[len("Bearer ") :].strip())
         orgs = self.store.key_organizations(str(claims.get("sub", "")))
         if orgs is None:
             raise _unauthenticated("the API key of this token no longer exists")

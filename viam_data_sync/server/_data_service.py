@@ -13,6 +13,7 @@ Response conventions (documented choices of the local server):
 * By-id reads skip unknown ids; by-id writes are all-or-nothing (NOT_FOUND for the
   first unknown id), except deletes, which are idempotent.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -59,8 +60,12 @@ def check_tags(tags: Sequence[str]) -> List[str]:
 
 
 def check_box(x_min: float, y_min: float, x_max: float, y_max: float, confidence: Optional[float]) -> None:
-    for name, value in (("x_min_normalized", x_min), ("y_min_normalized", y_min),
-                        ("x_max_normalized", x_max), ("y_max_normalized", y_max)):
+    for name, value in (
+        ("x_min_normalized", x_min),
+        ("y_min_normalized", y_min),
+        ("x_max_normalized", x_max),
+        ("y_max_normalized", y_max),
+    ):
         if not 0.0 <= value <= 1.0:
             raise invalid(f"{name} must be within [0, 1], got {value}")
     if not x_min < x_max:
@@ -112,11 +117,13 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         snapshot = cursor.snapshot if cursor else q.max_row_id(conn, q.READINGS)
         if request.count_only:
             response.count, response.total_size_bytes = q.count_rows(
-                conn, q.READINGS, where, snapshot, "length(t.data)")
+                conn, q.READINGS, where, snapshot, "length(t.data)"
+            )
             return response
         after = (cursor.time_ns, cursor.row_id) if cursor and cursor.row_id is not None else None
-        rows = q.fetch_page(conn, q.READINGS, where, descending=descending, limit=limit,
-                            snapshot=snapshot, after=after)
+        rows = q.fetch_page(
+            conn, q.READINGS, where, descending=descending, limit=limit, snapshot=snapshot, after=after
+        )
         index: Dict[Any, int] = {}
         size = 0
         for row in rows:
@@ -124,26 +131,32 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             if key not in index:
                 index[key] = len(response.metadata)
                 response.metadata.append(rec.reading_capture_metadata(row))
-            item = response.data.add(metadata_index=index[key],
-                                     time_received=ns_to_timestamp(row["time_received_ns"]))
+            item = response.data.add(
+                metadata_index=index[key], time_received=ns_to_timestamp(row["time_received_ns"])
+            )
             item.data.CopyFrom(rec.reading_struct(row))
             if row["time_requested_ns"] is not None:
                 item.time_requested.CopyFrom(ns_to_timestamp(row["time_requested_ns"]))
             size += len(row["data"])
         response.count = len(rows)
         response.total_size_bytes = size
-        response.last = self._next_cursor(rows, "tabular", descending, snapshot, qhash, request.data_request.last)
+        response.last = self._next_cursor(
+            rows, "tabular", descending, snapshot, qhash, request.data_request.last
+        )
         return response
 
     @staticmethod
-    def _next_cursor(rows: Sequence[sqlite3.Row], kind: str, descending: bool, snapshot: int, qhash: str,
-                     previous: str) -> str:
+    def _next_cursor(
+        rows: Sequence[sqlite3.Row], kind: str, descending: bool, snapshot: int, qhash: str, previous: str
+    ) -> str:
         if not rows:
             return previous
         last = rows[-1]
         return q.Cursor(kind, descending, last["time_received_ns"], last["id"], snapshot, qhash).encode()
 
-    def _run_engine(self, engine: str, organization_id: str, scope: Optional[frozenset], payload: Any) -> List[bytes]:
+    def _run_engine(
+        self, engine: str, organization_id: str, scope: Optional[frozenset], payload: Any
+    ) -> List[bytes]:
         import bson  # pymongo's
 
         check_org(self.server, organization_id, scope)
@@ -155,13 +168,15 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             if engine == "SQL":
                 from viam_data_sync.server._sql import run_sql
 
-                docs = run_sql(self.store.query_conn(), [organization_id], payload,
-                               max_rows=self.server.max_query_rows)
+                docs = run_sql(
+                    self.store.query_conn(), [organization_id], payload, max_rows=self.server.max_query_rows
+                )
             else:
                 from viam_data_sync.server._mql import run_mql
 
-                docs = run_mql(self.store.query_conn(), [organization_id], payload,
-                               max_docs=self.server.max_query_rows)
+                docs = run_mql(
+                    self.store.query_conn(), [organization_id], payload, max_docs=self.server.max_query_rows
+                )
         except ImportError:
             raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, f"the {engine} engine is not available") from None
         except QueryError as exc:
@@ -173,8 +188,10 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             encoded = bson.encode(doc)
             total += len(encoded) + 8
             if total > budget:
-                raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED,
-                              f"{engine} result exceeds {self.server.max_message_bytes} bytes; add a limit")
+                raise RpcFail(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"{engine} result exceeds {self.server.max_message_bytes} bytes; add a limit",
+                )
             out.append(encoded)
         return out
 
@@ -190,8 +207,13 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         import bson
 
         if request.HasField("query_prefix_name"):
-            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, "saved queries (query_prefix_name) are not supported locally")
-        if request.HasField("data_source") and request.data_source.type == data_pb2.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK:
+            raise RpcFail(
+                grpc.StatusCode.UNIMPLEMENTED, "saved queries (query_prefix_name) are not supported locally"
+            )
+        if (
+            request.HasField("data_source")
+            and request.data_source.type == data_pb2.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK
+        ):
             raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, "pipeline sinks are not supported locally")
         stages = []
         for index, raw in enumerate(request.mql_binary):
@@ -200,10 +222,17 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             except Exception:  # noqa: BLE001 - any decode failure is the caller's
                 raise invalid(f"mql_binary[{index}] is not a valid BSON document") from None
         return data_pb2.TabularDataByMQLResponse(
-            raw_data=self._run_engine("MQL", request.organization_id, scope, stages))
+            raw_data=self._run_engine("MQL", request.organization_id, scope, stages)
+        )
 
-    def _source_where(self, part_id: str, resource_name: str, resource_subtype: str, method_name: str,
-                      scope: Optional[frozenset]) -> q.Where:
+    def _source_where(
+        self,
+        part_id: str,
+        resource_name: str,
+        resource_subtype: str,
+        method_name: str,
+        scope: Optional[frozenset],
+    ) -> q.Where:
         if not part_id:
             raise invalid("part_id is required")
         part = self.store.part_info(part_id)
@@ -226,19 +255,27 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
     @handler
     def GetLatestTabularData(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
         """The newest reading of one source (no one-year window: the store keeps no sync time)."""
-        where = self._source_where(request.part_id, request.resource_name, request.resource_subtype,
-                                   request.method_name, scope)
-        wanted = struct_to_dict(request.additional_parameters) if request.HasField("additional_parameters") else None
+        where = self._source_where(
+            request.part_id, request.resource_name, request.resource_subtype, request.method_name, scope
+        )
+        wanted = (
+            struct_to_dict(request.additional_parameters)
+            if request.HasField("additional_parameters")
+            else None
+        )
         conn = self.store.conn()
         snapshot = q.max_row_id(conn, q.READINGS)
         after = None
         while True:
-            rows = q.fetch_page(conn, q.READINGS, where, descending=True, limit=200, snapshot=snapshot, after=after)
+            rows = q.fetch_page(
+                conn, q.READINGS, where, descending=True, limit=200, snapshot=snapshot, after=after
+            )
             for row in rows:
                 if self._params_match(row, wanted):
                     ts = ns_to_timestamp(row["time_received_ns"])
                     return data_pb2.GetLatestTabularDataResponse(
-                        time_captured=ts, time_synced=ts, payload=rec.reading_struct(row))
+                        time_captured=ts, time_synced=ts, payload=rec.reading_struct(row)
+                    )
             if len(rows) < 200:
                 return data_pb2.GetLatestTabularDataResponse()
             after = (rows[-1]["time_received_ns"], rows[-1]["id"])
@@ -246,17 +283,23 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
     @handler
     def ExportTabularData(self, request: Any, context: Any, scope: Optional[frozenset]) -> Iterator[Any]:  # noqa: N802
         """Streams matching readings oldest first, read in batches (never all at once)."""
-        where = self._source_where(request.part_id, request.resource_name, request.resource_subtype,
-                                   request.method_name, scope)
+        where = self._source_where(
+            request.part_id, request.resource_name, request.resource_subtype, request.method_name, scope
+        )
         if request.HasField("interval"):
             q.add_interval(where, request.interval)
-        wanted = struct_to_dict(request.additional_parameters) if request.HasField("additional_parameters") else None
+        wanted = (
+            struct_to_dict(request.additional_parameters)
+            if request.HasField("additional_parameters")
+            else None
+        )
         conn = self.store.conn()
         snapshot = q.max_row_id(conn, q.READINGS)
         after = None
         while context.is_active():
-            rows = q.fetch_page(conn, q.READINGS, where, descending=False, limit=EXPORT_BATCH,
-                                snapshot=snapshot, after=after)
+            rows = q.fetch_page(
+                conn, q.READINGS, where, descending=False, limit=EXPORT_BATCH, snapshot=snapshot, after=after
+            )
             for row in rows:
                 if not self._params_match(row, wanted):
                     continue
@@ -268,13 +311,19 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
     @staticmethod
     def _export_item(row: sqlite3.Row) -> Any:
         return data_pb2.ExportTabularDataResponse(
-            part_id=row["part_id"], resource_name=row["component_name"],
-            resource_subtype=row["component_type"], method_name=row["method_name"],
+            part_id=row["part_id"],
+            resource_name=row["component_name"],
+            resource_subtype=row["component_type"],
+            method_name=row["method_name"],
             time_captured=ns_to_timestamp(row["time_received_ns"]),
-            organization_id=row["organization_id"], location_id=row["location_id"],
-            robot_name=row["robot_name"], robot_id=row["robot_id"], part_name=row["part_name"],
+            organization_id=row["organization_id"],
+            location_id=row["location_id"],
+            robot_name=row["robot_name"],
+            robot_id=row["robot_id"],
+            part_name=row["part_name"],
             method_parameters=dict_to_struct(json.loads(row["method_parameters"])),
-            tags=json.loads(row["tags"]), payload=rec.reading_struct(row),
+            tags=json.loads(row["tags"]),
+            payload=rec.reading_struct(row),
         )
 
     @handler
@@ -290,9 +339,13 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             f = request.filter
             if f.location_ids:
                 where.add(f"t.location_id IN ({', '.join('?' for _ in f.location_ids)})", *f.location_ids)
-            for attr, column in (("robot_id", "robot_id"), ("part_id", "part_id"),
-                                 ("component_type", "component_type"), ("component_name", "component_name"),
-                                 ("method", "method_name")):
+            for attr, column in (
+                ("robot_id", "robot_id"),
+                ("part_id", "part_id"),
+                ("component_type", "component_type"),
+                ("component_name", "component_name"),
+                ("method", "method_name"),
+            ):
                 if getattr(f, attr):
                     where.add(f"t.{column} = ?", getattr(f, attr))
             if f.HasField("tags_filter"):
@@ -300,7 +353,8 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         with self.store.write() as conn:
             cur = conn.execute(
                 f"DELETE FROM readings AS t WHERE t.organization_id = ? AND {where.sql()}",
-                [request.organization_id] + where.params)
+                [request.organization_id] + where.params,
+            )
         return data_pb2.DeleteTabularDataResponse(deleted_count=max(cur.rowcount, 0))
 
     # ------------------------------------------------------------ binary reads
@@ -310,8 +364,10 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 
     def _binary_items(self, conn: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> List[Any]:
         extras = rec.load_extras(conn, [r["id"] for r in rows])
-        return [rec.binary_metadata(r, extras[r["id"]], rec.blob_uri(self.store.blob_path(r["file_id"])))
-                for r in rows]
+        return [
+            rec.binary_metadata(r, extras[r["id"]], rec.blob_uri(self.store.blob_path(r["file_id"])))
+            for r in rows
+        ]
 
     @handler
     def BinaryDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
@@ -319,10 +375,14 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         response = data_pb2.BinaryDataByFilterResponse()
         snapshot = cursor.snapshot if cursor else q.max_row_id(conn, q.BINARY)
         if request.count_only:
-            response.count, response.total_size_bytes = q.count_rows(conn, q.BINARY, where, snapshot, "t.size_bytes")
+            response.count, response.total_size_bytes = q.count_rows(
+                conn, q.BINARY, where, snapshot, "t.size_bytes"
+            )
             return response
         after = (cursor.time_ns, cursor.row_id) if cursor and cursor.row_id is not None else None
-        rows = q.fetch_page(conn, q.BINARY, where, descending=descending, limit=limit, snapshot=snapshot, after=after)
+        rows = q.fetch_page(
+            conn, q.BINARY, where, descending=descending, limit=limit, snapshot=snapshot, after=after
+        )
         if request.include_binary:
             rows = self._fit(rows)
         for row, meta in zip(rows, self._binary_items(conn, rows)):
@@ -331,7 +391,9 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
                 item.binary = self._blob_bytes(row)
         response.count = len(rows)
         response.total_size_bytes = sum(r["size_bytes"] for r in rows)
-        response.last = self._next_cursor(rows, "binary", descending, snapshot, qhash, request.data_request.last)
+        response.last = self._next_cursor(
+            rows, "binary", descending, snapshot, qhash, request.data_request.last
+        )
         return response
 
     def _fit(self, rows: Sequence[sqlite3.Row]) -> List[sqlite3.Row]:
@@ -342,8 +404,10 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             total += row["size_bytes"] + 4096
             if total > budget:
                 if not kept:
-                    raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED,
-                                  "binary data too large to include inline; use include_binary=false and the uri")
+                    raise RpcFail(
+                        grpc.StatusCode.RESOURCE_EXHAUSTED,
+                        "binary data too large to include inline; use include_binary=false and the uri",
+                    )
                 break
             kept.append(row)
         return kept
@@ -354,8 +418,10 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         conn = self.store.conn()
         rows = rec.resolve(conn, refs, scope, missing_ok=True)
         if request.include_binary and len(self._fit(rows)) < len(rows):
-            raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED,
-                          "binary data too large to include inline; ask for fewer ids or use the uri")
+            raise RpcFail(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "binary data too large to include inline; ask for fewer ids or use the uri",
+            )
         response = data_pb2.BinaryDataByIDsResponse(count=len(rows))
         for row, meta in zip(rows, self._binary_items(conn, rows)):
             item = response.data.add(metadata=meta)
@@ -368,7 +434,9 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         file_ids: List[str] = []
         for chunk in rec._chunks(list(ids)):
             marks = ", ".join("?" for _ in chunk)
-            file_ids.extend(r[0] for r in conn.execute(f"SELECT file_id FROM binary_data WHERE id IN ({marks})", chunk))
+            file_ids.extend(
+                r[0] for r in conn.execute(f"SELECT file_id FROM binary_data WHERE id IN ({marks})", chunk)
+            )
             conn.execute(f"DELETE FROM binary_data WHERE id IN ({marks})", chunk)
         return file_ids
 
@@ -398,8 +466,10 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
     # ------------------------------------------------------------ tags
     @staticmethod
     def _add_tags(conn: sqlite3.Connection, ids: Sequence[int], tags: Sequence[str]) -> None:
-        conn.executemany("INSERT OR IGNORE INTO binary_tags (binary_id, tag) VALUES (?, ?)",
-                         [(i, t) for i in ids for t in tags])
+        conn.executemany(
+            "INSERT OR IGNORE INTO binary_tags (binary_id, tag) VALUES (?, ?)",
+            [(i, t) for i in ids for t in tags],
+        )
 
     @staticmethod
     def _remove_tags(conn: sqlite3.Connection, ids: Sequence[int], tags: Sequence[str]) -> int:
@@ -407,8 +477,9 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         touched = 0
         marks = ", ".join("?" for _ in tags)
         for binary_id in ids:
-            cur = conn.execute(f"DELETE FROM binary_tags WHERE binary_id = ? AND tag IN ({marks})",
-                               [binary_id] + list(tags))
+            cur = conn.execute(
+                f"DELETE FROM binary_tags WHERE binary_id = ? AND tag IN ({marks})", [binary_id] + list(tags)
+            )
             touched += cur.rowcount > 0
         return touched
 
@@ -451,20 +522,30 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         where = q.compile_filter(conn, self._filter(request), scope, q.BINARY)
         if where.nothing or (where.orgs is not None and not where.orgs):
             return []
-        org_sql = "" if where.orgs is None else f"t.organization_id IN ({', '.join('?' for _ in where.orgs)}) AND "
+        org_sql = (
+            "" if where.orgs is None else f"t.organization_id IN ({', '.join('?' for _ in where.orgs)}) AND "
+        )
         params = (where.orgs or []) + where.params
         return [r[0] for r in conn.execute(sql.format(where=org_sql + where.sql()), params)]
 
     @handler
     def TagsByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
-        tags = self._distinct(request, scope, "SELECT DISTINCT bt.tag FROM binary_tags bt "
-                                              "JOIN binary_data t ON t.id = bt.binary_id WHERE {where} ORDER BY bt.tag")
+        tags = self._distinct(
+            request,
+            scope,
+            "SELECT DISTINCT bt.tag FROM binary_tags bt "
+            "JOIN binary_data t ON t.id = bt.binary_id WHERE {where} ORDER BY bt.tag",
+        )
         return data_pb2.TagsByFilterResponse(tags=tags)
 
     @handler
     def BoundingBoxLabelsByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
-        labels = self._distinct(request, scope, "SELECT DISTINCT b.label FROM bounding_boxes b "
-                                                "JOIN binary_data t ON t.id = b.binary_id WHERE {where} ORDER BY b.label")
+        labels = self._distinct(
+            request,
+            scope,
+            "SELECT DISTINCT b.label FROM bounding_boxes b "
+            "JOIN binary_data t ON t.id = b.binary_id WHERE {where} ORDER BY b.label",
+        )
         return data_pb2.BoundingBoxLabelsByFilterResponse(labels=labels)
 
     # ------------------------------------------------------------ bounding boxes
@@ -474,16 +555,32 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         if not request.label.strip():
             raise invalid("label is required")
         confidence = request.confidence if request.HasField("confidence") else None
-        check_box(request.x_min_normalized, request.y_min_normalized, request.x_max_normalized,
-                  request.y_max_normalized, confidence)
+        check_box(
+            request.x_min_normalized,
+            request.y_min_normalized,
+            request.x_max_normalized,
+            request.y_max_normalized,
+            confidence,
+        )
         bbox_id = new_id()
         with self.store.write() as conn:
             row = rec.resolve(conn, [ref], scope, missing_ok=False)[0]
             conn.execute(
-                "INSERT INTO bounding_boxes (id, binary_id, label, x_min, y_min, x_max, y_max, confidence, seq) "
+                "INSERT INTO bounding_boxes (id, binary_id, label, x_min, y_min, x_max, y_max, confidence, "
+                "seq) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (bbox_id, row["id"], request.label, request.x_min_normalized, request.y_min_normalized,
-                 request.x_max_normalized, request.y_max_normalized, confidence, now_ns()))
+                (
+                    bbox_id,
+                    row["id"],
+                    request.label,
+                    request.x_min_normalized,
+                    request.y_min_normalized,
+                    request.x_max_normalized,
+                    request.y_max_normalized,
+                    confidence,
+                    now_ns(),
+                ),
+            )
         return data_pb2.AddBoundingBoxToImageByIDResponse(bbox_id=bbox_id)
 
     def _bbox(self, conn: sqlite3.Connection, request: Any, scope: Optional[frozenset]) -> sqlite3.Row:
@@ -491,8 +588,9 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         if not request.bbox_id:
             raise invalid("bbox_id is required")
         row = rec.resolve(conn, [ref], scope, missing_ok=False)[0]
-        box = conn.execute("SELECT * FROM bounding_boxes WHERE id = ? AND binary_id = ?",
-                           (request.bbox_id, row["id"])).fetchone()
+        box = conn.execute(
+            "SELECT * FROM bounding_boxes WHERE id = ? AND binary_id = ?", (request.bbox_id, row["id"])
+        ).fetchone()
         if box is None:
             raise not_found(f"bounding box {request.bbox_id[:100]} not found on {ref.label()[:200]}")
         return box
@@ -513,26 +611,38 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
                 return getattr(request, field) if request.HasField(field) else box[column]
 
             label = pick("label", "label")
-            values = (pick("x_min_normalized", "x_min"), pick("y_min_normalized", "y_min"),
-                      pick("x_max_normalized", "x_max"), pick("y_max_normalized", "y_max"))
+            values = (
+                pick("x_min_normalized", "x_min"),
+                pick("y_min_normalized", "y_min"),
+                pick("x_max_normalized", "x_max"),
+                pick("y_max_normalized", "y_max"),
+            )
             confidence = pick("confidence", "confidence")
             if not label.strip():
                 raise invalid("label must not be empty")
             check_box(*values, confidence)
-            conn.execute("UPDATE bounding_boxes SET label = ?, x_min = ?, y_min = ?, x_max = ?, y_max = ?, "
-                         "confidence = ? WHERE id = ?", (label, *values, confidence, box["id"]))
+            conn.execute(
+                "UPDATE bounding_boxes SET label = ?, x_min = ?, y_min = ?, x_max = ?, y_max = ?, "
+                "confidence = ? WHERE id = ?",
+                (label, *values, confidence, box["id"]),
+            )
         return data_pb2.UpdateBoundingBoxResponse()
 
     # ------------------------------------------------------------ database user
     @handler
     def GetDatabaseConnection(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
         check_org(self.server, request.organization_id, scope)
-        has_user = self.store.conn().execute(
-            "SELECT 1 FROM database_users WHERE organization_id = ?", (request.organization_id,)).fetchone() is not None
+        has_user = (
+            self.store.conn()
+            .execute("SELECT 1 FROM database_users WHERE organization_id = ?", (request.organization_id,))
+            .fetchone()
+            is not None
+        )
         return data_pb2.GetDatabaseConnectionResponse(
             hostname=self.server.database_hostname,
             mongodb_uri=self.server.mongodb_uri_for(request.organization_id, has_user),
-            has_database_user=has_user)
+            has_database_user=has_user,
+        )
 
     @handler
     def ConfigureDatabaseUser(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
@@ -543,8 +653,11 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         salt = os.urandom(16)
         digest = hash_password(password, salt)
         with self.store.write() as conn:
-            conn.execute("INSERT OR REPLACE INTO database_users (organization_id, salt, password_hash, updated_ns) "
-                         "VALUES (?, ?, ?, ?)", (request.organization_id, salt, digest, now_ns()))
+            conn.execute(
+                "INSERT OR REPLACE INTO database_users (organization_id, salt, password_hash, updated_ns) "
+                "VALUES (?, ?, ?, ?)",
+                (request.organization_id, salt, digest, now_ns()),
+            )
         LOG.info("database user configured for organization %s", request.organization_id)
         return data_pb2.ConfigureDatabaseUserResponse()
 
@@ -566,8 +679,10 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             for row in rows:
                 if row["organization_id"] != dataset["organization_id"]:
                     raise invalid(f"{row['binary_data_id']} is not in the dataset's organization")
-            conn.executemany("INSERT OR IGNORE INTO dataset_members (dataset_id, binary_id) VALUES (?, ?)",
-                             [(dataset["id"], r["id"]) for r in rows])
+            conn.executemany(
+                "INSERT OR IGNORE INTO dataset_members (dataset_id, binary_id) VALUES (?, ?)",
+                [(dataset["id"], r["id"]) for r in rows],
+            )
         return data_pb2.AddBinaryDataToDatasetByIDsResponse()
 
     @handler
@@ -576,8 +691,10 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         with self.store.write() as conn:
             dataset = self._dataset(conn, request.dataset_id, scope)
             rows = rec.resolve(conn, refs, scope, missing_ok=False)
-            conn.executemany("DELETE FROM dataset_members WHERE dataset_id = ? AND binary_id = ?",
-                             [(dataset["id"], r["id"]) for r in rows])
+            conn.executemany(
+                "DELETE FROM dataset_members WHERE dataset_id = ? AND binary_id = ?",
+                [(dataset["id"], r["id"]) for r in rows],
+            )
         return data_pb2.RemoveBinaryDataFromDatasetByIDsResponse()
 
     # ------------------------------------------------------------ signed URL
@@ -595,7 +712,8 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         row = rec.resolve(self.store.conn(), [ref], scope, missing_ok=False)[0]
         expires = now_ns() + minutes * 60 * 1_000_000_000
         return data_pb2.CreateBinaryDataSignedURLResponse(
-            signed_url=rec.blob_uri(self.store.blob_path(row["file_id"])), expires_at=ns_to_timestamp(expires))
+            signed_url=rec.blob_uri(self.store.blob_path(row["file_id"])), expires_at=ns_to_timestamp(expires)
+        )
 
 
 fill_unimplemented(

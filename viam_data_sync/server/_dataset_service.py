@@ -3,6 +3,7 @@
 Dataset names are unique within an organization (ALREADY_EXISTS otherwise) and must be
 1-256 characters of letters, digits, ``-``, ``_`` or ``.``.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,13 @@ def _exists(message: str) -> RpcFail:
 
 
 def _to_proto(row: sqlite3.Row) -> Any:
-    return dataset_pb2.Dataset(id=row["id"], name=row["name"], organization_id=row["organization_id"],
-                               time_created=ns_to_timestamp(row["time_created_ns"]), type=row["type"])
+    return dataset_pb2.Dataset(
+        id=row["id"],
+        name=row["name"],
+        organization_id=row["organization_id"],
+        time_created=ns_to_timestamp(row["time_created_ns"]),
+        type=row["type"],
+    )
 
 
 class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
@@ -52,12 +58,15 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
         return row
 
     def _insert(self, conn: sqlite3.Connection, name: str, organization_id: str, kind: int) -> str:
-        if conn.execute("SELECT 1 FROM datasets WHERE organization_id = ? AND name = ?",
-                        (organization_id, name)).fetchone():
+        if conn.execute(
+            "SELECT 1 FROM datasets WHERE organization_id = ? AND name = ?", (organization_id, name)
+        ).fetchone():
             raise _exists(f"a dataset named {name!r} already exists in this organization")
         dataset_id = new_id()
-        conn.execute("INSERT INTO datasets (id, name, organization_id, time_created_ns, type) VALUES (?, ?, ?, ?, ?)",
-                     (dataset_id, name, organization_id, now_ns(), kind))
+        conn.execute(
+            "INSERT INTO datasets (id, name, organization_id, time_created_ns, type) VALUES (?, ?, ?, ?, ?)",
+            (dataset_id, name, organization_id, now_ns(), kind),
+        )
         return dataset_id
 
     @staticmethod
@@ -88,9 +97,13 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
         name = _check_name(request.name)
         with self.store.write() as conn:
             row = self._get(conn, request.id, scope)
-            if row["name"] != name and conn.execute(
+            if (
+                row["name"] != name
+                and conn.execute(
                     "SELECT 1 FROM datasets WHERE organization_id = ? AND name = ?",
-                    (row["organization_id"], name)).fetchone():
+                    (row["organization_id"], name),
+                ).fetchone()
+            ):
                 raise _exists(f"a dataset named {name!r} already exists in this organization")
             conn.execute("UPDATE datasets SET name = ? WHERE id = ?", (name, row["id"]))
         return dataset_pb2.RenameDatasetResponse()
@@ -135,14 +148,23 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
                 raise invalid("cannot merge datasets of different types")
             new = self._insert(conn, name, request.organization_id, kinds.pop())
             marks = ", ".join("?" for _ in ids)
-            conn.execute(f"INSERT OR IGNORE INTO dataset_members (dataset_id, binary_id) "
-                         f"SELECT ?, binary_id FROM dataset_members WHERE dataset_id IN ({marks})", [new] + ids)
+            conn.execute(
+                f"INSERT OR IGNORE INTO dataset_members (dataset_id, binary_id) "
+                f"SELECT ?, binary_id FROM dataset_members WHERE dataset_id IN ({marks})",
+                [new] + ids,
+            )
         return dataset_pb2.MergeDatasetsResponse(dataset_id=new)
 
 
 fill_unimplemented(
     DatasetServicer,
     dataset_pb2.DESCRIPTOR.services_by_name["DatasetService"],
-    {"CreateDataset", "DeleteDataset", "RenameDataset", "ListDatasetsByOrganizationID", "ListDatasetsByIDs",
-     "MergeDatasets"},
+    {
+        "CreateDataset",
+        "DeleteDataset",
+        "RenameDataset",
+        "ListDatasetsByOrganizationID",
+        "ListDatasetsByIDs",
+        "MergeDatasets",
+    },
 )

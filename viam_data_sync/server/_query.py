@@ -19,6 +19,7 @@ Semantics (the local server's documented choices):
 * An organization scope is applied to every query: one range scan per organization,
   merged (so each scan stays an ordered index scan).
 """
+
 from __future__ import annotations
 
 import base64
@@ -84,9 +85,7 @@ def resolve_orgs(requested: Iterable[str], scope: Optional[frozenset]) -> Option
     return None if scope is None else sorted(scope)
 
 
-def compile_filter(
-    conn: sqlite3.Connection, f: Any, scope: Optional[frozenset], table: str
-) -> Where:
+def compile_filter(conn: sqlite3.Connection, f: Any, scope: Optional[frozenset], table: str) -> Where:
     """Compile a ``Filter`` (possibly unset) for ``table`` (``readings`` or ``binary_data``)."""
     where = Where(orgs=resolve_orgs(f.organization_ids, scope))
     for attr, column in (
@@ -155,8 +154,9 @@ def add_tags(where: Where, tags_filter: Any, table: str) -> None:
         if not tags:
             return  # no constraint
         if table == READINGS:
-            where.add(f"EXISTS (SELECT 1 FROM json_each(t.tags) j WHERE j.value IN ({_placeholders(tags)}))",
-                      *tags)
+            where.add(
+                f"EXISTS (SELECT 1 FROM json_each(t.tags) j WHERE j.value IN ({_placeholders(tags)}))", *tags
+            )
         else:
             where.add(
                 f"EXISTS (SELECT 1 FROM binary_tags bt WHERE bt.binary_id = t.id "
@@ -164,11 +164,17 @@ def add_tags(where: Where, tags_filter: Any, table: str) -> None:
                 *tags,
             )
     elif kind == TAGS_TAGGED:
-        where.add("t.tags <> '[]'" if table == READINGS
-                  else "EXISTS (SELECT 1 FROM binary_tags bt WHERE bt.binary_id = t.id)")
+        where.add(
+            "t.tags <> '[]'"
+            if table == READINGS
+            else "EXISTS (SELECT 1 FROM binary_tags bt WHERE bt.binary_id = t.id)"
+        )
     elif kind == TAGS_UNTAGGED:
-        where.add("t.tags = '[]'" if table == READINGS
-                  else "NOT EXISTS (SELECT 1 FROM binary_tags bt WHERE bt.binary_id = t.id)")
+        where.add(
+            "t.tags = '[]'"
+            if table == READINGS
+            else "NOT EXISTS (SELECT 1 FROM binary_tags bt WHERE bt.binary_id = t.id)"
+        )
     else:
         raise invalid(f"unknown tags_filter.type {kind}")
 
@@ -186,8 +192,15 @@ class Cursor:
     query_hash: str
 
     def encode(self) -> str:
-        body = {"v": 1, "k": self.kind, "d": int(self.descending), "t": self.time_ns, "i": self.row_id,
-                "s": self.snapshot, "h": self.query_hash}
+        body = {
+            "v": 1,
+            "k": self.kind,
+            "d": int(self.descending),
+            "t": self.time_ns,
+            "i": self.row_id,
+            "s": self.snapshot,
+            "h": self.query_hash,
+        }
         raw = json.dumps(body, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
@@ -197,8 +210,12 @@ class Cursor:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             body = json.loads(raw)
             cursor = cls(
-                kind=body["k"], descending=bool(body["d"]), time_ns=_opt_int(body["t"]),
-                row_id=_opt_int(body["i"]), snapshot=_int(body["s"]), query_hash=str(body["h"]),
+                kind=body["k"],
+                descending=bool(body["d"]),
+                time_ns=_opt_int(body["t"]),
+                row_id=_opt_int(body["i"]),
+                snapshot=_int(body["s"]),
+                query_hash=str(body["h"]),
             )
             if body.get("v") != 1:
                 raise ValueError("version")
@@ -267,8 +284,10 @@ def fetch_page(
     if after is not None:
         clauses.append(f"(t.time_received_ns, t.id) {'<' if descending else '>'} (?, ?)")
         params.extend(after)
-    base = (f"SELECT {columns} FROM {table} t WHERE {{org}}{' AND '.join(clauses)} "
-            f"ORDER BY t.time_received_ns {direction}, t.id {direction} LIMIT ?")
+    base = (
+        f"SELECT {columns} FROM {table} t WHERE {{org}}{' AND '.join(clauses)} "
+        f"ORDER BY t.time_received_ns {direction}, t.id {direction} LIMIT ?"
+    )
     if where.orgs is None:
         return conn.execute(base.format(org=""), params + [limit]).fetchall()
     sql = base.format(org="t.organization_id = ? AND ")
@@ -290,12 +309,17 @@ def count_rows(
     if where.nothing or (where.orgs is not None and not where.orgs):
         return 0, 0
     total, size = 0, 0
-    sql = f"SELECT COUNT(*), COALESCE(SUM({size_expr}), 0) FROM {table} t WHERE {{org}}{where.sql()} AND t.id <= ?"
+    sql = (
+        f"SELECT COUNT(*), COALESCE(SUM({size_expr}), 0) FROM {table} t "
+        f"WHERE {{org}}{where.sql()} AND t.id <= ?"
+    )
     if where.orgs is None:
         row = conn.execute(sql.format(org=""), where.params + [snapshot]).fetchone()
         return int(row[0]), int(row[1])
     for org in where.orgs:
-        row = conn.execute(sql.format(org="t.organization_id = ? AND "), [org] + where.params + [snapshot]).fetchone()
+        row = conn.execute(
+            sql.format(org="t.organization_id = ? AND "), [org] + where.params + [snapshot]
+        ).fetchone()
         total += int(row[0])
         size += int(row[1])
     return total, size
@@ -310,5 +334,7 @@ def select_ids(conn: sqlite3.Connection, where: Where) -> List[int]:
         return [r[0] for r in conn.execute(sql.format(org=""), where.params)]
     out: List[int] = []
     for org in where.orgs:
-        out.extend(r[0] for r in conn.execute(sql.format(org="t.organization_id = ? AND "), [org] + where.params))
+        out.extend(
+            r[0] for r in conn.execute(sql.format(org="t.organization_id = ? AND "), [org] + where.params)
+        )
     return out

@@ -5,6 +5,7 @@ slashes on purpose, so client code that (wrongly) treats them as path-safe or pa
 them is caught early (users.md §2.8). The deprecated ``BinaryID{file_id,
 organization_id, location_id}`` names the same item.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,9 @@ class BinaryRef:
         return self.binary_data_id if self.binary_data_id is not None else f"file_id {self.file_id}"
 
 
-def refs_from(binary_data_ids: Iterable[str], binary_ids: Iterable[Any], *, required: bool = True) -> List[BinaryRef]:
+def refs_from(
+    binary_data_ids: Iterable[str], binary_ids: Iterable[Any], *, required: bool = True
+) -> List[BinaryRef]:
     """Validate and collect ids from the string and deprecated ``BinaryID`` fields."""
     refs: List[BinaryRef] = []
     for value in binary_data_ids:
@@ -71,19 +74,23 @@ def single_ref(binary_data_id: str, binary_id: Any, has_binary_id: bool) -> Bina
 def lookup(conn: sqlite3.Connection, ref: BinaryRef, scope: Optional[frozenset]) -> Optional[sqlite3.Row]:
     """The row for ``ref``, or None when absent or outside the caller's organizations."""
     if ref.binary_data_id is not None:
-        row = conn.execute("SELECT * FROM binary_data WHERE binary_data_id = ?", (ref.binary_data_id,)).fetchone()
+        row = conn.execute(
+            "SELECT * FROM binary_data WHERE binary_data_id = ?", (ref.binary_data_id,)
+        ).fetchone()
     else:
         row = conn.execute("SELECT * FROM binary_data WHERE file_id = ?", (ref.file_id,)).fetchone()
-        if row is not None and (row["organization_id"] != ref.organization_id
-                                or row["location_id"] != ref.location_id):
+        if row is not None and (
+            row["organization_id"] != ref.organization_id or row["location_id"] != ref.location_id
+        ):
             row = None
     if row is not None and scope is not None and row["organization_id"] not in scope:
         return None
     return row
 
 
-def resolve(conn: sqlite3.Connection, refs: Sequence[BinaryRef], scope: Optional[frozenset], *,
-            missing_ok: bool) -> List[sqlite3.Row]:
+def resolve(
+    conn: sqlite3.Connection, refs: Sequence[BinaryRef], scope: Optional[frozenset], *, missing_ok: bool
+) -> List[sqlite3.Row]:
     """Rows for ``refs`` in order; NOT_FOUND for the first missing one unless ``missing_ok``."""
     rows: List[sqlite3.Row] = []
     seen = set()
@@ -102,7 +109,7 @@ def resolve(conn: sqlite3.Connection, refs: Sequence[BinaryRef], scope: Optional
 # ---------------------------------------------------------------- to protobuf
 def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 @dataclass
@@ -117,26 +124,41 @@ def load_extras(conn: sqlite3.Connection, ids: Sequence[int]) -> Dict[int, Extra
     out: Dict[int, Extras] = {i: Extras([], [], [], []) for i in ids}
     for chunk in _chunks(list(ids)):
         marks = ", ".join("?" for _ in chunk)
-        for r in conn.execute(f"SELECT binary_id, tag FROM binary_tags WHERE binary_id IN ({marks}) "
-                              "ORDER BY binary_id, tag", chunk):
+        for r in conn.execute(
+            f"SELECT binary_id, tag FROM binary_tags WHERE binary_id IN ({marks}) ORDER BY binary_id, tag",
+            chunk,
+        ):
             out[r[0]].tags.append(r[1])
-        for r in conn.execute(f"SELECT * FROM bounding_boxes WHERE binary_id IN ({marks}) ORDER BY seq", chunk):
+        for r in conn.execute(
+            f"SELECT * FROM bounding_boxes WHERE binary_id IN ({marks}) ORDER BY seq", chunk
+        ):
             out[r["binary_id"]].bboxes.append(r)
-        for r in conn.execute(f"SELECT * FROM classifications WHERE binary_id IN ({marks}) ORDER BY seq", chunk):
+        for r in conn.execute(
+            f"SELECT * FROM classifications WHERE binary_id IN ({marks}) ORDER BY seq", chunk
+        ):
             out[r["binary_id"]].classifications.append(r)
-        for r in conn.execute(f"SELECT binary_id, dataset_id FROM dataset_members WHERE binary_id IN ({marks}) "
-                              "ORDER BY dataset_id", chunk):
+        for r in conn.execute(
+            f"SELECT binary_id, dataset_id FROM dataset_members WHERE binary_id IN ({marks}) "
+            "ORDER BY dataset_id",
+            chunk,
+        ):
             out[r[0]].dataset_ids.append(r[1])
     return out
 
 
 def capture_metadata(row: sqlite3.Row, tags: Sequence[str]) -> Any:
     meta = data_pb2.CaptureMetadata(
-        organization_id=row["organization_id"], location_id=row["location_id"],
-        robot_name=row["robot_name"], robot_id=row["robot_id"], part_name=row["part_name"],
-        part_id=row["part_id"], component_type=row["component_type"],
-        component_name=row["component_name"], method_name=row["method_name"],
-        tags=list(tags), mime_type=row["mime_type"],
+        organization_id=row["organization_id"],
+        location_id=row["location_id"],
+        robot_name=row["robot_name"],
+        robot_id=row["robot_id"],
+        part_name=row["part_name"],
+        part_id=row["part_id"],
+        component_type=row["component_type"],
+        component_name=row["component_name"],
+        method_name=row["method_name"],
+        tags=list(tags),
+        mime_type=row["mime_type"],
     )
     for key, value in params_to_any_map(json.loads(row["method_parameters"])).items():
         meta.method_parameters[key].CopyFrom(value)
@@ -152,16 +174,23 @@ def binary_metadata(row: sqlite3.Row, extras: Extras, uri: str) -> Any:
         id=row["file_id"],
         capture_metadata=capture_metadata(row, extras.tags),
         time_received=ns_to_timestamp(row["time_received_ns"]),
-        file_name=row["file_name"], file_ext=row["file_ext"], uri=uri,
-        dataset_ids=extras.dataset_ids, binary_data_id=row["binary_data_id"],
+        file_name=row["file_name"],
+        file_ext=row["file_ext"],
+        uri=uri,
+        dataset_ids=extras.dataset_ids,
+        binary_data_id=row["binary_data_id"],
         file_size_bytes=row["size_bytes"],
     )
     if row["time_requested_ns"] is not None:
         meta.time_requested.CopyFrom(ns_to_timestamp(row["time_requested_ns"]))
     for bb in extras.bboxes:
         box = meta.annotations.bboxes.add(
-            id=bb["id"], label=bb["label"], x_min_normalized=bb["x_min"], y_min_normalized=bb["y_min"],
-            x_max_normalized=bb["x_max"], y_max_normalized=bb["y_max"],
+            id=bb["id"],
+            label=bb["label"],
+            x_min_normalized=bb["x_min"],
+            y_min_normalized=bb["y_min"],
+            x_max_normalized=bb["x_max"],
+            y_max_normalized=bb["y_max"],
         )
         if bb["confidence"] is not None:
             box.confidence = bb["confidence"]
@@ -173,9 +202,23 @@ def binary_metadata(row: sqlite3.Row, extras: Extras, uri: str) -> Any:
 
 
 def reading_capture_key(row: sqlite3.Row) -> Tuple[Any, ...]:
-    return tuple(row[c] for c in (
-        "organization_id", "location_id", "robot_name", "robot_id", "part_name", "part_id",
-        "component_type", "component_name", "method_name", "method_parameters", "tags", "mime_type"))
+    return tuple(
+        row[c]
+        for c in (
+            "organization_id",
+            "location_id",
+            "robot_name",
+            "robot_id",
+            "part_name",
+            "part_id",
+            "component_type",
+            "component_name",
+            "method_name",
+            "method_parameters",
+            "tags",
+            "mime_type",
+        )
+    )
 
 
 def reading_capture_metadata(row: sqlite3.Row) -> Any:

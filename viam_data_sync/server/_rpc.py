@@ -5,6 +5,7 @@ Every handler is wrapped so that it (1) authorizes the call, (2) turns a
 INTERNAL with a short message, after logging it. No Python traceback ever reaches a
 client, and the server keeps serving.
 """
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """``LocalDataServer``: a real gRPC server speaking the Viam Data API over a local store."""
+
 from __future__ import annotations
 
 import json
@@ -136,15 +137,21 @@ class LocalDataServer:
                 os.makedirs(parent, exist_ok=True)
             try:
                 self.store = Store(db_path, db_path + ".blobs")
-                self.authority = TokenAuthority(self.store, enabled=self.auth_enabled, token_ttl=self.token_ttl)
+                self.authority = TokenAuthority(
+                    self.store, enabled=self.auth_enabled, token_ttl=self.token_ttl
+                )
                 self._ensure_defaults()
                 self._server = self._build_server()
                 self._server.start()
             except BaseException:
                 self._cleanup()
                 raise
-            LOG.info("local Data API server listening on %s (auth %s, store %s)", self.address,
-                     "on" if self.auth_enabled else "off", self.path or "temporary")
+            LOG.info(
+                "local Data API server listening on %s (auth %s, store %s)",
+                self.address,
+                "on" if self.auth_enabled else "off",
+                self.path or "temporary",
+            )
             return self
 
     def _build_server(self) -> grpc.Server:
@@ -153,9 +160,11 @@ class LocalDataServer:
             ("grpc.max_send_message_length", self.max_message_bytes),
             ("grpc.so_reuseport", 0),
         ]
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.max_workers,
-                                                        thread_name_prefix="viam-data-server"),
-                             interceptors=self.interceptors, options=options)
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="viam-data-server"),
+            interceptors=self.interceptors,
+            options=options,
+        )
         data_pb2_grpc.add_DataServiceServicer_to_server(DataServicer(self), server)
         dataset_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetServicer(self), server)
         data_sync_pb2_grpc.add_DataSyncServiceServicer_to_server(DataSyncServicer(self), server)
@@ -208,7 +217,9 @@ class LocalDataServer:
         self.fleet = fleet
         want_id, want_secret = self._want_key
         key_id = want_id or self.store.get_meta("default_api_key_id")
-        self.api_key_id, self.api_key = self.store.create_api_key([fleet.organization_id], key_id, want_secret)
+        self.api_key_id, self.api_key = self.store.create_api_key(
+            [fleet.organization_id], key_id, want_secret
+        )
         with self.store.write() as conn:
             self.store.set_meta(conn, "default_api_key_id", self.api_key_id)
 
@@ -262,8 +273,14 @@ class LocalDataServer:
         return f"mongodb://{user}{self.database_hostname}:27017/sensorData"
 
     # ------------------------------------------------------------ helpers for tests
-    def create_organization(self, name: str, *, location_name: str = "local-location",
-                            robot_name: str = "local-robot", part_name: str = "local-robot-main") -> FleetIds:
+    def create_organization(
+        self,
+        name: str,
+        *,
+        location_name: str = "local-location",
+        robot_name: str = "local-robot",
+        part_name: str = "local-robot-main",
+    ) -> FleetIds:
         """Create an organization with one location, robot and part.
 
         Example::
@@ -292,8 +309,12 @@ class LocalDataServer:
         """
         return self._require_store().add_part(robot_id or self.robot_id, part_name)
 
-    def add_robot(self, location_id: Optional[str] = None, robot_name: str = "extra-robot",
-                  part_name: str = "extra-robot-main") -> Tuple[str, str]:
+    def add_robot(
+        self,
+        location_id: Optional[str] = None,
+        robot_name: str = "extra-robot",
+        part_name: str = "extra-robot-main",
+    ) -> Tuple[str, str]:
         """Add a robot with one part to a location; returns (robot_id, part_id)."""
         return self._require_store().add_robot(location_id or self.location_id, robot_name, part_name)
 

@@ -11,6 +11,7 @@
   writers are serialized by a process lock and ``BEGIN IMMEDIATE``. SQL and MQL queries
   get a separate read-only connection per thread, so a query engine cannot write.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -74,7 +75,8 @@ CREATE TABLE IF NOT EXISTS binary_data (
 );
 CREATE INDEX IF NOT EXISTS binary_org_time ON binary_data (organization_id, time_received_ns, id);
 CREATE INDEX IF NOT EXISTS binary_time ON binary_data (time_received_ns, id);
-CREATE INDEX IF NOT EXISTS binary_location ON binary_data (organization_id, location_id, time_received_ns, id);
+CREATE INDEX IF NOT EXISTS binary_location ON binary_data
+    (organization_id, location_id, time_received_ns, id);
 CREATE INDEX IF NOT EXISTS binary_robot ON binary_data (organization_id, robot_id, time_received_ns, id);
 CREATE INDEX IF NOT EXISTS binary_source ON binary_data
     (organization_id, part_id, component_name, method_name, time_received_ns, id);
@@ -182,11 +184,9 @@ class Store:
     def _open(self, read_only: bool) -> sqlite3.Connection:
         if read_only:
             uri = "file:" + _quote_path(self.db_path) + "?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None,
-                                   timeout=30.0)
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30.0)
         else:
-            conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None,
-                                   timeout=30.0)
+            conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None, timeout=30.0)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -303,27 +303,35 @@ class Store:
             org_id = organization_id or new_id()
             row = conn.execute("SELECT name FROM organizations WHERE id = ?", (org_id,)).fetchone()
             if row is None:
-                conn.execute("INSERT INTO organizations (id, name, created_ns) VALUES (?, ?, ?)",
-                             (org_id, organization_name, now_ns()))
+                conn.execute(
+                    "INSERT INTO organizations (id, name, created_ns) VALUES (?, ?, ?)",
+                    (org_id, organization_name, now_ns()),
+                )
             else:
                 organization_name = row[0]
             loc_id, robot_id, part_id = new_id(), new_id(), new_id()
-            conn.execute("INSERT INTO locations (id, organization_id, name) VALUES (?, ?, ?)",
-                         (loc_id, org_id, location_name))
-            conn.execute("INSERT INTO robots (id, location_id, name) VALUES (?, ?, ?)",
-                         (robot_id, loc_id, robot_name))
-            conn.execute("INSERT INTO parts (id, robot_id, name) VALUES (?, ?, ?)",
-                         (part_id, robot_id, part_name))
-        return FleetIds(org_id, organization_name, loc_id, location_name, robot_id, robot_name,
-                        part_id, part_name)
+            conn.execute(
+                "INSERT INTO locations (id, organization_id, name) VALUES (?, ?, ?)",
+                (loc_id, org_id, location_name),
+            )
+            conn.execute(
+                "INSERT INTO robots (id, location_id, name) VALUES (?, ?, ?)", (robot_id, loc_id, robot_name)
+            )
+            conn.execute(
+                "INSERT INTO parts (id, robot_id, name) VALUES (?, ?, ?)", (part_id, robot_id, part_name)
+            )
+        return FleetIds(
+            org_id, organization_name, loc_id, location_name, robot_id, robot_name, part_id, part_name
+        )
 
     def add_part(self, robot_id: str, part_name: str) -> str:
         with self.write() as conn:
             if conn.execute("SELECT 1 FROM robots WHERE id = ?", (robot_id,)).fetchone() is None:
                 raise KeyError(f"unknown robot {robot_id}")
             part_id = new_id()
-            conn.execute("INSERT INTO parts (id, robot_id, name) VALUES (?, ?, ?)",
-                         (part_id, robot_id, part_name))
+            conn.execute(
+                "INSERT INTO parts (id, robot_id, name) VALUES (?, ?, ?)", (part_id, robot_id, part_name)
+            )
         return part_id
 
     def add_robot(self, location_id: str, robot_name: str, part_name: str) -> Tuple[str, str]:
@@ -331,42 +339,65 @@ class Store:
             if conn.execute("SELECT 1 FROM locations WHERE id = ?", (location_id,)).fetchone() is None:
                 raise KeyError(f"unknown location {location_id}")
             robot_id, part_id = new_id(), new_id()
-            conn.execute("INSERT INTO robots (id, location_id, name) VALUES (?, ?, ?)",
-                         (robot_id, location_id, robot_name))
-            conn.execute("INSERT INTO parts (id, robot_id, name) VALUES (?, ?, ?)",
-                         (part_id, robot_id, part_name))
+            conn.execute(
+                "INSERT INTO robots (id, location_id, name) VALUES (?, ?, ?)",
+                (robot_id, location_id, robot_name),
+            )
+            conn.execute(
+                "INSERT INTO parts (id, robot_id, name) VALUES (?, ?, ?)", (part_id, robot_id, part_name)
+            )
         return robot_id, part_id
 
     def fleet_of_part(self, part_id: str) -> FleetIds:
-        row = self.conn().execute(
-            """SELECT o.id AS oid, o.name AS oname, l.id AS lid, l.name AS lname,
+        row = (
+            self.conn()
+            .execute(
+                """SELECT o.id AS oid, o.name AS oname, l.id AS lid, l.name AS lname,
                       r.id AS rid, r.name AS rname, p.id AS pid, p.name AS pname
                FROM parts p JOIN robots r ON r.id = p.robot_id
                JOIN locations l ON l.id = r.location_id JOIN organizations o ON o.id = l.organization_id
                WHERE p.id = ?""",
-            (part_id,),
-        ).fetchone()
+                (part_id,),
+            )
+            .fetchone()
+        )
         if row is None:
             raise KeyError(part_id)
-        return FleetIds(row["oid"], row["oname"], row["lid"], row["lname"], row["rid"], row["rname"],
-                        row["pid"], row["pname"])
+        return FleetIds(
+            row["oid"],
+            row["oname"],
+            row["lid"],
+            row["lname"],
+            row["rid"],
+            row["rname"],
+            row["pid"],
+            row["pname"],
+        )
 
     def part_info(self, part_id: str) -> Optional[PartInfo]:
         try:
             fleet = self.fleet_of_part(part_id)
         except KeyError:
             return None
-        return PartInfo(fleet.organization_id, fleet.location_id, fleet.robot_id, fleet.robot_name,
-                        fleet.part_id, fleet.part_name)
+        return PartInfo(
+            fleet.organization_id,
+            fleet.location_id,
+            fleet.robot_id,
+            fleet.robot_name,
+            fleet.part_id,
+            fleet.part_name,
+        )
 
     def organization_exists(self, organization_id: str) -> bool:
-        return self.conn().execute(
-            "SELECT 1 FROM organizations WHERE id = ?", (organization_id,)
-        ).fetchone() is not None
+        return (
+            self.conn().execute("SELECT 1 FROM organizations WHERE id = ?", (organization_id,)).fetchone()
+            is not None
+        )
 
     # ------------------------------------------------------------ API keys
-    def create_api_key(self, organization_ids: Sequence[str], key_id: Optional[str] = None,
-                       secret: Optional[str] = None) -> Tuple[str, str]:
+    def create_api_key(
+        self, organization_ids: Sequence[str], key_id: Optional[str] = None, secret: Optional[str] = None
+    ) -> Tuple[str, str]:
         """Create (or reset the secret of) an API key scoped to ``organization_ids``."""
         key_id = key_id or new_id()
         secret = secret or secrets.token_urlsafe(24)
@@ -380,13 +411,14 @@ class Store:
                 (key_id, salt, hash_secret(secret, salt), now_ns()),
             )
             for org in organization_ids:
-                conn.execute("INSERT OR IGNORE INTO api_key_orgs (key_id, organization_id) VALUES (?, ?)",
-                             (key_id, org))
+                conn.execute(
+                    "INSERT OR IGNORE INTO api_key_orgs (key_id, organization_id) VALUES (?, ?)",
+                    (key_id, org),
+                )
         return key_id, secret
 
     def check_api_key(self, key_id: str, secret: str) -> bool:
-        row = self.conn().execute("SELECT salt, secret_hash FROM api_keys WHERE id = ?",
-                                  (key_id,)).fetchone()
+        row = self.conn().execute("SELECT salt, secret_hash FROM api_keys WHERE id = ?", (key_id,)).fetchone()
         if row is None:
             hash_secret(secret, b"0" * 16)  # same work either way
             return False

@@ -14,6 +14,7 @@ files, ``file_create_time``); ``time_received`` - the sort and interval key - is
 ``SensorMetadata.time_received``, else the requested time, else the server's clock
 (for files: ``file_modify_time``, else ``file_create_time``, else the clock).
 """
+
 from __future__ import annotations
 
 import base64
@@ -139,8 +140,10 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         data_type = request.metadata.type
         if data_type == data_sync_pb2.DATA_TYPE_FILE:
             raise invalid("DataCaptureUpload does not take DATA_TYPE_FILE; use FileUpload")
-        wanted = {data_sync_pb2.DATA_TYPE_TABULAR_SENSOR: "struct",
-                  data_sync_pb2.DATA_TYPE_BINARY_SENSOR: "binary"}.get(data_type, kinds[0])
+        wanted = {
+            data_sync_pb2.DATA_TYPE_TABULAR_SENSOR: "struct",
+            data_sync_pb2.DATA_TYPE_BINARY_SENSOR: "binary",
+        }.get(data_type, kinds[0])
         if any(k != wanted for k in kinds):
             raise invalid(f"every sensor_contents item must carry {wanted} data for this upload type")
         target = self._target(request.metadata, scope)
@@ -150,6 +153,11 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         if len(request.sensor_contents) != 1:
             raise invalid("a binary DataCaptureUpload carries exactly one SensorData")
         item = request.sensor_contents[0]
+        limit = self.server.max_upload_bytes
+        if limit is not None and len(item.binary) > limit:
+            raise RpcFail(
+                grpc.StatusCode.RESOURCE_EXHAUSTED, f"upload exceeds the server's limit of {limit} bytes"
+            )
         sensor_metadata = item.metadata if item.HasField("metadata") else None
         temp = self._temp_from_bytes(item.binary)
         file_id, binary_data_id = self._commit_binary(target, temp, len(item.binary), sensor_metadata)
@@ -162,15 +170,34 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         for index, item in enumerate(contents):
             size = item.struct.ByteSize()
             if size > MAX_READING_BYTES:
-                raise invalid(f"sensor_contents[{index}] is {size} bytes; tabular readings are limited to 4 MB")
+                raise invalid(
+                    f"sensor_contents[{index}] is {size} bytes; tabular readings are limited to 4 MB"
+                )
             try:
                 data = json.dumps(struct_to_dict(item.struct), allow_nan=False)
             except ValueError:
                 raise invalid(f"sensor_contents[{index}] holds a NaN or infinite number") from None
             requested, received = _times(item.metadata if item.HasField("metadata") else None)
-            rows.append((uuid.uuid4().hex, part.organization_id, part.location_id, part.robot_id,
-                         part.robot_name, part.part_id, part.part_name, md.component_type, md.component_name,
-                         md.method_name, target.params_json, tags_json, md.mime_type, requested, received, data))
+            rows.append(
+                (
+                    uuid.uuid4().hex,
+                    part.organization_id,
+                    part.location_id,
+                    part.robot_id,
+                    part.robot_name,
+                    part.part_id,
+                    part.part_name,
+                    md.component_type,
+                    md.component_name,
+                    md.method_name,
+                    target.params_json,
+                    tags_json,
+                    md.mime_type,
+                    requested,
+                    received,
+                    data,
+                )
+            )
         with self.store.write() as conn:
             insert_readings(conn, rows)
         return new_id()
@@ -191,12 +218,15 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                 raise invalid("only the first FileUpload message may carry metadata")
             return message.file_contents.data
 
-        file_id, binary_data_id = self._stream_upload(request_iterator, context, scope, metadata_of, chunk_of,
-                                                      is_file=True)
+        file_id, binary_data_id = self._stream_upload(
+            request_iterator, context, scope, metadata_of, chunk_of, is_file=True
+        )
         return data_sync_pb2.FileUploadResponse(file_id=file_id, binary_data_id=binary_data_id)
 
     @handler
-    def StreamingDataCaptureUpload(self, request_iterator: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def StreamingDataCaptureUpload(
+        self, request_iterator: Any, context: Any, scope: Optional[frozenset]
+    ) -> Any:  # noqa: N802
         def metadata_of(first: Any) -> Any:
             if first.WhichOneof("upload_packet") != "metadata":
                 raise invalid("the first StreamingDataCaptureUpload message must carry metadata")
@@ -211,12 +241,23 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                 raise invalid("only the first StreamingDataCaptureUpload message may carry metadata")
             return message.data
 
-        file_id, binary_data_id = self._stream_upload(request_iterator, context, scope, metadata_of, chunk_of,
-                                                      is_file=False)
-        return data_sync_pb2.StreamingDataCaptureUploadResponse(file_id=file_id, binary_data_id=binary_data_id)
+        file_id, binary_data_id = self._stream_upload(
+            request_iterator, context, scope, metadata_of, chunk_of, is_file=False
+        )
+        return data_sync_pb2.StreamingDataCaptureUploadResponse(
+            file_id=file_id, binary_data_id=binary_data_id
+        )
 
-    def _stream_upload(self, request_iterator: Any, context: Any, scope: Optional[frozenset], metadata_of: Any,
-                       chunk_of: Any, *, is_file: bool) -> tuple:
+    def _stream_upload(
+        self,
+        request_iterator: Any,
+        context: Any,
+        scope: Optional[frozenset],
+        metadata_of: Any,
+        chunk_of: Any,
+        *,
+        is_file: bool,
+    ) -> tuple:
         messages = iter(request_iterator)
         try:
             first = next(messages, None)
@@ -237,15 +278,25 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                         chunk = chunk_of(message)
                         size += len(chunk)
                         if limit is not None and size > limit:
-                            raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED,
-                                          f"upload exceeds the server's limit of {limit} bytes")
+                            raise RpcFail(
+                                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                f"upload exceeds the server's limit of {limit} bytes",
+                            )
                         fh.write(chunk)
                 except grpc.RpcError:
-                    raise RpcFail(grpc.StatusCode.CANCELLED, "upload stream broken before it completed") from None
+                    raise RpcFail(
+                        grpc.StatusCode.CANCELLED, "upload stream broken before it completed"
+                    ) from None
                 fh.flush()
                 os.fsync(fh.fileno())
-            result = self._commit_binary(target, temp, size, sensor_metadata, is_file=is_file,
-                                         still_wanted=lambda: _still_wanted(context))
+            result = self._commit_binary(
+                target,
+                temp,
+                size,
+                sensor_metadata,
+                is_file=is_file,
+                still_wanted=lambda: _still_wanted(context),
+            )
             committed = True
             return result
         finally:
@@ -267,8 +318,16 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             raise
         return temp
 
-    def _commit_binary(self, target: Target, temp: str, size: int, sensor_metadata: Optional[Any], *,
-                       is_file: bool = False, still_wanted: Optional[Any] = None) -> tuple:
+    def _commit_binary(
+        self,
+        target: Target,
+        temp: str,
+        size: int,
+        sensor_metadata: Optional[Any],
+        *,
+        is_file: bool = False,
+        still_wanted: Optional[Any] = None,
+    ) -> tuple:
         """Rename ``temp`` into place and record it, all or nothing. Returns (file_id, binary_data_id).
 
         ``still_wanted`` is asked last, inside the transaction: False rolls everything back.
@@ -279,12 +338,20 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             requested, received = _file_times(md)
         else:
             requested, received = _times(sensor_metadata)
-        annotations = sensor_metadata.annotations if sensor_metadata is not None and sensor_metadata.HasField(
-            "annotations") else None
+        annotations = (
+            sensor_metadata.annotations
+            if sensor_metadata is not None and sensor_metadata.HasField("annotations")
+            else None
+        )
         if annotations is not None:
             for box in annotations.bboxes:
-                check_box(box.x_min_normalized, box.y_min_normalized, box.x_max_normalized, box.y_max_normalized,
-                          box.confidence if box.HasField("confidence") else None)
+                check_box(
+                    box.x_min_normalized,
+                    box.y_min_normalized,
+                    box.x_max_normalized,
+                    box.y_max_normalized,
+                    box.confidence if box.HasField("confidence") else None,
+                )
         file_id = new_id()
         binary_data_id = make_binary_data_id(part.organization_id, part.location_id, file_id)
         final = self.store.blob_path(file_id)
@@ -294,22 +361,44 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             _fsync_dir(os.path.dirname(final))
             with self.store.write() as conn:
                 cur = conn.execute(
-                    """INSERT INTO binary_data (binary_data_id, file_id, organization_id, location_id, robot_id,
-                       robot_name, part_id, part_name, component_type, component_name, method_name,
+                    """INSERT INTO binary_data (binary_data_id, file_id, organization_id, location_id,
+                       robot_id, robot_name, part_id, part_name, component_type, component_name, method_name,
                        method_parameters, mime_type, file_name, file_ext, size_bytes, time_requested_ns,
                        time_received_ns, time_uploaded_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    (binary_data_id, file_id, part.organization_id, part.location_id, part.robot_id,
-                     part.robot_name, part.part_id, part.part_name, md.component_type, md.component_name,
-                     md.method_name, target.params_json, _mime_type(md, sensor_metadata, ext), md.file_name,
-                     ext, size, requested, received, now_ns()))
+                    (
+                        binary_data_id,
+                        file_id,
+                        part.organization_id,
+                        part.location_id,
+                        part.robot_id,
+                        part.robot_name,
+                        part.part_id,
+                        part.part_name,
+                        md.component_type,
+                        md.component_name,
+                        md.method_name,
+                        target.params_json,
+                        _mime_type(md, sensor_metadata, ext),
+                        md.file_name,
+                        ext,
+                        size,
+                        requested,
+                        received,
+                        now_ns(),
+                    ),
+                )
                 row_id = cur.lastrowid
-                conn.executemany("INSERT OR IGNORE INTO binary_tags (binary_id, tag) VALUES (?, ?)",
-                                 [(row_id, t) for t in target.tags])
+                conn.executemany(
+                    "INSERT OR IGNORE INTO binary_tags (binary_id, tag) VALUES (?, ?)",
+                    [(row_id, t) for t in target.tags],
+                )
                 for dataset_id in target.dataset_ids:
                     if conn.execute("SELECT 1 FROM datasets WHERE id = ?", (dataset_id,)).fetchone() is None:
                         raise not_found(f"dataset {dataset_id[:100]} not found")
-                    conn.execute("INSERT OR IGNORE INTO dataset_members (dataset_id, binary_id) VALUES (?, ?)",
-                                 (dataset_id, row_id))
+                    conn.execute(
+                        "INSERT OR IGNORE INTO dataset_members (dataset_id, binary_id) VALUES (?, ?)",
+                        (dataset_id, row_id),
+                    )
                 if annotations is not None:
                     _insert_annotations(conn, row_id, annotations)
                 if still_wanted is not None and not still_wanted():
@@ -341,13 +430,29 @@ def _insert_annotations(conn: sqlite3.Connection, row_id: int, annotations: Any)
         conn.execute(
             "INSERT INTO bounding_boxes (id, binary_id, label, x_min, y_min, x_max, y_max, confidence, seq) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (box.id or new_id(), row_id, box.label, box.x_min_normalized, box.y_min_normalized,
-             box.x_max_normalized, box.y_max_normalized, box.confidence if box.HasField("confidence") else None,
-             seq + offset))
+            (
+                box.id or new_id(),
+                row_id,
+                box.label,
+                box.x_min_normalized,
+                box.y_min_normalized,
+                box.x_max_normalized,
+                box.y_max_normalized,
+                box.confidence if box.HasField("confidence") else None,
+                seq + offset,
+            ),
+        )
     for offset, item in enumerate(annotations.classifications):
-        conn.execute("INSERT INTO classifications (id, binary_id, label, confidence, seq) VALUES (?, ?, ?, ?, ?)",
-                     (item.id or new_id(), row_id, item.label,
-                      item.confidence if item.HasField("confidence") else None, seq + offset))
+        conn.execute(
+            "INSERT INTO classifications (id, binary_id, label, confidence, seq) VALUES (?, ?, ?, ?, ?)",
+            (
+                item.id or new_id(),
+                row_id,
+                item.label,
+                item.confidence if item.HasField("confidence") else None,
+                seq + offset,
+            ),
+        )
 
 
 def _fsync_dir(path: str) -> None:
@@ -374,4 +479,3 @@ fill_unimplemented(
     data_sync_pb2.DESCRIPTOR.services_by_name["DataSyncService"],
     {"DataCaptureUpload", "FileUpload", "StreamingDataCaptureUpload"},
 )
-
