@@ -34,6 +34,7 @@ from viam_data_sync._errors import (
 )
 from viam_data_sync._retry import IDEMPOTENCY, Idempotency, RetryBudget, RetryPolicy
 from viam_data_sync._version import __version__
+from viam_data_sync._frames import records_to_dataframe, tabular_to_dataframe
 
 _logging.getLogger("viam_data_sync").addHandler(_logging.NullHandler())
 
@@ -44,6 +45,7 @@ __all__ = [
     "USE_CLIENT_DEFAULT", "Unauthenticated", "Unavailable", "Unimplemented", "Unknown",
     "UploadOutcomeUnknown", "ViamDataError", "__version__",
 ]
+__all__ += ["records_to_dataframe", "tabular_to_dataframe"]
 
 # Tracebacks and reprs show viam_data_sync.X, not the private module.
 for _name in __all__:

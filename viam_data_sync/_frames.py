@@ -1,0 +1,122 @@
+"""pandas DataFrames from tabular rows and from SQL/MQL results.
+
+pandas is optional: it is imported only when one of these functions is called, and
+a clear ``ImportError`` names the extra to install (``viam-data-sync[pandas]``).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Dict, Iterable, List, Mapping
+
+#: Metadata columns of :func:`tabular_to_dataframe`, in order (the ``readings`` table's
+#: names, plus the names export responses carry).
+METADATA_COLUMNS = (
+    "organization_id", "location_id", "robot_id", "robot_name", "part_id", "part_name",
+    "component_type", "component_name", "method_name", "tags",
+)
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError as exc:
+        raise ImportError(
+            "DataFrame helpers need pandas, which is not installed: pip install viam-data-sync[pandas]"
+        ) from exc
+    return pandas
+
+
+def _utc_series(pd: Any, values: List[Any]) -> Any:
+    return pd.to_datetime(pd.Series(values, dtype="object"), utc=True)
+
+
+def tabular_to_dataframe(rows: Iterable[Any], *, flatten: bool = True) -> Any:
+    """A DataFrame with one row per ``DataClient.TabularData``.
+
+    Accepts a list or any iterable, e.g. ``client.iter_tabular(...)`` (consumed here:
+    the whole result is held in memory, so bound it with a filter or ``max_results``).
+
+    Columns: :data:`METADATA_COLUMNS`, ``time_requested`` and ``time_received``
+    (timezone-aware UTC ``datetime64`` columns), then the payload. With ``flatten`` (the default) nested
+    payload keys become dotted columns (``data.readings.temperature``); with
+    ``flatten=False`` a single ``data`` column holds each payload dict.
+
+    Args:
+        rows: ``TabularData`` rows (anything with ``.data``, ``.metadata``,
+            ``.time_requested`` and ``.time_received``).
+        flatten: expand payload dicts into dotted columns.
+
+    Returns:
+        A ``pandas.DataFrame`` (empty, with the metadata and time columns, for no rows).
+
+    Raises:
+        ImportError: pandas is not installed.
+
+    Example::
+
+        from viam_data_sync import tabular_to_dataframe
+        df = tabular_to_dataframe(client.iter_tabular(create_filter(component_name="sensor-1")))
+        df.set_index("time_received")["data.readings.temperature"].resample("1min").mean()
+    """
+    pd = _pandas()
+    meta: Dict[str, List[Any]] = {name: [] for name in METADATA_COLUMNS}
+    requested: List[Any] = []
+    received: List[Any] = []
+    payloads: List[Mapping[str, Any]] = []
+    for row in rows:
+        md = row.metadata
+        for name in METADATA_COLUMNS:
+            value = getattr(md, name, None)
+            meta[name].append(list(value) if name == "tags" and value is not None else value)
+        requested.append(row.time_requested)
+        received.append(row.time_received)
+        payloads.append(row.data if row.data is not None else {})
+    frame = pd.DataFrame(meta, columns=list(METADATA_COLUMNS))
+    frame["time_requested"] = _utc_series(pd, requested)
+    frame["time_received"] = _utc_series(pd, received)
+    if flatten:
+        data = pd.json_normalize(payloads, sep=".") if payloads else pd.DataFrame()
+        data.columns = [f"data.{column}" for column in data.columns]
+        data.index = frame.index
+        frame = pd.concat([frame, data], axis=1)
+    else:
+        frame["data"] = pd.Series(payloads, dtype="object", index=frame.index)
+    return frame
+
+
+def records_to_dataframe(records: Iterable[Mapping[str, Any]], *, flatten: bool = False) -> Any:
+    """A DataFrame from SQL or MQL results (``tabular_data_by_sql``/``_by_mql``,
+    ``iter_mql``): one row per dict, columns in order of first appearance.
+
+    Columns of timezone-aware datetimes become UTC ``datetime64`` columns.
+
+    Args:
+        records: dicts, e.g. the list ``tabular_data_by_sql`` returns or an ``iter_mql``.
+        flatten: expand nested dicts into dotted columns (MQL documents such as
+            ``{"data": {"readings": {...}}}``); SQL results are flat already.
+
+    Raises:
+        ImportError: pandas is not installed.
+
+    Example::
+
+        rows = client.tabular_data_by_sql(org_id, "SELECT component_name, COUNT(*) AS n "
+                                                  "FROM readings GROUP BY component_name")
+        records_to_dataframe(rows)
+    """
+    pd = _pandas()
+    items = [dict(record) for record in records]
+    if flatten:
+        frame = pd.json_normalize(items, sep=".") if items else pd.DataFrame()
+    else:
+        frame = pd.DataFrame.from_records(items) if items else pd.DataFrame()
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object:
+            present = values.dropna()
+            if len(present) and all(isinstance(v, _dt.datetime) and v.tzinfo is not None for v in present):
+                frame[column] = pd.to_datetime(values, utc=True)
+    return frame
+
+
+__all__ = ["tabular_to_dataframe", "records_to_dataframe"]
