@@ -1,0 +1,121 @@
+"""In-process checks of the CLI's building blocks: names, filters, parsing, tables."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import struct
+import zlib
+
+import grpc
+import pytest
+
+from viam_data_sync import cli
+from viam_data_sync._convert import datetime_to_timestamp
+from viam_data_sync._errors import from_status
+from viam_data_sync.proto import BinaryMetadata, CaptureMetadata, TagsFilterType
+
+
+@pytest.mark.parametrize("binary_id", ["../../etc/passwd", "/abs/path", "..", ".", "a/b/c", "a\\b", "é/ü",
+                                       "x" * 400, "org/loc/..%2F"])
+def test_escaped_ids_are_single_safe_names(binary_id):
+    name = cli.escape_id(binary_id)
+    assert "/" not in name and "\\" not in name and "." not in name
+    assert name not in ("", ".", "..") and len(name) <= 180
+
+
+def test_escaping_is_injective():
+    ids = ["a/b", "a_b", "a%2Fb", "a-b", "a.b", "A/b"]
+    assert len({cli.escape_id(i) for i in ids}) == len(ids)
+
+
+def test_local_file_name_sorts_by_time_and_sanitises_extension():
+    md = BinaryMetadata(binary_data_id="org/loc/file-1", file_ext="../../x",
+                        capture_metadata=CaptureMetadata(mime_type="image/png"))
+    md.time_requested.CopyFrom(datetime_to_timestamp(dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone.utc)))
+    name = cli.local_file_name(md)
+    assert name == "20260102T030405.000006Z_org%2Floc%2Ffile-1.png"
+    md.file_ext = "jpg"
+    assert cli.local_file_name(md).endswith("file-1.jpg")
+
+
+def test_filter_flags_build_the_filter():
+    parser = cli.build_parser()
+    args = parser.parse_args(["export", "tabular", "--dest", "x", "--org-ids", "o1, o2", "--location-ids", "l1",
+                              "--machine-id", "r", "--part-name", "p", "--component-type", "t", "--method", "m",
+                              "--mime-types", "image/png,image/jpeg", "--start", "2026-01-01T00:00:00+02:00",
+                              "--end", "2026-01-02T00:00:00", "--tags", "a,b", "--bbox-labels", "cat",
+                              "--dataset-id", "d"])
+    f = cli.build_filter(args)
+    assert list(f.organization_ids) == ["o1", "o2"] and list(f.location_ids) == ["l1"]
+    assert f.robot_id == "r" and f.part_name == "p" and f.component_type == "t" and f.method == "m"
+    assert list(f.mime_type) == ["image/png", "image/jpeg"] and list(f.bbox_labels) == ["cat"]
+    assert f.dataset_id == "d"
+    assert f.interval.start.seconds == int(dt.datetime(2025, 12, 31, 22, tzinfo=dt.timezone.utc).timestamp())
+    assert f.interval.end.seconds == int(dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc).timestamp())
+    assert f.tags_filter.type == TagsFilterType.TAGS_FILTER_TYPE_MATCH_BY_OR and list(f.tags_filter.tags) == ["a", "b"]
+    tagged = cli.build_filter(parser.parse_args(["export", "binary", "--dest", "x", "--tags", "untagged"]))
+    assert tagged.tags_filter.type == TagsFilterType.TAGS_FILTER_TYPE_UNTAGGED
+    assert not cli.build_filter(parser.parse_args(["export", "binary", "--dest", "x"])).HasField("interval")
+
+
+def test_global_flags_work_before_and_after_the_command():
+    parser = cli.build_parser()
+    assert parser.parse_args(["--insecure", "sql", "--org-id", "o", "q"]).insecure is True
+    assert parser.parse_args(["sql", "--org-id", "o", "q", "--insecure"]).insecure is True
+    assert parser.parse_args(["--address", "h:1", "sql", "--org-id", "o", "q"]).address == "h:1"
+
+
+def test_pipeline_parsing():
+    assert cli.parse_pipeline('{"$limit": 1}') == [{"$limit": 1}]
+    (stage,) = cli.parse_pipeline('[{"$match": {"t": {"$gte": {"$date": "2026-01-01T00:00:00Z"}}}}]')
+    assert stage["$match"]["t"]["$gte"].year == 2026
+    with pytest.raises(cli.CliError):
+        cli.parse_pipeline("[1, 2]")
+
+
+def test_table_format():
+    text = cli.format_table([{"a": 1.0, "b": {"x": [1]}}, {"a": None, "c": "y" * 100}])
+    header, rule, first, second = text.splitlines()
+    assert header.split() == ["a", "b", "c"]
+    assert first.split() == ["1", '{"x":[1]}']
+    assert second.endswith("…") and cli.format_table([]) == "(no rows)\n"
+
+
+@pytest.mark.parametrize("code, exit_code", [
+    (grpc.StatusCode.UNAUTHENTICATED, cli.EXIT_AUTH), (grpc.StatusCode.PERMISSION_DENIED, cli.EXIT_AUTH),
+    (grpc.StatusCode.UNAVAILABLE, cli.EXIT_UNREACHABLE), (grpc.StatusCode.DEADLINE_EXCEEDED, cli.EXIT_UNREACHABLE),
+    (grpc.StatusCode.INVALID_ARGUMENT, cli.EXIT_INVALID), (grpc.StatusCode.NOT_FOUND, cli.EXIT_INVALID),
+    (grpc.StatusCode.INTERNAL, cli.EXIT_FAILURE),
+])
+def test_api_errors_map_to_exit_codes(code, exit_code):
+    assert cli.explain(from_status(code, "details"), argparse.Namespace(address="a:1"))[0] == exit_code
+
+
+def test_os_errors_are_local_file_errors():
+    code, message = cli.explain(FileNotFoundError(2, "No such file or directory", "/x/y"))
+    assert code == cli.EXIT_LOCAL_FILE and message == "/x/y: No such file or directory"
+
+
+def test_demo_pngs_are_valid():
+    png = cli.make_png(5, 3, 7)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    offset, chunks = 8, {}
+    while offset < len(png):
+        (length,) = struct.unpack(">I", png[offset:offset + 4])
+        kind, body = png[offset + 4:offset + 8], png[offset + 8:offset + 8 + length]
+        (crc,) = struct.unpack(">I", png[offset + 8 + length:offset + 12 + length])
+        assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF
+        chunks[kind] = body
+        offset += 12 + length
+    width, height = struct.unpack(">II", chunks[b"IHDR"][:8])
+    assert (width, height) == (5, 3)
+    assert len(zlib.decompress(chunks[b"IDAT"])) == height * (1 + 3 * width)
+
+
+def test_secrets_are_redacted_from_messages():
+    cli._Secrets.clear()
+    cli._Secrets.add("s3cr3t-value")
+    try:
+        assert cli.redact("bad key s3cr3t-value!") == "bad key <redacted>!"
+    finally:
+        cli._Secrets.clear()
