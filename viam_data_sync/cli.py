@@ -307,7 +307,8 @@ _JSON_COLUMNS = ("tags", "method_parameters", "data")
 def tabular_record(row: Any) -> Dict[str, Any]:
     """One ``DataClient.TabularData`` row as a flat dict of :data:`TABULAR_COLUMNS`.
 
-    Times are RFC 3339 strings in UTC; ``data`` is the payload dict as captured.
+    Times are RFC 3339 strings in UTC; ``data`` is the payload as captured, with its
+    keys sorted (see :func:`_sorted_keys`).
     """
     from viam_data_sync._convert import any_map_to_params
 
@@ -330,9 +331,23 @@ def tabular_record(row: Any) -> Dict[str, Any]:
         "time_requested": iso(row.time_requested),
         "time_received": iso(row.time_received),
         "tags": list(md.tags),
-        "method_parameters": parameters,
-        "data": row.data,
+        "method_parameters": _sorted_keys(parameters),
+        "data": _sorted_keys(row.data),
     }
+
+
+def _sorted_keys(value: Any) -> Any:
+    """``value`` with every dict's keys in sorted order.
+
+    A protobuf ``Struct`` is a map with no key order, and the order a process sees
+    varies from run to run; sorting makes an export byte-for-byte repeatable, which
+    resuming relies on.
+    """
+    if isinstance(value, Mapping):
+        return {str(key): _sorted_keys(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        return [_sorted_keys(item) for item in value]
+    return value
 
 
 class _TabularFormat:
@@ -442,6 +457,9 @@ def export_tabular(
             iterator.close()
         return TabularExportResult("-", rows, 0, pages, time.perf_counter() - started)
 
+    folder = os.path.dirname(os.path.abspath(dest))
+    if not os.path.isdir(folder):
+        raise CliError(f"cannot write {dest}: no such directory {folder}", EXIT_LOCAL_FILE)
     partial, checkpoint = f"{dest}.partial", f"{dest}.checkpoint"
     key = _query_key(fmt, filter_)
     state = None if restart else _load_checkpoint(checkpoint)
@@ -928,10 +946,15 @@ def _credentials(args: argparse.Namespace) -> Tuple[str, str]:
 
 def connect(args: argparse.Namespace) -> Any:
     """A ``DataClient`` from the global flags and environment."""
-    from viam_data_sync import DataClient  # imported here: --help and serve stay light
+    from viam_data_sync import DataClient, RetryPolicy  # imported here: --help and serve stay light
 
     key, key_id = _credentials(args)
-    return DataClient.from_api_key(key, key_id, args.address, insecure=args.insecure, timeout=args.timeout)
+    if args.retries < 1:
+        raise CliError("--retries must be at least 1", EXIT_USAGE)
+    if args.timeout <= 0:
+        raise CliError("--timeout must be positive", EXIT_USAGE)
+    return DataClient.from_api_key(key, key_id, args.address, insecure=args.insecure, timeout=args.timeout,
+                                   retry=RetryPolicy(max_attempts=args.retries))
 
 
 # ---------------------------------------------------------------------- commands
@@ -1060,6 +1083,8 @@ def build_parser() -> argparse.ArgumentParser:
         group.add_argument("--api-key", default=default(None), help=argparse.SUPPRESS)  # accepted, with a warning
         group.add_argument("--timeout", type=float, default=default(60.0), metavar="SECONDS",
                            help="per-request timeout (default 60)")
+        group.add_argument("--retries", type=int, default=default(5), metavar="N",
+                           help="attempts per request on transient failures (default 5; 1: no retries)")
         verbosity = group.add_mutually_exclusive_group()
         verbosity.add_argument("-q", "--quiet", action="store_true", default=default(False),
                                help="only errors on stderr, no progress bars")
