@@ -1,0 +1,178 @@
+"""Result types of :class:`~viam_data_sync.DataClient` and their plain-value forms.
+
+Differences from the official SDK's ``DataClient.TabularData``/``TabularDataPoint``,
+on purpose:
+
+* datetimes are timezone-aware UTC (the official SDK returns naive UTC values);
+* Struct ``null`` becomes ``None`` (the official SDK returns ``0``);
+* ``__eq__`` compares values, not ``str()`` forms.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping
+
+from viam_data_sync._convert import any_map_to_params
+from viam_data_sync._proto.app.data.v1 import data_pb2
+
+_CAPTURE_FIELDS = (
+    "organization_id",
+    "location_id",
+    "robot_name",
+    "robot_id",
+    "part_name",
+    "part_id",
+    "component_type",
+    "component_name",
+    "method_name",
+    "mime_type",
+)
+
+
+def _iso(value: _dt.datetime) -> str:
+    return value.isoformat()
+
+
+def capture_metadata_to_dict(metadata: Any) -> Dict[str, Any]:
+    """``CaptureMetadata`` as a flat dict of plain values (method parameters unpacked)."""
+    out: Dict[str, Any] = {name: getattr(metadata, name) for name in _CAPTURE_FIELDS}
+    out["tags"] = list(metadata.tags)
+    out["method_parameters"] = {
+        key: (value if not hasattr(value, "type_url") else {"type_url": value.type_url})
+        for key, value in any_map_to_params(metadata.method_parameters).items()
+    }
+    return out
+
+
+@dataclass(eq=False)
+class TabularData:
+    """A piece of tabular data and its metadata (``TabularDataByFilter`` rows).
+
+    Attributes:
+        data: The requested data (``null`` values as ``None``).
+        metadata: The ``CaptureMetadata`` associated with the data (rows of one
+            page share the same message objects: treat them as read-only).
+        time_requested: When the data were requested (aware UTC).
+        time_received: When the data were received (aware UTC).
+    """
+
+    data: Mapping[str, Any]
+    metadata: data_pb2.CaptureMetadata
+    time_requested: _dt.datetime
+    time_received: _dt.datetime
+
+    def __str__(self) -> str:
+        return f"{self.data}\n{self.metadata}Time requested: {self.time_requested}\nTime received: {self.time_received}\n"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TabularData):
+            return NotImplemented
+        return (
+            self.data == other.data
+            and self.metadata == other.metadata
+            and self.time_requested == other.time_requested
+            and self.time_received == other.time_received
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A JSON-ready dict: the metadata fields flattened, times as ISO-8601 strings,
+        ``data`` last (the shape of a ``readings`` row)."""
+        out: Dict[str, Any] = {
+            "time_requested": _iso(self.time_requested),
+            "time_received": _iso(self.time_received),
+        }
+        out.update(capture_metadata_to_dict(self.metadata))
+        out["data"] = dict(self.data)
+        return out
+
+
+@dataclass(eq=False)
+class TabularDataPoint:
+    """A tabular data point and its metadata (``ExportTabularData`` rows).
+
+    Attributes:
+        part_id: The robot part id.
+        resource_name: The resource name.
+        resource_api: The resource API, e.g. ``rdk:component:sensor``.
+        method_name: The capture method, e.g. ``Readings``.
+        time_captured: When the data point was captured (aware UTC).
+        organization_id: The organization id.
+        location_id: The location id.
+        robot_name: The robot name.
+        robot_id: The robot id.
+        part_name: The robot part name.
+        method_parameters: Parameters of the capture method.
+        tags: Tags of the data point.
+        payload: The captured data (``null`` values as ``None``).
+    """
+
+    part_id: str
+    resource_name: str
+    resource_api: str
+    method_name: str
+    time_captured: _dt.datetime
+    organization_id: str
+    location_id: str
+    robot_name: str
+    robot_id: str
+    part_name: str
+    method_parameters: Mapping[str, Any] = field(default_factory=dict)
+    tags: List[str] = field(default_factory=list)
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (
+            "TabularDataPoint("
+            f"robot='{self.robot_name}' (id={self.robot_id}), "
+            f"part='{self.part_name}' (id={self.part_id}), "
+            f"resource='{self.resource_name}' ({self.resource_api}), "
+            f"method='{self.method_name}', "
+            f"org={self.organization_id}, "
+            f"location={self.location_id}, "
+            f"time='{self.time_captured.isoformat()}', "
+            f"params={self.method_parameters}, "
+            f"tags={self.tags}, "
+            f"payload={self.payload})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TabularDataPoint):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def resource_subtype(self) -> str:
+        """Deprecated: use :attr:`resource_api`."""
+        warnings.warn(
+            "TabularDataPoint.resource_subtype is deprecated; use resource_api",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.resource_api
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A JSON-ready dict, ``time_captured`` as an ISO-8601 string."""
+        return {
+            "part_id": self.part_id,
+            "resource_name": self.resource_name,
+            "resource_api": self.resource_api,
+            "method_name": self.method_name,
+            "time_captured": _iso(self.time_captured),
+            "organization_id": self.organization_id,
+            "location_id": self.location_id,
+            "robot_name": self.robot_name,
+            "robot_id": self.robot_id,
+            "part_name": self.part_name,
+            "method_parameters": dict(self.method_parameters),
+            "tags": list(self.tags),
+            "payload": dict(self.payload),
+        }
+
+
+__all__ = ["TabularData", "TabularDataPoint", "capture_metadata_to_dict"]

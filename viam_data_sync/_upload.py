@@ -1,0 +1,204 @@
+"""Chunked upload sources and the request streams of the two client-streaming RPCs.
+
+The official SDK sends an upload as one metadata message and then *one* message with
+every byte (read into memory first). Here the first message carries the metadata and
+the data follows in fixed-size chunks (64 KiB by default, as Viam's Go and TypeScript
+SDKs and viam-server use), read lazily from the source: memory stays constant
+whatever the size.
+
+Sources: ``bytes``/``bytearray``/``memoryview``, a path (``str`` or ``os.PathLike``,
+only where a path is expected), a binary file object, or an iterable of ``bytes``.
+A source can be *replayed* (sent again on a retry) when it can be read again from
+the start: bytes, a path, a seekable file.
+"""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional, Union
+
+from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
+
+#: Default size of each data message (64 KiB, like Viam's other SDKs and viam-server).
+DEFAULT_CHUNK_SIZE = 64 * 1024
+#: A single gRPC message must stay far below the service's 32 MiB limit.
+MAX_CHUNK_SIZE = 4 * 1024 * 1024
+
+#: ``progress(bytes_sent, total_or_None)``: called after each data message is handed to gRPC.
+ProgressCallback = Callable[[int, Optional[int]], None]
+BytesLike = Union[bytes, bytearray, memoryview]
+Source = Union[BytesLike, str, "os.PathLike[str]", BinaryIO, Iterable[bytes]]
+
+
+def check_chunk_size(chunk_size: Any) -> int:
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
+        raise TypeError(f"chunk_size must be an int, got {type(chunk_size).__name__}")
+    if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+        raise ValueError(f"chunk_size must be between 1 and {MAX_CHUNK_SIZE} bytes")
+    return chunk_size
+
+
+class UploadSource:
+    """Where an upload's bytes come from; yields them in chunks, lazily.
+
+    Args:
+        source: the data (see the module docstring).
+        chunk_size: bytes per data message.
+        progress: optional ``progress(bytes_sent, total_or_None)`` callback.
+        allow_path: whether a ``str`` is taken as a path (otherwise ``str`` is refused,
+            so text is never silently uploaded as a file name or vice versa).
+    """
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        progress: Optional[ProgressCallback] = None,
+        allow_path: bool = False,
+    ) -> None:
+        self.chunk_size = check_chunk_size(chunk_size)
+        if progress is not None and not callable(progress):
+            raise TypeError("progress must be callable")
+        self.progress = progress
+        self.path: Optional[Path] = None
+        self._bytes: Optional[memoryview] = None
+        self._file: Optional[BinaryIO] = None
+        self._iterable: Optional[Iterable[Any]] = None
+        self._start = 0
+        self._used = False
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            self._bytes = memoryview(source).cast("B")
+            self.replayable, self.total = True, len(self._bytes)
+        elif isinstance(source, os.PathLike) or (allow_path and isinstance(source, str)):
+            path = Path(source)
+            if not path.exists():
+                raise FileNotFoundError(f"no such file: {path}")
+            if not path.is_file():
+                raise IsADirectoryError(f"not a regular file: {path}") if path.is_dir() else ValueError(
+                    f"not a regular file: {path}"
+                )
+            self.path = path
+            self.replayable, self.total = True, path.stat().st_size
+        elif isinstance(source, str):
+            raise TypeError("data must be bytes, a binary file or an iterable of bytes, not str")
+        elif isinstance(source, io.TextIOBase):
+            raise TypeError("the file must be opened in binary mode ('rb')")
+        elif hasattr(source, "read"):
+            self._file = source
+            self.replayable, self.total = self._probe_file(source)
+        elif isinstance(source, Iterable):
+            self._iterable = source
+            self.replayable, self.total = False, None
+        else:
+            raise TypeError(
+                "data must be bytes, bytearray, memoryview, a binary file or an iterable of bytes, "
+                f"got {type(source).__name__}"
+            )
+
+    def _probe_file(self, file: Any) -> tuple[bool, Optional[int]]:
+        try:
+            seekable = bool(file.seekable())
+        except (AttributeError, OSError, ValueError):
+            seekable = False
+        if not seekable:
+            return False, None
+        self._start = file.tell()
+        try:
+            size: Optional[int] = os.fstat(file.fileno()).st_size - self._start
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            end = file.seek(0, io.SEEK_END)
+            file.seek(self._start)
+            size = end - self._start
+        return True, max(size, 0) if size is not None else None
+
+    # ------------------------------------------------------------------ reading
+    def chunks(self) -> Iterator[bytes]:
+        """The data as chunks of at most ``chunk_size`` bytes (at least one, possibly
+        empty, so an empty upload still sends its data message). Reports progress."""
+        if self._used and not self.replayable:
+            raise ValueError("this upload source cannot be read twice")
+        self._used = True
+        sent = 0
+        any_chunk = False
+        for chunk in self._raw_chunks():
+            if not chunk:
+                continue
+            any_chunk = True
+            sent += len(chunk)
+            yield chunk
+            if self.progress is not None:
+                self.progress(sent, self.total)
+        if not any_chunk:
+            yield b""
+            if self.progress is not None:
+                self.progress(0, self.total)
+
+    def _raw_chunks(self) -> Iterator[bytes]:
+        size = self.chunk_size
+        if self._bytes is not None:
+            data = self._bytes
+            for offset in range(0, len(data), size):
+                yield bytes(data[offset:offset + size])
+        elif self.path is not None:
+            with open(self.path, "rb") as handle:
+                yield from _read_file(handle, size)
+        elif self._file is not None:
+            if self.replayable:
+                self._file.seek(self._start)
+            yield from _read_file(self._file, size)
+        else:
+            yield from _rechunk(self._iterable or (), size)
+
+
+def _read_file(handle: Any, size: int) -> Iterator[bytes]:
+    while True:
+        chunk = handle.read(size)
+        if chunk is None:  # a non-blocking raw file with nothing ready
+            continue
+        if not isinstance(chunk, (bytes, bytearray)):
+            raise TypeError("the file must be opened in binary mode ('rb')")
+        if not chunk:
+            return
+        yield bytes(chunk)
+
+
+def _rechunk(pieces: Iterable[Any], size: int) -> Iterator[bytes]:
+    """Pieces of any size as chunks of exactly ``size`` bytes (the last may be short)."""
+    buffer = bytearray()
+    for piece in pieces:
+        if not isinstance(piece, (bytes, bytearray, memoryview)):
+            raise TypeError(f"an upload iterator must yield bytes, got {type(piece).__name__}")
+        buffer += piece
+        while len(buffer) >= size:
+            yield bytes(buffer[:size])
+            del buffer[:size]
+    if buffer:
+        yield bytes(buffer)
+
+
+# ---------------------------------------------------------------------- request streams
+def file_upload_requests(metadata: Any, source: UploadSource) -> Iterator[Any]:
+    """``FileUpload``: the ``UploadMetadata`` first, then one ``FileData`` per chunk."""
+    yield data_sync_pb2.FileUploadRequest(metadata=metadata)
+    for chunk in source.chunks():
+        yield data_sync_pb2.FileUploadRequest(file_contents=data_sync_pb2.FileData(data=chunk))
+
+
+def streaming_upload_requests(metadata: Any, source: UploadSource) -> Iterator[Any]:
+    """``StreamingDataCaptureUpload``: the ``DataCaptureUploadMetadata`` first, then
+    one ``data`` message per chunk."""
+    yield data_sync_pb2.StreamingDataCaptureUploadRequest(metadata=metadata)
+    for chunk in source.chunks():
+        yield data_sync_pb2.StreamingDataCaptureUploadRequest(data=chunk)
+
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "ProgressCallback",
+    "Source",
+    "UploadSource",
+    "file_upload_requests",
+    "streaming_upload_requests",
+]
