@@ -13,6 +13,7 @@ Public names are importable from here; message classes from ``viam_data_sync.pro
 import logging as _logging
 
 from viam_data_sync._call import USE_CLIENT_DEFAULT
+from viam_data_sync._client import DataClient
 from viam_data_sync._errors import (
     Aborted,
     AlreadyExists,
@@ -32,6 +33,7 @@ from viam_data_sync._errors import (
     UploadOutcomeUnknown,
     ViamDataError,
 )
+from viam_data_sync._filters import create_filter
 from viam_data_sync._retry import IDEMPOTENCY, Idempotency, RetryBudget, RetryPolicy
 from viam_data_sync._version import __version__
 from viam_data_sync._frames import records_to_dataframe, tabular_to_dataframe
@@ -39,11 +41,11 @@ from viam_data_sync._frames import records_to_dataframe, tabular_to_dataframe
 _logging.getLogger("viam_data_sync").addHandler(_logging.NullHandler())
 
 __all__ = [
-    "Aborted", "AlreadyExists", "ApiError", "Cancelled", "DeadlineExceeded",
+    "Aborted", "AlreadyExists", "ApiError", "Cancelled", "DataClient", "DeadlineExceeded",
     "FailedPrecondition", "IDEMPOTENCY", "Idempotency", "Internal", "InvalidArgument",
     "NotFound", "PermissionDenied", "ResourceExhausted", "RetryBudget", "RetryPolicy",
     "USE_CLIENT_DEFAULT", "Unauthenticated", "Unavailable", "Unimplemented", "Unknown",
-    "UploadOutcomeUnknown", "ViamDataError", "__version__",
+    "UploadOutcomeUnknown", "ViamDataError", "__version__", "create_filter",
 ]
 __all__ += ["records_to_dataframe", "tabular_to_dataframe"]
 
