@@ -3,6 +3,7 @@
 pandas is optional: it is imported only when one of these functions is called, and
 a clear ``ImportError`` names the extra to install (``viam-data-sync[pandas]``).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -11,8 +12,16 @@ from typing import Any, Dict, Iterable, List, Mapping
 #: Metadata columns of :func:`tabular_to_dataframe`, in order (the ``readings`` table's
 #: names, plus the names export responses carry).
 METADATA_COLUMNS = (
-    "organization_id", "location_id", "robot_id", "robot_name", "part_id", "part_name",
-    "component_type", "component_name", "method_name", "tags",
+    "organization_id",
+    "location_id",
+    "robot_id",
+    "robot_name",
+    "part_id",
+    "part_name",
+    "component_type",
+    "component_name",
+    "method_name",
+    "tags",
 )
 
 

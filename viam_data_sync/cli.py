@@ -29,6 +29,7 @@ complete, so a file under its final name is always whole; a rerun skips those.
 The functions :func:`export_tabular`, :func:`export_binary` and :func:`upload_paths`
 are what the commands run; the demo calls them too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,7 +50,6 @@ import re
 import shutil
 import struct
 import sys
-import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -66,14 +66,14 @@ ENV_INSECURE = "VIAM_INSECURE"
 
 # ---------------------------------------------------------------------- exit codes
 EXIT_OK = 0
-EXIT_FAILURE = 1          # anything else: a server-side error, a failed demo check
-EXIT_USAGE = 2            # bad flags (argparse's own code)
-EXIT_CREDENTIALS = 3      # no API key / key id, unreadable key file
-EXIT_UNREACHABLE = 4      # the address cannot be reached, or the call timed out
-EXIT_AUTH = 5             # the key was rejected, or may not do this
-EXIT_INVALID = 6          # the server (or the SDK) rejected an argument; not found
-EXIT_LOCAL_FILE = 7       # a local file or directory could not be read or written
-EXIT_INTERRUPTED = 130    # Ctrl-C (an export can be resumed by running it again)
+EXIT_FAILURE = 1  # anything else: a server-side error, a failed demo check
+EXIT_USAGE = 2  # bad flags (argparse's own code)
+EXIT_CREDENTIALS = 3  # no API key / key id, unreadable key file
+EXIT_UNREACHABLE = 4  # the address cannot be reached, or the call timed out
+EXIT_AUTH = 5  # the key was rejected, or may not do this
+EXIT_INVALID = 6  # the server (or the SDK) rejected an argument; not found
+EXIT_LOCAL_FILE = 7  # a local file or directory could not be read or written
+EXIT_INTERRUPTED = 130  # Ctrl-C (an export can be resumed by running it again)
 
 #: Exit code -> meaning, as printed in ``--help``.
 EXIT_CODES: Dict[int, str] = {
@@ -178,7 +178,9 @@ class Progress:
     """An optional ``tqdm`` bar on stderr: only if tqdm is installed, stderr is a
     terminal and the user did not ask for ``--quiet``; otherwise it does nothing."""
 
-    def __init__(self, enabled: bool, *, total: Optional[int] = None, desc: str = "", unit: str = "it") -> None:
+    def __init__(
+        self, enabled: bool, *, total: Optional[int] = None, desc: str = "", unit: str = "it"
+    ) -> None:
         self._bar: Any = None
         if not enabled or not _stderr_is_tty():
             return
@@ -226,7 +228,9 @@ def parse_time(value: str) -> _dt.datetime:
     try:
         parsed = _dt.datetime.fromisoformat(value.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an RFC 3339 time: {value!r} (e.g. 2026-01-02T03:04:05Z)") from None
+        raise argparse.ArgumentTypeError(
+            f"not an RFC 3339 time: {value!r} (e.g. 2026-01-02T03:04:05Z)"
+        ) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_dt.timezone.utc)
 
 
@@ -268,8 +272,9 @@ def build_filter(args: argparse.Namespace) -> Any:
         elif word == "untagged":
             f.tags_filter.CopyFrom(TagsFilter(type=TagsFilterType.TAGS_FILTER_TYPE_UNTAGGED))
         else:
-            f.tags_filter.CopyFrom(TagsFilter(type=TagsFilterType.TAGS_FILTER_TYPE_MATCH_BY_OR,
-                                              tags=_csv_list(args.tags)))
+            f.tags_filter.CopyFrom(
+                TagsFilter(type=TagsFilterType.TAGS_FILTER_TYPE_MATCH_BY_OR, tags=_csv_list(args.tags))
+            )
     return f
 
 
@@ -278,7 +283,9 @@ def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--org-ids", metavar="IDS", help="organization ids")
     group.add_argument("--location-ids", metavar="IDS", help="location ids")
     group.add_argument("--robot-id", "--machine-id", dest="robot_id", metavar="ID", help="machine (robot) id")
-    group.add_argument("--robot-name", "--machine-name", dest="robot_name", metavar="NAME", help="machine name")
+    group.add_argument(
+        "--robot-name", "--machine-name", dest="robot_name", metavar="NAME", help="machine name"
+    )
     group.add_argument("--part-id", metavar="ID", help="part id")
     group.add_argument("--part-name", metavar="NAME", help="part name")
     group.add_argument("--component-name", metavar="NAME", help="component name")
@@ -296,9 +303,20 @@ def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
 #: The columns of a tabular export, in order (the shape of the ``readings`` table,
 #: plus the names that export responses carry).
 TABULAR_COLUMNS = (
-    "organization_id", "location_id", "robot_id", "robot_name", "part_id", "part_name",
-    "component_type", "component_name", "method_name", "time_requested", "time_received",
-    "tags", "method_parameters", "data",
+    "organization_id",
+    "location_id",
+    "robot_id",
+    "robot_name",
+    "part_id",
+    "part_name",
+    "component_type",
+    "component_name",
+    "method_name",
+    "time_requested",
+    "time_received",
+    "tags",
+    "method_parameters",
+    "data",
 )
 #: CSV columns holding JSON text.
 _JSON_COLUMNS = ("tags", "method_parameters", "data")
@@ -375,8 +393,13 @@ class _TabularFormat:
         if self.fmt == "jsonl":
             return "".join(dumps(record) + "\n" for record in records).encode("utf-8")
         return self._csv_lines(
-            [[dumps(r[c]) if c in _JSON_COLUMNS else (r[c] if r[c] is not None else "") for c in TABULAR_COLUMNS]
-             for r in records]
+            [
+                [
+                    dumps(r[c]) if c in _JSON_COLUMNS else (r[c] if r[c] is not None else "")
+                    for c in TABULAR_COLUMNS
+                ]
+                for r in records
+            ]
         )
 
     @staticmethod
@@ -466,7 +489,9 @@ def export_tabular(
     if state is not None and state.get("query") != key:
         raise CliError(
             f"{checkpoint} belongs to an export with other arguments; rerun that export, "
-            "or pass --restart to discard it", EXIT_INVALID)
+            "or pass --restart to discard it",
+            EXIT_INVALID,
+        )
     if state is not None:
         offset = int(state.get("offset", -1))
         if not os.path.isfile(partial) or os.path.getsize(partial) < offset or offset < 0:
@@ -488,9 +513,18 @@ def export_tabular(
         cursor = None
 
     def save(position_cursor: Optional[str]) -> None:
-        _atomic_write_text(checkpoint, json.dumps({
-            "version": 1, "query": key, "cursor": position_cursor, "offset": handle.tell(), "rows": rows,
-        }))
+        _atomic_write_text(
+            checkpoint,
+            json.dumps(
+                {
+                    "version": 1,
+                    "query": key,
+                    "cursor": position_cursor,
+                    "offset": handle.tell(),
+                    "rows": rows,
+                }
+            ),
+        )
 
     pages = 0
     with handle:
@@ -697,10 +731,24 @@ def export_binary(
                     text = json.dumps(_message_to_dict(metadata), indent=2, sort_keys=True) + "\n"
                     _write_atomically(path, text.encode("utf-8"))
 
+        def fetch(batch: List[Tuple[str, Any]]) -> List[Any]:
+            from viam_data_sync._errors import ResourceExhausted
+
+            try:
+                return list(client.binary_data_by_ids([metadata.binary_data_id for _, metadata in batch]))
+            except ResourceExhausted:
+                if len(batch) == 1:  # one file over the message limit
+                    metadata = batch[0][1]
+                    raise CliError(
+                        f"{metadata.binary_data_id} ({metadata.file_size_bytes} bytes) is too large to "
+                        "download through the API; fetch it from its metadata uri",
+                        EXIT_FAILURE,
+                    ) from None
+                half = len(batch) // 2  # the sizes were estimates: split and try again
+                return fetch(batch[:half]) + fetch(batch[half:])
+
         def download(batch: List[Tuple[str, Any]]) -> Tuple[int, int]:
-            ids = [metadata.binary_data_id for _, metadata in batch]
-            items = client.binary_data_by_ids(ids)
-            by_id = {item.metadata.binary_data_id: item for item in items}
+            by_id = {item.metadata.binary_data_id: item for item in fetch(batch)}
             count = size = 0
             for name, metadata in batch:
                 item = by_id.get(metadata.binary_data_id)
@@ -710,7 +758,9 @@ def export_binary(
                 if metadata.file_size_bytes and len(body) != metadata.file_size_bytes:
                     raise CliError(
                         f"{metadata.binary_data_id}: got {len(body)} bytes, metadata says "
-                        f"{metadata.file_size_bytes}", EXIT_FAILURE)
+                        f"{metadata.file_size_bytes}",
+                        EXIT_FAILURE,
+                    )
                 _write_atomically(data_dir / name, body)
                 write_metadata(name, metadata)
                 count += 1
@@ -722,12 +772,16 @@ def export_binary(
         if progress and _stderr_is_tty():
             with contextlib.suppress(Exception):
                 total = iterator.count()
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="viam-data-sync-dl")
+        pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=parallel, thread_name_prefix="viam-data-sync-dl"
+        )
         in_flight: Dict[concurrent.futures.Future, int] = {}
 
         def collect(wait_for: int) -> None:
             while len(in_flight) > wait_for:
-                done, _ = concurrent.futures.wait(list(in_flight), return_when=concurrent.futures.FIRST_COMPLETED)
+                done, _ = concurrent.futures.wait(
+                    list(in_flight), return_when=concurrent.futures.FIRST_COMPLETED
+                )
                 for future in done:
                     files = in_flight.pop(future)
                     count, size = future.result()  # raises the worker's error
@@ -829,8 +883,12 @@ def upload_paths(
     with Progress(progress, total=total, desc="upload", unit="B") as bar:
         for path in files:
             binary_data_id = client.file_upload_from_path(
-                str(path), part_id, component_type=component_type, component_name=component_name,
-                method_name=method_name, tags=tags or None,
+                str(path),
+                part_id,
+                component_type=component_type,
+                component_name=component_name,
+                method_name=method_name,
+                tags=tags or None,
             )
             result = UploadResult(str(path), binary_data_id, path.stat().st_size)
             results.append(result)
@@ -898,8 +956,10 @@ def format_table(records: Sequence[Mapping[str, Any]], max_width: int = 40) -> s
 
     table = [[cell(record.get(column)) for column in columns] for record in records]
     widths = [max(len(column), *(len(row[i]) for row in table)) for i, column in enumerate(columns)]
-    lines = ["  ".join(column.ljust(widths[i]) for i, column in enumerate(columns)).rstrip(),
-             "  ".join("-" * width for width in widths)]
+    lines = [
+        "  ".join(column.ljust(widths[i]) for i, column in enumerate(columns)).rstrip(),
+        "  ".join("-" * width for width in widths),
+    ]
     lines += ["  ".join(value.ljust(widths[i]) for i, value in enumerate(row)).rstrip() for row in table]
     return "\n".join(lines) + "\n"
 
@@ -919,16 +979,20 @@ def _credentials(args: argparse.Namespace) -> Tuple[str, str]:
     key_id = args.api_key_id or os.environ.get(ENV_API_KEY_ID, "")
     key = ""
     if args.api_key is not None:
-        LOG.warning("--api-key exposes the key to other users of this machine (ps, shell history); "
-                    "use %s or --api-key-file", ENV_API_KEY)
+        LOG.warning(
+            "--api-key exposes the key to other users of this machine (ps, shell history); "
+            "use %s or --api-key-file",
+            ENV_API_KEY,
+        )
         key = args.api_key
     elif args.api_key_file:
         try:
             with open(args.api_key_file, encoding="utf-8") as handle:
                 key = handle.read().strip()
         except OSError as exc:
-            raise CliError(f"cannot read the API key file {args.api_key_file}: {exc.strerror or exc}",
-                           EXIT_CREDENTIALS) from None
+            raise CliError(
+                f"cannot read the API key file {args.api_key_file}: {exc.strerror or exc}", EXIT_CREDENTIALS
+            ) from None
         if not key:
             raise CliError(f"the API key file {args.api_key_file} is empty", EXIT_CREDENTIALS)
     else:
@@ -953,8 +1017,14 @@ def connect(args: argparse.Namespace) -> Any:
         raise CliError("--retries must be at least 1", EXIT_USAGE)
     if args.timeout <= 0:
         raise CliError("--timeout must be positive", EXIT_USAGE)
-    return DataClient.from_api_key(key, key_id, args.address, insecure=args.insecure, timeout=args.timeout,
-                                   retry=RetryPolicy(max_attempts=args.retries))
+    return DataClient.from_api_key(
+        key,
+        key_id,
+        args.address,
+        insecure=args.insecure,
+        timeout=args.timeout,
+        retry=RetryPolicy(max_attempts=args.retries),
+    )
 
 
 # ---------------------------------------------------------------------- commands
@@ -975,12 +1045,20 @@ def _cmd_export_tabular(args: argparse.Namespace) -> int:
     client = connect(args)
     with client:
         result = export_tabular(
-            client, filter_, args.dest, fmt=args.format, page_size=args.page_size, parallel=args.parallel,
-            restart=args.restart, progress=not args.quiet,
+            client,
+            filter_,
+            args.dest,
+            fmt=args.format,
+            page_size=args.page_size,
+            parallel=args.parallel,
+            restart=args.restart,
+            progress=not args.quiet,
         )
     if args.dest != "-" and not args.quiet:
         resumed = f" (resumed after {result.resumed_from_rows})" if result.resumed_from_rows else ""
-        print(f"exported {result.rows} rows{resumed} to {result.path} in {result.seconds:.1f}s", file=sys.stderr)
+        print(
+            f"exported {result.rows} rows{resumed} to {result.path} in {result.seconds:.1f}s", file=sys.stderr
+        )
     return EXIT_OK
 
 
@@ -989,13 +1067,21 @@ def _cmd_export_binary(args: argparse.Namespace) -> int:
     client = connect(args)
     with client:
         result = export_binary(
-            client, filter_, args.dest, parallel=args.parallel, include_metadata=args.include_metadata,
-            page_size=args.page_size, progress=not args.quiet,
+            client,
+            filter_,
+            args.dest,
+            parallel=args.parallel,
+            include_metadata=args.include_metadata,
+            page_size=args.page_size,
+            progress=not args.quiet,
         )
     if not args.quiet:
-        print(f"exported {result.listed} files to {os.path.join(result.directory, 'data')}: "
-              f"{result.downloaded} downloaded ({result.bytes_downloaded} bytes), "
-              f"{result.skipped} already complete, in {result.seconds:.1f}s", file=sys.stderr)
+        print(
+            f"exported {result.listed} files to {os.path.join(result.directory, 'data')}: "
+            f"{result.downloaded} downloaded ({result.bytes_downloaded} bytes), "
+            f"{result.skipped} already complete, in {result.seconds:.1f}s",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -1007,9 +1093,17 @@ def _cmd_upload(args: argparse.Namespace) -> int:
 
     with client:
         results = upload_paths(
-            client, args.paths, args.part_id, component_type=args.component_type,
-            component_name=args.component_name, method_name=args.method, tags=_csv_list(args.tags),
-            dataset_id=args.dataset_id, recursive=args.recursive, progress=not args.quiet, on_uploaded=report,
+            client,
+            args.paths,
+            args.part_id,
+            component_type=args.component_type,
+            component_name=args.component_name,
+            method_name=args.method,
+            tags=_csv_list(args.tags),
+            dataset_id=args.dataset_id,
+            recursive=args.recursive,
+            progress=not args.quiet,
+            on_uploaded=report,
         )
     if not args.quiet:
         print(f"uploaded {len(results)} files", file=sys.stderr)
@@ -1052,7 +1146,8 @@ def _epilog() -> str:
     return (
         "credentials:\n"
         f"  key id: --api-key-id or {ENV_API_KEY_ID}; key: {ENV_API_KEY} or --api-key-file PATH\n"
-        f"  address: --address or {ENV_ADDRESS} (default {DEFAULT_ADDRESS}); {ENV_INSECURE}=1 for --insecure\n"
+        f"  address: --address or {ENV_ADDRESS} (default {DEFAULT_ADDRESS});"
+        f" {ENV_INSECURE}=1 for --insecure\n"
         "\nexit codes:\n" + codes
     )
 
@@ -1063,6 +1158,7 @@ def _env_flag(name: str) -> bool:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``viam-data-sync``."""
+
     def common_flags(top: bool) -> argparse.ArgumentParser:
         # The flags are accepted before and after the command. The command's copy
         # has no defaults: argparse would otherwise let them overwrite a value given
@@ -1072,31 +1168,71 @@ def build_parser() -> argparse.ArgumentParser:
 
         common = _Parser(add_help=False, allow_abbrev=False)
         group = common.add_argument_group("connection and output")
-        group.add_argument("--address", default=default(os.environ.get(ENV_ADDRESS) or DEFAULT_ADDRESS),
-                           help=f"host:port of the Data API (default ${ENV_ADDRESS} or {DEFAULT_ADDRESS})")
-        group.add_argument("--insecure", action="store_true", default=default(_env_flag(ENV_INSECURE)),
-                           help=f"plaintext, no TLS (local servers only; also ${ENV_INSECURE}=1)")
-        group.add_argument("--api-key-id", default=default(None), metavar="ID",
-                           help=f"API key id (default ${ENV_API_KEY_ID})")
-        group.add_argument("--api-key-file", default=default(None), metavar="PATH",
-                           help=f"read the API key from this file (default: ${ENV_API_KEY})")
-        group.add_argument("--api-key", default=default(None), help=argparse.SUPPRESS)  # accepted, with a warning
-        group.add_argument("--timeout", type=float, default=default(60.0), metavar="SECONDS",
-                           help="per-request timeout (default 60)")
-        group.add_argument("--retries", type=int, default=default(5), metavar="N",
-                           help="attempts per request on transient failures (default 5; 1: no retries)")
+        group.add_argument(
+            "--address",
+            default=default(os.environ.get(ENV_ADDRESS) or DEFAULT_ADDRESS),
+            help=f"host:port of the Data API (default ${ENV_ADDRESS} or {DEFAULT_ADDRESS})",
+        )
+        group.add_argument(
+            "--insecure",
+            action="store_true",
+            default=default(_env_flag(ENV_INSECURE)),
+            help=f"plaintext, no TLS (local servers only; also ${ENV_INSECURE}=1)",
+        )
+        group.add_argument(
+            "--api-key-id",
+            default=default(None),
+            metavar="ID",
+            help=f"API key id (default ${ENV_API_KEY_ID})",
+        )
+        group.add_argument(
+            "--api-key-file",
+            default=default(None),
+            metavar="PATH",
+            help=f"read the API key from this file (default: ${ENV_API_KEY})",
+        )
+        group.add_argument(
+            "--api-key", default=default(None), help=argparse.SUPPRESS
+        )  # accepted, with a warning
+        group.add_argument(
+            "--timeout",
+            type=float,
+            default=default(60.0),
+            metavar="SECONDS",
+            help="per-request timeout (default 60)",
+        )
+        group.add_argument(
+            "--retries",
+            type=int,
+            default=default(5),
+            metavar="N",
+            help="attempts per request on transient failures (default 5; 1: no retries)",
+        )
         verbosity = group.add_mutually_exclusive_group()
-        verbosity.add_argument("-q", "--quiet", action="store_true", default=default(False),
-                               help="only errors on stderr, no progress bars")
-        verbosity.add_argument("-v", "--verbose", action="store_true", default=default(False),
-                               help="log details; tracebacks on errors")
+        verbosity.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            default=default(False),
+            help="only errors on stderr, no progress bars",
+        )
+        verbosity.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=default(False),
+            help="log details; tracebacks on errors",
+        )
         return common
 
     top_common, common = common_flags(True), common_flags(False)
     parser = _Parser(
-        prog=PROG, parents=[top_common], allow_abbrev=False,
+        prog=PROG,
+        parents=[top_common],
+        allow_abbrev=False,
         description="Export, query and upload Viam data; run a local Data API server or the demo.",
-        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from viam_data_sync._version import __version__
 
@@ -1105,8 +1241,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     def command(sub: Any, name: str, help_text: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help_text, description=help_text, parents=[common], allow_abbrev=False,
-                              epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[common],
+            allow_abbrev=False,
+            epilog=_epilog(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            **kwargs,
+        )
 
     serve = command(commands, "serve", "run the local Data API server (python -m viam_data_sync.server)")
     serve.add_argument("--db", metavar="PATH", help="SQLite database file (default: temporary)")
@@ -1116,7 +1260,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_cmd_serve)
 
     demo = command(commands, "demo", "seed a local server through the SDK and run real export/query jobs")
-    demo.add_argument("--out", default="demo-output", metavar="DIR", help="output folder (default ./demo-output)")
+    demo.add_argument(
+        "--out", default="demo-output", metavar="DIR", help="output folder (default ./demo-output)"
+    )
     demo.set_defaults(handler=_cmd_demo)
 
     export = command(commands, "export", "export tabular rows or binary files")
@@ -1124,11 +1270,22 @@ def build_parser() -> argparse.ArgumentParser:
     kinds.required = True
     tabular = command(kinds, "tabular", "export tabular rows to JSON Lines or CSV (resumable)")
     tabular.add_argument("--dest", required=True, metavar="FILE", help="output file, or - for stdout")
-    tabular.add_argument("--format", choices=("jsonl", "csv"), default=None,
-                         help="output format (default: from the file suffix, else jsonl)")
-    tabular.add_argument("--page-size", type=int, default=100, metavar="N", help="rows per request (default 100)")
-    tabular.add_argument("--parallel", type=int, default=None, metavar="N",
-                         help="time partitions fetched at once (default: the SDK's)")
+    tabular.add_argument(
+        "--format",
+        choices=("jsonl", "csv"),
+        default=None,
+        help="output format (default: from the file suffix, else jsonl)",
+    )
+    tabular.add_argument(
+        "--page-size", type=int, default=100, metavar="N", help="rows per request (default 100)"
+    )
+    tabular.add_argument(
+        "--parallel",
+        type=int,
+        default=None,
+        metavar="N",
+        help="time partitions fetched at once (default: the SDK's)",
+    )
     tabular.add_argument("--restart", action="store_true", help="discard an interrupted export of --dest")
     _add_filter_flags(tabular)
     tabular.set_defaults(handler=_cmd_export_tabular)
@@ -1136,14 +1293,20 @@ def build_parser() -> argparse.ArgumentParser:
     binary = command(kinds, "binary", "export binary files to DIR/data (resumable, parallel)")
     binary.add_argument("--dest", required=True, metavar="DIR", help="output folder")
     binary.add_argument("--parallel", type=int, default=8, metavar="N", help="download workers (default 8)")
-    binary.add_argument("--include-metadata", action="store_true",
-                        help="also write DIR/metadata/<file>.json (BinaryMetadata as protojson)")
-    binary.add_argument("--page-size", type=int, default=100, metavar="N",
-                        help="metadata items per request (default 100)")
+    binary.add_argument(
+        "--include-metadata",
+        action="store_true",
+        help="also write DIR/metadata/<file>.json (BinaryMetadata as protojson)",
+    )
+    binary.add_argument(
+        "--page-size", type=int, default=100, metavar="N", help="metadata items per request (default 100)"
+    )
     _add_filter_flags(binary)
     binary.set_defaults(handler=_cmd_export_binary)
 
-    upload = command(commands, "upload", "upload files or folders (chunked); prints '<binary data id>\\t<path>'")
+    upload = command(
+        commands, "upload", "upload files or folders (chunked); prints '<binary data id>\\t<path>'"
+    )
     upload.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     upload.add_argument("--part-id", required=True, metavar="ID", help="the part the data belongs to")
     upload.add_argument("--component-type", metavar="TYPE", help="component type")
@@ -1161,8 +1324,11 @@ def build_parser() -> argparse.ArgumentParser:
     sql.set_defaults(handler=_cmd_sql)
 
     mql = command(commands, "mql", "run an MQL aggregation pipeline over the readings")
-    mql.add_argument("pipeline", metavar="PIPELINE_JSON",
-                     help="a JSON array of stages (extended JSON); - reads stdin, @FILE reads a file")
+    mql.add_argument(
+        "pipeline",
+        metavar="PIPELINE_JSON",
+        help="a JSON array of stages (extended JSON); - reads stdin, @FILE reads a file",
+    )
     mql.add_argument("--org-id", required=True, metavar="ID", help="organization id")
     mql.add_argument("--format", choices=("jsonl", "table"), default="jsonl", help="output (default jsonl)")
     mql.set_defaults(handler=_cmd_mql)
@@ -1184,8 +1350,9 @@ def explain(exc: BaseException, args: Optional[argparse.Namespace] = None) -> Tu
         return EXIT_UNREACHABLE, f"cannot reach {address} (UNAVAILABLE): {exc.details or 'no answer'}"
     if isinstance(exc, errors.DeadlineExceeded):
         return EXIT_UNREACHABLE, f"{address} did not answer in time (DEADLINE_EXCEEDED)"
-    if isinstance(exc, (errors.InvalidArgument, errors.NotFound, errors.FailedPrecondition,
-                        errors.AlreadyExists)):
+    if isinstance(
+        exc, (errors.InvalidArgument, errors.NotFound, errors.FailedPrecondition, errors.AlreadyExists)
+    ):
         return EXIT_INVALID, f"{exc.code.name}: {exc.details}"
     if isinstance(exc, errors.ApiError):
         return EXIT_FAILURE, f"server error {exc.code.name}: {exc.details}"
@@ -1256,8 +1423,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 # ====================================================================== demo
 # (after main for reading order: the demo is the largest command)
 
+
 def make_png(width: int, height: int, seed: int) -> bytes:
     """A small, valid RGB PNG (a colour gradient), made with zlib and struct only."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
@@ -1266,12 +1435,20 @@ def make_png(width: int, height: int, seed: int) -> bytes:
     for y in range(height):
         rows.append(0)  # filter: none
         for x in range(width):
-            rows += bytes(((x * 255 // max(1, width - 1) + seed * 37) % 256,
-                           (y * 255 // max(1, height - 1) + seed * 91) % 256,
-                           (seed * 53 + (x ^ y)) % 256))
+            rows += bytes(
+                (
+                    (x * 255 // max(1, width - 1) + seed * 37) % 256,
+                    (y * 255 // max(1, height - 1) + seed * 91) % 256,
+                    (seed * 53 + (x ^ y)) % 256,
+                )
+            )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows), 9)) \
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
         + chunk(b"IEND", b"")
+    )
 
 
 def _make_pcd(points: int, seed: int) -> bytes:
@@ -1284,7 +1461,9 @@ def _make_pcd(points: int, seed: int) -> bytes:
     for i in range(points):
         angle = (i * 0.013 + seed) % (2 * math.pi)
         radius = 2.0 + math.sin(i * 0.07) * 0.5
-        lines.append(f"{radius * math.cos(angle):.4f} {radius * math.sin(angle):.4f} {math.sin(i * 0.001):.4f}")
+        lines.append(
+            f"{radius * math.cos(angle):.4f} {radius * math.sin(angle):.4f} {math.sin(i * 0.001):.4f}"
+        )
     return (header + "\n".join(lines) + "\n").encode()
 
 
@@ -1304,7 +1483,7 @@ class _Demo:
         self.quiet = quiet
         self.steps: List[Dict[str, Any]] = []
         self.failures: List[str] = []
-        self.uploaded: Dict[str, str] = {}        # binary data id -> sha256
+        self.uploaded: Dict[str, str] = {}  # binary data id -> sha256
         self.image_ids: List[str] = []
         self.rows_uploaded = 0
 
@@ -1348,18 +1527,27 @@ class _Demo:
             for i in range(self.READINGS_PER_SENSOR):
                 at = t0 + _dt.timedelta(seconds=i * 5, milliseconds=index * 7)
                 phase = i / 24.0 + index
-                batch.append({"readings": {
-                    "temperature_c": round(21.0 + 3.0 * math.sin(phase) + index, 3),
-                    "humidity_pct": round(55.0 + 10.0 * math.cos(phase / 2), 3),
-                    "co2_ppm": 410 + (i * 7 + index * 13) % 90,
-                    "site": site,
-                    "ok": i % 17 != 0,
-                }})
+                batch.append(
+                    {
+                        "readings": {
+                            "temperature_c": round(21.0 + 3.0 * math.sin(phase) + index, 3),
+                            "humidity_pct": round(55.0 + 10.0 * math.cos(phase / 2), 3),
+                            "co2_ppm": 410 + (i * 7 + index * 13) % 90,
+                            "site": site,
+                            "ok": i % 17 != 0,
+                        }
+                    }
+                )
                 times.append((at, at + _dt.timedelta(milliseconds=3)))
             for start in range(0, len(batch), 40):  # several captures per sensor, like a sync
                 client.tabular_data_capture_upload(
-                    batch[start:start + 40], part_id, "rdk:component:sensor", name, "Readings",
-                    times[start:start + 40], tags=["demo", site],
+                    batch[start : start + 40],
+                    part_id,
+                    "rdk:component:sensor",
+                    name,
+                    "Readings",
+                    times[start : start + 40],
+                    tags=["demo", site],
                 )
             count += len(batch)
         return count
@@ -1371,8 +1559,14 @@ class _Demo:
             (source / f"camera-1-{i:02d}.png").write_bytes(png)
             at = t0 + _dt.timedelta(seconds=30 * i)
             binary_data_id = client.binary_data_capture_upload(
-                png, part_id, "rdk:component:camera", "camera-1", "ReadImage", ".png",
-                tags=["demo"], data_request_times=(at, at + _dt.timedelta(milliseconds=20)),
+                png,
+                part_id,
+                "rdk:component:camera",
+                "camera-1",
+                "ReadImage",
+                ".png",
+                tags=["demo"],
+                data_request_times=(at, at + _dt.timedelta(milliseconds=20)),
             )
             self.uploaded[binary_data_id] = _sha256(png)
             self.image_ids.append(binary_data_id)
@@ -1384,17 +1578,29 @@ class _Demo:
         (source / "lidar-1.pcd").write_bytes(pcd)
         at = t0 + _dt.timedelta(minutes=7)
         streamed = client.streaming_data_capture_upload(
-            pcd, part_id, ".pcd", component_type="rdk:component:camera", component_name="lidar-1",
-            method_name="NextPointCloud", data_request_times=(at, at + _dt.timedelta(milliseconds=80)),
+            pcd,
+            part_id,
+            ".pcd",
+            component_type="rdk:component:camera",
+            component_name="lidar-1",
+            method_name="NextPointCloud",
+            data_request_times=(at, at + _dt.timedelta(milliseconds=80)),
             tags=["demo"],
         )
         self.uploaded[streamed] = _sha256(pcd)
         log_path = source / "robot-run.log"
-        lines = [f"2026-01-01T00:{i // 60:02d}:{i % 60:02d}Z INFO step {i} pose=({i * 0.1:.1f},{i * 0.2:.1f})"
-                 for i in range(4000)]
+        lines = [
+            f"2026-01-01T00:{i // 60:02d}:{i % 60:02d}Z INFO step {i} pose=({i * 0.1:.1f},{i * 0.2:.1f})"
+            for i in range(4000)
+        ]
         log_path.write_text("\n".join(lines) + "\n")
-        from_path = client.file_upload_from_path(str(log_path), part_id, component_type="rdk:service:logger",
-                                                 component_name="run-log", tags=["demo"])
+        from_path = client.file_upload_from_path(
+            str(log_path),
+            part_id,
+            component_type="rdk:service:logger",
+            component_name="run-log",
+            tags=["demo"],
+        )
         self.uploaded[from_path] = _sha256(log_path.read_bytes())
         return len(pcd) + log_path.stat().st_size
 
@@ -1432,27 +1638,38 @@ class _Demo:
                 readings = Filter(organization_ids=[org], component_type="rdk:component:sensor")
                 with self.step("export tabular -> jsonl") as s:
                     result = export_tabular(client, readings, str(self.out / "tabular" / "readings.jsonl"))
-                    self.check(result.rows == self.rows_uploaded,
-                               f"jsonl export has {result.rows} rows, uploaded {self.rows_uploaded}")
+                    self.check(
+                        result.rows == self.rows_uploaded,
+                        f"jsonl export has {result.rows} rows, uploaded {self.rows_uploaded}",
+                    )
                     lines = (self.out / "tabular" / "readings.jsonl").read_text().splitlines()
                     self.check(len(lines) == self.rows_uploaded, f"readings.jsonl has {len(lines)} lines")
                     first = json.loads(lines[0]) if lines else {}
-                    self.check("temperature_c" in first.get("data", {}).get("readings", {}),
-                               "exported rows carry their readings payload")
+                    self.check(
+                        "temperature_c" in first.get("data", {}).get("readings", {}),
+                        "exported rows carry their readings payload",
+                    )
                     s["detail"] = f"{result.rows} rows in {result.pages} pages"
                 with self.step("export tabular -> csv") as s:
-                    result = export_tabular(client, readings, str(self.out / "tabular" / "readings.csv"), fmt="csv")
+                    result = export_tabular(
+                        client, readings, str(self.out / "tabular" / "readings.csv"), fmt="csv"
+                    )
                     with open(self.out / "tabular" / "readings.csv", newline="", encoding="utf-8") as handle:
                         csv_rows = list(csv.DictReader(handle))
-                    self.check(len(csv_rows) == self.rows_uploaded,
-                               f"csv export has {len(csv_rows)} rows, uploaded {self.rows_uploaded}")
+                    self.check(
+                        len(csv_rows) == self.rows_uploaded,
+                        f"csv export has {len(csv_rows)} rows, uploaded {self.rows_uploaded}",
+                    )
                     s["detail"] = f"{len(csv_rows)} rows"
 
                 with self.step("SQL query") as s:
-                    sql = ("SELECT component_name, COUNT(*) AS n, AVG(data.readings.temperature_c) AS avg_temp_c, "
-                           "MAX(time_received) AS latest FROM readings "
-                           "WHERE time_received >= CAST('2000-01-01T00:00:00.000Z' AS TIMESTAMP) "
-                           "GROUP BY component_name ORDER BY component_name")
+                    sql = (
+                        "SELECT component_name, COUNT(*) AS n, "
+                        "AVG(data.readings.temperature_c) AS avg_temp_c, "
+                        "MAX(time_received) AS latest FROM readings "
+                        "WHERE time_received >= CAST('2000-01-01T00:00:00.000Z' AS TIMESTAMP) "
+                        "GROUP BY component_name ORDER BY component_name"
+                    )
                     records = client.tabular_data_by_sql(org, sql)
                     (self.out / "queries" / "sql.jsonl").write_text("".join(dumps(r) + "\n" for r in records))
                     counts = {r.get("component_name"): int(r.get("n", 0)) for r in records}
@@ -1462,8 +1679,13 @@ class _Demo:
                 with self.step("MQL aggregation") as s:
                     pipeline = [
                         {"$match": {"component_type": "rdk:component:sensor"}},
-                        {"$group": {"_id": "$data.readings.site", "n": {"$sum": 1},
-                                    "max_co2_ppm": {"$max": "$data.readings.co2_ppm"}}},
+                        {
+                            "$group": {
+                                "_id": "$data.readings.site",
+                                "n": {"$sum": 1},
+                                "max_co2_ppm": {"$max": "$data.readings.co2_ppm"},
+                            }
+                        },
                         {"$sort": {"_id": 1}},
                     ]
                     records = client.tabular_data_by_mql(org, pipeline)
@@ -1477,13 +1699,19 @@ class _Demo:
 
                 everything = Filter(organization_ids=[org])
                 with self.step("export binary") as s:
-                    result = export_binary(client, everything, str(self.out / "binary"), include_metadata=True)
+                    result = export_binary(
+                        client, everything, str(self.out / "binary"), include_metadata=True
+                    )
                     self._verify_binary_export(self.out / "binary", result)
-                    s["detail"] = f"{result.downloaded} files, {result.bytes_downloaded} bytes, SHA-256 verified"
+                    s["detail"] = (
+                        f"{result.downloaded} files, {result.bytes_downloaded} bytes, SHA-256 verified"
+                    )
                 with self.step("export binary again (resume)") as s:
                     again = export_binary(client, everything, str(self.out / "binary"), include_metadata=True)
-                    self.check(again.downloaded == 0 and again.skipped == len(self.uploaded),
-                               f"a rerun downloaded {again.downloaded} and skipped {again.skipped}")
+                    self.check(
+                        again.downloaded == 0 and again.skipped == len(self.uploaded),
+                        f"a rerun downloaded {again.downloaded} and skipped {again.skipped}",
+                    )
                     s["detail"] = f"{again.skipped} already complete, {again.downloaded} downloaded"
 
                 with self.step("tags") as s:
@@ -1491,27 +1719,40 @@ class _Demo:
                     client.add_tags_to_binary_data_by_ids(["reviewed"], reviewed)
                     tags = sorted(client.tags_by_filter(everything))
                     self.check("reviewed" in tags, f"tags_by_filter {tags} lacks 'reviewed'")
-                    tagged = Filter(organization_ids=[org], tags_filter=TagsFilter(
-                        type=TagsFilterType.TAGS_FILTER_TYPE_MATCH_BY_OR, tags=["reviewed"]))
+                    tagged = Filter(
+                        organization_ids=[org],
+                        tags_filter=TagsFilter(
+                            type=TagsFilterType.TAGS_FILTER_TYPE_MATCH_BY_OR, tags=["reviewed"]
+                        ),
+                    )
                     found = sum(1 for _ in client.iter_binary(tagged, include_binary_data=False))
-                    self.check(found == len(reviewed), f"{found} items tagged 'reviewed', expected {len(reviewed)}")
+                    self.check(
+                        found == len(reviewed), f"{found} items tagged 'reviewed', expected {len(reviewed)}"
+                    )
                     s["detail"] = f"{found} images tagged 'reviewed'; tags: {', '.join(tags)}"
                 with self.step("dataset") as s:
                     dataset_id = client.create_dataset("demo-camera-1", org)
                     client.add_binary_data_to_dataset_by_ids(self.image_ids, dataset_id)
                     names = [d.name for d in client.list_datasets_by_organization_id(org)]
                     self.check("demo-camera-1" in names, f"datasets {names} lack demo-camera-1")
-                    result = export_binary(client, Filter(organization_ids=[org], dataset_id=dataset_id),
-                                           str(self.out / "dataset"))
-                    self.check(result.listed == self.IMAGES,
-                               f"dataset export has {result.listed} files, added {self.IMAGES}")
+                    result = export_binary(
+                        client,
+                        Filter(organization_ids=[org], dataset_id=dataset_id),
+                        str(self.out / "dataset"),
+                    )
+                    self.check(
+                        result.listed == self.IMAGES,
+                        f"dataset export has {result.listed} files, added {self.IMAGES}",
+                    )
                     s["detail"] = f"{result.listed} images in dataset {dataset_id}"
 
         seconds = time.perf_counter() - started
         self._write_summary(seconds)
-        self.say(f"\n  output in {self.out}/: tabular/readings.jsonl, tabular/readings.csv, "
-                 "queries/sql.jsonl, queries/mql.jsonl,\n"
-                 "    binary/data/ + binary/metadata/, dataset/data/, source/ (uploaded files), summary.json")
+        self.say(
+            f"\n  output in {self.out}/: tabular/readings.jsonl, tabular/readings.csv, "
+            "queries/sql.jsonl, queries/mql.jsonl,\n"
+            "    binary/data/ + binary/metadata/, dataset/data/, source/ (uploaded files), summary.json"
+        )
         if self.failures:
             self.say(f"  demo FAILED ({len(self.failures)} problem(s)) in {seconds:.1f}s")
             return EXIT_FAILURE
@@ -1520,19 +1761,30 @@ class _Demo:
 
     def _verify_binary_export(self, root: Path, result: BinaryExportResult) -> None:
         files = sorted(p for p in (root / "data").iterdir() if not p.name.startswith("."))
-        self.check(result.listed == len(self.uploaded), f"binary export listed {result.listed}, "
-                   f"uploaded {len(self.uploaded)}")
-        self.check(len(files) == len(self.uploaded), f"{len(files)} files in binary/data, "
-                   f"uploaded {len(self.uploaded)}")
+        self.check(
+            result.listed == len(self.uploaded),
+            f"binary export listed {result.listed}, uploaded {len(self.uploaded)}",
+        )
+        self.check(
+            len(files) == len(self.uploaded),
+            f"{len(files)} files in binary/data, uploaded {len(self.uploaded)}",
+        )
         exported = sorted(_sha256(p.read_bytes()) for p in files)
-        self.check(exported == sorted(self.uploaded.values()), "exported files' SHA-256 differ from the uploads")
+        self.check(
+            exported == sorted(self.uploaded.values()), "exported files' SHA-256 differ from the uploads"
+        )
         metas = list((root / "metadata").glob("*.json"))
         self.check(len(metas) == len(files), f"{len(metas)} metadata files for {len(files)} data files")
 
     def _write_summary(self, seconds: float) -> None:
-        summary = {"seconds": round(seconds, 3), "ok": not self.failures, "failures": self.failures,
-                   "rows_uploaded": self.rows_uploaded, "files_uploaded": len(self.uploaded),
-                   "steps": self.steps}
+        summary = {
+            "seconds": round(seconds, 3),
+            "ok": not self.failures,
+            "failures": self.failures,
+            "rows_uploaded": self.rows_uploaded,
+            "files_uploaded": len(self.uploaded),
+            "steps": self.steps,
+        }
         _atomic_write_text(str(self.out / "summary.json"), json.dumps(summary, indent=2) + "\n")
 
 

@@ -1,6 +1,7 @@
 """Fixtures for the CLI tests: one seeded local server (auth on) shared by the
 session, with a fault injector and a latency injector the tests switch on and off,
 and a helper that runs ``python -m viam_data_sync.cli`` as a user would."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,12 +39,14 @@ class Env:
 
     def environ(self, **overrides: Optional[str]) -> Dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VIAM_")}
-        env.update({
-            "VIAM_API_KEY": self.server.api_key,
-            "VIAM_API_KEY_ID": self.server.api_key_id,
-            "VIAM_APP_ADDRESS": self.server.address,
-            "VIAM_INSECURE": "1",
-        })
+        env.update(
+            {
+                "VIAM_API_KEY": self.server.api_key,
+                "VIAM_API_KEY_ID": self.server.api_key_id,
+                "VIAM_APP_ADDRESS": self.server.address,
+                "VIAM_INSECURE": "1",
+            }
+        )
         for key, value in overrides.items():
             if value is None:
                 env.pop(key, None)
@@ -54,15 +57,23 @@ class Env:
     def client(self):
         from viam_data_sync import DataClient
 
-        return DataClient.from_api_key(self.server.api_key, self.server.api_key_id, self.server.address,
-                                       insecure=True)
+        return DataClient.from_api_key(
+            self.server.api_key, self.server.api_key_id, self.server.address, insecure=True
+        )
 
 
-def run_cli(args: Sequence[str], env: Dict[str, str], *, timeout: float = 60.0,
-            input: Optional[str] = None) -> subprocess.CompletedProcess:
+def run_cli(
+    args: Sequence[str], env: Dict[str, str], *, timeout: float = 60.0, input: Optional[str] = None
+) -> subprocess.CompletedProcess:
     """Run the CLI in a subprocess, as a user would."""
-    return subprocess.run([sys.executable, "-m", "viam_data_sync.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout, input=input)
+    return subprocess.run(
+        [sys.executable, "-m", "viam_data_sync.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
+    )
 
 
 def seed(env: Env) -> None:
@@ -72,19 +83,42 @@ def seed(env: Env) -> None:
             times = []
             for i in range(ROWS_PER_SENSOR):
                 at = T0 + dt.timedelta(seconds=i, milliseconds=index * 3)
-                rows.append({"readings": {"i": i, "temp": 20.0 + i / 10, "name": name, "nested": {"ok": i % 2 == 0},
-                                          "none": None, "text": "naïve, \"quoted\"\nline"}})
+                rows.append(
+                    {
+                        "readings": {
+                            "i": i,
+                            "temp": 20.0 + i / 10,
+                            "name": name,
+                            "nested": {"ok": i % 2 == 0},
+                            "none": None,
+                            "text": 'naïve, "quoted"\nline',
+                        }
+                    }
+                )
                 times.append((at, at))
             for start in range(0, ROWS_PER_SENSOR, 25):
-                client.tabular_data_capture_upload(rows[start:start + 25], env.server.part_id,
-                                                   "rdk:component:sensor", name, "Readings",
-                                                   times[start:start + 25], tags=["cli-test"])
+                client.tabular_data_capture_upload(
+                    rows[start : start + 25],
+                    env.server.part_id,
+                    "rdk:component:sensor",
+                    name,
+                    "Readings",
+                    times[start : start + 25],
+                    tags=["cli-test"],
+                )
         for i in range(IMAGES):
             png = make_png(16 + i, 8, i)
             at = T0 + dt.timedelta(minutes=10, seconds=i)
             binary_data_id = client.binary_data_capture_upload(
-                png, env.server.part_id, "rdk:component:camera", "cam-1", "ReadImage", ".png",
-                tags=["cli-test"], data_request_times=(at, at))
+                png,
+                env.server.part_id,
+                "rdk:component:camera",
+                "cam-1",
+                "ReadImage",
+                ".png",
+                tags=["cli-test"],
+                data_request_times=(at, at),
+            )
             env.images[binary_data_id] = hashlib.sha256(png).hexdigest()
 
 

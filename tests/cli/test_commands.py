@@ -1,4 +1,5 @@
 """``upload``, ``sql``, ``mql`` and ``serve`` driven as a user would."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,20 +17,37 @@ def test_upload_files_and_folders_prints_ids(env, tmp_path):
     (folder / "sub").mkdir(parents=True)
     contents = {
         folder / "a.txt": b"alpha\n",
-        folder / "sub" / "b.bin": os.urandom(200_000),   # several upload chunks
+        folder / "sub" / "b.bin": os.urandom(200_000),  # several upload chunks
         tmp_path / "single.log": b"x" * 1000,
     }
     for path, data in contents.items():
         path.write_bytes(data)
     with env.client() as client:
         dataset_id = client.create_dataset("cli-upload", env.server.organization_id)
-    result = run_cli(["upload", str(folder), str(tmp_path / "single.log"), "--recursive",
-                      "--part-id", env.server.part_id, "--component-name", "uploader", "--tags", "x,y",
-                      "--dataset-id", dataset_id], env.environ())
+    result = run_cli(
+        [
+            "upload",
+            str(folder),
+            str(tmp_path / "single.log"),
+            "--recursive",
+            "--part-id",
+            env.server.part_id,
+            "--component-name",
+            "uploader",
+            "--tags",
+            "x,y",
+            "--dataset-id",
+            dataset_id,
+        ],
+        env.environ(),
+    )
     assert result.returncode == 0, result.stderr
     lines = [line.split("\t") for line in result.stdout.splitlines()]
-    assert [path for _, path in lines] == [str(folder / "a.txt"), str(folder / "sub" / "b.bin"),
-                                           str(tmp_path / "single.log")]
+    assert [path for _, path in lines] == [
+        str(folder / "a.txt"),
+        str(folder / "sub" / "b.bin"),
+        str(tmp_path / "single.log"),
+    ]
     ids = [binary_id for binary_id, _ in lines]
     with env.client() as client:
         items = {item.metadata.binary_data_id: item for item in client.binary_data_by_ids(ids)}
@@ -47,15 +65,19 @@ def test_upload_folder_needs_recursive(env, tmp_path):
 
 
 def test_sql_jsonl_and_table(env):
-    query = ("SELECT component_name, COUNT(*) AS n, MAX(data.readings.i) AS top FROM readings "
-             "WHERE component_type = 'rdk:component:sensor' GROUP BY component_name ORDER BY component_name")
+    query = (
+        "SELECT component_name, COUNT(*) AS n, MAX(data.readings.i) AS top FROM readings "
+        "WHERE component_type = 'rdk:component:sensor' GROUP BY component_name ORDER BY component_name"
+    )
     result = run_cli(["sql", "--org-id", env.server.organization_id, query], env.environ())
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(r["component_name"], r["n"], r["top"]) for r in rows] == \
-        [(name, ROWS_PER_SENSOR, ROWS_PER_SENSOR - 1) for name in SENSORS]
-    table = run_cli(["sql", "--org-id", env.server.organization_id, "--format", "table", "-"], env.environ(),
-                    input=query)
+    assert [(r["component_name"], r["n"], r["top"]) for r in rows] == [
+        (name, ROWS_PER_SENSOR, ROWS_PER_SENSOR - 1) for name in SENSORS
+    ]
+    table = run_cli(
+        ["sql", "--org-id", env.server.organization_id, "--format", "table", "-"], env.environ(), input=query
+    )
     assert table.returncode == 0, table.stderr
     header, rule, *body = table.stdout.splitlines()
     assert header.split() == ["component_name", "n", "top"] and set(rule) <= {"-", " "}
@@ -63,10 +85,17 @@ def test_sql_jsonl_and_table(env):
 
 
 def test_mql_with_extended_json_dates(env):
-    pipeline = json.dumps([
-        {"$match": {"component_name": "sensor-a", "time_received": {"$gte": {"$date": "2025-06-01T12:00:50Z"}}}},
-        {"$group": {"_id": "$component_name", "n": {"$sum": 1}, "last": {"$max": "$time_received"}}},
-    ])
+    pipeline = json.dumps(
+        [
+            {
+                "$match": {
+                    "component_name": "sensor-a",
+                    "time_received": {"$gte": {"$date": "2025-06-01T12:00:50Z"}},
+                }
+            },
+            {"$group": {"_id": "$component_name", "n": {"$sum": 1}, "last": {"$max": "$time_received"}}},
+        ]
+    )
     result = run_cli(["mql", "--org-id", env.server.organization_id, pipeline], env.environ())
     assert result.returncode == 0, result.stderr
     (row,) = [json.loads(line) for line in result.stdout.splitlines()]
@@ -76,9 +105,13 @@ def test_mql_with_extended_json_dates(env):
 
 def test_serve_runs_the_local_server(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIAM_")}
-    process = subprocess.Popen([sys.executable, "-m", "viam_data_sync.cli", "serve", "--port", "0",
-                                "--db", str(tmp_path / "x.db")], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "viam_data_sync.cli", "serve", "--port", "0", "--db", str(tmp_path / "x.db")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         info = {}
         for line in process.stdout:
@@ -87,9 +120,16 @@ def test_serve_runs_the_local_server(tmp_path):
             key, _, value = line.partition(": ")
             info[key] = value.strip()
         assert info["auth"] == "on"
-        query = run_cli(["sql", "--org-id", info["organization_id"], "SELECT COUNT(*) AS n FROM readings"],
-                        {**env, "VIAM_API_KEY": info["api_key"], "VIAM_API_KEY_ID": info["api_key_id"],
-                         "VIAM_APP_ADDRESS": info["address"], "VIAM_INSECURE": "1"})
+        query = run_cli(
+            ["sql", "--org-id", info["organization_id"], "SELECT COUNT(*) AS n FROM readings"],
+            {
+                **env,
+                "VIAM_API_KEY": info["api_key"],
+                "VIAM_API_KEY_ID": info["api_key_id"],
+                "VIAM_APP_ADDRESS": info["address"],
+                "VIAM_INSECURE": "1",
+            },
+        )
         assert query.returncode == 0, query.stderr
         assert json.loads(query.stdout) == {"n": 0}
     finally:

@@ -1,4 +1,5 @@
 """``demo`` end to end: exit 0, the promised files, a passing summary."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,14 @@ def test_demo_runs_end_to_end(tmp_path):
     assert summary["ok"] and not summary["failures"]
     assert summary["seconds"] < 60
     assert {step["step"] for step in summary["steps"] if step["ok"]} >= {
-        "export tabular -> jsonl", "export tabular -> csv", "SQL query", "MQL aggregation", "export binary",
-        "tags", "dataset"}
+        "export tabular -> jsonl",
+        "export tabular -> csv",
+        "SQL query",
+        "MQL aggregation",
+        "export binary",
+        "tags",
+        "dataset",
+    }
     for name in ("tabular/readings.jsonl", "tabular/readings.csv", "queries/sql.jsonl", "queries/mql.jsonl"):
         assert (out / name).stat().st_size > 0, name
     rows = (out / "tabular" / "readings.jsonl").read_text().splitlines()

@@ -1,4 +1,5 @@
 """Failures: one clear line on stderr, a distinct exit code, no traceback, no secret."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,38 +28,58 @@ def test_bad_flag_is_a_usage_error(env):
 
 
 def test_missing_credentials(env, tmp_path):
-    result = run_cli(["sql", "--org-id", "o", "SELECT 1"], env.environ(VIAM_API_KEY=None, VIAM_API_KEY_ID=None))
+    result = run_cli(
+        ["sql", "--org-id", "o", "SELECT 1"], env.environ(VIAM_API_KEY=None, VIAM_API_KEY_ID=None)
+    )
     _assert_clean(result, 3, "missing the API key (VIAM_API_KEY or --api-key-file)", "API key id")
-    result = run_cli(["sql", "--org-id", "o", "SELECT 1", "--api-key-file", str(tmp_path / "nope")],
-                     env.environ(VIAM_API_KEY=None))
+    result = run_cli(
+        ["sql", "--org-id", "o", "SELECT 1", "--api-key-file", str(tmp_path / "nope")],
+        env.environ(VIAM_API_KEY=None),
+    )
     _assert_clean(result, 3, "cannot read the API key file")
 
 
 def test_key_file_is_read(env, tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text(env.server.api_key + "\n")
-    result = run_cli(["sql", "--org-id", env.server.organization_id, "SELECT COUNT(*) AS n FROM readings",
-                      "--api-key-file", str(key_file)], env.environ(VIAM_API_KEY=None))
+    result = run_cli(
+        [
+            "sql",
+            "--org-id",
+            env.server.organization_id,
+            "SELECT COUNT(*) AS n FROM readings",
+            "--api-key-file",
+            str(key_file),
+        ],
+        env.environ(VIAM_API_KEY=None),
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_unreachable_address(env):
     secret = f"{SECRET_MARKER}-unreachable"
-    result = run_cli(["--address", "127.0.0.1:1", "--retries", "2", "sql", "--org-id", "o", "SELECT 1"],
-                     env.environ(VIAM_API_KEY=secret), timeout=60)
+    result = run_cli(
+        ["--address", "127.0.0.1:1", "--retries", "2", "sql", "--org-id", "o", "SELECT 1"],
+        env.environ(VIAM_API_KEY=secret),
+        timeout=60,
+    )
     _assert_clean(result, 4, "cannot reach 127.0.0.1:1", secret=secret)
 
 
 def test_wrong_key(env):
     secret = f"{SECRET_MARKER}-wrong-key"
-    result = run_cli(["sql", "--org-id", env.server.organization_id, "SELECT 1"], env.environ(VIAM_API_KEY=secret))
+    result = run_cli(
+        ["sql", "--org-id", env.server.organization_id, "SELECT 1"], env.environ(VIAM_API_KEY=secret)
+    )
     _assert_clean(result, 5, "authentication failed", secret=secret)
 
 
 def test_key_on_the_command_line_is_accepted_with_a_warning_and_never_echoed(env):
     secret = f"{SECRET_MARKER}-argv"
-    result = run_cli(["sql", "--org-id", env.server.organization_id, "SELECT 1", "--api-key", secret, "-v"],
-                     env.environ(VIAM_API_KEY=None))
+    result = run_cli(
+        ["sql", "--org-id", env.server.organization_id, "SELECT 1", "--api-key", secret, "-v"],
+        env.environ(VIAM_API_KEY=None),
+    )
     assert result.returncode == 5
     assert "--api-key exposes the key" in result.stderr
     assert secret not in result.stderr + result.stdout
@@ -72,12 +93,16 @@ def test_invalid_query_and_bad_pipeline(env):
 
 
 def test_local_file_error(env, tmp_path):
-    result = run_cli(["export", "tabular", "--dest", str(tmp_path / "missing-dir" / "x.jsonl")], env.environ())
+    result = run_cli(
+        ["export", "tabular", "--dest", str(tmp_path / "missing-dir" / "x.jsonl")], env.environ()
+    )
     _assert_clean(result, 7, "no such directory")
 
 
 def test_verbose_shows_traceback(env):
-    result = run_cli(["-v", "sql", "--org-id", env.server.organization_id, "DELETE FROM readings"], env.environ())
+    result = run_cli(
+        ["-v", "sql", "--org-id", env.server.organization_id, "DELETE FROM readings"], env.environ()
+    )
     assert result.returncode == 6
     assert "Traceback" in result.stderr
 

@@ -1,4 +1,5 @@
 """``export binary``: layout, safe names, checksums, skip and resume."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,20 @@ def _data_files(folder):
 
 
 def test_export_binary_layout_names_and_checksums(env, tmp_path):
-    result = run_cli(["export", "binary", "--dest", str(tmp_path), "--component-name", "cam-1",
-                      "--include-metadata", "--parallel", "3"], env.environ())
+    result = run_cli(
+        [
+            "export",
+            "binary",
+            "--dest",
+            str(tmp_path),
+            "--component-name",
+            "cam-1",
+            "--include-metadata",
+            "--parallel",
+            "3",
+        ],
+        env.environ(),
+    )
     assert result.returncode == 0, result.stderr
     assert f"exported {IMAGES} files" in result.stderr and f"{IMAGES} downloaded" in result.stderr
     files = _data_files(tmp_path)
@@ -36,16 +49,17 @@ def test_rerun_skips_complete_files_and_repairs_the_rest(env, tmp_path):
     args = ["export", "binary", "--dest", str(tmp_path), "--component-name", "cam-1"]
     assert run_cli(args, env.environ()).returncode == 0
     files = _data_files(tmp_path)
-    files[0].unlink()                                    # missing
-    files[1].write_bytes(files[1].read_bytes()[:10])     # cut short (wrong size)
+    files[0].unlink()  # missing
+    files[1].write_bytes(files[1].read_bytes()[:10])  # cut short (wrong size)
     stale = tmp_path / "data" / f".{files[2].name}.999.vds-tmp"
-    stale.write_bytes(b"half")                           # a dead run's temporary file
+    stale.write_bytes(b"half")  # a dead run's temporary file
     again = run_cli(args, env.environ())
     assert again.returncode == 0, again.stderr
     assert "2 downloaded" in again.stderr and f"{IMAGES - 2} already complete" in again.stderr
     assert not stale.exists()
-    assert sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in _data_files(tmp_path)) \
-        == sorted(env.images.values())
+    assert sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in _data_files(tmp_path)) == sorted(
+        env.images.values()
+    )
 
 
 def test_failed_export_leaves_only_complete_files_then_resumes(env, tmp_path):

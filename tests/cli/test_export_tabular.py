@@ -1,5 +1,6 @@
 """``export tabular``: content, formats, and resuming an interrupted export to the
 very same bytes as an uninterrupted one."""
+
 from __future__ import annotations
 
 import csv
@@ -39,16 +40,29 @@ def test_jsonl_rows_carry_data_metadata_and_times(cli_env, reference):
     assert len(lines) == cli_env.rows
     rows = [json.loads(line) for line in lines]
     first = rows[0]
-    assert list(first) == ["organization_id", "location_id", "robot_id", "robot_name", "part_id", "part_name",
-                           "component_type", "component_name", "method_name", "time_requested",
-                           "time_received", "tags", "method_parameters", "data"]
+    assert list(first) == [
+        "organization_id",
+        "location_id",
+        "robot_id",
+        "robot_name",
+        "part_id",
+        "part_name",
+        "component_type",
+        "component_name",
+        "method_name",
+        "time_requested",
+        "time_received",
+        "tags",
+        "method_parameters",
+        "data",
+    ]
     assert first["organization_id"] == cli_env.server.organization_id
     assert first["part_id"] == cli_env.server.part_id
     assert first["time_received"].endswith("Z") and "T" in first["time_received"]
     assert first["tags"] == ["cli-test"]
     readings = first["data"]["readings"]
     assert readings["none"] is None and readings["nested"] == {"ok": True}
-    assert readings["text"] == "naïve, \"quoted\"\nline"
+    assert readings["text"] == 'naïve, "quoted"\nline'
     # every reading exactly once, in time order
     seen = sorted((r["component_name"], int(r["data"]["readings"]["i"])) for r in rows)
     assert seen == sorted((name, i) for name in SENSORS for i in range(ROWS_PER_SENSOR))
@@ -71,8 +85,23 @@ def test_stdout_equals_file_and_filters_apply(env, reference):
     result = run_cli(["export", "tabular", "--dest", "-", *READINGS], env.environ())
     assert result.returncode == 0, result.stderr
     assert result.stdout.encode() == reference["jsonl"]
-    one = run_cli(["export", "tabular", "--dest", "-", "--format", "csv", "--component-name", "sensor-b",
-                   "--start", "2025-06-01T12:00:10Z", "--end", "2025-06-01T12:00:19.5Z"], env.environ())
+    one = run_cli(
+        [
+            "export",
+            "tabular",
+            "--dest",
+            "-",
+            "--format",
+            "csv",
+            "--component-name",
+            "sensor-b",
+            "--start",
+            "2025-06-01T12:00:10Z",
+            "--end",
+            "2025-06-01T12:00:19.5Z",
+        ],
+        env.environ(),
+    )
     assert one.returncode == 0, one.stderr
     rows = list(csv.DictReader(io.StringIO(one.stdout)))
     assert {r["component_name"] for r in rows} == {"sensor-b"}
@@ -83,8 +112,10 @@ def test_interrupted_export_resumes_to_identical_file(env, reference, tmp_path):
     dest = tmp_path / "readings.jsonl"
     # A non-retryable failure on the 6th page request: the export dies part-way.
     env.faults.fail("TabularDataByFilter", grpc.StatusCode.INTERNAL, every=6, times=1)
-    first = run_cli(["export", "tabular", "--dest", str(dest), "--page-size", "20", "--parallel", "2", *READINGS],
-                    env.environ())
+    first = run_cli(
+        ["export", "tabular", "--dest", str(dest), "--page-size", "20", "--parallel", "2", *READINGS],
+        env.environ(),
+    )
     assert first.returncode == 1, first.stderr
     assert "INTERNAL" in first.stderr and "Traceback" not in first.stderr
     assert not dest.exists()
@@ -98,7 +129,9 @@ def test_interrupted_export_resumes_to_identical_file(env, reference, tmp_path):
     with open(tmp_path / "readings.jsonl.partial", "ab") as handle:
         handle.write(b'{"torn": ')
     env.faults.clear()
-    second = run_cli(["export", "tabular", "--dest", str(dest), "--page-size", "20", *READINGS], env.environ())
+    second = run_cli(
+        ["export", "tabular", "--dest", str(dest), "--page-size", "20", *READINGS], env.environ()
+    )
     assert second.returncode == 0, second.stderr
     assert f"resumed after {checkpoint['rows']}" in second.stderr
     assert dest.read_bytes() == reference["jsonl"]
@@ -111,8 +144,24 @@ def test_sigkilled_csv_export_resumes_to_identical_file(env, reference, tmp_path
     checkpoint_path = tmp_path / "readings.csv.checkpoint"
     env.latency.seconds = 0.03
     process = subprocess.Popen(
-        [sys.executable, "-m", "viam_data_sync.cli", "export", "tabular", "--dest", str(dest), "--page-size", "10",
-         "--parallel", "1", *READINGS], env=env.environ(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "viam_data_sync.cli",
+            "export",
+            "tabular",
+            "--dest",
+            str(dest),
+            "--page-size",
+            "10",
+            "--parallel",
+            "1",
+            *READINGS,
+        ],
+        env=env.environ(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -138,8 +187,9 @@ def test_sigkilled_csv_export_resumes_to_identical_file(env, reference, tmp_path
 def test_restart_discards_a_checkpoint(env, reference, tmp_path):
     dest = tmp_path / "x.jsonl"
     (tmp_path / "x.jsonl.partial").write_bytes(b"garbage\n")
-    (tmp_path / "x.jsonl.checkpoint").write_text(json.dumps({"version": 1, "query": "other", "cursor": None,
-                                                              "offset": 8, "rows": 1}))
+    (tmp_path / "x.jsonl.checkpoint").write_text(
+        json.dumps({"version": 1, "query": "other", "cursor": None, "offset": 8, "rows": 1})
+    )
     result = run_cli(["export", "tabular", "--dest", str(dest), "--restart", *READINGS], env.environ())
     assert result.returncode == 0, result.stderr
     assert dest.read_bytes() == reference["jsonl"]

@@ -1,5 +1,6 @@
 """DataFrame helpers: run only where pandas is installed; the missing-pandas message
 is checked everywhere."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,12 @@ UTC = dt.timezone.utc
 
 def _row(i):
     at = dt.datetime(2026, 1, 1, 0, 0, i, tzinfo=UTC)
-    return SimpleNamespace(data={"readings": {"t": 20.0 + i, "site": "a"}}, time_requested=at, time_received=at,
-                           metadata=CaptureMetadata(organization_id="o", component_name="s1", tags=["x"]))
+    return SimpleNamespace(
+        data={"readings": {"t": 20.0 + i, "site": "a"}},
+        time_requested=at,
+        time_received=at,
+        metadata=CaptureMetadata(organization_id="o", component_name="s1", tags=["x"]),
+    )
 
 
 def test_missing_pandas_names_the_extra(monkeypatch):

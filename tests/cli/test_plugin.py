@@ -1,4 +1,5 @@
 """The pytest plugin, as a user's test suite sees it (through the pytest11 entry point)."""
+
 from __future__ import annotations
 
 from importlib.metadata import entry_points
@@ -18,7 +19,8 @@ def test_testing_package_does_not_import_pytest_plugin():
 
 
 def test_user_suite_uses_the_fixtures(pytester):
-    pytester.makepyfile(test_user_etl='''
+    pytester.makepyfile(
+        test_user_etl="""
         import datetime as dt
 
         def my_etl(client, org_id):
@@ -36,6 +38,7 @@ def test_user_suite_uses_the_fixtures(pytester):
             assert viam_server.auth_enabled
             assert viam_client.tabular_data_by_sql(viam_server.organization_id,
                                                    "SELECT COUNT(*) AS n FROM readings")[0]["n"] == 0
-    ''')
+    """
+    )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=2)

@@ -1,4 +1,5 @@
 """In-process checks of the CLI's building blocks: names, filters, parsing, tables."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,8 +16,10 @@ from viam_data_sync._errors import from_status
 from viam_data_sync.proto import BinaryMetadata, CaptureMetadata, TagsFilterType
 
 
-@pytest.mark.parametrize("binary_id", ["../../etc/passwd", "/abs/path", "..", ".", "a/b/c", "a\\b", "é/ü",
-                                       "x" * 400, "org/loc/..%2F"])
+@pytest.mark.parametrize(
+    "binary_id",
+    ["../../etc/passwd", "/abs/path", "..", ".", "a/b/c", "a\\b", "é/ü", "x" * 400, "org/loc/..%2F"],
+)
 def test_escaped_ids_are_single_safe_names(binary_id):
     name = cli.escape_id(binary_id)
     assert "/" not in name and "\\" not in name and "." not in name
@@ -29,9 +32,14 @@ def test_escaping_is_injective():
 
 
 def test_local_file_name_sorts_by_time_and_sanitises_extension():
-    md = BinaryMetadata(binary_data_id="org/loc/file-1", file_ext="../../x",
-                        capture_metadata=CaptureMetadata(mime_type="image/png"))
-    md.time_requested.CopyFrom(datetime_to_timestamp(dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone.utc)))
+    md = BinaryMetadata(
+        binary_data_id="org/loc/file-1",
+        file_ext="../../x",
+        capture_metadata=CaptureMetadata(mime_type="image/png"),
+    )
+    md.time_requested.CopyFrom(
+        datetime_to_timestamp(dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone.utc))
+    )
     name = cli.local_file_name(md)
     assert name == "20260102T030405.000006Z_org%2Floc%2Ffile-1.png"
     md.file_ext = "jpg"
@@ -40,11 +48,38 @@ def test_local_file_name_sorts_by_time_and_sanitises_extension():
 
 def test_filter_flags_build_the_filter():
     parser = cli.build_parser()
-    args = parser.parse_args(["export", "tabular", "--dest", "x", "--org-ids", "o1, o2", "--location-ids", "l1",
-                              "--machine-id", "r", "--part-name", "p", "--component-type", "t", "--method", "m",
-                              "--mime-types", "image/png,image/jpeg", "--start", "2026-01-01T00:00:00+02:00",
-                              "--end", "2026-01-02T00:00:00", "--tags", "a,b", "--bbox-labels", "cat",
-                              "--dataset-id", "d"])
+    args = parser.parse_args(
+        [
+            "export",
+            "tabular",
+            "--dest",
+            "x",
+            "--org-ids",
+            "o1, o2",
+            "--location-ids",
+            "l1",
+            "--machine-id",
+            "r",
+            "--part-name",
+            "p",
+            "--component-type",
+            "t",
+            "--method",
+            "m",
+            "--mime-types",
+            "image/png,image/jpeg",
+            "--start",
+            "2026-01-01T00:00:00+02:00",
+            "--end",
+            "2026-01-02T00:00:00",
+            "--tags",
+            "a,b",
+            "--bbox-labels",
+            "cat",
+            "--dataset-id",
+            "d",
+        ]
+    )
     f = cli.build_filter(args)
     assert list(f.organization_ids) == ["o1", "o2"] and list(f.location_ids) == ["l1"]
     assert f.robot_id == "r" and f.part_name == "p" and f.component_type == "t" and f.method == "m"
@@ -52,7 +87,10 @@ def test_filter_flags_build_the_filter():
     assert f.dataset_id == "d"
     assert f.interval.start.seconds == int(dt.datetime(2025, 12, 31, 22, tzinfo=dt.timezone.utc).timestamp())
     assert f.interval.end.seconds == int(dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc).timestamp())
-    assert f.tags_filter.type == TagsFilterType.TAGS_FILTER_TYPE_MATCH_BY_OR and list(f.tags_filter.tags) == ["a", "b"]
+    assert f.tags_filter.type == TagsFilterType.TAGS_FILTER_TYPE_MATCH_BY_OR and list(f.tags_filter.tags) == [
+        "a",
+        "b",
+    ]
     tagged = cli.build_filter(parser.parse_args(["export", "binary", "--dest", "x", "--tags", "untagged"]))
     assert tagged.tags_filter.type == TagsFilterType.TAGS_FILTER_TYPE_UNTAGGED
     assert not cli.build_filter(parser.parse_args(["export", "binary", "--dest", "x"])).HasField("interval")
@@ -81,12 +119,18 @@ def test_table_format():
     assert second.endswith("…") and cli.format_table([]) == "(no rows)\n"
 
 
-@pytest.mark.parametrize("code, exit_code", [
-    (grpc.StatusCode.UNAUTHENTICATED, cli.EXIT_AUTH), (grpc.StatusCode.PERMISSION_DENIED, cli.EXIT_AUTH),
-    (grpc.StatusCode.UNAVAILABLE, cli.EXIT_UNREACHABLE), (grpc.StatusCode.DEADLINE_EXCEEDED, cli.EXIT_UNREACHABLE),
-    (grpc.StatusCode.INVALID_ARGUMENT, cli.EXIT_INVALID), (grpc.StatusCode.NOT_FOUND, cli.EXIT_INVALID),
-    (grpc.StatusCode.INTERNAL, cli.EXIT_FAILURE),
-])
+@pytest.mark.parametrize(
+    "code, exit_code",
+    [
+        (grpc.StatusCode.UNAUTHENTICATED, cli.EXIT_AUTH),
+        (grpc.StatusCode.PERMISSION_DENIED, cli.EXIT_AUTH),
+        (grpc.StatusCode.UNAVAILABLE, cli.EXIT_UNREACHABLE),
+        (grpc.StatusCode.DEADLINE_EXCEEDED, cli.EXIT_UNREACHABLE),
+        (grpc.StatusCode.INVALID_ARGUMENT, cli.EXIT_INVALID),
+        (grpc.StatusCode.NOT_FOUND, cli.EXIT_INVALID),
+        (grpc.StatusCode.INTERNAL, cli.EXIT_FAILURE),
+    ],
+)
 def test_api_errors_map_to_exit_codes(code, exit_code):
     assert cli.explain(from_status(code, "details"), argparse.Namespace(address="a:1"))[0] == exit_code
 
@@ -101,9 +145,9 @@ def test_demo_pngs_are_valid():
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     offset, chunks = 8, {}
     while offset < len(png):
-        (length,) = struct.unpack(">I", png[offset:offset + 4])
-        kind, body = png[offset + 4:offset + 8], png[offset + 8:offset + 8 + length]
-        (crc,) = struct.unpack(">I", png[offset + 8 + length:offset + 12 + length])
+        (length,) = struct.unpack(">I", png[offset : offset + 4])
+        kind, body = png[offset + 4 : offset + 8], png[offset + 8 : offset + 8 + length]
+        (crc,) = struct.unpack(">I", png[offset + 8 + length : offset + 12 + length])
         assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF
         chunks[kind] = body
         offset += 12 + length
@@ -119,3 +163,56 @@ def test_secrets_are_redacted_from_messages():
         assert cli.redact("bad key s3cr3t-value!") == "bad key <redacted>!"
     finally:
         cli._Secrets.clear()
+
+
+def test_progress_is_silent_without_a_terminal(capsys):
+    with cli.Progress(True, total=3, desc="x") as bar:  # stderr is captured: not a terminal
+        bar.update(3)
+        assert not bar.active
+    assert capsys.readouterr().err == ""
+
+
+class _BigFilesClient:
+    """binary_data_by_ids refuses more than one id per call (as for large files)."""
+
+    def __init__(self, items):
+        self.items = {item.metadata.binary_data_id: item for item in items}
+        self.calls = []
+
+    def binary_data_by_ids(self, ids):
+        from viam_data_sync._errors import ResourceExhausted
+
+        self.calls.append(list(ids))
+        if len(ids) > 1:
+            raise ResourceExhausted(grpc.StatusCode.RESOURCE_EXHAUSTED, "too large")
+        return [self.items[i] for i in ids]
+
+    def iter_binary(self, filter_, include_binary_data=True, page_size=100):
+        from viam_data_sync.proto import BinaryData
+
+        class _It(list):
+            def iter_pages(self):
+                yield list(self)
+
+            def close(self):
+                pass
+
+        return _It(BinaryData(metadata=item.metadata) for item in self.items.values())
+
+
+def test_binary_batches_too_large_are_split(tmp_path):
+    from viam_data_sync.proto import BinaryData, Filter
+
+    items = [
+        BinaryData(
+            binary=bytes([i]) * 10,
+            metadata=BinaryMetadata(binary_data_id=f"o/l/{i}", file_ext=".bin", file_size_bytes=10),
+        )
+        for i in range(4)
+    ]
+    client = _BigFilesClient(items)
+    result = cli.export_binary(client, Filter(), str(tmp_path), parallel=1)
+    assert result.downloaded == 4 and sorted(len(c) for c in client.calls)[:4] == [1, 1, 1, 1]
+    assert sorted(p.read_bytes() for p in (tmp_path / "data").iterdir()) == [
+        bytes([i]) * 10 for i in range(4)
+    ]

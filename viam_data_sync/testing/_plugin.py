@@ -20,6 +20,7 @@ Example::
             "sensor-1", "Readings", [(now, now)])
         assert my_etl.export(viam_client, tmp_path) == 1
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterator
@@ -45,8 +46,9 @@ def viam_client(viam_server: Any) -> Iterator[Any]:
     """A ``DataClient`` authenticated against ``viam_server`` (plaintext loopback)."""
     from viam_data_sync import DataClient
 
-    client = DataClient.from_api_key(viam_server.api_key, viam_server.api_key_id, viam_server.address,
-                                     insecure=True)
+    client = DataClient.from_api_key(
+        viam_server.api_key, viam_server.api_key_id, viam_server.address, insecure=True
+    )
     try:
         yield client
     finally:
