@@ -44,9 +44,7 @@ import io
 import json
 import logging
 import math
-import mimetypes
 import os
-import re
 import shutil
 import struct
 import sys
@@ -568,60 +566,21 @@ def _load_checkpoint(path: str) -> Optional[Dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------- export binary
-_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
-_EXT_RE = re.compile(r"^\.[A-Za-z0-9]{1,16}$")
-_MAX_NAME = 180
-_TMP_SUFFIX = ".vds-tmp"
-
-
-def escape_id(binary_data_id: str) -> str:
-    """``binary_data_id`` as one safe file-name component.
-
-    Every character outside ``[A-Za-z0-9_-]`` becomes ``%XX`` (its UTF-8 bytes), so the
-    result never contains ``/``, ``\\``, ``.`` or ``..`` and different ids never give the
-    same name. Ids are opaque strings (they contain slashes): they are never parsed.
-    """
-    if not binary_data_id:
-        raise ValueError("empty binary data id")
-    out = []
-    for char in binary_data_id:
-        if char in _SAFE_CHARS:
-            out.append(char)
-        else:
-            out.extend(f"%{byte:02X}" for byte in char.encode("utf-8"))
-    name = "".join(out)
-    if len(name) > _MAX_NAME:  # file systems cap names at 255 bytes
-        name = name[:100] + "~" + hashlib.sha256(binary_data_id.encode("utf-8")).hexdigest()[:32]
-    return name
-
-
-def _extension(metadata: Any) -> str:
-    ext = metadata.file_ext or ""
-    if ext and not ext.startswith("."):
-        ext = "." + ext
-    if _EXT_RE.match(ext):
-        return ext
-    suffix = Path(metadata.file_name or "").suffix
-    if _EXT_RE.match(suffix):
-        return suffix
-    guessed = mimetypes.guess_extension(metadata.capture_metadata.mime_type or "") or ""
-    return guessed if _EXT_RE.match(guessed) else ""
-
-
 def local_file_name(metadata: Any) -> str:
-    """The file name of a binary item in an export: ``<time requested>_<escaped id><ext>``.
+    """The file name of a binary item in an export: its id made safe, plus its extension.
 
-    The time prefix (``20260102T030405.123456Z``) makes a listing sorted by name
-    chronological, as the Viam CLI's names are; the escaped id makes it unique.
+    The same name ``binary_data_by_filter(dest=DIR)`` gives a file (``_dest``), so an
+    SDK export and a CLI export of one folder recognise each other's files. Every
+    character outside ``[A-Za-z0-9_-]`` is percent-encoded (ids contain slashes and are
+    never parsed), so a name is always one path component, never ``.``/``..``, and
+    distinct ids keep distinct names. Files are listed in service order, not by name;
+    each file's ``metadata/<name>.json`` carries its times.
     """
-    from viam_data_sync._convert import timestamp_to_datetime
+    from viam_data_sync._dest import binary_file_name
 
-    stamp = ""
-    if metadata.HasField("time_requested"):
-        stamp = timestamp_to_datetime(metadata.time_requested).strftime("%Y%m%dT%H%M%S.%fZ") + "_"
-    name = stamp + escape_id(metadata.binary_data_id or metadata.id) + _extension(metadata)
-    if os.path.basename(name) != name or name in (".", "..") or name.startswith("."):
-        raise ValueError(f"unsafe file name for {metadata.binary_data_id!r}")  # unreachable by construction
+    name = binary_file_name(metadata)
+    if os.path.basename(name) != name or name.startswith(".") or os.sep in name:
+        raise ValueError(f"unsafe file name for {metadata.binary_data_id!r}")  # excluded by construction
     return name
 
 
@@ -660,18 +619,11 @@ def _directory_lock(directory: Path) -> Iterator[None]:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary name beside ``path``, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{_TMP_SUFFIX}")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
+    """Write ``data`` to a temporary name beside ``path`` (``.<name>.XXXX.tmp``),
+    fsync it, then rename it into place."""
+    from viam_data_sync._dest import write_atomic
+
+    write_atomic(path, lambda handle: handle.write(data), binary=True)
 
 
 def _is_complete(path: Path, expected_size: int) -> bool:
@@ -720,15 +672,18 @@ def export_binary(
     with _directory_lock(root):
         for folder in (data_dir, meta_dir):
             if folder.is_dir():
-                for stale in folder.glob(f".*{_TMP_SUFFIX}"):
+                # Temporary files of a dead run (final names never start with ".").
+                for stale in folder.glob(".*.tmp"):
                     with contextlib.suppress(OSError):
                         stale.unlink()
+
+        from viam_data_sync._dest import metadata_to_json
 
         def write_metadata(name: str, metadata: Any) -> None:
             if include_metadata:
                 path = meta_dir / f"{name}.json"
                 if not path.exists():
-                    text = json.dumps(_message_to_dict(metadata), indent=2, sort_keys=True) + "\n"
+                    text = json.dumps(metadata_to_json(metadata), indent=2, sort_keys=True) + "\n"
                     _write_atomically(path, text.encode("utf-8"))
 
         def fetch(batch: List[Tuple[str, Any]]) -> List[Any]:
@@ -871,8 +826,8 @@ def upload_paths(
     progress: bool = False,
     on_uploaded: Optional[Callable[[UploadResult], None]] = None,
 ) -> List[UploadResult]:
-    """Upload files (and, with ``recursive``, folders) in chunks with
-    ``file_upload_from_path``; then add them to ``dataset_id`` if given.
+    """Upload files (and, with ``recursive``, folders, in sorted order) in chunks with
+    ``file_upload_from_path``, each straight into ``dataset_id`` if given.
 
     ``on_uploaded`` is called after each file, so a caller can report what was stored
     even if a later file fails.
@@ -882,6 +837,12 @@ def upload_paths(
     total = sum(path.stat().st_size for path in files)
     with Progress(progress, total=total, desc="upload", unit="B") as bar:
         for path in files:
+            sent = [0]
+
+            def report(done: int, _total: Optional[int], sent: List[int] = sent) -> None:
+                bar.update(max(0, done - sent[0]))
+                sent[0] = max(sent[0], done)
+
             binary_data_id = client.file_upload_from_path(
                 str(path),
                 part_id,
@@ -889,15 +850,14 @@ def upload_paths(
                 component_name=component_name,
                 method_name=method_name,
                 tags=tags or None,
+                dataset_ids=[dataset_id] if dataset_id else None,
+                progress=report if bar.active else None,
             )
             result = UploadResult(str(path), binary_data_id, path.stat().st_size)
             results.append(result)
             LOG.info("uploaded %s as %s", path, binary_data_id)
             if on_uploaded is not None:
                 on_uploaded(result)
-            bar.update(result.size)
-    if dataset_id and results:
-        client.add_binary_data_to_dataset_by_ids([r.binary_data_id for r in results], dataset_id)
     return results
 
 

@@ -37,10 +37,7 @@ def test_export_binary_layout_names_and_checksums(env, tmp_path):
     assert all("/" in binary_id for binary_id in env.images)
     assert all(p.parent == tmp_path / "data" and p.suffix == ".png" for p in files)
     assert sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in files) == sorted(env.images.values())
-    # Names sort chronologically.
     metas = [json.loads((tmp_path / "metadata" / f"{p.name}.json").read_text()) for p in files]
-    times = [m["timeRequested"] for m in metas]
-    assert times == sorted(times)
     assert {m["binaryDataId"] for m in metas} == set(env.images)
     assert all(m["captureMetadata"]["componentName"] == "cam-1" for m in metas)
 
@@ -51,7 +48,7 @@ def test_rerun_skips_complete_files_and_repairs_the_rest(env, tmp_path):
     files = _data_files(tmp_path)
     files[0].unlink()  # missing
     files[1].write_bytes(files[1].read_bytes()[:10])  # cut short (wrong size)
-    stale = tmp_path / "data" / f".{files[2].name}.999.vds-tmp"
+    stale = tmp_path / "data" / f".{files[2].name}.x1y2z3.tmp"
     stale.write_bytes(b"half")  # a dead run's temporary file
     again = run_cli(args, env.environ())
     assert again.returncode == 0, again.stderr

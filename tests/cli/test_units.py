@@ -18,32 +18,40 @@ from viam_data_sync.proto import BinaryMetadata, CaptureMetadata, TagsFilterType
 
 @pytest.mark.parametrize(
     "binary_id",
-    ["../../etc/passwd", "/abs/path", "..", ".", "a/b/c", "a\\b", "é/ü", "x" * 400, "org/loc/..%2F"],
+    [
+        "../../etc/passwd",
+        "/abs/path",
+        "..",
+        ".",
+        "a/b/c",
+        "a\\b",
+        "é/ü",
+        "x" * 400,
+        "org/loc/..%2F",
+        ".hidden",
+    ],
 )
-def test_escaped_ids_are_single_safe_names(binary_id):
-    name = cli.escape_id(binary_id)
-    assert "/" not in name and "\\" not in name and "." not in name
-    assert name not in ("", ".", "..") and len(name) <= 180
+def test_file_names_are_single_safe_components(binary_id):
+    name = cli.local_file_name(BinaryMetadata(binary_data_id=binary_id, file_ext="../../x"))
+    assert "/" not in name and "\\" not in name and not name.startswith(".")
+    assert name not in ("", ".", "..") and len(name.encode()) <= 255
 
 
-def test_escaping_is_injective():
+def test_file_names_are_distinct_for_distinct_ids():
     ids = ["a/b", "a_b", "a%2Fb", "a-b", "a.b", "A/b"]
-    assert len({cli.escape_id(i) for i in ids}) == len(ids)
+    assert len({cli.local_file_name(BinaryMetadata(binary_data_id=i)) for i in ids}) == len(ids)
 
 
-def test_local_file_name_sorts_by_time_and_sanitises_extension():
+def test_file_names_match_the_sdk_dest_writer():
+    from viam_data_sync._dest import binary_file_name
+
     md = BinaryMetadata(
         binary_data_id="org/loc/file-1",
-        file_ext="../../x",
+        file_ext=".png",
         capture_metadata=CaptureMetadata(mime_type="image/png"),
     )
-    md.time_requested.CopyFrom(
-        datetime_to_timestamp(dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone.utc))
-    )
-    name = cli.local_file_name(md)
-    assert name == "20260102T030405.000006Z_org%2Floc%2Ffile-1.png"
-    md.file_ext = "jpg"
-    assert cli.local_file_name(md).endswith("file-1.jpg")
+    md.time_requested.CopyFrom(datetime_to_timestamp(dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)))
+    assert cli.local_file_name(md) == binary_file_name(md) == "org%2Floc%2Ffile-1.png"
 
 
 def test_filter_flags_build_the_filter():
