@@ -1361,7 +1361,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        hint = "; run the same command again to resume" if args.command == "export" else ""
+        print(f"{PROG}: interrupted{hint}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. piped into head: not an error
         with contextlib.suppress(Exception):
@@ -1706,6 +1707,9 @@ class _Demo:
                     )
                     s["detail"] = f"{result.listed} images in dataset {dataset_id}"
 
+                with self.step("pandas DataFrame") as s:
+                    s["detail"] = self.dataframe(client, readings)
+
         seconds = time.perf_counter() - started
         self._write_summary(seconds)
         self.say(
@@ -1718,6 +1722,21 @@ class _Demo:
             return EXIT_FAILURE
         self.say(f"  demo passed: every count and checksum round-tripped, in {seconds:.1f}s")
         return EXIT_OK
+
+    def dataframe(self, client: Any, readings: Any) -> str:
+        """Readings into pandas (when installed), as a notebook user would."""
+        try:
+            import pandas  # noqa: F401
+        except ImportError:
+            return "skipped: pandas not installed (pip install viam-data-sync[pandas])"
+        from viam_data_sync import tabular_to_dataframe
+
+        frame = tabular_to_dataframe(client.iter_tabular(readings))
+        self.check(len(frame) == self.rows_uploaded, f"DataFrame has {len(frame)} rows")
+        means = frame.groupby("component_name")["data.readings.temperature_c"].mean()
+        return f"{frame.shape[0]}x{frame.shape[1]}; mean temperature_c " + ", ".join(
+            f"{name}={value:.2f}" for name, value in means.items()
+        )
 
     def _verify_binary_export(self, root: Path, result: BinaryExportResult) -> None:
         files = sorted(p for p in (root / "data").iterdir() if not p.name.startswith("."))

@@ -82,9 +82,10 @@ def test_csv_has_fixed_columns_and_json_data(cli_env, reference):
 
 
 def test_stdout_equals_file_and_filters_apply(env, reference):
-    result = run_cli(["export", "tabular", "--dest", "-", *READINGS], env.environ())
+    result = run_cli(["-q", "export", "tabular", "--dest", "-", *READINGS], env.environ())
     assert result.returncode == 0, result.stderr
     assert result.stdout.encode() == reference["jsonl"]
+    assert result.stderr == ""  # --quiet: results only
     one = run_cli(
         [
             "export",
@@ -139,7 +140,8 @@ def test_interrupted_export_resumes_to_identical_file(env, reference, tmp_path):
     assert not (tmp_path / "readings.jsonl.checkpoint").exists()
 
 
-def test_sigkilled_csv_export_resumes_to_identical_file(env, reference, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_killed_csv_export_resumes_to_identical_file(env, reference, tmp_path, sig):
     dest = tmp_path / "readings.csv"
     checkpoint_path = tmp_path / "readings.csv.checkpoint"
     env.latency.seconds = 0.03
@@ -161,6 +163,7 @@ def test_sigkilled_csv_export_resumes_to_identical_file(env, reference, tmp_path
         env=env.environ(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -171,11 +174,17 @@ def test_sigkilled_csv_export_resumes_to_identical_file(env, reference, tmp_path
             except (OSError, ValueError):
                 pass
             time.sleep(0.02)
-        process.send_signal(signal.SIGKILL)
+        process.send_signal(sig)
+        _, stderr = process.communicate(timeout=20)
     finally:
-        process.wait(timeout=10)
-        process.stderr.close()
-    assert process.returncode == -signal.SIGKILL
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    if sig == signal.SIGKILL:
+        assert process.returncode == -signal.SIGKILL
+    else:  # Ctrl-C: a clean stop, with the hint
+        assert process.returncode == 130, stderr
+        assert "interrupted; run the same command again to resume" in stderr and "Traceback" not in stderr
     assert not dest.exists()
     env.latency.seconds = 0.0
     resumed = run_cli(["export", "tabular", "--dest", str(dest), *READINGS], env.environ())
