@@ -12,7 +12,9 @@ Commands::
 
 Credentials: the API key id from ``--api-key-id`` or ``VIAM_API_KEY_ID``; the key itself
 only from ``VIAM_API_KEY`` or ``--api-key-file`` (a flag value is visible to every user
-of the machine through ``ps``). Secrets are never printed, in results, errors or logs.
+of the machine through ``ps``; ``--api-key`` is accepted, with a warning, so that a
+mistaken use is not echoed back by argparse). Secrets are never printed, in results,
+errors or logs.
 
 Results go to stdout, messages to stderr; every failure is one line on stderr and a
 distinct exit code (see :data:`EXIT_CODES`); ``--verbose`` adds tracebacks.
@@ -290,8 +292,8 @@ def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--component-type", metavar="TYPE", help="component type, e.g. rdk:component:sensor")
     group.add_argument("--method", metavar="NAME", help="capture method, e.g. Readings")
     group.add_argument("--mime-types", metavar="TYPES", help="MIME types, e.g. image/png,image/jpeg")
-    group.add_argument("--start", type=parse_time, metavar="TIME", help="first capture time (RFC 3339)")
-    group.add_argument("--end", type=parse_time, metavar="TIME", help="last capture time (RFC 3339)")
+    group.add_argument("--start", type=parse_time, metavar="TIME", help="interval start (RFC 3339, e.g. 2026-01-02T03:04:05Z)")
+    group.add_argument("--end", type=parse_time, metavar="TIME", help="interval end (RFC 3339)")
     group.add_argument("--tags", metavar="TAGS", help="tags to match (any of), or 'tagged' / 'untagged'")
     group.add_argument("--bbox-labels", metavar="LABELS", help="bounding-box labels")
     group.add_argument("--dataset-id", metavar="ID", help="dataset id")
