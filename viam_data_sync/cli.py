@@ -292,7 +292,12 @@ def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--component-type", metavar="TYPE", help="component type, e.g. rdk:component:sensor")
     group.add_argument("--method", metavar="NAME", help="capture method, e.g. Readings")
     group.add_argument("--mime-types", metavar="TYPES", help="MIME types, e.g. image/png,image/jpeg")
-    group.add_argument("--start", type=parse_time, metavar="TIME", help="interval start (RFC 3339, e.g. 2026-01-02T03:04:05Z)")
+    group.add_argument(
+        "--start",
+        type=parse_time,
+        metavar="TIME",
+        help="interval start (RFC 3339, e.g. 2026-01-02T03:04:05Z)",
+    )
     group.add_argument("--end", type=parse_time, metavar="TIME", help="interval end (RFC 3339)")
     group.add_argument("--tags", metavar="TAGS", help="tags to match (any of), or 'tagged' / 'untagged'")
     group.add_argument("--bbox-labels", metavar="LABELS", help="bounding-box labels")
