@@ -23,6 +23,7 @@ has bugs; those differences are listed on each method and summarised here:
   missing files, ...) raises ``ValueError``/``TypeError``/``FileNotFoundError``
   before anything is sent.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -40,7 +41,6 @@ from typing import (
     Mapping,
     NamedTuple,
     Optional,
-    Sequence,
     Tuple,
     TypeVar,
     Union,
@@ -217,7 +217,9 @@ def _confidence(value: Any) -> Optional[float]:
     return None if value is None else _coordinate("confidence_score", value)
 
 
-def _check_box(x_min: Optional[float], y_min: Optional[float], x_max: Optional[float], y_max: Optional[float]) -> None:
+def _check_box(
+    x_min: Optional[float], y_min: Optional[float], x_max: Optional[float], y_max: Optional[float]
+) -> None:
     if x_min is not None and x_max is not None and x_min >= x_max:
         raise ValueError(f"x_min_normalized ({x_min}) must be less than x_max_normalized ({x_max})")
     if y_min is not None and y_max is not None and y_min >= y_max:
@@ -439,7 +441,7 @@ class DataClient(IterationMixin):
     def __enter__(self) -> "DataClient":
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -523,7 +525,8 @@ class DataClient(IterationMixin):
         for item in response.data:
             if item.metadata_index >= len(metadata):
                 raise ViamDataError(
-                    f"malformed response: metadata_index {item.metadata_index} but only {len(metadata)} metadata"
+                    f"malformed response: metadata_index {item.metadata_index} "
+                    f"but only {len(metadata)} metadata"
                 )
             rows.append(
                 TabularData(
@@ -642,7 +645,9 @@ class DataClient(IterationMixin):
             else:
                 source_type = data_pb2.TABULAR_DATA_SOURCE_TYPE_STANDARD
         else:
-            source_type = _enum("tabular_data_source_type", tabular_data_source_type, data_pb2.TabularDataSourceType)
+            source_type = _enum(
+                "tabular_data_source_type", tabular_data_source_type, data_pb2.TabularDataSourceType
+            )
         if source_type == data_pb2.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK and pipeline_id is None:
             raise ValueError("a PIPELINE_SINK source needs pipeline_id")
         if pipeline_id is not None and source_type != data_pb2.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK:
@@ -771,7 +776,13 @@ class DataClient(IterationMixin):
         if additional_params is not None:
             dict_to_struct(additional_params)  # refuse bad values before sending
         rows = self.iter_export_tabular(
-            part_id, resource_name, resource_api, method_name, start_time, end_time, additional_params,
+            part_id,
+            resource_name,
+            resource_api,
+            method_name,
+            start_time,
+            end_time,
+            additional_params,
             timeout=timeout,
         )
         return list(rows)
@@ -1415,7 +1426,9 @@ class DataClient(IterationMixin):
             if info.has_database_user:
                 print(info.mongodb_uri)
         """
-        request = data_pb2.GetDatabaseConnectionRequest(organization_id=_text("organization_id", organization_id))
+        request = data_pb2.GetDatabaseConnectionRequest(
+            organization_id=_text("organization_id", organization_id)
+        )
         response = self._unary(_DATA, "GetDatabaseConnection", request, timeout)
         return DatabaseConnection(response.hostname, response.mongodb_uri, bool(response.has_database_user))
 
@@ -1687,7 +1700,9 @@ class DataClient(IterationMixin):
                 expiration_minutes=60,
             )
         """
-        request = data_pb2.CreateBinaryDataSignedURLRequest(binary_data_id=_text("binary_data_id", binary_data_id))
+        request = data_pb2.CreateBinaryDataSignedURLRequest(
+            binary_data_id=_text("binary_data_id", binary_data_id)
+        )
         if expiration_minutes is not None:
             minutes = _count("expiration_minutes", expiration_minutes, minimum=1)
             if minutes > _MAX_SIGNED_URL_MINUTES:
@@ -1847,7 +1862,8 @@ class DataClient(IterationMixin):
             raise TypeError("data_request_times must be a list of (time_requested, time_received) pairs")
         if len(tabular_data) != len(data_request_times):
             raise ValueError(
-                f"tabular_data has {len(tabular_data)} items but data_request_times has {len(data_request_times)}"
+                f"tabular_data has {len(tabular_data)} items "
+                f"but data_request_times has {len(data_request_times)}"
             )
         if not tabular_data:
             raise ValueError("tabular_data must not be empty")
@@ -2232,8 +2248,21 @@ class DataClient(IterationMixin):
             stacklevel=2,
         )
         return _create_filter(
-            component_name, component_type, method, robot_name, robot_id, part_name, part_id, location_ids,
-            organization_ids, mime_type, start_time, end_time, tags, bbox_labels, dataset_id,
+            component_name,
+            component_type,
+            method,
+            robot_name,
+            robot_id,
+            part_name,
+            part_id,
+            location_ids,
+            organization_ids,
+            mime_type,
+            start_time,
+            end_time,
+            tags,
+            bbox_labels,
+            dataset_id,
         )
 
 

@@ -11,6 +11,7 @@ partial file under the final name. Any failure raises (``OSError`` and friends) 
 removing the temporary file. The official SDK writes a Python repr, never closes the
 file, and only logs errors.
 """
+
 from __future__ import annotations
 
 import base64
@@ -138,7 +139,7 @@ def safe_file_name(name: str) -> str:
         encoded = "_"
     if len(encoded) > _MAX_NAME_BYTES:
         digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
-        encoded = f"{encoded[:_MAX_NAME_BYTES - 17]}~{digest}"
+        encoded = f"{encoded[: _MAX_NAME_BYTES - 17]}~{digest}"
     return encoded
 
 

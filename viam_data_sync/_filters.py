@@ -1,4 +1,5 @@
 """Building a ``Filter`` from plain Python values (``create_filter``)."""
+
 from __future__ import annotations
 
 import datetime as _dt

@@ -7,12 +7,16 @@ on purpose:
 * Struct ``null`` becomes ``None`` (the official SDK returns ``0``);
 * ``__eq__`` compares values, not ``str()`` forms.
 """
+
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping
+
+from google.protobuf import message as _message
 
 from viam_data_sync._convert import any_map_to_params
 from viam_data_sync._proto.app.data.v1 import data_pb2
@@ -40,10 +44,16 @@ def capture_metadata_to_dict(metadata: Any) -> Dict[str, Any]:
     out: Dict[str, Any] = {name: getattr(metadata, name) for name in _CAPTURE_FIELDS}
     out["tags"] = list(metadata.tags)
     out["method_parameters"] = {
-        key: (value if not hasattr(value, "type_url") else {"type_url": value.type_url})
-        for key, value in any_map_to_params(metadata.method_parameters).items()
+        key: _plain_param(value) for key, value in any_map_to_params(metadata.method_parameters).items()
     }
     return out
+
+
+def _plain_param(value: Any) -> Any:
+    """Unknown ``Any`` payloads (not Struct/Value) as ``{"type_url", "value" (base64)}``."""
+    if isinstance(value, _message.Message):
+        return {"type_url": value.type_url, "value": base64.b64encode(value.value).decode("ascii")}
+    return value
 
 
 @dataclass(eq=False)
@@ -64,7 +74,10 @@ class TabularData:
     time_received: _dt.datetime
 
     def __str__(self) -> str:
-        return f"{self.data}\n{self.metadata}Time requested: {self.time_requested}\nTime received: {self.time_received}\n"
+        return (
+            f"{self.data}\n{self.metadata}"
+            f"Time requested: {self.time_requested}\nTime received: {self.time_received}\n"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TabularData):

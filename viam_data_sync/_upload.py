@@ -11,6 +11,7 @@ only where a path is expected), a binary file object, or an iterable of ``bytes`
 A source can be *replayed* (sent again on a retry) when it can be read again from
 the start: bytes, a path, a seekable file.
 """
+
 from __future__ import annotations
 
 import io
@@ -76,8 +77,10 @@ class UploadSource:
             if not path.exists():
                 raise FileNotFoundError(f"no such file: {path}")
             if not path.is_file():
-                raise IsADirectoryError(f"not a regular file: {path}") if path.is_dir() else ValueError(
-                    f"not a regular file: {path}"
+                raise (
+                    IsADirectoryError(f"not a regular file: {path}")
+                    if path.is_dir()
+                    else ValueError(f"not a regular file: {path}")
                 )
             self.path = path
             self.replayable, self.total = True, path.stat().st_size
@@ -140,7 +143,7 @@ class UploadSource:
         if self._bytes is not None:
             data = self._bytes
             for offset in range(0, len(data), size):
-                yield bytes(data[offset:offset + size])
+                yield bytes(data[offset : offset + size])
         elif self.path is not None:
             with open(self.path, "rb") as handle:
                 yield from _read_file(handle, size)

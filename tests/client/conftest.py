@@ -1,4 +1,5 @@
 """A DataClient over a grpc_testing channel: each test plays the server by hand."""
+
 from __future__ import annotations
 
 import threading

@@ -1,6 +1,7 @@
 """Every method of the official DataClient API page (the seed .rst) exists on our
 DataClient, is blocking, and has the documented parameter names, order and defaults
 (extra trailing parameters with defaults are allowed)."""
+
 from __future__ import annotations
 
 import ast
@@ -66,7 +67,7 @@ def parse_seed() -> Tuple[Dict[str, dict], Dict[str, List[str]]]:
             current_class = None
             name, params = method.group(1), method.group(2)
             options = set()
-            for following in lines[index + 1:index + 4]:
+            for following in lines[index + 1 : index + 4]:
                 option = re.match(r"^\s+:(\w+):\s*$", following)
                 if option:
                     options.add(option.group(1))
@@ -97,14 +98,14 @@ def test_method_matches_the_seed(name):
     if parameters and parameters[0].name == "self":
         parameters = parameters[1:]
     expected = documented["params"]
-    assert [p.name for p in parameters[:len(expected)]] == [n for n, _ in expected], "names or order differ"
+    assert [p.name for p in parameters[: len(expected)]] == [n for n, _ in expected], "names or order differ"
     for parameter, (param_name, default) in zip(parameters, expected):
         assert parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.POSITIONAL_ONLY), param_name
         if default is _NO_DEFAULT:
             assert parameter.default is inspect.Parameter.empty, f"{param_name} should be required"
         else:
             assert parameter.default == default and type(parameter.default) is type(default), param_name
-    for extra in parameters[len(expected):]:
+    for extra in parameters[len(expected) :]:
         assert extra.default is not inspect.Parameter.empty, f"extra parameter {extra.name} needs a default"
         assert extra.kind is not extra.VAR_POSITIONAL
 

@@ -1,4 +1,5 @@
 """Uploads: request shapes, chunking, sources, progress, replayability."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,9 @@ UTC = dt.timezone.utc
 T1 = dt.datetime(2023, 6, 5, 11)  # naive: UTC
 T2 = dt.datetime(2023, 6, 5, 11, 0, 3, tzinfo=UTC)
 FILE_RESPONSE = data_sync_pb2.FileUploadResponse(file_id="fid", binary_data_id="org/part/bid")
-STREAM_RESPONSE = data_sync_pb2.StreamingDataCaptureUploadResponse(file_id="fid", binary_data_id="org/part/sid")
+STREAM_RESPONSE = data_sync_pb2.StreamingDataCaptureUploadResponse(
+    file_id="fid", binary_data_id="org/part/sid"
+)
 
 
 def data_of(requests, field):
@@ -28,12 +31,29 @@ def test_binary_data_capture_upload(fake):
     response = data_sync_pb2.DataCaptureUploadResponse(file_id="f", binary_data_id="org/part/b")
     result, request, metadata = fake.unary(
         "DataCaptureUpload",
-        lambda c: c.binary_data_capture_upload(b"img", "part", "camera", "cam", "GetImages", "jpg",
-                                               {"p": 1}, ["t1"], (T1, T2), ["ds"], "image/jpeg"),
-        response)
+        lambda c: c.binary_data_capture_upload(
+            b"img",
+            "part",
+            "camera",
+            "cam",
+            "GetImages",
+            "jpg",
+            {"p": 1},
+            ["t1"],
+            (T1, T2),
+            ["ds"],
+            "image/jpeg",
+        ),
+        response,
+    )
     assert result == "org/part/b"
     md = request.metadata
-    assert (md.part_id, md.component_type, md.component_name, md.method_name) == ("part", "camera", "cam", "GetImages")
+    assert (md.part_id, md.component_type, md.component_name, md.method_name) == (
+        "part",
+        "camera",
+        "cam",
+        "GetImages",
+    )
     assert md.type == data_sync_pb2.DATA_TYPE_BINARY_SENSOR
     assert md.file_extension == ".jpg" and md.file_name == ""
     assert list(md.tags) == ["t1"] and list(md.dataset_ids) == ["ds"] and md.mime_type == "image/jpeg"
@@ -46,8 +66,9 @@ def test_binary_data_capture_upload(fake):
 
 
 def test_binary_data_capture_upload_without_times_matches_official_sensor_bytes(fake):
-    request = fake.request("DataCaptureUpload",
-                           lambda c: c.binary_data_capture_upload(b"ab", "p", "t", "n", "m", ".png"))
+    request = fake.request(
+        "DataCaptureUpload", lambda c: c.binary_data_capture_upload(b"ab", "p", "t", "n", "m", ".png")
+    )
     (sensor,) = request.sensor_contents
     assert sensor.SerializeToString() == bytes.fromhex("1a026162")
     assert request.metadata.file_extension == ".png"
@@ -58,9 +79,16 @@ def test_tabular_data_capture_upload_returns_file_id(fake):
     result, request, _ = fake.unary(
         "DataCaptureUpload",
         lambda c: c.tabular_data_capture_upload(
-            [{"readings": {"a": 1, "n": None}}, {"readings": {"a": [1, 2]}}], "p", "rdk:component:sensor", "s",
-            "Readings", [(T1, T2), None], tags=["x"]),
-        response)
+            [{"readings": {"a": 1, "n": None}}, {"readings": {"a": [1, 2]}}],
+            "p",
+            "rdk:component:sensor",
+            "s",
+            "Readings",
+            [(T1, T2), None],
+            tags=["x"],
+        ),
+        response,
+    )
     assert result == "file-1"
     md = request.metadata
     assert md.type == data_sync_pb2.DATA_TYPE_TABULAR_SENSOR and list(md.tags) == ["x"]
@@ -74,10 +102,15 @@ def test_tabular_data_capture_upload_returns_file_id(fake):
 
 # ---------------------------------------------------------------------- StreamingDataCaptureUpload
 def test_streaming_first_message_matches_official_bytes(fake):
-    result, requests, _ = fake.stream("StreamingDataCaptureUpload",
-                                      lambda c: c.streaming_data_capture_upload(b"", "p", "png"), STREAM_RESPONSE)
+    result, requests, _ = fake.stream(
+        "StreamingDataCaptureUpload",
+        lambda c: c.streaming_data_capture_upload(b"", "p", "png"),
+        STREAM_RESPONSE,
+    )
     assert result == "org/part/sid"
-    assert requests[0].SerializeToString() == bytes.fromhex("0a0f0a0b0a0170300 14a042e706e671200".replace(" ", ""))
+    assert requests[0].SerializeToString() == bytes.fromhex(
+        "0a0f0a0b0a0170300 14a042e706e671200".replace(" ", "")
+    )
     assert len(requests) == 2 and requests[1].SerializeToString() == bytes.fromhex("1200")
 
 
@@ -87,12 +120,26 @@ def test_streaming_upload_is_chunked(fake):
     result, requests, metadata = fake.stream(
         "StreamingDataCaptureUpload",
         lambda c: c.streaming_data_capture_upload(
-            payload, "p", ".pcd", "camera", "lidar", "NextPointCloud", {"k": "v"}, (T1, T2), ["t"], ["ds"],
-            "application/pcd", progress=lambda sent, total: seen.append((sent, total))),
-        STREAM_RESPONSE)
+            payload,
+            "p",
+            ".pcd",
+            "camera",
+            "lidar",
+            "NextPointCloud",
+            {"k": "v"},
+            (T1, T2),
+            ["t"],
+            ["ds"],
+            "application/pcd",
+            progress=lambda sent, total: seen.append((sent, total)),
+        ),
+        STREAM_RESPONSE,
+    )
     first = requests[0].metadata
     assert first.upload_metadata.part_id == "p" and first.upload_metadata.file_extension == ".pcd"
-    assert first.upload_metadata.mime_type == "application/pcd" and list(first.upload_metadata.dataset_ids) == ["ds"]
+    assert first.upload_metadata.mime_type == "application/pcd" and list(
+        first.upload_metadata.dataset_ids
+    ) == ["ds"]
     assert first.sensor_metadata.time_requested.seconds == 1685962800
     assert [len(r.data) for r in requests[1:]] == [65536, 65536, 65536, 256000 - 3 * 65536]
     assert data_of(requests, "data") == payload
@@ -102,9 +149,11 @@ def test_streaming_upload_is_chunked(fake):
 
 def test_streaming_from_iterator_rechunks(fake):
     pieces = [b"a" * 10, b"b" * 100_000, b"", b"c" * 5]
-    _, requests, _ = fake.stream("StreamingDataCaptureUpload",
-                                 lambda c: c.streaming_data_capture_upload(iter(pieces), "p", "bin", chunk_size=40_000),
-                                 STREAM_RESPONSE)
+    _, requests, _ = fake.stream(
+        "StreamingDataCaptureUpload",
+        lambda c: c.streaming_data_capture_upload(iter(pieces), "p", "bin", chunk_size=40_000),
+        STREAM_RESPONSE,
+    )
     assert [len(r.data) for r in requests[1:]] == [40_000, 40_000, 20_015]
     assert data_of(requests, "data") == b"".join(pieces)
 
@@ -114,13 +163,21 @@ def test_file_upload_sends_mime_type_and_chunks(fake):
     payload = b"z" * (DEFAULT_CHUNK_SIZE + 1)
     result, requests, _ = fake.stream(
         "FileUpload",
-        lambda c: c.file_upload("p", payload, "ct", "cn", "mn", "name", {"a": True}, "txt", ["t"], ["d"], "text/plain"),
-        FILE_RESPONSE)
+        lambda c: c.file_upload(
+            "p", payload, "ct", "cn", "mn", "name", {"a": True}, "txt", ["t"], ["d"], "text/plain"
+        ),
+        FILE_RESPONSE,
+    )
     assert result == "org/part/bid"
     md = requests[0].metadata
     assert requests[0].WhichOneof("upload_packet") == "metadata"
     assert (md.part_id, md.component_type, md.component_name, md.method_name, md.file_name) == (
-        "p", "ct", "cn", "mn", "name")
+        "p",
+        "ct",
+        "cn",
+        "mn",
+        "name",
+    )
     assert md.type == data_sync_pb2.DATA_TYPE_FILE and md.file_extension == ".txt"
     assert md.mime_type == "text/plain" and list(md.tags) == ["t"] and list(md.dataset_ids) == ["d"]
     assert [len(r.file_contents.data) for r in requests[1:]] == [DEFAULT_CHUNK_SIZE, 1]
@@ -138,9 +195,11 @@ def test_file_upload_from_path_streams_the_file(fake, tmp_path):
     path = tmp_path / "a.tar.gz"
     payload = b"q" * 150_000
     path.write_bytes(payload)
-    _, requests, _ = fake.stream("FileUpload", lambda c: c.file_upload_from_path(str(path), "p", tags=["x"],
-                                                                                 mime_type="application/gzip"),
-                                 FILE_RESPONSE)
+    _, requests, _ = fake.stream(
+        "FileUpload",
+        lambda c: c.file_upload_from_path(str(path), "p", tags=["x"], mime_type="application/gzip"),
+        FILE_RESPONSE,
+    )
     md = requests[0].metadata
     assert (md.file_name, md.file_extension, md.mime_type) == ("a.tar", ".gz", "application/gzip")
     assert len(requests) == 1 + 3 and data_of(requests, "file_contents") == payload
@@ -164,9 +223,16 @@ def test_upload_helper_from_generator(fake):
     seen = []
     _, requests, _ = fake.stream(
         "FileUpload",
-        lambda c: c.upload(produce(), "p", file_name="gen", file_extension="bin", dataset_ids=["d"],
-                           progress=lambda s, t: seen.append((s, t))),
-        FILE_RESPONSE)
+        lambda c: c.upload(
+            produce(),
+            "p",
+            file_name="gen",
+            file_extension="bin",
+            dataset_ids=["d"],
+            progress=lambda s, t: seen.append((s, t)),
+        ),
+        FILE_RESPONSE,
+    )
     assert requests[0].metadata.file_extension == ".bin" and requests[0].metadata.file_name == "gen"
     assert data_of(requests, "file_contents") == b"".join(bytes([i]) * 30_000 for i in range(5))
     assert seen[-1] == (150_000, None)

@@ -1,4 +1,5 @@
 """Bad input is refused before anything is sent."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,7 +44,10 @@ CASES = [
     (TypeError, lambda c: c.tabular_data_capture_upload([{"a": 1}], "p", "t", "n", "m", [("x", T)])),
     (ValueError, lambda c: c.binary_data_capture_upload(b"x", "p", "t", "n", "m", "")),
     (TypeError, lambda c: c.binary_data_capture_upload("text", "p", "t", "n", "m", ".txt")),
-    (TypeError, lambda c: c.binary_data_capture_upload(b"x", "p", "t", "n", "m", ".png", data_request_times=["ds"])),
+    (
+        TypeError,
+        lambda c: c.binary_data_capture_upload(b"x", "p", "t", "n", "m", ".png", data_request_times=["ds"]),
+    ),
     (ValueError, lambda c: c.binary_data_capture_upload(b"x", "", "t", "n", "m", ".png")),
     (ValueError, lambda c: c.streaming_data_capture_upload(b"x", "p", "")),
     (TypeError, lambda c: c.streaming_data_capture_upload("text", "p", ".txt")),
@@ -60,7 +64,10 @@ CASES = [
     (ValueError, lambda c: c.tabular_data_by_mql("o", [], tabular_data_source_type=1, pipeline_id="p")),
     (TypeError, lambda c: c.tabular_data_by_mql("o", [], query=[], mql_binary=[])),
     (ValueError, lambda c: c.tabular_data_by_sql("", "SELECT 1")),
-    (ValueError, lambda c: c.export_tabular_data("p", "r", "a", "m", dt.datetime(2024, 2, 1), dt.datetime(2024, 1, 1))),
+    (
+        ValueError,
+        lambda c: c.export_tabular_data("p", "r", "a", "m", dt.datetime(2024, 2, 1), dt.datetime(2024, 1, 1)),
+    ),
     (ValueError, lambda c: c.export_tabular_data("", "r", "a", "m")),
     (TypeError, lambda c: c.get_latest_tabular_data("p", "r", "a", "m", {"x": object()})),
     (ValueError, lambda c: c.delete_tabular_data("o", -1)),
@@ -87,7 +94,9 @@ def test_create_filter_validation():
     with pytest.raises(TypeError):
         create_filter(start_time="2024-01-01")
     with pytest.raises(ValueError):
-        create_filter(start_time=dt.datetime(2024, 2, 1), end_time=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
+        create_filter(
+            start_time=dt.datetime(2024, 2, 1), end_time=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+        )
 
 
 def test_deprecated_static_create_filter_delegates():

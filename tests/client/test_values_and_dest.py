@@ -1,4 +1,5 @@
 """Values (null, ints, nesting, time zones), models, and dest= files."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,20 +18,35 @@ UTC = dt.timezone.utc
 
 
 def tabular_response():
-    meta = data_pb2.CaptureMetadata(organization_id="org", location_id="loc", part_id="part",
-                                    component_name="sensor-1", method_name="Readings", tags=["t"])
+    meta = data_pb2.CaptureMetadata(
+        organization_id="org",
+        location_id="loc",
+        part_id="part",
+        component_name="sensor-1",
+        method_name="Readings",
+        tags=["t"],
+    )
     rows = [
-        data_pb2.TabularData(data=dict_to_struct({"readings": {"i": 3, "none": None, "nested": [[1, None], {"a": "b"}]}}),
-                             metadata_index=0, time_requested=Timestamp(seconds=1_700_000_000, nanos=123_000),
-                             time_received=Timestamp(seconds=1_700_000_001)),
-        data_pb2.TabularData(data=dict_to_struct({"readings": {"ok": True}}), metadata_index=0,
-                             time_requested=Timestamp(seconds=1_700_000_002), time_received=Timestamp(seconds=1_700_000_003)),
+        data_pb2.TabularData(
+            data=dict_to_struct({"readings": {"i": 3, "none": None, "nested": [[1, None], {"a": "b"}]}}),
+            metadata_index=0,
+            time_requested=Timestamp(seconds=1_700_000_000, nanos=123_000),
+            time_received=Timestamp(seconds=1_700_000_001),
+        ),
+        data_pb2.TabularData(
+            data=dict_to_struct({"readings": {"ok": True}}),
+            metadata_index=0,
+            time_requested=Timestamp(seconds=1_700_000_002),
+            time_received=Timestamp(seconds=1_700_000_003),
+        ),
     ]
     return data_pb2.TabularDataByFilterResponse(metadata=[meta], data=rows, count=2, last="x")
 
 
 def test_values_null_nested_ints_and_aware_times(fake):
-    rows, _, _ = fake.unary("TabularDataByFilter", lambda c: c.tabular_data_by_filter(), tabular_response())[0]
+    rows, _, _ = fake.unary("TabularDataByFilter", lambda c: c.tabular_data_by_filter(), tabular_response())[
+        0
+    ]
     readings = rows[0].data["readings"]
     assert readings["none"] is None  # the official SDK returns 0
     assert readings["i"] == 3 and isinstance(readings["i"], float)  # a Struct holds doubles only
@@ -54,8 +70,12 @@ def test_tabular_models_str_eq_and_nested_names():
     b = DataClient.TabularData({"x": None}, data_pb2.CaptureMetadata(part_id="p"), t, t)
     assert a == b and a != DataClient.TabularData({"x": 1}, meta, t, t)
     assert "Time requested: 2024-01-01 00:00:00+00:00" in str(a) and 'part_id: "p"' in str(a)
-    point = DataClient.TabularDataPoint("p", "r", "api", "m", t, "o", "l", "rn", "ri", "pn", {}, [], {"v": None})
-    same = DataClient.TabularDataPoint("p", "r", "api", "m", t, "o", "l", "rn", "ri", "pn", {}, [], {"v": None})
+    point = DataClient.TabularDataPoint(
+        "p", "r", "api", "m", t, "o", "l", "rn", "ri", "pn", {}, [], {"v": None}
+    )
+    same = DataClient.TabularDataPoint(
+        "p", "r", "api", "m", t, "o", "l", "rn", "ri", "pn", {}, [], {"v": None}
+    )
     assert point == same and point != object()
     assert "resource='r' (api)" in str(point)
     with pytest.warns(DeprecationWarning):
@@ -65,13 +85,16 @@ def test_tabular_models_str_eq_and_nested_names():
 def test_dest_jsonl_round_trip(fake, tmp_path):
     dest = tmp_path / "page.jsonl"
     dest.write_text("old content that must be replaced\n")
-    rows, _, _ = fake.unary("TabularDataByFilter", lambda c: c.tabular_data_by_filter(dest=str(dest)),
-                            tabular_response())[0]
+    rows, _, _ = fake.unary(
+        "TabularDataByFilter", lambda c: c.tabular_data_by_filter(dest=str(dest)), tabular_response()
+    )[0]
     records = read_jsonl(dest)
     assert len(records) == 2
     first = records[0]
     assert first["data"] == {"readings": {"i": 3.0, "none": None, "nested": [[1.0, None], {"a": "b"}]}}
-    assert first["component_name"] == "sensor-1" and first["organization_id"] == "org" and first["tags"] == ["t"]
+    assert (
+        first["component_name"] == "sensor-1" and first["organization_id"] == "org" and first["tags"] == ["t"]
+    )
     assert dt.datetime.fromisoformat(first["time_requested"]) == rows[0].time_requested
     assert first["time_received"] == "2023-11-14T22:13:21+00:00"
     assert [p.name for p in tmp_path.iterdir()] == ["page.jsonl"]  # no temp files left
@@ -113,14 +136,23 @@ def test_dest_replace_failure_leaves_no_temp_file(tmp_path, monkeypatch):
 
 def test_binary_dest_layout_with_slashes_in_ids(fake, tmp_path):
     items = [
-        data_pb2.BinaryData(binary=b"\x89PNG", metadata=data_pb2.BinaryMetadata(
-            binary_data_id="org/part/../etc", file_ext=".png", file_name="a.png",
-            capture_metadata=data_pb2.CaptureMetadata(part_id="part"))),
+        data_pb2.BinaryData(
+            binary=b"\x89PNG",
+            metadata=data_pb2.BinaryMetadata(
+                binary_data_id="org/part/../etc",
+                file_ext=".png",
+                file_name="a.png",
+                capture_metadata=data_pb2.CaptureMetadata(part_id="part"),
+            ),
+        ),
         data_pb2.BinaryData(metadata=data_pb2.BinaryMetadata(binary_data_id="org/part/2", file_ext="jpg")),
     ]
     response = data_pb2.BinaryDataByIDsResponse(data=items)
-    fake.unary("BinaryDataByIDs", lambda c: c.binary_data_by_ids(["org/part/../etc", "org/part/2"], dest=tmp_path / "out"),
-               response)
+    fake.unary(
+        "BinaryDataByIDs",
+        lambda c: c.binary_data_by_ids(["org/part/../etc", "org/part/2"], dest=tmp_path / "out"),
+        response,
+    )
     out = tmp_path / "out"
     first = safe_file_name("org/part/../etc") + ".png"
     assert "/" not in first and ".." not in first
@@ -162,3 +194,20 @@ def test_close_and_context_manager(fake):
         fake.client.tags_by_filter()
     fake.client.close()  # idempotent
     assert "closed" in repr(fake.client)
+
+
+def test_method_parameters_in_jsonl_rows():
+    from viam_data_sync._convert import AnyMessage, params_to_any_map
+
+    meta = data_pb2.CaptureMetadata(part_id="p")
+    for key, value in params_to_any_map({"pin": "3", "n": None}).items():
+        meta.method_parameters[key].CopyFrom(value)
+    meta.method_parameters["odd"].CopyFrom(AnyMessage(type_url="type.googleapis.com/x.Y", value=b"\x01"))
+    t = dt.datetime(2024, 1, 1, tzinfo=UTC)
+    row = DataClient.TabularData({"a": 1}, meta, t, t).to_dict()
+    assert row["method_parameters"] == {
+        "pin": "3",
+        "n": None,
+        "odd": {"type_url": "type.googleapis.com/x.Y", "value": "AQ=="},
+    }
+    json.dumps(row)
