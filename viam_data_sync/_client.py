@@ -435,7 +435,16 @@ class DataClient(IterationMixin):
 
     def close(self) -> None:
         """Close the client. Idempotent. A channel passed to the constructor stays
-        open (it is the caller's); one the client created is closed."""
+        open (it is the caller's); one the client created is closed.
+
+        Example::
+
+            data_client = DataClient.from_env()
+            try:
+                print(data_client.tags_by_filter())
+            finally:
+                data_client.close()
+        """
         self._caller.connection.close()
 
     def __enter__(self) -> "DataClient":

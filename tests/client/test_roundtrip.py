@@ -338,3 +338,19 @@ def test_with_auth_from_api_key_and_with_a_token_as_metadata():
         with pytest.raises(Unauthenticated):
             bad.tags_by_filter()
         channel.close()
+
+
+def test_large_file_upload_is_chunked_and_intact(client, server, tmp_path):
+    path = tmp_path / "big.bin"
+    block = hashlib.sha256(b"block").digest() * 2048  # 64 KiB
+    with open(path, "wb") as handle:
+        for i in range(80):  # 5 MiB, 80 chunks
+            handle.write(bytes([i]) + block[1:])
+    sent = []
+    binary_data_id = client.file_upload_from_path(
+        path, server.part_id, progress=lambda s, t: sent.append((s, t))
+    )
+    assert len(sent) == 80 and sent[-1] == (path.stat().st_size,) * 2
+    (item,) = client.binary_data_by_ids([binary_data_id])
+    assert hashlib.sha256(item.binary).digest() == hashlib.sha256(path.read_bytes()).digest()
+    assert item.metadata.file_name == "big" and item.metadata.file_ext == ".bin"

@@ -125,3 +125,17 @@ def test_result_classes_have_the_documented_attributes(cls_name):
     for attribute in CLASSES[cls_name]:
         assert attribute in fields or isinstance(inspect.getattr_static(cls, attribute), property), attribute
     assert "__str__" in vars(cls) and "__eq__" in vars(cls)
+
+
+def test_public_methods_have_google_style_docstrings_with_an_example():
+    for name, member in vars(DataClient).items():
+        if name.startswith("_") or not callable(getattr(DataClient, name)) or isinstance(member, type):
+            continue
+        doc = inspect.getdoc(getattr(DataClient, name)) or ""
+        assert "Example::" in doc, f"{name} has no example"
+        assert "await" not in doc, f"{name}'s example still awaits"
+        parameters = [
+            p for p in inspect.signature(getattr(DataClient, name)).parameters if p not in ("self", "cls")
+        ]
+        if parameters and name not in ("close", "from_env", "delete_tabular_data_by_filter", "create_filter"):
+            assert "Args:" in doc, f"{name} documents no arguments"
