@@ -332,7 +332,9 @@ class DataClient(IterationMixin):
 
     Args:
         channel: a grpcio channel to the Data API (with TLS and, for the cloud, a
-            bearer token: see :meth:`from_api_key`, which does all of that).
+            bearer token: see :meth:`from_api_key`, which does all of that). The
+            channel is used as given: raise its ``grpc.max_receive_message_length``
+            above gRPC's 4 MiB default to read large files or pages.
         metadata: gRPC metadata sent with every call, e.g.
             ``{"authorization": "Bearer <token>"}`` as in the official SDK.
         timeout: default deadline of each call, in seconds (``None``: no deadline).

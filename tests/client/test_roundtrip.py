@@ -10,6 +10,7 @@ import grpc
 import pytest
 
 from viam_data_sync import DataClient, RetryPolicy, create_filter
+from viam_data_sync._channel import channel_options
 from viam_data_sync._dest import read_jsonl, safe_file_name
 from viam_data_sync.proto import Filter, Order, TagsFilter, TagsFilterType
 
@@ -31,7 +32,8 @@ def server():
 
 @pytest.fixture
 def client(server):
-    channel = grpc.insecure_channel(server.address)
+    # A caller's own channel needs our options for pages/files over gRPC's 4 MiB default.
+    channel = grpc.insecure_channel(server.address, options=channel_options())
     with DataClient(channel, timeout=20, retry=FAST) as data_client:
         yield data_client
     channel.close()
