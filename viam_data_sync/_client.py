@@ -337,7 +337,8 @@ class DataClient(IterationMixin):
             above gRPC's 4 MiB default to read large files or pages.
         metadata: gRPC metadata sent with every call, e.g.
             ``{"authorization": "Bearer <token>"}`` as in the official SDK.
-        timeout: default deadline of each call, in seconds (``None``: no deadline).
+        timeout: default deadline of each call, in seconds (``None``: only the retry
+            policy's overall deadline, 300 s by default).
         retry: the retry policy; ``None`` disables retries; the default is
             ``RetryPolicy()``.
 
@@ -498,7 +499,7 @@ class DataClient(IterationMixin):
             count_only: Return only the count.
             include_internal_data: Include Viam-internal data (e.g. cloud SLAM).
             dest: Optional file path for the page as JSON Lines.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             ``(rows, count, last)``: ``TabularData`` rows (aware UTC times, ``null`` as
@@ -578,7 +579,7 @@ class DataClient(IterationMixin):
         Args:
             organization_id: The organization that owns the data.
             sql_query: The SQL query to run.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The result documents as dicts.
@@ -627,7 +628,7 @@ class DataClient(IterationMixin):
             tabular_data_source_type: A ``TabularDataSourceType`` value.
             pipeline_id: The data pipeline whose sink to query.
             query_prefix_name: A saved query whose stages run before ``query``.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The result documents as dicts.
@@ -697,7 +698,7 @@ class DataClient(IterationMixin):
             resource_api: Its API, e.g. ``"rdk:component:sensor"``.
             method_name: The capture method, e.g. ``"Readings"``.
             additional_params: Method parameters the data was captured with.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             ``None``, or ``(time_captured, time_synced, payload)`` with aware UTC times.
@@ -754,7 +755,8 @@ class DataClient(IterationMixin):
         Collects the whole ``ExportTabularData`` stream into a list, like the official
         SDK (a broken stream is resumed without duplicates). For large exports use
         :meth:`iter_export_tabular`, which yields rows as they arrive. ``timeout``
-        bounds each stream; pass ``timeout=None`` for long exports.
+        bounds each stream; pass a larger ``timeout`` (or ``None``: the retry policy's
+        overall deadline) for long exports.
         ``resource_api`` is also accepted as the keyword ``resource_subtype=``.
 
         Args:
@@ -765,7 +767,7 @@ class DataClient(IterationMixin):
             start_time: Optional start of the range (naive = UTC).
             end_time: Optional end of the range (naive = UTC).
             additional_params: Method parameters the data was captured with.
-            timeout: Deadline of each stream (seconds); ``None`` for none.
+            timeout: Deadline of each stream (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             ``TabularDataPoint`` rows (aware UTC times).
@@ -828,7 +830,7 @@ class DataClient(IterationMixin):
             count_only: Return only the count.
             include_internal_data: Include Viam-internal data.
             dest: Optional directory to write the page to.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             ``(data, count, last)``: ``BinaryData`` messages, the count, the cursor.
@@ -904,7 +906,7 @@ class DataClient(IterationMixin):
             binary_ids: The ids; must be non-empty.
             dest: Optional directory to write the items to.
             include_binary_data: Include the file bytes, not only the metadata.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The ``BinaryData`` messages.
@@ -953,7 +955,7 @@ class DataClient(IterationMixin):
                 0 deletes all existing data.
             filter: Optional ``DeleteTabularFilter`` narrowing what is deleted; without
                 it the whole organization is in scope.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The number of items deleted.
@@ -1001,7 +1003,7 @@ class DataClient(IterationMixin):
             filter: Which binary data to delete.
             include_internal_data: Also delete Viam-internal data (the official SDK
                 never sends this field).
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The number of items deleted.
@@ -1030,7 +1032,7 @@ class DataClient(IterationMixin):
 
         Args:
             binary_ids: The ids; must be non-empty.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The number of items deleted.
@@ -1070,7 +1072,7 @@ class DataClient(IterationMixin):
         Args:
             tags: Tags to add; must be non-empty.
             binary_ids: The ids (strings, ``BinaryID`` messages, or a mix); non-empty.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Raises:
             ValueError: ``tags`` or ``binary_ids`` is empty.
@@ -1111,7 +1113,7 @@ class DataClient(IterationMixin):
         Args:
             tags: Tags to add; must be non-empty.
             filter: Which data to tag.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Raises:
             ValueError: ``tags`` is empty.
@@ -1141,7 +1143,7 @@ class DataClient(IterationMixin):
         Args:
             tags: Tags to remove; must be non-empty.
             binary_ids: The ids (strings, ``BinaryID`` messages, or a mix); non-empty.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The number of tags removed.
@@ -1187,7 +1189,7 @@ class DataClient(IterationMixin):
         Args:
             tags: Tags to remove; must be non-empty.
             filter: Which data to untag.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The number of tags removed.
@@ -1212,7 +1214,7 @@ class DataClient(IterationMixin):
 
         Args:
             filter: Which data.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The tags.
@@ -1250,7 +1252,7 @@ class DataClient(IterationMixin):
             x_max_normalized: Max X, within [0, 1] and greater than min X.
             y_max_normalized: Max Y, within [0, 1] and greater than min Y.
             confidence_score: Optional confidence, within [0, 1].
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The bounding box id.
@@ -1317,7 +1319,7 @@ class DataClient(IterationMixin):
             x_max_normalized: New max X, within [0, 1].
             y_max_normalized: New max Y, within [0, 1].
             confidence_score: New confidence, within [0, 1].
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Example::
 
@@ -1359,7 +1361,7 @@ class DataClient(IterationMixin):
         Args:
             bbox_id: The bounding box to remove.
             binary_id: The image: a binary data id string or a ``BinaryID``.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Example::
 
@@ -1379,7 +1381,7 @@ class DataClient(IterationMixin):
 
         Args:
             filter: Which data.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The labels.
@@ -1407,7 +1409,7 @@ class DataClient(IterationMixin):
 
         Args:
             organization_id: The organization.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The hostname of the federated database.
@@ -1426,7 +1428,7 @@ class DataClient(IterationMixin):
 
         Args:
             organization_id: The organization.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             ``DatabaseConnection(hostname, mongodb_uri, has_database_user)``.
@@ -1451,7 +1453,7 @@ class DataClient(IterationMixin):
         Args:
             organization_id: The organization.
             password: The password of the user.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Example::
 
@@ -1480,7 +1482,7 @@ class DataClient(IterationMixin):
             name: The name of the dataset.
             organization_id: The organization to create it in.
             type: Optional ``DatasetType`` value (sent only when given).
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The id of the new dataset.
@@ -1507,7 +1509,7 @@ class DataClient(IterationMixin):
 
         Args:
             ids: The dataset ids; must be non-empty.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The ``Dataset`` messages.
@@ -1534,7 +1536,7 @@ class DataClient(IterationMixin):
         Args:
             organization_id: The organization.
             dataset_type: Optional ``DatasetType`` to list only that kind.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The ``Dataset`` messages.
@@ -1559,7 +1561,7 @@ class DataClient(IterationMixin):
         Args:
             id: The dataset id.
             name: The new name.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Example::
 
@@ -1576,7 +1578,7 @@ class DataClient(IterationMixin):
 
         Args:
             id: The dataset id.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Example::
 
@@ -1601,7 +1603,7 @@ class DataClient(IterationMixin):
             name: The name of the new dataset.
             organization_id: The organization.
             dataset_ids: The datasets to merge; must be non-empty.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The id of the new dataset.
@@ -1633,7 +1635,7 @@ class DataClient(IterationMixin):
         Args:
             binary_ids: The ids (strings, ``BinaryID`` messages, or a mix); non-empty.
             dataset_id: The dataset.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Example::
 
@@ -1666,7 +1668,7 @@ class DataClient(IterationMixin):
         Args:
             binary_ids: The ids (strings, ``BinaryID`` messages, or a mix); non-empty.
             dataset_id: The dataset.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Example::
 
@@ -1699,7 +1701,7 @@ class DataClient(IterationMixin):
         Args:
             binary_data_id: The binary data id.
             expiration_minutes: Validity in minutes (1 to 10080; server default 15).
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             ``(signed_url, expires_at)``, ``expires_at`` aware UTC.
@@ -1758,7 +1760,7 @@ class DataClient(IterationMixin):
             data_request_times: Optional ``(time_requested, time_received)``.
             dataset_ids: Optional datasets to add the data to.
             mime_type: Optional MIME type.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The binary data id of the upload.
@@ -1838,7 +1840,7 @@ class DataClient(IterationMixin):
                 per data point.
             method_parameters: Optional method parameters.
             tags: Optional tags.
-            timeout: Deadline of this call (seconds); ``None`` for none.
+            timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
             The file id of the upload.
@@ -1940,7 +1942,7 @@ class DataClient(IterationMixin):
             mime_type: Optional MIME type.
             chunk_size: Bytes per data message.
             progress: Optional ``progress(bytes_sent, total_or_None)`` callback.
-            timeout: Deadline of the whole upload (seconds); ``None`` for none.
+            timeout: Deadline of the whole upload (seconds); ``None``: the policy deadline only.
 
         Returns:
             The binary data id of the upload.
@@ -2033,7 +2035,7 @@ class DataClient(IterationMixin):
             mime_type: Optional MIME type.
             chunk_size: Bytes per data message.
             progress: Optional ``progress(bytes_sent, total_or_None)`` callback.
-            timeout: Deadline of the whole upload (seconds); ``None`` for none.
+            timeout: Deadline of the whole upload (seconds); ``None``: the policy deadline only.
 
         Returns:
             The binary data id of the new file.
@@ -2100,7 +2102,7 @@ class DataClient(IterationMixin):
             file_name: Optional file name instead of the path's stem.
             chunk_size: Bytes per data message.
             progress: Optional ``progress(bytes_sent, total)`` callback.
-            timeout: Deadline of the whole upload (seconds); ``None`` for none.
+            timeout: Deadline of the whole upload (seconds); ``None``: the policy deadline only.
 
         Returns:
             The binary data id of the new file.
@@ -2177,7 +2179,7 @@ class DataClient(IterationMixin):
             method_name: Optional method name.
             chunk_size: Bytes per data message (default 64 KiB).
             progress: Optional ``progress(bytes_sent, total_or_None)`` callback.
-            timeout: Deadline of the whole upload (seconds); ``None`` for none.
+            timeout: Deadline of the whole upload (seconds); ``None``: the policy deadline only.
 
         Returns:
             The binary data id of the new file.
