@@ -153,7 +153,7 @@ class Caller:
     def _retrying(self, path: str, idempotency: Idempotency, policy: RetryPolicy, deadline: float,
                   extra: Callable[[BaseException], bool] = lambda e: True) -> tenacity.Retrying:
         def retryable(exc: BaseException) -> bool:
-            return isinstance(exc, ApiError) and should_retry(exc.code, idempotency) and extra(exc)
+            return isinstance(exc, ApiError) and should_retry(exc.code, idempotency, exc.details) and extra(exc)
 
         def past_deadline(state: tenacity.RetryCallState) -> bool:
             exc = state.outcome.exception() if state.outcome else None
@@ -318,12 +318,12 @@ class Caller:
         caller's job (see the export iterator), since only it knows where to resume.
         """
         path = method_path(stub_cls, name)
-        started = time.monotonic()
         limit = self.timeout if timeout is USE_CLIENT_DEFAULT else timeout
-        deadline = started + (float(limit) if limit is not None else self.retry.deadline)
+        deadline = None if limit is None else time.monotonic() + float(limit)
         for first in (True, False):
-            attempt_timeout = self._attempt_timeout(None, deadline)
-            sent = self.metadata(attempt_timeout)
+            # ``timeout=None`` bounds nothing: a long export may legitimately run for hours.
+            attempt_timeout = None if deadline is None else self._attempt_timeout(None, deadline)
+            sent = self.metadata(attempt_timeout if attempt_timeout is not None else float(self.timeout or 60.0))
             call = getattr(self.connection.stub(stub_cls), name)(request, timeout=attempt_timeout, metadata=sent)
             received = False
             try:

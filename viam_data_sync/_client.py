@@ -49,7 +49,7 @@ from typing import (
 import grpc
 
 from viam_data_sync._call import USE_CLIENT_DEFAULT, Caller
-from viam_data_sync._channel import DEFAULT_ADDRESS, Connection
+from viam_data_sync._channel import Connection
 from viam_data_sync._convert import (
     UTC,
     as_utc,
@@ -64,6 +64,7 @@ from viam_data_sync._dest import check_dest_dir, check_dest_file, write_binary_d
 from viam_data_sync._errors import ViamDataError
 from viam_data_sync._filters import check_str_list
 from viam_data_sync._filters import create_filter as _create_filter
+from viam_data_sync._connect import ConnectMixin
 from viam_data_sync._iter_api import IterationMixin
 from viam_data_sync._models import TabularData, TabularDataPoint
 from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
@@ -324,7 +325,7 @@ def _encode_stages(query: Any) -> List[bytes]:
 
 
 # ---------------------------------------------------------------------- the client
-class DataClient(IterationMixin):
+class DataClient(ConnectMixin, IterationMixin):
     """Blocking client for the Viam Data API (data, datasets, uploads).
 
     The same methods as the official async ``viam.app.data_client.DataClient``, called
@@ -394,47 +395,6 @@ class DataClient(IterationMixin):
         client = cls.__new__(cls)
         client._caller = caller
         return client
-
-    @classmethod
-    def from_api_key(
-        cls,
-        api_key: str,
-        api_key_id: str,
-        address: str = DEFAULT_ADDRESS,
-        **options: Any,
-    ) -> "DataClient":
-        """A client for ``address`` (default ``app.viam.com:443``, TLS) that exchanges
-        the API key for an access token and refreshes it as needed.
-
-        Args:
-            api_key: the API key secret.
-            api_key_id: the API key id.
-            address: ``host[:port]`` of the Data API.
-            **options: ``insecure``, ``root_certificates``, ``timeout``, ``retry``,
-                ``budget``, ``compression``, ``channel_options``.
-
-        Example::
-
-            with DataClient.from_api_key("<API-KEY>", "<API-KEY-ID>") as data_client:
-                print(data_client.tags_by_filter())
-        """
-        from viam_data_sync._connect import caller_from_api_key
-
-        return cls._from_caller(caller_from_api_key(api_key, api_key_id, address, **options))
-
-    @classmethod
-    def from_env(cls, **options: Any) -> "DataClient":
-        """A client configured from ``VIAM_API_KEY``, ``VIAM_API_KEY_ID`` and optionally
-        ``VIAM_APP_ADDRESS`` and ``VIAM_INSECURE=1`` (keyword arguments override).
-
-        Example::
-
-            with DataClient.from_env() as data_client:
-                print(data_client.tags_by_filter())
-        """
-        from viam_data_sync._connect import caller_from_env
-
-        return cls._from_caller(caller_from_env(**options))
 
     def close(self) -> None:
         """Close the client. Idempotent. A channel passed to the constructor stays

@@ -76,7 +76,9 @@ class ApiError(ViamDataError):
     @property
     def retryable(self) -> bool:
         """True when the failure is transient; whether to *repeat* also depends on the call."""
-        return self.retryable_code
+        from viam_data_sync._retry import is_size_limit
+
+        return self.retryable_code and not is_size_limit(self.code, self.details)
 
     @property
     def timeout(self) -> bool:

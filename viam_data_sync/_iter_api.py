@@ -246,7 +246,7 @@ class IterationMixin:
                                         timeout=timeout)
 
         def resumable(exc: BaseException) -> bool:
-            return isinstance(exc, ApiError) and should_retry(exc.code, Idempotency.READ)
+            return isinstance(exc, ApiError) and should_retry(exc.code, Idempotency.READ, exc.details)
 
         return ExportIterator(
             open_stream, self._export_point, time_of=lambda m: timestamp_to_ns(m.time_captured),
