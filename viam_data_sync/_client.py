@@ -325,6 +325,30 @@ def _encode_stages(query: Any) -> List[bytes]:
 
 
 # ---------------------------------------------------------------------- the client
+def tabular_pairs(response: Any) -> List[Tuple[Any, Any]]:
+    """``(item, capture_metadata)`` for each row of a ``TabularDataByFilterResponse``."""
+    metadata = list(response.metadata)
+    pairs = []
+    for item in response.data:
+        if item.metadata_index >= len(metadata):
+            raise ViamDataError(
+                f"malformed response: metadata_index {item.metadata_index} but only {len(metadata)} metadata"
+            )
+        pairs.append((item, metadata[item.metadata_index]))
+    return pairs
+
+
+def tabular_row(pair: Tuple[Any, Any]) -> TabularData:
+    """The ``DataClient.TabularData`` for one ``(item, capture_metadata)`` pair."""
+    item, metadata = pair
+    return TabularData(
+        data=struct_to_dict(item.data),
+        metadata=metadata,
+        time_requested=timestamp_to_datetime(item.time_requested),
+        time_received=timestamp_to_datetime(item.time_received),
+    )
+
+
 class DataClient(ConnectMixin, IterationMixin):
     """Blocking client for the Viam Data API (data, datasets, uploads).
 
@@ -485,33 +509,24 @@ class DataClient(ConnectMixin, IterationMixin):
 
             print(f"My data: {my_data}")
         """
+        path = check_dest_file(dest) if dest is not None else None
+        response = self._tabular_page(filter, limit, sort_order, last, count_only, include_internal_data, timeout)
+        rows = [tabular_row(pair) for pair in tabular_pairs(response)]
+        if path is not None:
+            write_jsonl(path, (row.to_dict() for row in rows))
+            LOGGER.debug("wrote %d rows to %s", len(rows), path)
+        return rows, int(response.count), response.last
+
+    def _tabular_page(self, filter: Any, limit: Any, sort_order: Any, last: Any, count_only: bool,
+                      include_internal_data: bool, timeout: Any) -> Any:
+        """One raw ``TabularDataByFilterResponse`` (``iter_tabular`` converts its rows
+        on the consuming thread, so conversion overlaps the next page's fetch)."""
         request = data_pb2.TabularDataByFilterRequest(
             data_request=self._data_request(filter, limit, sort_order, last, empty_filter=True),
             count_only=_flag("count_only", count_only),
             include_internal_data=_flag("include_internal_data", include_internal_data),
         )
-        path = check_dest_file(dest) if dest is not None else None
-        response = self._unary(_DATA, "TabularDataByFilter", request, timeout)
-        metadata = list(response.metadata)
-        rows: List[TabularData] = []
-        for item in response.data:
-            if item.metadata_index >= len(metadata):
-                raise ViamDataError(
-                    f"malformed response: metadata_index {item.metadata_index} "
-                    f"but only {len(metadata)} metadata"
-                )
-            rows.append(
-                TabularData(
-                    data=struct_to_dict(item.data),
-                    metadata=metadata[item.metadata_index],
-                    time_requested=timestamp_to_datetime(item.time_requested),
-                    time_received=timestamp_to_datetime(item.time_received),
-                )
-            )
-        if path is not None:
-            write_jsonl(path, (row.to_dict() for row in rows))
-            LOGGER.debug("wrote %d rows to %s", len(rows), path)
-        return rows, int(response.count), response.last
+        return self._unary(_DATA, "TabularDataByFilter", request, timeout)
 
     @staticmethod
     def _data_request(filter: Any, limit: Any, sort_order: Any, last: Any, *, empty_filter: bool) -> Any:

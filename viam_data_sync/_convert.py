@@ -127,25 +127,45 @@ def _set_value(target: Any, item: Any, path: str) -> None:
 
 def struct_to_dict(struct: Any, *, ints: bool = False) -> dict[str, Any]:
     """A plain dict for a ``Struct`` (from any pool); ``null`` becomes ``None``."""
-    return {key: value_to_python(value, ints=ints) for key, value in struct.fields.items()}
+    # Iterating keys and indexing is ~30% faster than ``.items()``, which upb serves
+    # through the generic Mapping view. This is the hot path of every tabular page.
+    fields = struct.fields
+    if ints:
+        return {key: value_to_python(fields[key], ints=True) for key in fields}
+    return {key: _value(fields[key]) for key in fields}
 
 
-def value_to_python(value: Any, *, ints: bool = False) -> Any:
+def _value(value: Any) -> Any:
     kind = value.WhichOneof("kind")
     if kind == "number_value":
-        number = value.number_value
-        if ints and number.is_integer() and abs(number) <= 2**53:
-            return int(number)
-        return number
+        return value.number_value
     if kind == "string_value":
         return value.string_value
     if kind == "bool_value":
         return value.bool_value
     if kind == "struct_value":
-        return struct_to_dict(value.struct_value, ints=ints)
+        fields = value.struct_value.fields
+        return {key: _value(fields[key]) for key in fields}
     if kind == "list_value":
-        return [value_to_python(v, ints=ints) for v in value.list_value.values]
+        return [_value(v) for v in value.list_value.values]
     return None  # null_value, or unset
+
+
+def value_to_python(value: Any, *, ints: bool = False) -> Any:
+    """A plain value for a ``google.protobuf.Value``; whole numbers as ``int`` if ``ints``."""
+    if not ints:
+        return _value(value)
+    kind = value.WhichOneof("kind")
+    if kind == "number_value":
+        number = value.number_value
+        if number.is_integer() and abs(number) <= 2**53:
+            return int(number)
+        return number
+    if kind == "struct_value":
+        return struct_to_dict(value.struct_value, ints=True)
+    if kind == "list_value":
+        return [value_to_python(v, ints=True) for v in value.list_value.values]
+    return _value(value)
 
 
 # ---------------------------------------------------------------- any (method parameters)

@@ -86,25 +86,28 @@ class IterationMixin:
         filter_ = _filter_or_empty(filter)
         descending = sort_order == _DESC
 
+        from viam_data_sync._client import tabular_pairs, tabular_row
+
         def fetch(narrowed: Any, last: str, limit: int, order: Optional[int] = None) -> Any:
-            rows, _count, next_last = self.tabular_data_by_filter(  # type: ignore[attr-defined]
-                narrowed, limit=limit, sort_order=order or (_DESC if descending else _ASC), last=last or None,
-                include_internal_data=include_internal_data, timeout=timeout,
-            )
-            return rows, next_last
+            # Raw rows: converted to TabularData on the consuming thread, overlapping
+            # the conversion of one page with the fetch of the next.
+            response = self._tabular_page(  # type: ignore[attr-defined]
+                narrowed, limit, order or (_DESC if descending else _ASC), last or None, False,
+                include_internal_data, timeout)
+            return tabular_pairs(response), response.last
 
         def probe(narrowed: Any, reverse: bool) -> Any:
             rows, _ = fetch(narrowed, "", 1, _DESC if reverse else _ASC)
             return rows[0] if rows else None
 
-        def count() -> int:
+        def count(narrowed: Any) -> int:
             return int(self.tabular_data_by_filter(  # type: ignore[attr-defined]
-                filter_, count_only=True, include_internal_data=include_internal_data, timeout=timeout)[1])
+                narrowed, count_only=True, include_internal_data=include_internal_data, timeout=timeout)[1])
 
         return FilterIterator(
-            fetch, filter_, row_time=lambda row: datetime_to_ns(row.time_received), page_size=page_size,
-            descending=descending, parallel=parallel, start_after=start_after, max_results=max_results,
-            count=count, probe=probe, context=f"tabular:{include_internal_data}",
+            fetch, filter_, row_time=lambda pair: timestamp_to_ns(pair[0].time_received), page_size=page_size,
+            descending=descending, parallel=parallel, depth=4, start_after=start_after, max_results=max_results,
+            count=count, probe=probe, convert=tabular_row, context=f"tabular:{include_internal_data}",
         )
 
     def iter_binary(
@@ -177,9 +180,9 @@ class IterationMixin:
             rows, _ = fetch(narrowed, "", 1, _DESC if reverse else _ASC)
             return rows[0] if rows else None
 
-        def count() -> int:
+        def count(narrowed: Any) -> int:
             return int(self.binary_data_by_filter(  # type: ignore[attr-defined]
-                filter_, count_only=True, include_binary_data=False,
+                narrowed, count_only=True, include_binary_data=False,
                 include_internal_data=include_internal_data, timeout=timeout)[1])
 
         return FilterIterator(

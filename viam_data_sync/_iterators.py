@@ -25,6 +25,7 @@ import hashlib
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -42,6 +43,7 @@ FilterFetch = Callable[[Any, str, int], Tuple[List[Any], str]]
 RowTime = Callable[[Any], int]
 
 _INNER_BOUNDARY_OFFSET_NS = 777  # odd offset: inner boundaries never sit on round times
+_MAX_PARTITIONS = 4096
 
 
 def _context_hash(*parts: Any) -> str:
@@ -149,9 +151,11 @@ class FilterIterator:
         depth: int = 2,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
-        count: Optional[Callable[[], int]] = None,
+        count: Optional[Callable[[Any], int]] = None,
+        min_rtt: float = 0.005,
         probe: Optional[Callable[[Any, bool], Optional[Any]]] = None,
         transform: Optional[Callable[[List[Any]], List[Any]]] = None,
+        convert: Optional[Callable[[Any], Any]] = None,
         context: str = "",
     ) -> None:
         if not isinstance(page_size, int) or page_size <= 0:
@@ -169,8 +173,11 @@ class FilterIterator:
         self._descending = descending
         self.max_results = max_results
         self._count = count
+        self.min_rtt = min_rtt
+        self.partitions_planned = 1
         self._probe = probe
         self._transform = transform
+        self._convert = convert
         self._context = _context_hash(self.kind, context, filter_.SerializeToString(deterministic=True), descending)
         self._ulo, self._uhi = _interval_of(filter_)
         # Position.
@@ -206,7 +213,7 @@ class FilterIterator:
         """How many rows the filter matches in all (one ``count_only`` request)."""
         if self._count is None:
             raise NotImplementedError("this iterator cannot count")
-        return self._count()
+        return self._count(self._filter)
 
     def __iter__(self) -> Iterator[Any]:
         return self._rows()
@@ -220,7 +227,7 @@ class FilterIterator:
             self._skip = start + len(page)
             self.yielded += len(page)
             if page:
-                yield page
+                yield page if self._convert is None else [self._convert(row) for row in page]
 
     def close(self) -> None:
         """Stop early: cancel the workers; the cursor stays valid."""
@@ -251,13 +258,31 @@ class FilterIterator:
         return [current] + (self._split(*rest) if rest else [])
 
     def _split(self, lo: Optional[int], hi: Optional[int]) -> List[Tuple[Optional[int], Optional[int]]]:
+        """Plan partitions for ``[lo, hi]``.
+
+        Partitioning pays only when round trips are slow (a real network, or a service
+        that works on many requests at once): a one-row probe faster than ``min_rtt``
+        means the link is fast and the service is the bottleneck, so one cursor chain
+        with prefetch is used. Otherwise partitions are sized from the row count to
+        about ``depth`` pages each, so ``parallel`` workers keep pages flowing while
+        memory stays at most ``2 * parallel * (depth + 1)`` pages.
+        """
         parts: List[Tuple[Optional[int], Optional[int]]] = [(lo, hi)]
         if self.parallel > 1 and self._probe is not None:
             narrowed = _with_interval(self._filter, lo, hi)
-            first, last = self._probe(narrowed, False), self._probe(narrowed, True)
-            if first is not None and last is not None:
-                a, b = sorted((self._row_time(first), self._row_time(last)))
-                parts = plan_partitions(lo, hi, a, b, self.parallel * 2)
+            started = time.monotonic()
+            first = self._probe(narrowed, False)
+            rtt = time.monotonic() - started
+            if first is not None and rtt >= self.min_rtt:
+                last = self._probe(narrowed, True)
+                total = self._count(narrowed) if self._count is not None else self.parallel * self.page_size
+                per_partition = self.page_size * self._depth
+                count = max(self.parallel, min(_MAX_PARTITIONS, -(-total // per_partition)))
+                if last is not None and total > self.page_size:
+                    a, b = sorted((self._row_time(first), self._row_time(last)))
+                    parts = plan_partitions(lo, hi, a, b, count)
+            LOGGER.debug("iteration plan: %d partition(s), probe %.1f ms", len(parts), rtt * 1000)
+        self.partitions_planned = len(parts)
         return list(reversed(parts)) if self._descending else parts
 
     # ------------------------------------------------------------ consuming
@@ -276,13 +301,14 @@ class FilterIterator:
             if index < len(plan):
                 lo, hi = plan[index]
                 first_last = self._page_last if index == 0 and self._resumed else ""
-                part = _Partition(lo, hi, first_last, self._depth)
+                part = _Partition(lo, hi, first_last, self._depth + 1)
                 started.append(part)
                 assert self._executor is not None
                 self._executor.submit(part.produce, self._fetch_page, self._stop)
 
+        window = 2 * self.parallel if len(plan) > 1 else 1
         try:
-            for _ in range(min(self.parallel, len(plan))):
+            for _ in range(min(window, len(plan))):
                 start_next()
             for index in range(len(plan)):
                 part = started[index]
@@ -317,13 +343,14 @@ class FilterIterator:
         return self.max_results is not None and self.yielded >= self.max_results
 
     def _rows(self) -> Iterator[Any]:
+        convert = self._convert
         for rows, start in self._pages():
             for index in range(start, len(rows)):
                 if self._limit_reached():
                     return
                 self._skip = index + 1  # advance first: a stop now already excludes it
                 self.yielded += 1
-                yield rows[index]
+                yield rows[index] if convert is None else convert(rows[index])
 
     def _shutdown(self) -> None:
         self._stop.set()

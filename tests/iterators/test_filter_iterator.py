@@ -53,8 +53,10 @@ class Model:
 
 
 def make(model, descending=False, filter_=None, **kw):
+    kw.setdefault("min_rtt", 0.0)  # the model answers instantly: partition anyway
     return FilterIterator(model.fetch(descending), filter_ or data_pb2.Filter(), row_time=lambda r: r[0],
-                          page_size=kw.pop("page_size", 7), descending=descending, probe=model.probe, **kw)
+                          page_size=kw.pop("page_size", 7), descending=descending, probe=model.probe,
+                          count=lambda f: len(model._select(f, False)), **kw)
 
 
 TIMES = [1_000_000_000 + random.Random(3).randrange(0, 10**12) for _ in range(500)] + [5_000_000_000] * 20
@@ -146,6 +148,15 @@ def test_page_failure_surfaces_and_cursor_resumes_exactly():
         except ConnectionError:
             cursor = it.cursor
     assert sorted(taken) == model.rows and len(set(taken)) == len(taken)
+
+
+def test_partitions_sized_from_count_and_skipped_on_fast_links():
+    model = Model(TIMES)
+    it = make(model, parallel=3, page_size=10)
+    assert len(list(it)) == len(model.rows)
+    assert it.partitions_planned == -(-len(model.rows) // (10 * 2))  # about `depth` pages each
+    fast = make(model, parallel=3, min_rtt=10.0)  # probes answer faster than 10 s
+    assert len(list(fast)) == len(model.rows) and fast.partitions_planned == 1
 
 
 def test_plan_partitions_is_disjoint_and_covering():

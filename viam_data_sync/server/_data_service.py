@@ -134,7 +134,11 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             item = response.data.add(
                 metadata_index=index[key], time_received=ns_to_timestamp(row["time_received_ns"])
             )
-            item.data.CopyFrom(rec.reading_struct(row))
+            blob = row["data_pb"]
+            if blob is not None:
+                item.data.MergeFromString(blob)  # stored serialized: no re-encoding per page
+            else:
+                item.data.CopyFrom(rec.reading_struct(row))
             if row["time_requested_ns"] is not None:
                 item.time_requested.CopyFrom(ns_to_timestamp(row["time_requested_ns"]))
             size += len(row["data"])

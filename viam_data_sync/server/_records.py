@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from viam_data_sync._convert import dict_to_struct, ns_to_timestamp, params_to_any_map
+from viam_data_sync._convert import Struct, dict_to_struct, ns_to_timestamp, params_to_any_map
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server._rpc import invalid, not_found
 
@@ -226,4 +226,7 @@ def reading_capture_metadata(row: sqlite3.Row) -> Any:
 
 
 def reading_struct(row: sqlite3.Row) -> Any:
+    blob = row["data_pb"] if "data_pb" in row.keys() else None
+    if blob is not None:
+        return Struct.FromString(blob)
     return dict_to_struct(json.loads(row["data"]))

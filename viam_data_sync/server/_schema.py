@@ -32,7 +32,9 @@ CREATE TABLE IF NOT EXISTS readings (
     mime_type        TEXT NOT NULL DEFAULT '',
     time_requested_ns INTEGER,                          -- NULL when not sent
     time_received_ns INTEGER NOT NULL,
-    data             TEXT NOT NULL                      -- JSON object: the reading payload
+    data             TEXT NOT NULL,                     -- JSON object: the reading payload
+    data_pb          BLOB                               -- the same payload as a serialized
+                                                        -- google.protobuf.Struct (served as is)
 );
 CREATE INDEX IF NOT EXISTS readings_org_time ON readings (organization_id, time_received_ns, id);
 CREATE INDEX IF NOT EXISTS readings_source ON readings
@@ -63,6 +65,9 @@ QUERY_COLUMNS = (
 
 def create_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(READINGS_DDL)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(readings)")}
+    if "data_pb" not in columns:  # a store created before the column existed
+        conn.execute("ALTER TABLE readings ADD COLUMN data_pb BLOB")
 
 
 def _bson_time(ns: Any) -> Any:

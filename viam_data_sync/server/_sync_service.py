@@ -196,6 +196,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                     requested,
                     received,
                     data,
+                    item.struct.SerializeToString(deterministic=True),
                 )
             )
         with self.store.write() as conn:
@@ -466,12 +467,13 @@ def _fsync_dir(path: str) -> None:
 
 READING_INSERT = """INSERT INTO readings (reading_id, organization_id, location_id, robot_id, robot_name,
     part_id, part_name, component_type, component_name, method_name, method_parameters, tags, mime_type,
-    time_requested_ns, time_received_ns, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
+    time_requested_ns, time_received_ns, data, data_pb) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
 
 
 def insert_readings(conn: sqlite3.Connection, rows: Sequence[tuple]) -> None:
-    """Insert ``readings`` rows (tuples in ``READING_INSERT`` column order); caller holds the transaction."""
-    conn.executemany(READING_INSERT, rows)
+    """Insert ``readings`` rows (tuples in ``READING_INSERT`` column order; the last,
+    ``data_pb``, may be left off); caller holds the transaction."""
+    conn.executemany(READING_INSERT, (row if len(row) == 17 else (*row, None) for row in rows))
 
 
 fill_unimplemented(
