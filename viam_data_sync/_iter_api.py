@@ -6,6 +6,7 @@ the official SDK does not give them.
 from __future__ import annotations
 
 import datetime as _dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from viam_data_sync._call import USE_CLIENT_DEFAULT
@@ -20,17 +21,17 @@ from viam_data_sync._convert import (
     timestamp_to_datetime,
     timestamp_to_ns,
 )
-from viam_data_sync._errors import ApiError
+from viam_data_sync._errors import ApiError, ResourceExhausted
 from viam_data_sync._iterators import ExportIterator, FilterIterator, MqlIterator
 from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
-from viam_data_sync._retry import Idempotency, should_retry
+from viam_data_sync._retry import Idempotency, is_size_limit, should_retry
 
 #: Default rows per request; Viam's own CLI caps pages at 100 so requests do not time out.
 DEFAULT_PAGE_SIZE = 100
 #: Default time partitions fetched at once by ``iter_tabular``/``iter_binary``.
 DEFAULT_PARALLEL = 4
 #: ``iter_binary``: the most file bytes fetched in one request and held per partition.
-DEFAULT_BYTE_BUDGET = 8 * 1024 * 1024
+DEFAULT_BYTE_BUDGET = 4 * 1024 * 1024
 
 _ASC, _DESC = data_pb2.ORDER_ASCENDING, data_pb2.ORDER_DESCENDING
 
@@ -115,7 +116,7 @@ class IterationMixin:
         filter: Optional[data_pb2.Filter] = None,
         *,
         include_binary_data: bool = True,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: int = 50,
         sort_order: Optional[int] = None,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
@@ -126,10 +127,13 @@ class IterationMixin:
     ) -> FilterIterator:
         """Iterate over every binary item matching ``filter``, exactly once.
 
-        With ``include_binary_data``, metadata is paged first and the file bodies are
-        then fetched by id in groups of at most ``byte_budget`` bytes, so memory stays
-        bounded by ``parallel`` x (a page of metadata + ``byte_budget``) however large
-        the files are. A single file larger than the budget is fetched on its own.
+        With ``include_binary_data``, metadata is paged first (``page_size`` items) and
+        the file bodies are then fetched by id in requests of at most ``byte_budget``
+        bytes (two at a time; a request over a message-size limit is split), so no
+        response is ever larger than the budget or one file. Memory holds at most a
+        few pages of files (``page_size`` x file size, per partition in flight), never
+        the whole result. Measured: small pages and requests are faster than large
+        ones on gRPC (fewer big allocations), hence the defaults.
 
         Returns:
             A single-use iterator of ``BinaryData`` messages with ``.cursor``,
@@ -152,6 +156,18 @@ class IterationMixin:
             )
             return list(rows), next_last
 
+        def bodies_of(group: List[Any]) -> Dict[str, Any]:
+            ids = [row.metadata.binary_data_id for row in group]
+            try:
+                items = self.binary_data_by_ids(ids, include_binary_data=True, timeout=timeout)  # type: ignore[attr-defined]
+            except ResourceExhausted as exc:
+                # Over a message-size limit (ours or the service's): halve and retry.
+                if len(group) == 1 or not is_size_limit(exc.code, exc.details):
+                    raise
+                half = len(group) // 2
+                return {**bodies_of(group[:half]), **bodies_of(group[half:])}
+            return {item.metadata.binary_data_id: item for item in items}
+
         def with_bodies(rows: List[Any]) -> List[Any]:
             groups: List[List[Any]] = [[]]
             size = 0
@@ -162,18 +178,18 @@ class IterationMixin:
                     size = 0
                 groups[-1].append(row)
                 size += row_size
+            if len(groups) == 1:
+                fetched = [bodies_of(groups[0])]
+            else:
+                # Two requests in flight: one is received while the other is served.
+                with ThreadPoolExecutor(max_workers=2, thread_name_prefix="viam-data-sync-bodies") as pool:
+                    fetched = list(pool.map(bodies_of, groups))
             out: List[Any] = []
-            for group in groups:
-                ids = [row.metadata.binary_data_id for row in group]
-                bodies = {item.metadata.binary_data_id: item for item in self.binary_data_by_ids(  # type: ignore[attr-defined]
-                    ids, include_binary_data=True, timeout=timeout)}
+            for group, bodies in zip(groups, fetched):
                 for row in group:
                     full = bodies.get(row.metadata.binary_data_id)
-                    if full is None:
-                        # Deleted between the metadata page and the body fetch: skip it
-                        # rather than yield an item without its bytes.
-                        continue
-                    out.append(full)
+                    if full is not None:  # None: deleted since its metadata page was read
+                        out.append(full)
             return out
 
         def probe(narrowed: Any, reverse: bool) -> Any:
