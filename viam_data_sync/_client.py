@@ -14,7 +14,7 @@ has bugs; those differences are listed on each method and summarised here:
   SQL/MQL results are decoded with tz-aware UTC datetimes;
 * ``dest=`` writes JSON Lines (tabular) or the CLI's ``data/`` + ``metadata/``
   layout (binary), atomically, and raises on failure;
-* uploads stream the payload in chunks (64 KiB) instead of one message, and
+* uploads stream the payload in chunks (256 KiB) instead of one message, and
   ``file_upload`` sends ``mime_type``;
 * ``tabular_data_by_mql`` applies ``use_recent_data`` only when no source type is
   chosen, and works with ``query_prefix_name`` and no stages;
@@ -2152,7 +2152,7 @@ class DataClient(ConnectMixin, IterationMixin):
             component_type: Optional type of the component.
             component_name: Optional name of the component.
             method_name: Optional method name.
-            chunk_size: Bytes per data message (default 64 KiB).
+            chunk_size: Bytes per data message (default 256 KiB).
             progress: Optional ``progress(bytes_sent, total_or_None)`` callback.
             timeout: Deadline of the whole upload (seconds); ``None``: the policy deadline only.
 

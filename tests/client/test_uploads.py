@@ -115,7 +115,7 @@ def test_streaming_first_message_matches_official_bytes(fake):
 
 
 def test_streaming_upload_is_chunked(fake):
-    payload = bytes(range(256)) * 1000  # 256,000 bytes -> 4 chunks of 64 KiB
+    payload = bytes(range(256)) * (DEFAULT_CHUNK_SIZE * 4 // 256 - 96)  # 3 full chunks + a partial one
     seen = []
     result, requests, metadata = fake.stream(
         "StreamingDataCaptureUpload",
@@ -141,9 +141,10 @@ def test_streaming_upload_is_chunked(fake):
         first.upload_metadata.dataset_ids
     ) == ["ds"]
     assert first.sensor_metadata.time_requested.seconds == 1685962800
-    assert [len(r.data) for r in requests[1:]] == [65536, 65536, 65536, 256000 - 3 * 65536]
+    n = len(payload)
+    assert [len(r.data) for r in requests[1:]] == [DEFAULT_CHUNK_SIZE] * 3 + [n - 3 * DEFAULT_CHUNK_SIZE]
     assert data_of(requests, "data") == payload
-    assert seen[-1] == (256000, 256000) and len(seen) == 4
+    assert seen[-1] == (n, n) and len(seen) == 4
     assert metadata["authorization"].startswith("Bearer ")
 
 
@@ -193,7 +194,7 @@ def test_file_upload_empty_still_sends_a_data_message(fake):
 
 def test_file_upload_from_path_streams_the_file(fake, tmp_path):
     path = tmp_path / "a.tar.gz"
-    payload = b"q" * 150_000
+    payload = b"q" * (2 * DEFAULT_CHUNK_SIZE + 20_000)  # 3 chunks
     path.write_bytes(payload)
     _, requests, _ = fake.stream(
         "FileUpload",
