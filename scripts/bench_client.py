@@ -263,9 +263,39 @@ def bench_binary(ns: argparse.Namespace) -> None:
     ])
 
 
+# ---------------------------------------------------------------- bulk export paths
+def bench_bulk(ns: argparse.Namespace) -> None:
+    rows = ns.rows
+    with server_process(rows=rows) as srv:
+        address, org = srv["address"], srv["organization_id"]
+
+        def client() -> DataClient:
+            return DataClient(grpc.insecure_channel(address, options=OPTIONS))
+
+        def tabular() -> int:
+            with client() as c:
+                return sum(1 for _ in c.iter_tabular(sensor_filter()))
+
+        def mql() -> int:
+            with client() as c:
+                return sum(1 for _ in c.iter_mql(org, [{"$match": {"component_name": "sensor-1"}}], page_size=1000))
+
+        def sql() -> int:
+            with client() as c:
+                return len(c.tabular_data_by_sql(org, "SELECT * FROM readings WHERE component_name = 'sensor-1'"))
+
+        assert tabular() == mql() == sql() == rows
+        t_tab, t_mql, t_sql = (best_of(ns.runs, f) for f in (tabular, mql, sql))
+    report(f"bulk export paths, loopback, {rows} rows (rows/s, best of {ns.runs})", [
+        ("iter_tabular (cursor pages of 100)", f"{rows / t_tab:,.0f}"),
+        ("iter_mql (keyset pages of 1000, BSON)", f"{rows / t_mql:,.0f}"),
+        ("tabular_data_by_sql, one answer (BSON)", f"{rows / t_sql:,.0f}"),
+    ])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("which", nargs="*", default=["tabular", "latency", "upload", "binary"])
+    parser.add_argument("which", nargs="*", default=["tabular", "latency", "upload", "binary", "bulk"])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--page-size", type=int, default=100)
@@ -276,7 +306,7 @@ def main() -> int:
     parser.add_argument("--tmp", default=None, help="directory for temporary upload files")
     ns = parser.parse_args()
     benches: Dict[str, Any] = {"tabular": bench_tabular, "latency": bench_latency,
-                               "upload": bench_upload, "binary": bench_binary}
+                               "upload": bench_upload, "binary": bench_binary, "bulk": bench_bulk}
     for name in ns.which:
         benches[name](ns)
     return 0

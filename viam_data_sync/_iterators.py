@@ -524,9 +524,16 @@ class MqlIterator:
         return encode_cursor(state)
 
     def _page_pipeline(self) -> List[Dict[str, Any]]:
-        stages = list(self._pipeline)
-        if self._has_last:
-            stages.append({"$match": {self.key: {"$gt": self._last}}})
+        keyset = [{self.key: {"$gt": self._last}}] if self._has_last else []
+        if all(set(stage) == {"$match"} for stage in self._pipeline):
+            # Only filters: one leading $match (same result) lets the service use an
+            # index for the key range, sort and limit instead of scanning every page.
+            conditions = [stage["$match"] for stage in self._pipeline] + keyset
+            stages: List[Dict[str, Any]] = []
+            if conditions:
+                stages.append({"$match": conditions[0] if len(conditions) == 1 else {"$and": conditions}})
+        else:
+            stages = list(self._pipeline) + [{"$match": condition} for condition in keyset]
         stages.append({"$sort": {self.key: 1}})
         stages.append({"$limit": self.page_size})
         return stages
