@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 from viam_data_sync._call import USE_CLIENT_DEFAULT
 from viam_data_sync._convert import (
@@ -129,11 +129,12 @@ class IterationMixin:
 
         With ``include_binary_data``, metadata is paged first (``page_size`` items) and
         the file bodies are then fetched by id in requests of at most ``byte_budget``
-        bytes (two at a time; a request over a message-size limit is split), so no
-        response is ever larger than the budget or one file. Memory holds at most a
-        few pages of files (``page_size`` x file size, per partition in flight), never
-        the whole result. Measured: small pages and requests are faster than large
-        ones on gRPC (fewer big allocations), hence the defaults.
+        bytes (the next one fetched while the current one is consumed; a request over
+        a message-size limit is split). Bodies are queued one budget-sized group at a
+        time, so memory holds a few groups (about ``byte_budget`` each, or one file if
+        a file is larger) per partition in flight, however many files there are.
+        Measured: small pages and requests are faster than large ones on gRPC, hence
+        the defaults.
 
         Returns:
             A single-use iterator of ``BinaryData`` messages with ``.cursor``,
@@ -168,7 +169,9 @@ class IterationMixin:
                 return {**bodies_of(group[:half]), **bodies_of(group[half:])}
             return {item.metadata.binary_data_id: item for item in items}
 
-        def with_bodies(rows: List[Any]) -> List[Any]:
+        def with_bodies(rows: List[Any]) -> Iterator[List[Any]]:
+            """The page's items with their bytes, one ``byte_budget`` group at a time
+            (the next group is fetched while this one is consumed)."""
             groups: List[List[Any]] = [[]]
             size = 0
             for row in rows:
@@ -178,19 +181,14 @@ class IterationMixin:
                     size = 0
                 groups[-1].append(row)
                 size += row_size
-            if len(groups) == 1:
-                fetched = [bodies_of(groups[0])]
-            else:
-                # Two requests in flight: one is received while the other is served.
-                with ThreadPoolExecutor(max_workers=2, thread_name_prefix="viam-data-sync-bodies") as pool:
-                    fetched = list(pool.map(bodies_of, groups))
-            out: List[Any] = []
-            for group, bodies in zip(groups, fetched):
-                for row in group:
-                    full = bodies.get(row.metadata.binary_data_id)
-                    if full is not None:  # None: deleted since its metadata page was read
-                        out.append(full)
-            return out
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="viam-data-sync-bodies") as pool:
+                pending = pool.submit(bodies_of, groups[0])
+                for index, group in enumerate(groups):
+                    bodies = pending.result()
+                    if index + 1 < len(groups):
+                        pending = pool.submit(bodies_of, groups[index + 1])
+                    # None marks an item deleted since its metadata page was read.
+                    yield [bodies.get(row.metadata.binary_data_id) for row in group]
 
         def probe(narrowed: Any, reverse: bool) -> Any:
             rows, _ = fetch(narrowed, "", 1, _DESC if reverse else _ASC)
@@ -205,7 +203,7 @@ class IterationMixin:
             fetch, filter_, row_time=lambda item: timestamp_to_ns(item.metadata.time_received),
             page_size=page_size, descending=descending, parallel=parallel, depth=1,
             start_after=start_after, max_results=max_results, count=count, probe=probe,
-            transform=with_bodies if include_binary_data else None,
+            expand=with_bodies if include_binary_data else None,
             context=f"binary:{include_internal_data}",
         )
 

@@ -103,13 +103,32 @@ class _Partition:
         self.pages: "queue.Queue[Any]" = queue.Queue(maxsize=depth)
 
     def produce(self, fetch_page: Callable[[Optional[int], Optional[int], str], Tuple[List[Any], str]],
+                expand: Optional[Callable[[List[Any]], Iterator[List[Any]]]],
                 stop: threading.Event) -> None:
+        """Queue items ``(page_last, chunk, next_last, end, offset, last_chunk)``.
+
+        Without ``expand`` a page is one chunk. With it, a page's rows are replaced by
+        the chunks it yields (e.g. bodies fetched a budget at a time; ``None`` for a
+        row that vanished), queued one by one, so memory holds a few chunks, not a page.
+        """
         last = self.start_last
         try:
             while not stop.is_set():
                 rows, next_last = fetch_page(self.lo, self.hi, last)
                 end = not rows or not next_last or next_last == last
-                if not self._put((last, rows, next_last, end), stop) or end:
+                chunks = expand(rows) if expand is not None and rows else iter([rows])
+                offset = 0
+                chunk = next(chunks, [])
+                while True:
+                    following = next(chunks, None)
+                    item = (last, chunk, next_last, end, offset, following is None)
+                    if not self._put(item, stop):
+                        return
+                    if following is None:
+                        break
+                    offset += len(chunk)
+                    chunk = following
+                if end:
                     return
                 last = next_last
         except BaseException as exc:  # handed to the consumer, raised there
@@ -154,7 +173,7 @@ class FilterIterator:
         count: Optional[Callable[[Any], int]] = None,
         min_rtt: float = 0.005,
         probe: Optional[Callable[[Any, bool], Optional[Any]]] = None,
-        transform: Optional[Callable[[List[Any]], List[Any]]] = None,
+        expand: Optional[Callable[[List[Any]], Iterator[List[Any]]]] = None,
         convert: Optional[Callable[[Any], Any]] = None,
         context: str = "",
     ) -> None:
@@ -176,7 +195,7 @@ class FilterIterator:
         self.min_rtt = min_rtt
         self.partitions_planned = 1
         self._probe = probe
-        self._transform = transform
+        self._expand = expand
         self._convert = convert
         self._context = _context_hash(self.kind, context, filter_.SerializeToString(deterministic=True), descending)
         self._ulo, self._uhi = _interval_of(filter_)
@@ -219,12 +238,14 @@ class FilterIterator:
         return self._rows()
 
     def iter_pages(self) -> Iterator[List[Any]]:
-        """Yield lists of rows (one per service page) instead of rows; same cursor."""
-        for rows, start in self._pages():
+        """Yield lists of rows (a service page, or a body-budget chunk of one) instead
+        of rows; the same cursor."""
+        for rows, start, offset in self._pages():
             page = rows[start:]
             if self.max_results is not None:
                 page = page[: max(0, self.max_results - self.yielded)]
-            self._skip = start + len(page)
+            self._skip = offset + start + len(page)
+            page = [row for row in page if row is not None]
             self.yielded += len(page)
             if page:
                 yield page if self._convert is None else [self._convert(row) for row in page]
@@ -241,10 +262,7 @@ class FilterIterator:
 
     # ------------------------------------------------------------ planning
     def _fetch_page(self, lo: Optional[int], hi: Optional[int], last: str) -> Tuple[List[Any], str]:
-        rows, next_last = self._fetch(_with_interval(self._filter, lo, hi), last, self.page_size)
-        if self._transform is not None and rows:
-            rows = self._transform(rows)
-        return rows, next_last
+        return self._fetch(_with_interval(self._filter, lo, hi), last, self.page_size)
 
     def _plan(self) -> List[Tuple[Optional[int], Optional[int]]]:
         """The partitions still to read, in yield order, starting with the current."""
@@ -286,7 +304,7 @@ class FilterIterator:
         return list(reversed(parts)) if self._descending else parts
 
     # ------------------------------------------------------------ consuming
-    def _pages(self) -> Iterator[Tuple[List[Any], int]]:
+    def _pages(self) -> Iterator[Tuple[List[Any], int, int]]:
         if self._started:
             raise ValueError("this iterator has already started; iterators are single use")
         self._started = True
@@ -304,7 +322,7 @@ class FilterIterator:
                 part = _Partition(lo, hi, first_last, self._depth + 1)
                 started.append(part)
                 assert self._executor is not None
-                self._executor.submit(part.produce, self._fetch_page, self._stop)
+                self._executor.submit(part.produce, self._fetch_page, self._expand, self._stop)
 
         window = 2 * self.parallel if len(plan) > 1 else 1
         try:
@@ -319,15 +337,23 @@ class FilterIterator:
                     item = part.pages.get()
                     if isinstance(item, BaseException):
                         raise item
-                    page_last, rows, next_last, end = item
-                    self.pages_fetched += 1
+                    page_last, chunk, next_last, end, offset, last_chunk = item
                     self._page_last = page_last
-                    if self._skip >= len(rows) and not end:
-                        self._skip -= len(rows)  # yielded before the resume
+                    if last_chunk:
+                        self.pages_fetched += 1
+                    page_end = offset + len(chunk)
+                    if self._skip >= page_end:
+                        if not last_chunk:
+                            continue  # yielded before the resume
+                        if not end:
+                            self._skip -= page_end  # the whole page was yielded before
+                            continue
+                    else:
+                        yield chunk, self._skip - offset if self._skip > offset else 0, offset
+                        if self._skip < page_end:
+                            return  # stopped mid-page (max_results)
+                    if not last_chunk:
                         continue
-                    yield rows, min(self._skip, len(rows))
-                    if self._skip < len(rows):
-                        return  # stopped mid-page (max_results)
                     if end:
                         break
                     self._page_last, self._skip = next_last, 0
@@ -344,13 +370,17 @@ class FilterIterator:
 
     def _rows(self) -> Iterator[Any]:
         convert = self._convert
-        for rows, start in self._pages():
+        for rows, start, offset in self._pages():
             for index in range(start, len(rows)):
                 if self._limit_reached():
                     return
-                self._skip = index + 1  # advance first: a stop now already excludes it
+                # Advance first: a stop now already excludes this row.
+                self._skip = offset + index + 1
+                row = rows[index]
+                if row is None:
+                    continue  # vanished between its metadata page and its body fetch
                 self.yielded += 1
-                yield rows[index] if convert is None else convert(rows[index])
+                yield row if convert is None else convert(row)
 
     def _shutdown(self) -> None:
         self._stop.set()

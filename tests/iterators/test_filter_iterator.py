@@ -165,3 +165,34 @@ def test_plan_partitions_is_disjoint_and_covering():
     for (a, b), (c, d) in zip(parts, parts[1:]):
         assert b == c and b % 1000 == 777
     assert plan_partitions(5, 6, 7, 7, 4) == [(5, 6)]
+
+
+def _chunked(rows):
+    """Chunks of 3, with rows whose id is a multiple of 17 gone (deleted mid-way)."""
+    for start in range(0, len(rows), 3):
+        yield [None if r[1] % 17 == 0 else r for r in rows[start:start + 3]]
+
+
+@pytest.mark.parametrize("parallel", [1, 3])
+def test_expanded_pages_resume_exactly_at_any_row(parallel):
+    model = Model(TIMES)
+    expected = [r for r in model.rows if r[1] % 17]
+    whole = list(make(model, parallel=parallel, expand=_chunked))
+    assert sorted(whole) == expected
+    for stop_at in (0, 1, 2, 3, 4, 5, 50, len(expected) - 1):
+        first = make(model, parallel=parallel, expand=_chunked)
+        rows = iter(first)
+        taken = [next(rows) for _ in range(stop_at)]
+        cursor = first.cursor
+        first.close()
+        rest = list(make(model, parallel=parallel, expand=_chunked, start_after=cursor, page_size=4))
+        assert sorted(taken + rest) == expected, stop_at
+        assert len(taken) + len(rest) == len(expected)
+
+
+def test_expanded_chunks_are_queued_one_by_one():
+    model = Model(TIMES)
+    it = make(model, expand=_chunked, page_size=9)
+    pages = list(it.iter_pages())
+    assert max(len(p) for p in pages) <= 3  # a chunk, never a whole page
+    assert sorted(r for p in pages for r in p) == [r for r in model.rows if r[1] % 17]
