@@ -1,0 +1,71 @@
+"""download_binary_data: a file larger than one gRPC message, streamed to disk through
+the signed URL with constant memory; never a partial file under the final name."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import urllib.request
+
+import grpc
+import pytest
+
+from viam_data_sync import DataClient, ResourceExhausted
+from viam_data_sync._download import DownloadMixin, IncompleteDownload, stream_url_to_file
+from viam_data_sync.server import LocalDataServer
+
+
+class Client(DataClient, DownloadMixin):
+    pass
+
+
+@pytest.fixture
+def env(tmp_path):
+    with LocalDataServer(tmp_path / "store.db", auth=False, max_message_bytes=4 << 20) as server:
+        with Client(grpc.insecure_channel(server.address)) as client:
+            yield server, client
+
+
+def test_file_over_the_message_limit_streams_to_disk(env, tmp_path):
+    server, client = env
+    payload = os.urandom(9 << 20)  # over the server's 4 MiB message limit
+    binary_id = client.file_upload(server.part_id, payload, file_name="big", file_extension=".bin")
+    with pytest.raises(ResourceExhausted):
+        client.binary_data_by_ids([binary_id])
+    out = tmp_path / "out"
+    out.mkdir()
+    seen = []
+    path = client.download_binary_data(binary_id, out, progress=lambda n, total: seen.append((n, total)))
+    assert path.parent == out and path.suffix == ".bin" and "/" not in path.name
+    assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(payload).digest()
+    assert seen[-1] == (len(payload), len(payload)) and len(seen) == 9
+    assert [p.name for p in out.iterdir()] == [path.name]  # no temp file left
+
+
+def test_short_download_leaves_nothing(tmp_path, monkeypatch):
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"x" * 1000)
+    dest = tmp_path / "dest.bin"
+    with pytest.raises(IncompleteDownload):
+        stream_url_to_file(src.as_uri(), dest, expected_size=2000)
+    assert list(tmp_path.iterdir()) == [src]
+
+    class Broken(io.BytesIO):
+        def read(self, n=-1):
+            raise OSError("connection reset")
+
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout=None: Broken())
+    with pytest.raises(OSError, match="connection reset"):
+        stream_url_to_file("https://example.invalid/x", dest)
+    assert list(tmp_path.iterdir()) == [src]
+
+
+def test_unsafe_schemes_and_bad_destinations_refused(env, tmp_path):
+    server, client = env
+    with pytest.raises(ValueError, match="ftp"):
+        stream_url_to_file("ftp://x/y", tmp_path / "f")
+    with pytest.raises(ValueError, match="http"):
+        stream_url_to_file("http://x/y", tmp_path / "f")
+    binary_id = client.file_upload(server.part_id, b"abc", file_name="s", file_extension=".txt")
+    with pytest.raises(FileNotFoundError):
+        client.download_binary_data(binary_id, tmp_path / "missing-dir" / "f.txt")

@@ -1,0 +1,135 @@
+"""Streaming a binary file to disk through a signed URL: any size, constant memory.
+
+``BinaryDataByIDs`` with ``include_binary`` returns a file inside one gRPC message, so a
+file larger than the message limit (32 MiB in the cloud) cannot come that way. The
+service's signed URL (``CreateBinaryDataSignedURL``) can: the body is read in chunks
+into a temporary file beside the destination, fsynced, checked against the size the
+metadata promises, and only then renamed into place. A failed or short download never
+leaves a file under the final name.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Callable, Optional, Union
+from urllib.parse import urlparse
+
+LOGGER = logging.getLogger("viam_data_sync")
+
+#: Schemes a signed URL may use: HTTPS from the cloud; ``file`` from the local server,
+#: which has no HTTP endpoint. Plain HTTP only when asked for (``allow_http``).
+_SAFE_SCHEMES = ("https", "file")
+DOWNLOAD_CHUNK = 1024 * 1024
+
+Progress = Callable[[int, Optional[int]], None]
+
+
+class IncompleteDownload(IOError):
+    """The body ended before the size the metadata promised (or ran past it)."""
+
+
+def stream_url_to_file(
+    url: str,
+    dest: Union[str, "os.PathLike[str]"],
+    *,
+    expected_size: Optional[int] = None,
+    timeout: Optional[float] = 60.0,
+    chunk_size: int = DOWNLOAD_CHUNK,
+    progress: Optional[Progress] = None,
+    allow_http: bool = False,
+) -> int:
+    """Download ``url`` to ``dest`` atomically; returns the number of bytes written.
+
+    Raises:
+        ValueError: an unsupported URL scheme.
+        IncompleteDownload: the size differs from ``expected_size``.
+        OSError: reading or writing failed (no file is left under ``dest``).
+    """
+    scheme = urlparse(url).scheme.lower()
+    allowed = _SAFE_SCHEMES + (("http",) if allow_http else ())
+    if scheme not in allowed:
+        raise ValueError(f"refusing to download from a {scheme or 'scheme-less'} URL")
+    if chunk_size <= 0:
+        raise ValueError("chunk_size must be > 0")
+    target = Path(dest)
+    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+    written = 0
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(temp, "wb") as out:  # noqa: S310
+            while True:
+                chunk = response.read(chunk_size)
+                if not chunk:
+                    break
+                out.write(chunk)
+                written += len(chunk)
+                if expected_size is not None and written > expected_size:
+                    raise IncompleteDownload(f"{target.name}: more than the expected {expected_size} bytes")
+                if progress is not None:
+                    progress(written, expected_size)
+            out.flush()
+            os.fsync(out.fileno())
+        if expected_size is not None and written != expected_size:
+            raise IncompleteDownload(f"{target.name}: got {written} of {expected_size} bytes")
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    LOGGER.debug("downloaded %d bytes to %s", written, target)
+    return written
+
+
+class DownloadMixin:
+    """``DataClient.download_binary_data``."""
+
+    def download_binary_data(
+        self,
+        binary_id: object,
+        dest: Union[str, "os.PathLike[str]"],
+        *,
+        expiration_minutes: Optional[int] = None,
+        progress: Optional[Progress] = None,
+        timeout: Optional[float] = 60.0,
+    ) -> Path:
+        """Stream one binary file to disk through a signed URL, whatever its size.
+
+        Use this for files too large for one gRPC message (``binary_data_by_ids``
+        with bytes fails on those with RESOURCE_EXHAUSTED). Memory stays constant; the
+        file appears under its final name only when complete and of the size its
+        metadata gives.
+
+        Args:
+            binary_id: a ``binary_data_id`` string (or a ``BinaryID``).
+            dest: a file path, or an existing directory (the file is then named from
+                its id and extension, as ``dest=`` and the CLI name them).
+            expiration_minutes: lifetime of the signed URL.
+            progress: called as ``progress(bytes_so_far, total)``.
+            timeout: socket timeout of the download, in seconds.
+
+        Returns:
+            The path written.
+
+        Example::
+
+            path = client.download_binary_data(item.metadata.binary_data_id, "downloads/")
+        """
+        from viam_data_sync._dest import binary_file_name  # noqa: PLC0415 - avoid a cycle
+
+        items = self.binary_data_by_ids([binary_id], include_binary_data=False)  # type: ignore[attr-defined]
+        if not items:
+            raise FileNotFoundError(f"no binary data with id {binary_id!r}")
+        metadata = items[0].metadata
+        target = Path(dest)
+        if target.is_dir():
+            target = target / binary_file_name(metadata)
+        elif not target.parent.is_dir():
+            raise FileNotFoundError(f"directory does not exist: {target.parent}")
+        url, _expires = self.create_binary_data_signed_url(  # type: ignore[attr-defined]
+            metadata.binary_data_id, expiration_minutes)
+        stream_url_to_file(url, target, expected_size=int(metadata.file_size_bytes), timeout=timeout,
+                           progress=progress)
+        return target
