@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Tuple, Type, Union
 
 import grpc
 import tenacity
@@ -32,6 +32,17 @@ from viam_data_sync._retry import IDEMPOTENCY, Idempotency, RetryBudget, RetryPo
 LOGGER = logging.getLogger("viam_data_sync")
 
 
+class _stop_if(tenacity.stop.stop_base):
+    """A plain ``(RetryCallState) -> bool`` predicate as a tenacity stop strategy, so it
+    can be combined with ``|`` (tenacity calls it exactly as it would the bare callable)."""
+
+    def __init__(self, predicate: Callable[[tenacity.RetryCallState], bool]) -> None:
+        self._predicate = predicate
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self._predicate(retry_state)
+
+
 class _Default:
     def __repr__(self) -> str:
         return "USE_CLIENT_DEFAULT"
@@ -40,7 +51,7 @@ class _Default:
 #: Pass as ``timeout=`` or ``retry=`` to use the client's default (the default).
 USE_CLIENT_DEFAULT: Any = _Default()
 
-SERVICES = {
+SERVICES: Dict[type, str] = {
     data_pb2_grpc.DataServiceStub: "viam.app.data.v1.DataService",
     dataset_pb2_grpc.DatasetServiceStub: "viam.app.dataset.v1.DatasetService",
     data_sync_pb2_grpc.DataSyncServiceStub: "viam.app.datasync.v1.DataSyncService",
@@ -185,7 +196,11 @@ class Caller:
 
         return tenacity.Retrying(
             retry=tenacity.retry_if_exception(retryable),
-            stop=tenacity.stop_after_attempt(policy.max_attempts) | past_deadline | budget_spent,
+            stop=(
+                tenacity.stop_after_attempt(policy.max_attempts)
+                | _stop_if(past_deadline)
+                | _stop_if(budget_spent)
+            ),
             wait=wait,
             before_sleep=log,
             sleep=self._sleep,

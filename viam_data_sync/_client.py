@@ -42,8 +42,10 @@ from typing import (
     NamedTuple,
     Optional,
     Tuple,
+    TypeAlias,
     TypeVar,
     Union,
+    cast,
 )
 
 import grpc
@@ -266,7 +268,7 @@ def _interval(start_time: Any, end_time: Any) -> None:
 
 def _upload_metadata(
     part_id: Any,
-    data_type: int,
+    data_type: data_sync_pb2.DataType,
     *,
     component_type: Any = None,
     component_name: Any = None,
@@ -379,9 +381,9 @@ class DataClient(ConnectMixin, IterationMixin):
         data_client = DataClient(grpc.insecure_channel("localhost:8080"))
     """
 
-    TabularData = TabularData
-    TabularDataPoint = TabularDataPoint
-    DatabaseConnection = DatabaseConnection
+    TabularData: TypeAlias = TabularData
+    TabularDataPoint: TypeAlias = TabularDataPoint
+    DatabaseConnection: TypeAlias = DatabaseConnection
 
     _caller: Caller
 
@@ -632,8 +634,10 @@ class DataClient(ConnectMixin, IterationMixin):
             else:
                 source_type = data_pb2.TABULAR_DATA_SOURCE_TYPE_STANDARD
         else:
-            source_type = _enum(
-                "tabular_data_source_type", tabular_data_source_type, data_pb2.TabularDataSourceType
+            # _enum returns a checked member of the enum; protobuf enum values are plain ints.
+            source_type = cast(
+                data_pb2.TabularDataSourceType,
+                _enum("tabular_data_source_type", tabular_data_source_type, data_pb2.TabularDataSourceType),
             )
         if source_type == data_pb2.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK and pipeline_id is None:
             raise ValueError("a PIPELINE_SINK source needs pipeline_id")
@@ -1474,7 +1478,8 @@ class DataClient(ConnectMixin, IterationMixin):
             name=_text("name", name), organization_id=_text("organization_id", organization_id)
         )
         if type is not None:
-            request.type = _enum("type", type, dataset_pb2.DatasetType)
+            # _enum returns a checked member of the enum; protobuf enum values are plain ints.
+            request.type = cast(dataset_pb2.DatasetType, _enum("type", type, dataset_pb2.DatasetType))
         return str(self._unary(_DATASET, "CreateDataset", request, timeout).id)
 
     def list_dataset_by_ids(
@@ -1527,7 +1532,10 @@ class DataClient(ConnectMixin, IterationMixin):
             organization_id=_text("organization_id", organization_id)
         )
         if dataset_type is not None:
-            request.type = _enum("dataset_type", dataset_type, dataset_pb2.DatasetType)
+            # _enum returns a checked member of the enum; protobuf enum values are plain ints.
+            request.type = cast(
+                dataset_pb2.DatasetType, _enum("dataset_type", dataset_type, dataset_pb2.DatasetType)
+            )
         return list(self._unary(_DATASET, "ListDatasetsByOrganizationID", request, timeout).datasets)
 
     def rename_dataset(self, id: str, name: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:

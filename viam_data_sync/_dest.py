@@ -21,7 +21,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, List, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Union
 
 from google.protobuf import json_format
 
@@ -76,7 +76,7 @@ def write_atomic(path: PathLike, write: Callable[[Any], None], *, binary: bool =
     fd, temp = tempfile.mkstemp(prefix=f".{target.name[:50]}.", suffix=".tmp", dir=directory)
     try:
         mode = "wb" if binary else "w"
-        kwargs = {} if binary else {"encoding": "utf-8", "newline": "\n"}
+        kwargs: Dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": "\n"}
         with os.fdopen(fd, mode, **kwargs) as handle:
             write(handle)
             handle.flush()
@@ -173,9 +173,17 @@ def write_binary_dir(dest: PathLike, items: Iterable[Any]) -> List[Path]:
         name = binary_file_name(item.metadata)
         if item.binary:
             payload = bytes(item.binary)
-            write_atomic(data_dir / name, lambda handle, p=payload: handle.write(p), binary=True)
+
+            def write_data(handle: Any, p: bytes = payload) -> None:
+                handle.write(p)
+
+            write_atomic(data_dir / name, write_data, binary=True)
         document = json.dumps(metadata_to_json(item.metadata), indent=2, sort_keys=True)
-        write_atomic(meta_dir / f"{name}.json", lambda handle, d=document: handle.write(d + "\n"))
+
+        def write_metadata(handle: Any, d: str = document) -> None:
+            handle.write(d + "\n")
+
+        write_atomic(meta_dir / f"{name}.json", write_metadata)
         written.append(data_dir / name)
     return written
 

@@ -269,6 +269,7 @@ class FilterIterator:
         if not self._resumed:
             return self._split(self._ulo, self._uhi)
         current = (self._lo, self._hi)
+        rest: Optional[Tuple[Optional[int], Optional[int]]]
         if self._descending:
             rest = None if self._lo is None or self._lo == self._ulo else (self._ulo, self._lo)
         else:

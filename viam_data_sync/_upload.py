@@ -72,6 +72,8 @@ class UploadSource:
         self._iterable: Optional[Iterable[Any]] = None
         self._start = 0
         self._used = False
+        self.replayable: bool
+        self.total: Optional[int]
         if isinstance(source, (bytes, bytearray, memoryview)):
             self._bytes = memoryview(source).cast("B")
             self.replayable, self.total = True, len(self._bytes)

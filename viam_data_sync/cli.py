@@ -340,6 +340,7 @@ def tabular_record(row: Any) -> Dict[str, Any]:
     try:
         parameters = any_map_to_params(params) if params else {}
     except Exception:  # an Any of an unknown type: keep its type URL
+        assert params is not None  # only a non-empty params reaches any_map_to_params
         parameters = {key: getattr(value, "type_url", str(value)) for key, value in params.items()}
     return {
         "organization_id": md.organization_id,
@@ -503,6 +504,7 @@ def export_tabular(
             LOG.warning("%s does not match its checkpoint; starting the export over", partial)
             state = None
 
+    handle: IO[bytes]
     if state is not None:
         handle = open(partial, "r+b")
         handle.truncate(offset)
@@ -1667,12 +1669,12 @@ class _Demo:
 
                 everything = Filter(organization_ids=[org])
                 with self.step("export binary") as s:
-                    result = export_binary(
+                    exported = export_binary(
                         client, everything, str(self.out / "binary"), include_metadata=True
                     )
-                    self._verify_binary_export(self.out / "binary", result)
+                    self._verify_binary_export(self.out / "binary", exported)
                     s["detail"] = (
-                        f"{result.downloaded} files, {result.bytes_downloaded} bytes, SHA-256 verified"
+                        f"{exported.downloaded} files, {exported.bytes_downloaded} bytes, SHA-256 verified"
                     )
                 with self.step("export binary again (resume)") as s:
                     again = export_binary(client, everything, str(self.out / "binary"), include_metadata=True)
@@ -1703,16 +1705,16 @@ class _Demo:
                     client.add_binary_data_to_dataset_by_ids(self.image_ids, dataset_id)
                     names = [d.name for d in client.list_datasets_by_organization_id(org)]
                     self.check("demo-camera-1" in names, f"datasets {names} lack demo-camera-1")
-                    result = export_binary(
+                    in_dataset = export_binary(
                         client,
                         Filter(organization_ids=[org], dataset_id=dataset_id),
                         str(self.out / "dataset"),
                     )
                     self.check(
-                        result.listed == self.IMAGES,
-                        f"dataset export has {result.listed} files, added {self.IMAGES}",
+                        in_dataset.listed == self.IMAGES,
+                        f"dataset export has {in_dataset.listed} files, added {self.IMAGES}",
                     )
-                    s["detail"] = f"{result.listed} images in dataset {dataset_id}"
+                    s["detail"] = f"{in_dataset.listed} images in dataset {dataset_id}"
 
                 with self.step("pandas DataFrame") as s:
                     s["detail"] = self.dataframe(client, readings)

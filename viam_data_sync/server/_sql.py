@@ -36,13 +36,13 @@ import logging
 import re
 import sqlite3
 import time
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, TypeGuard
 
 import sqlglot
 from sqlglot import exp, tokens
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, SqlglotError
-from sqlglot.optimizer.scope import traverse_scope
+from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from viam_data_sync._convert import ns_to_datetime
 from viam_data_sync.server._query_errors import QueryError
@@ -139,7 +139,7 @@ def run_sql(
 
 
 # ------------------------------------------------------------------ parsing and checks
-def _parse(query: str) -> exp.Expression:
+def _parse(query: str) -> exp.Expr:
     first_word = (query.strip().split(None, 1) or [""])[0].upper().rstrip(";")
     try:
         statements = [s for s in sqlglot.parse(query, read=_AtlasSQL) if s is not None]
@@ -167,7 +167,7 @@ def _describe_parse_error(err: ParseError) -> str:
     return f"{first.get('description')}{where}" + (f" near {near!r}" if near else "")
 
 
-def _check_read_only(tree: exp.Expression) -> Set[str]:
+def _check_read_only(tree: exp.Expr) -> Set[str]:
     """Rejects anything but one query; returns the names of the query's own CTEs."""
     if not isinstance(tree, exp.Query):
         if isinstance(tree, _FORBIDDEN_NODES):
@@ -189,7 +189,7 @@ def _check_read_only(tree: exp.Expression) -> Set[str]:
     return cte_names
 
 
-def _mark_tables(tree: exp.Expression, cte_names: Set[str]) -> None:
+def _mark_tables(tree: exp.Expr, cte_names: Set[str]) -> None:
     for table in tree.find_all(exp.Table):
         if not isinstance(table.this, exp.Identifier):
             raise QueryError(f"unsupported SQL: table function {table.this.sql()} in FROM; "
@@ -206,11 +206,11 @@ def _mark_tables(tree: exp.Expression, cte_names: Set[str]) -> None:
 
 
 # ------------------------------------------------------------------ columns and paths
-def _resolve_columns(tree: exp.Expression) -> None:
+def _resolve_columns(tree: exp.Expr) -> None:
     """Turns dotted names into columns of ``readings`` or JSON paths into them."""
     for scope in traverse_scope(tree):
         aliases: Set[str] = set()
-        outer = scope
+        outer: Optional[Scope] = scope
         while outer is not None:
             aliases.update(outer.sources)
             outer = outer.parent
@@ -222,7 +222,7 @@ def _resolve_columns(tree: exp.Expression) -> None:
 def _resolve_column(column: exp.Column, aliases: Set[str]) -> None:
     if isinstance(column.this, exp.Star):
         return
-    node: exp.Expression = column
+    node: exp.Expr = column
     parts = [p.name for p in column.parts]
     while isinstance(node.parent, exp.Dot) and node.parent.this is node:
         node = node.parent
@@ -240,7 +240,7 @@ def _resolve_column(column: exp.Column, aliases: Set[str]) -> None:
     base = exp.column(name, table=qualifier, quoted=True)
     if name in _TIME_COLUMNS:
         base.meta["vds_kind"] = "time"
-    new: exp.Expression = base
+    new: exp.Expr = base
     if path:
         for segment in path:
             if '"' in segment:
@@ -255,7 +255,7 @@ def _resolve_column(column: exp.Column, aliases: Set[str]) -> None:
 
 
 # ------------------------------------------------------------------ timestamps
-def _convert_time_literals(tree: exp.Expression) -> None:
+def _convert_time_literals(tree: exp.Expr) -> None:
     """Casts and literals of timestamps become integer ns, like the time columns."""
     for cast in list(tree.find_all(exp.Cast)):
         to = cast.args.get("to")
@@ -295,11 +295,11 @@ def _convert_time_literals(tree: exp.Expression) -> None:
                     item.replace(_ns_literal(item.this))
 
 
-def _is_string(node: Optional[exp.Expression]) -> bool:
+def _is_string(node: Optional[exp.Expr]) -> TypeGuard[exp.Literal]:
     return isinstance(node, exp.Literal) and node.is_string
 
 
-def _is_time(node: Optional[exp.Expression]) -> bool:
+def _is_time(node: Optional[exp.Expr]) -> bool:
     while isinstance(node, exp.Paren):
         node = node.this
     if node is None:
@@ -313,7 +313,7 @@ def _is_time(node: Optional[exp.Expression]) -> bool:
     return False
 
 
-def _ns_literal(text: str) -> exp.Expression:
+def _ns_literal(text: str) -> exp.Expr:
     try:
         value = _dt.datetime.fromisoformat(text.strip())
     except ValueError:
@@ -328,7 +328,7 @@ def _ns_literal(text: str) -> exp.Expression:
 
 
 # ------------------------------------------------------------------ output shape
-def _outer_selects(query: exp.Expression) -> List[exp.Select]:
+def _outer_selects(query: exp.Expr) -> List[exp.Select]:
     if isinstance(query, exp.SetOperation):
         return _outer_selects(query.left) + _outer_selects(query.right)
     if isinstance(query, exp.Subquery):
@@ -336,7 +336,7 @@ def _outer_selects(query: exp.Expression) -> List[exp.Select]:
     return [query] if isinstance(query, exp.Select) else []
 
 
-def _shape_output(tree: exp.Expression) -> Tuple[Set[int], bool]:
+def _shape_output(tree: exp.Expr) -> Tuple[Set[int], bool]:
     """Names and wraps the outermost projections.
 
     Returns the positions holding times and whether columns must be decoded by name
@@ -345,7 +345,7 @@ def _shape_output(tree: exp.Expression) -> Tuple[Set[int], bool]:
     time_positions: Set[int] = set()
     by_name = False
     for branch, select in enumerate(_outer_selects(tree)):
-        projections: List[exp.Expression] = []
+        projections: List[exp.Expr] = []
         for projection in select.expressions:
             if _is_star(projection):
                 expanded = _expand_star(select, projection)
@@ -363,12 +363,12 @@ def _shape_output(tree: exp.Expression) -> Tuple[Set[int], bool]:
     return time_positions, by_name
 
 
-def _is_star(projection: exp.Expression) -> bool:
+def _is_star(projection: exp.Expr) -> bool:
     return isinstance(projection, exp.Star) or (
         isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star))
 
 
-def _expand_star(select: exp.Select, star: exp.Expression) -> Optional[List[exp.Expression]]:
+def _expand_star(select: exp.Select, star: exp.Expr) -> Optional[List[exp.Expr]]:
     """``*`` over a single ``readings`` becomes its columns; otherwise None."""
     from_ = select.args.get("from_")
     if from_ is None or select.args.get("joins"):
@@ -379,7 +379,7 @@ def _expand_star(select: exp.Select, star: exp.Expression) -> Optional[List[exp.
     qualifier = table.alias_or_name
     if isinstance(star, exp.Column) and star.table and star.table != qualifier:
         return None
-    columns: List[exp.Expression] = []
+    columns: List[exp.Expr] = []
     for name in QUERY_COLUMNS:
         column = exp.column(name, table=qualifier, quoted=True)
         column.meta["vds_name"] = name
@@ -389,8 +389,8 @@ def _expand_star(select: exp.Select, star: exp.Expression) -> Optional[List[exp.
     return columns
 
 
-def _shape_projection(projection: exp.Expression, position: int, time_positions: Set[int],
-                      branch: int) -> exp.Expression:
+def _shape_projection(projection: exp.Expr, position: int, time_positions: Set[int],
+                      branch: int) -> exp.Expr:
     if isinstance(projection, exp.Alias):
         value, name = projection.this, projection.alias
     else:
@@ -412,14 +412,14 @@ def _shape_projection(projection: exp.Expression, position: int, time_positions:
 
 
 # ------------------------------------------------------------------ scoping
-def _point_tables_at_scoped_cte(tree: exp.Expression) -> None:
+def _point_tables_at_scoped_cte(tree: exp.Expr) -> None:
     for table in list(tree.find_all(exp.Table)):
         if table.meta.get("vds_readings"):
             alias = table.alias or "readings"
             table.replace(exp.alias_(exp.to_table(_CTE_NAME), alias, table=True))
 
 
-def _add_scoped_cte(tree: exp.Expression, n_orgs: int) -> None:
+def _add_scoped_cte(tree: exp.Expr, n_orgs: int) -> None:
     columns = ", ".join(
         f'"{_STORED[c]}" AS "{c}"' if _STORED[c] != c else f'"{c}"' for c in QUERY_COLUMNS)
     condition = (f"organization_id IN ({', '.join('?' * n_orgs)})" if n_orgs else "0")
