@@ -645,6 +645,13 @@ def _is_complete(path: Path, expected_size: int) -> bool:
     return size == expected_size if expected_size > 0 else True
 
 
+class _Streamed:
+    """Stands for an item too large for one message, streamed to disk by signed URL."""
+
+    def __init__(self, metadata: Any) -> None:
+        self.metadata = metadata
+
+
 def export_binary(
     client: Any,
     filter_: Any,
@@ -701,13 +708,10 @@ def export_binary(
             try:
                 return list(client.binary_data_by_ids([metadata.binary_data_id for _, metadata in batch]))
             except ResourceExhausted:
-                if len(batch) == 1:  # one file over the message limit
-                    metadata = batch[0][1]
-                    raise CliError(
-                        f"{metadata.binary_data_id} ({metadata.file_size_bytes} bytes) is too large to "
-                        "download through the API; fetch it from its metadata uri",
-                        EXIT_FAILURE,
-                    ) from None
+                if len(batch) == 1:  # one file over the message limit: stream it to disk
+                    name, metadata = batch[0]
+                    client.download_binary_data(metadata.binary_data_id, data_dir / name)
+                    return [_Streamed(metadata)]
                 half = len(batch) // 2  # the sizes were estimates: split and try again
                 return fetch(batch[:half]) + fetch(batch[half:])
 
@@ -718,6 +722,11 @@ def export_binary(
                 item = by_id.get(metadata.binary_data_id)
                 if item is None:
                     raise CliError(f"the server returned no data for {metadata.binary_data_id}", EXIT_FAILURE)
+                if isinstance(item, _Streamed):  # already on disk, complete and size-checked
+                    write_metadata(name, metadata)
+                    count += 1
+                    size += int(metadata.file_size_bytes)
+                    continue
                 body = bytes(item.binary)
                 if metadata.file_size_bytes and len(body) != metadata.file_size_bytes:
                     raise CliError(

@@ -69,3 +69,19 @@ def test_unsafe_schemes_and_bad_destinations_refused(env, tmp_path):
     binary_id = client.file_upload(server.part_id, b"abc", file_name="s", file_extension=".txt")
     with pytest.raises(FileNotFoundError):
         client.download_binary_data(binary_id, tmp_path / "missing-dir" / "f.txt")
+
+
+def test_cli_binary_export_streams_files_over_the_message_limit(env, tmp_path):
+    from viam_data_sync import create_filter
+    from viam_data_sync.cli import export_binary
+
+    server, client = env
+    big, small = os.urandom(6 << 20), os.urandom(1000)
+    client.file_upload(server.part_id, big, component_name="cam", file_name="big", file_extension=".bin")
+    client.file_upload(server.part_id, small, component_name="cam", file_name="small", file_extension=".bin")
+    result = export_binary(client, create_filter(component_name="cam"), str(tmp_path / "out"), parallel=2,
+                           include_metadata=True)
+    files = sorted((tmp_path / "out" / "data").iterdir(), key=lambda p: p.stat().st_size)
+    assert [p.read_bytes() for p in files] == [small, big]
+    assert result.downloaded == 2 and result.bytes_downloaded == len(big) + len(small)
+    assert len(list((tmp_path / "out" / "metadata").iterdir())) == 2
