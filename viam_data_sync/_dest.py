@@ -106,13 +106,18 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def write_jsonl(path: PathLike, records: Iterable[Any]) -> int:
-    """Write ``records`` (dicts) as JSON Lines at ``path``, atomically. Returns the count."""
+    """Write ``records`` (dicts) as JSON Lines at ``path``, atomically. Returns the count.
+
+    Keys are sorted: a Struct's map has no order of its own (upb iterates it in an
+    order that changes from process to process), so sorting makes files repeatable.
+    """
     count = 0
 
     def write(handle: Any) -> None:
         nonlocal count
         for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False, default=_json_default, allow_nan=True))
+            handle.write(json.dumps(record, ensure_ascii=False, default=_json_default, allow_nan=True,
+                                    sort_keys=True))
             handle.write("\n")
             count += 1
 

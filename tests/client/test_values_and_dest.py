@@ -211,3 +211,12 @@ def test_method_parameters_in_jsonl_rows():
         "odd": {"type_url": "type.googleapis.com/x.Y", "value": "AQ=="},
     }
     json.dumps(row)
+
+
+def test_jsonl_dest_is_repeatable_whatever_the_map_order(tmp_path):
+    from viam_data_sync._dest import write_jsonl
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_jsonl(a, [{"data": {"y": 1, "x": {"q": 2, "p": None}}, "m": "k"}])
+    write_jsonl(b, [{"m": "k", "data": {"x": {"p": None, "q": 2}, "y": 1}}])
+    assert a.read_bytes() == b.read_bytes()
