@@ -20,7 +20,6 @@ import argparse
 import difflib
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from importlib import metadata

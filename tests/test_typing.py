@@ -25,3 +25,13 @@ def test_mypy_reports_no_errors() -> None:
         timeout=240,
     )
     assert proc.returncode == 0, f"mypy failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}"
+
+
+def test_ruff_finds_no_errors():
+    """Pyflakes-class errors (unused imports, undefined names, syntax): ruff's F and E9."""
+    pytest.importorskip("ruff", reason="ruff (dev extra) not installed")
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--select", "F,E9", "viam_data_sync", "tests", "scripts"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
