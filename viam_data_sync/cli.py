@@ -830,6 +830,53 @@ def _collect_files(paths: Sequence[str], recursive: bool) -> List[Path]:
     return files
 
 
+class UploadLedger:
+    """A local record of what was uploaded, so a rerun skips it.
+
+    The Data API has no idempotency key: uploading a file twice stores it twice (the
+    Viam docs warn of this). The ledger is a JSON Lines file; each line records the
+    SHA-256 and size of a file's content, the destination (part, component, method,
+    tags, dataset), and the binary data id it got. A file whose content and
+    destination are already recorded is skipped. A line is appended, flushed and
+    fsynced only after the service confirmed the upload.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        self._seen: Dict[str, str] = {}
+        if self.path.exists():
+            with open(self.path, encoding="utf-8") as handle:
+                for number, line in enumerate(handle, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        entry = json.loads(line)
+                        self._seen[entry["key"]] = entry["binary_data_id"]
+                    except (ValueError, KeyError, TypeError):
+                        # A line cut by a crash mid-write: everything before it stands.
+                        LOG.warning("ledger %s: ignoring unreadable line %d", self.path, number)
+
+    @staticmethod
+    def key(path: Path, destination: Sequence[Any]) -> Tuple[str, str]:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        content = f"{digest.hexdigest()}:{path.stat().st_size}"
+        return content, hashlib.sha256(json.dumps([content, *destination]).encode()).hexdigest()
+
+    def get(self, key: str) -> Optional[str]:
+        return self._seen.get(key)
+
+    def record(self, key: str, content: str, path: Path, binary_data_id: str) -> None:
+        line = json.dumps({"key": key, "content": content, "path": str(path), "binary_data_id": binary_data_id})
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._seen[key] = binary_data_id
+
+
 def upload_paths(
     client: Any,
     paths: Sequence[str],
@@ -843,18 +890,34 @@ def upload_paths(
     recursive: bool = False,
     progress: bool = False,
     on_uploaded: Optional[Callable[[UploadResult], None]] = None,
+    ledger: Optional[str] = None,
+    on_skipped: Optional[Callable[[UploadResult], None]] = None,
 ) -> List[UploadResult]:
     """Upload files (and, with ``recursive``, folders, in sorted order) in chunks with
     ``file_upload_from_path``, each straight into ``dataset_id`` if given.
 
     ``on_uploaded`` is called after each file, so a caller can report what was stored
-    even if a later file fails.
+    even if a later file fails. With ``ledger`` (a file path), files already recorded
+    there with the same content and destination are skipped (``on_skipped``), and
+    each new upload is recorded: reruns (an Airflow retry, say) store nothing twice.
     """
     files = _collect_files(paths, recursive)
     results: List[UploadResult] = []
+    book = UploadLedger(ledger) if ledger else None
+    destination = [part_id, component_type, component_name, method_name, sorted(tags or []), dataset_id]
     total = sum(path.stat().st_size for path in files)
     with Progress(progress, total=total, desc="upload", unit="B") as bar:
         for path in files:
+            content = key = ""
+            if book is not None:
+                content, key = book.key(path, destination)
+                known = book.get(key)
+                if known is not None:
+                    bar.update(path.stat().st_size)
+                    LOG.info("skipped %s: already uploaded as %s", path, known)
+                    if on_skipped is not None:
+                        on_skipped(UploadResult(str(path), known, path.stat().st_size))
+                    continue
             sent = [0]
 
             def report(done: int, _total: Optional[int], sent: List[int] = sent) -> None:
@@ -872,6 +935,8 @@ def upload_paths(
                 progress=report if bar.active else None,
             )
             result = UploadResult(str(path), binary_data_id, path.stat().st_size)
+            if book is not None:
+                book.record(key, content, path, binary_data_id)
             results.append(result)
             LOG.info("uploaded %s as %s", path, binary_data_id)
             if on_uploaded is not None:
@@ -1069,6 +1134,7 @@ def _cmd_upload(args: argparse.Namespace) -> int:
     def report(result: UploadResult) -> None:
         print(f"{result.binary_data_id}\t{result.path}", flush=True)
 
+    skipped: List[UploadResult] = []
     with client:
         results = upload_paths(
             client,
@@ -1082,9 +1148,12 @@ def _cmd_upload(args: argparse.Namespace) -> int:
             recursive=args.recursive,
             progress=not args.quiet,
             on_uploaded=report,
+            ledger=args.ledger,
+            on_skipped=skipped.append,
         )
     if not args.quiet:
-        print(f"uploaded {len(results)} files", file=sys.stderr)
+        extra = f", skipped {len(skipped)} already uploaded (ledger)" if args.ledger else ""
+        print(f"uploaded {len(results)} files{extra}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -1293,6 +1362,12 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--tags", metavar="TAGS", help="comma-separated tags")
     upload.add_argument("--dataset-id", metavar="ID", help="add the uploaded files to this dataset")
     upload.add_argument("-r", "--recursive", action="store_true", help="upload the files inside folders")
+    upload.add_argument(
+        "--ledger",
+        metavar="FILE",
+        help="record uploads in FILE (JSON Lines) and skip files already recorded there with the same "
+        "content and destination, so a rerun uploads nothing twice",
+    )
     upload.set_defaults(handler=_cmd_upload)
 
     sql = command(commands, "sql", "run an SQL query over the readings table")

@@ -138,3 +138,30 @@ def test_serve_runs_the_local_server(tmp_path):
         process.stdout.close()
     assert process.returncode == 0
     assert (tmp_path / "x.db").exists()
+
+
+def test_upload_ledger_makes_reruns_store_nothing_twice(env, tmp_path):
+    folder = tmp_path / "captures"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"f{i}.bin").write_bytes(os.urandom(1000 + i))
+    ledger = tmp_path / "uploads.jsonl"
+    args = ["upload", str(folder), "-r", "--part-id", env.server.part_id, "--component-name", "ledgered",
+            "--ledger", str(ledger)]
+    first = run_cli(args, env.environ())
+    assert first.returncode == 0, first.stderr
+    assert len(first.stdout.splitlines()) == 3
+    (folder / "f3.bin").write_bytes(b"new file")
+    second = run_cli(args, env.environ())  # a rerun, e.g. an Airflow task retry
+    assert second.returncode == 0, second.stderr
+    assert len(second.stdout.splitlines()) == 1 and "f3.bin" in second.stdout
+    assert "skipped 3 already uploaded" in second.stderr
+    # Same content to another destination is a different upload.
+    other = run_cli(args[:-4] + ["--component-name", "elsewhere", "--ledger", str(ledger)], env.environ())
+    assert other.returncode == 0 and len(other.stdout.splitlines()) == 4
+    from viam_data_sync import create_filter
+
+    with env.client() as client:
+        _, count, _ = client.binary_data_by_filter(create_filter(component_name="ledgered"), count_only=True)
+    assert count == 4
+    assert len(ledger.read_text().splitlines()) == 8
