@@ -30,6 +30,7 @@ import datetime as _dt
 import functools
 import logging
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import (
@@ -328,6 +329,21 @@ def _encode_stages(query: Any) -> List[bytes]:
 
 
 # ---------------------------------------------------------------------- the client
+_READINGS = re.compile(r"\breadings\b", re.IGNORECASE)
+_TIME_RECEIVED = re.compile(r"\btime_received\b", re.IGNORECASE)
+
+
+def _warn_without_time_bound(sql_query: str) -> None:
+    """Viam's known issue APP-10891: an SQL query on ``readings`` returns no rows unless
+    its WHERE clause bounds ``time_received`` from below. Say so before it bites."""
+    if _READINGS.search(sql_query) and not _TIME_RECEIVED.search(sql_query):
+        LOGGER.warning(
+            "SQL on readings without a time_received bound: the Viam cloud returns no rows for such "
+            "queries (known issue APP-10891); add e.g. "
+            "\"WHERE time_received >= CAST('2000-01-01T00:00:00Z' AS TIMESTAMP)\""
+        )
+
+
 def tabular_pairs(response: Any) -> List[Tuple[Any, Any]]:
     """``(item, capture_metadata)`` for each row of a ``TabularDataByFilterResponse``."""
     metadata = list(response.metadata)
@@ -573,6 +589,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin):
             organization_id=_text("organization_id", organization_id),
             sql_query=_text("sql_query", sql_query),
         )
+        _warn_without_time_bound(sql_query)
         response = self._unary(_DATA, "TabularDataBySQL", request, timeout)
         return _decode_documents(response.raw_data)
 

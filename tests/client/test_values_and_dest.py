@@ -220,3 +220,18 @@ def test_jsonl_dest_is_repeatable_whatever_the_map_order(tmp_path):
     write_jsonl(a, [{"data": {"y": 1, "x": {"q": 2, "p": None}}, "m": "k"}])
     write_jsonl(b, [{"m": "k", "data": {"x": {"p": None, "q": 2}, "y": 1}}])
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_sql_without_time_received_bound_warns_about_app_10891(caplog):
+    import logging
+
+    from viam_data_sync._client import _warn_without_time_bound
+
+    with caplog.at_level(logging.WARNING, logger="viam_data_sync"):
+        _warn_without_time_bound("SELECT * FROM readings LIMIT 5")
+        assert "APP-10891" in caplog.text
+        caplog.clear()
+        _warn_without_time_bound(
+            "SELECT * FROM readings WHERE time_received >= CAST('2024-01-01T00:00:00Z' AS TIMESTAMP)")
+        _warn_without_time_bound("SELECT 1")
+        assert caplog.text == ""
