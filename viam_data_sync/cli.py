@@ -415,6 +415,51 @@ class _TabularFormat:
         return buffer.getvalue().encode("utf-8")
 
 
+class _ExportFormat:
+    """One ``ExportTabularDataResponse`` per line as protojson (camelCase keys, RFC 3339
+    times), the format of the Viam CLI's ``viam data export tabular`` ``data.ndjson``."""
+
+    fmt = "ndjson"
+
+    @staticmethod
+    def header() -> bytes:
+        return b""
+
+    @staticmethod
+    def page(points: Iterable[Any]) -> bytes:
+        lines = []
+        for point in points:
+            record = {
+                "partId": point.part_id,
+                "resourceName": point.resource_name,
+                "resourceSubtype": point.resource_api,
+                "methodName": point.method_name,
+                "timeCaptured": point.time_captured.isoformat().replace("+00:00", "Z"),
+                "organizationId": point.organization_id,
+                "locationId": point.location_id,
+                "robotName": point.robot_name,
+                "robotId": point.robot_id,
+                "partName": point.part_name,
+                "methodParameters": _sorted_keys(point.method_parameters),
+                "tags": point.tags,
+                "payload": _sorted_keys(point.payload),
+            }
+            lines.append(dumps(record) + "\n")
+        return "".join(lines).encode("utf-8")
+
+
+def _batches(rows: Iterable[Any], size: int) -> Iterator[List[Any]]:
+    """Lists of up to ``size`` consecutive items (a stream has no pages of its own)."""
+    batch: List[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 # ---------------------------------------------------------------------- export tabular
 @dataclasses.dataclass
 class TabularExportResult:
@@ -455,8 +500,14 @@ def export_tabular(
     restart: bool = False,
     progress: bool = False,
     stdout: Optional[IO[bytes]] = None,
+    source: Optional[Dict[str, Any]] = None,
 ) -> TabularExportResult:
     """Export every tabular row matching ``filter_`` to ``dest`` (``"-"``: stdout).
+
+    With ``source`` (``part_id``, ``resource_name``, ``resource_api``, ``method_name``
+    and optionally ``start_time``, ``end_time``, ``additional_params``), one data source
+    is exported through the ``ExportTabularData`` stream instead, as the Viam CLI does,
+    one protojson response per line (its ``data.ndjson`` format).
 
     Resumable: see the module docstring. ``restart=True`` discards an earlier
     interrupted export of ``dest``.
@@ -466,18 +517,34 @@ def export_tabular(
         OSError: ``dest`` cannot be written.
     """
     started = time.perf_counter()
-    writer = _TabularFormat(fmt)
+    writer: Any
+    if source is not None:
+        if fmt != "jsonl":
+            raise CliError("a per-source export (--resource-name) writes JSON Lines only", EXIT_USAGE)
+        writer = _ExportFormat()
+    else:
+        writer = _TabularFormat(fmt)
     kwargs: Dict[str, Any] = {"page_size": page_size}
     if parallel is not None:
         kwargs["parallel"] = parallel
+
+    def open_iterator(cursor: Optional[str]) -> Any:
+        if source is not None:
+            return client.iter_export_tabular(**source, start_after=cursor)
+        return client.iter_tabular(filter_, start_after=cursor, **kwargs)
+
+    def pages_of(iterator: Any) -> Iterator[List[Any]]:
+        if source is not None:
+            return _batches(iterator, max(page_size, 1000))
+        return iterator.iter_pages()
 
     if dest == "-":
         out = stdout if stdout is not None else sys.stdout.buffer
         out.write(writer.header())
         rows = pages = 0
-        iterator = client.iter_tabular(filter_, **kwargs)
+        iterator = open_iterator(None)
         try:
-            for page in iterator.iter_pages():
+            for page in pages_of(iterator):
                 out.write(writer.page(page))
                 out.flush()
                 rows += len(page)
@@ -490,7 +557,7 @@ def export_tabular(
     if not os.path.isdir(folder):
         raise CliError(f"cannot write {dest}: no such directory {folder}", EXIT_LOCAL_FILE)
     partial, checkpoint = f"{dest}.partial", f"{dest}.checkpoint"
-    key = _query_key(fmt, filter_)
+    key = _query_key(writer.fmt, filter_, json.dumps(source, sort_keys=True, default=str) if source else "")
     state = None if restart else _load_checkpoint(checkpoint)
     if state is not None and state.get("query") != key:
         raise CliError(
@@ -537,15 +604,15 @@ def export_tabular(
     with handle:
         if state is None:
             save(None)
-        iterator = client.iter_tabular(filter_, start_after=cursor, **kwargs)
+        iterator = open_iterator(cursor)
         total = None
-        if progress and _stderr_is_tty():
+        if progress and _stderr_is_tty() and source is None:
             with contextlib.suppress(Exception):
                 total = iterator.count()
         with Progress(progress, total=total, desc=os.path.basename(dest), unit="row") as bar:
             bar.update(rows)
             try:
-                for page in iterator.iter_pages():
+                for page in pages_of(iterator):
                     handle.write(writer.page(page))
                     handle.flush()  # the checkpoint must never claim bytes not yet written
                     rows += len(page)
@@ -1083,8 +1150,31 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return int(serve_main(argv) or 0)
 
 
+def _export_source(args: argparse.Namespace) -> Optional[Dict[str, Any]]:
+    """The data source of a per-source export, or None for a filter export."""
+    if not args.resource_name:
+        return None
+    missing = [flag for flag, value in (("--part-id", args.part_id), ("--resource-subtype", args.resource_subtype),
+                                        ("--method", args.method)) if not value]
+    if missing:
+        raise CliError(f"--resource-name needs {', '.join(missing)} too", EXIT_USAGE)
+    params = None
+    if args.additional_params:
+        try:
+            params = json.loads(_read_argument(args.additional_params))
+        except ValueError as exc:
+            raise CliError(f"--additional-params is not JSON: {exc}", EXIT_USAGE) from None
+        if not isinstance(params, dict):
+            raise CliError("--additional-params must be a JSON object", EXIT_USAGE)
+    return {
+        "part_id": args.part_id, "resource_name": args.resource_name, "resource_api": args.resource_subtype,
+        "method_name": args.method, "start_time": args.start, "end_time": args.end, "additional_params": params,
+    }
+
+
 def _cmd_export_tabular(args: argparse.Namespace) -> int:
     filter_ = build_filter(args)
+    source = _export_source(args)
     client = connect(args)
     with client:
         result = export_tabular(
@@ -1096,6 +1186,7 @@ def _cmd_export_tabular(args: argparse.Namespace) -> int:
             parallel=args.parallel,
             restart=args.restart,
             progress=not args.quiet,
+            source=source,
         )
     if args.dest != "-" and not args.quiet:
         resumed = f" (resumed after {result.resumed_from_rows})" if result.resumed_from_rows else ""
@@ -1334,6 +1425,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="time partitions fetched at once (default: the SDK's)",
     )
     tabular.add_argument("--restart", action="store_true", help="discard an interrupted export of --dest")
+    per_source = tabular.add_argument_group(
+        "one data source through the ExportTabularData stream, as the Viam CLI exports it "
+        "(with --part-id, --method, --start, --end; writes its data.ndjson format)"
+    )
+    per_source.add_argument("--resource-name", metavar="NAME", help="e.g. sensor-1")
+    per_source.add_argument("--resource-subtype", metavar="API", help="e.g. rdk:component:sensor")
+    per_source.add_argument(
+        "--additional-params", metavar="JSON", help="method parameters to match (JSON object; @FILE reads a file)"
+    )
     _add_filter_flags(tabular)
     tabular.set_defaults(handler=_cmd_export_tabular)
 

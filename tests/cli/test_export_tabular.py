@@ -202,3 +202,38 @@ def test_restart_discards_a_checkpoint(env, reference, tmp_path):
     result = run_cli(["export", "tabular", "--dest", str(dest), "--restart", *READINGS], env.environ())
     assert result.returncode == 0, result.stderr
     assert dest.read_bytes() == reference["jsonl"]
+
+
+SOURCE = ["--resource-name", "sensor-b", "--resource-subtype", "rdk:component:sensor", "--method", "Readings"]
+
+
+def test_per_source_export_writes_the_viam_cli_ndjson_and_resumes(env, tmp_path):
+    dest = tmp_path / "data.ndjson"
+    whole = run_cli(["export", "tabular", "--dest", str(dest), "--part-id", env.server.part_id, *SOURCE],
+                    env.environ())
+    assert whole.returncode == 0, whole.stderr
+    lines = [json.loads(line) for line in dest.read_text().splitlines()]
+    assert len(lines) == 100 and {line["resourceName"] for line in lines} == {"sensor-b"}
+    assert set(lines[0]) >= {"partId", "resourceName", "resourceSubtype", "methodName", "timeCaptured",
+                             "payload", "tags", "robotName", "partName"}
+    assert [line["payload"]["readings"]["i"] for line in lines] == list(range(100))
+    assert lines[0]["timeCaptured"].endswith("Z")
+    reference = dest.read_bytes()
+    dest.unlink()
+    # The stream fails for good on its first two tries: the export stops, then resumes.
+    env.faults.fail("ExportTabularData", grpc.StatusCode.PERMISSION_DENIED, times=1, after_messages=37)
+    first = run_cli(["export", "tabular", "--dest", str(dest), "--part-id", env.server.part_id, *SOURCE],
+                    env.environ())
+    env.faults.clear()
+    assert first.returncode == 5, first.stderr
+    assert not dest.exists()
+    second = run_cli(["export", "tabular", "--dest", str(dest), "--part-id", env.server.part_id, *SOURCE],
+                     env.environ())
+    assert second.returncode == 0, second.stderr
+    assert dest.read_bytes() == reference
+
+
+def test_per_source_export_needs_the_whole_source(env, tmp_path):
+    result = run_cli(["export", "tabular", "--dest", str(tmp_path / "x.ndjson"), "--resource-name", "s"],
+                     env.environ())
+    assert result.returncode == 2 and "--part-id" in result.stderr and "Traceback" not in result.stderr
