@@ -159,6 +159,16 @@ def _enum(name: str, value: Any, enum: Any) -> int:
     return value
 
 
+def _index_collection(collection_type: Any, pipeline_name: Optional[str]) -> int:
+    """A checked ``IndexableCollection``; a pipeline sink needs its pipeline's name."""
+    value = _enum("collection_type", collection_type, data_pb2.IndexableCollection)
+    if value == data_pb2.INDEXABLE_COLLECTION_UNSPECIFIED:
+        raise ValueError("collection_type must be HOT_STORE or PIPELINE_SINK")
+    if value == data_pb2.INDEXABLE_COLLECTION_PIPELINE_SINK and not pipeline_name:
+        raise ValueError("a PIPELINE_SINK collection needs pipeline_name")
+    return value
+
+
 def _tags(tags: Any) -> List[str]:
     return check_str_list("tags", tags, allow_empty=False)
 
@@ -1724,6 +1734,95 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin):
             request.expiration_minutes = minutes
         response = self._unary(_DATA, "CreateBinaryDataSignedURL", request, timeout)
         return response.signed_url, timestamp_to_datetime(response.expires_at)
+
+    # ================================================================== indexes
+    def create_index(
+        self,
+        organization_id: str,
+        collection_type: int,
+        index_spec: Mapping[str, Any],
+        pipeline_name: Optional[str] = None,
+        *,
+        timeout: Any = USE_CLIENT_DEFAULT,
+    ) -> None:
+        """Create a custom index on a hot-store or pipeline-sink collection.
+
+        Args:
+            organization_id: The organization.
+            collection_type: ``IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE`` or
+                ``..._PIPELINE_SINK``.
+            index_spec: The MongoDB index specification, sent as one BSON document (as
+                the official SDK sends it), e.g. ``{"keys": {"component_name": 1}}``.
+            pipeline_name: The pipeline, for a pipeline-sink collection.
+            timeout: Deadline of this call (seconds).
+
+        Example::
+
+            from viam_data_sync.proto import IndexableCollection
+
+            data_client.create_index("<ORG-ID>", IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE,
+                                     {"keys": {"component_name": 1}})
+        """
+        import bson
+
+        if not isinstance(index_spec, Mapping) or not index_spec:
+            raise TypeError("index_spec must be a non-empty mapping (one index specification)")
+        request = data_pb2.CreateIndexRequest(
+            organization_id=_text("organization_id", organization_id),
+            collection_type=cast(Any, _index_collection(collection_type, pipeline_name)),
+            index_spec=[bson.encode(dict(index_spec))],
+        )
+        if pipeline_name is not None:
+            request.pipeline_name = _text("pipeline_name", pipeline_name)
+        self._unary(_DATA, "CreateIndex", request, timeout)
+
+    def list_indexes(
+        self,
+        organization_id: str,
+        collection_type: int,
+        pipeline_name: Optional[str] = None,
+        *,
+        timeout: Any = USE_CLIENT_DEFAULT,
+    ) -> List[Any]:
+        """The indexes of a collection (``Index`` messages; ``index_spec`` stays BSON bytes).
+
+        Example::
+
+            for index in data_client.list_indexes("<ORG-ID>", IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE):
+                print(index.index_name)
+        """
+        request = data_pb2.ListIndexesRequest(
+            organization_id=_text("organization_id", organization_id),
+            collection_type=cast(Any, _index_collection(collection_type, pipeline_name)),
+        )
+        if pipeline_name is not None:
+            request.pipeline_name = _text("pipeline_name", pipeline_name)
+        return list(self._unary(_DATA, "ListIndexes", request, timeout).indexes)
+
+    def delete_index(
+        self,
+        organization_id: str,
+        collection_type: int,
+        index_name: str,
+        pipeline_name: Optional[str] = None,
+        *,
+        timeout: Any = USE_CLIENT_DEFAULT,
+    ) -> None:
+        """Delete a custom index by name.
+
+        Example::
+
+            data_client.delete_index("<ORG-ID>", IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE,
+                                     "component_name_1")
+        """
+        request = data_pb2.DeleteIndexRequest(
+            organization_id=_text("organization_id", organization_id),
+            collection_type=cast(Any, _index_collection(collection_type, pipeline_name)),
+            index_name=_text("index_name", index_name),
+        )
+        if pipeline_name is not None:
+            request.pipeline_name = _text("pipeline_name", pipeline_name)
+        self._unary(_DATA, "DeleteIndex", request, timeout)
 
     # ================================================================== uploads
     def binary_data_capture_upload(
