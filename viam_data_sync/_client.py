@@ -1784,7 +1784,16 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin):
         *,
         timeout: Any = USE_CLIENT_DEFAULT,
     ) -> List[Any]:
-        """The indexes of a collection (``Index`` messages; ``index_spec`` stays BSON bytes).
+        """The indexes of a collection.
+
+        Args:
+            organization_id: The organization.
+            collection_type: An ``IndexableCollection`` value (not UNSPECIFIED).
+            pipeline_name: The pipeline, for a pipeline-sink collection.
+            timeout: Deadline of this call (seconds).
+
+        Returns:
+            ``Index`` messages; each ``index_spec`` stays BSON bytes (``bson.decode`` it).
 
         Example::
 
@@ -1809,6 +1818,13 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin):
         timeout: Any = USE_CLIENT_DEFAULT,
     ) -> None:
         """Delete a custom index by name.
+
+        Args:
+            organization_id: The organization.
+            collection_type: An ``IndexableCollection`` value (not UNSPECIFIED).
+            index_name: The index's name (see :meth:`list_indexes`).
+            pipeline_name: The pipeline, for a pipeline-sink collection.
+            timeout: Deadline of this call (seconds).
 
         Example::
 
