@@ -13,6 +13,7 @@ Public names are importable from here; message classes from ``viam_data_sync.pro
 import logging as _logging
 
 from viam_data_sync._call import USE_CLIENT_DEFAULT
+from viam_data_sync._channel import channel_options
 from viam_data_sync._client import DataClient
 from viam_data_sync._errors import (
     Aborted,
@@ -45,7 +46,7 @@ __all__ = [
     "FailedPrecondition", "IDEMPOTENCY", "Idempotency", "Internal", "InvalidArgument",
     "NotFound", "PermissionDenied", "ResourceExhausted", "RetryBudget", "RetryPolicy",
     "USE_CLIENT_DEFAULT", "Unauthenticated", "Unavailable", "Unimplemented", "Unknown",
-    "UploadOutcomeUnknown", "ViamDataError", "__version__", "create_filter",
+    "UploadOutcomeUnknown", "ViamDataError", "__version__", "channel_options", "create_filter",
 ]
 __all__ += ["records_to_dataframe", "tabular_to_dataframe"]
 

@@ -27,7 +27,20 @@ S = TypeVar("S")
 def channel_options(
     extra: Sequence[Tuple[str, Any]] = (),
 ) -> List[Tuple[str, Any]]:
-    """The channel options every connection gets (``extra`` overrides by key)."""
+    """The channel options every connection we build gets (``extra`` overrides by key).
+
+    Pass them when you build your own channel for ``DataClient(channel, metadata)``:
+    grpcio's own receive limit (4 MiB) is too small for pages of images.
+
+    Example::
+
+        import grpc
+        from viam_data_sync import DataClient, channel_options
+
+        channel = grpc.secure_channel("app.viam.com:443", grpc.ssl_channel_credentials(),
+                                      options=channel_options())
+        client = DataClient(channel, {"authorization": f"Bearer {token}"})
+    """
     options: Dict[str, Any] = {
         # Real pages of images and readings are far over gRPC's 4 MiB default.
         "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,

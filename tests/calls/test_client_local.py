@@ -48,3 +48,22 @@ def test_token_expiry_mid_run_reauthenticates(monkeypatch):
         rows = list(client.iter_export_tabular(server.part_id, "x", "rdk:component:sensor", "Readings"))
         assert rows == [] and client._caller.auth.authentications == 3
         client.close()
+
+
+def test_public_channel_options_let_a_caller_channel_read_big_pages():
+    import grpc
+
+    from viam_data_sync import ResourceExhausted, channel_options
+
+    with LocalDataServer(auth=False) as server:
+        with DataClient(grpc.insecure_channel(server.address)) as plain:
+            binary_id = plain.file_upload(server.part_id, b"\x01" * (5 << 20), file_name="f", file_extension=".b")
+            try:
+                plain.binary_data_by_ids([binary_id])
+            except ResourceExhausted:
+                pass  # grpcio's default 4 MiB receive limit
+            else:
+                raise AssertionError("expected the default receive limit to refuse 5 MiB")
+        with DataClient(grpc.insecure_channel(server.address, options=channel_options())) as tuned:
+            (item,) = tuned.binary_data_by_ids([binary_id])
+            assert len(item.binary) == 5 << 20
