@@ -24,6 +24,7 @@ from viam_data_sync._errors import (
     from_rpc_error,
 )
 from viam_data_sync._proto.app.data.v1 import data_pb2_grpc
+from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2_grpc
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
@@ -56,6 +57,7 @@ SERVICES: Dict[type, str] = {
     dataset_pb2_grpc.DatasetServiceStub: "viam.app.dataset.v1.DatasetService",
     data_sync_pb2_grpc.DataSyncServiceStub: "viam.app.datasync.v1.DataSyncService",
     auth_pb2_grpc.AuthServiceStub: "proto.rpc.v1.AuthService",
+    data_pipelines_pb2_grpc.DataPipelinesServiceStub: "viam.app.datapipelines.v1.DataPipelinesService",
 }
 
 # Codes after which an upload whose bytes were all handed to gRPC may or may not have

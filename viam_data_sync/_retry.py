@@ -101,6 +101,19 @@ IDEMPOTENCY: Dict[str, Idempotency] = {
     "/viam.app.datasync.v1.DataSyncService/FileUpload": _U,
     "/viam.app.datasync.v1.DataSyncService/StreamingDataCaptureUpload": _U,
     "/proto.rpc.v1.AuthService/Authenticate": _R,
+    **{
+        f"/viam.app.datapipelines.v1.DataPipelinesService/{name}": cls
+        for name, cls in {
+            "GetDataPipeline": _R,
+            "ListDataPipelines": _R,
+            "CreateDataPipeline": _U,
+            "RenameDataPipeline": _I,
+            "DeleteDataPipeline": _I,
+            "EnableDataPipeline": _I,
+            "DisableDataPipeline": _I,
+            "ListDataPipelineRuns": _R,
+        }.items()
+    },
 }
 
 TRANSIENT = frozenset(

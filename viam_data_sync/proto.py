@@ -38,6 +38,7 @@ from viam_data_sync._proto.app.data.v1.data_pb2 import (
     TagsFilter,
     TagsFilterType,
 )
+from viam_data_sync._proto.app.datapipelines.v1.data_pipelines_pb2 import DataPipelineRunStatus
 from viam_data_sync._proto.app.dataset.v1.dataset_pb2 import Dataset, DatasetType
 from viam_data_sync._proto.app.datasync.v1.data_sync_pb2 import (
     DataCaptureUploadMetadata,
@@ -51,7 +52,7 @@ from viam_data_sync._proto.app.datasync.v1.data_sync_pb2 import (
 __all__ = [
     "Annotations", "Any", "BinaryData", "BinaryID", "BinaryMetadata", "BoundingBox",
     "CaptureInterval", "CaptureMetadata", "Classification", "DataCaptureUploadMetadata",
-    "DataRequest", "DataType", "Dataset", "DatasetType", "DeleteTabularFilter", "FileData",
+    "DataPipelineRunStatus", "DataRequest", "DataType", "Dataset", "DatasetType", "DeleteTabularFilter", "FileData",
     "Filter", "Index", "IndexCreator", "IndexableCollection", "ListValue", "Order",
     "SensorData", "SensorMetadata", "Struct", "TabularData", "TabularDataSource",
     "TabularDataSourceType", "TagsFilter", "TagsFilterType", "Timestamp", "UploadMetadata",

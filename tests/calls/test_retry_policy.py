@@ -74,3 +74,28 @@ def test_every_status_maps_to_a_specific_error(code):
     assert isinstance(error, ApiError) and error.code == code and error.details == "d"
     assert type(error) is not ApiError
     assert "secret" not in repr(error.trailing_metadata) and "secret" not in str(error)
+
+
+def test_readme_lists_every_rpc_under_its_idempotency_class():
+    """The README's reliability section and the table in code say the same thing."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = text[text.index("* **What is retried depends on the call**"):text.index("* **Uploads** (streams)")]
+    blocks = {
+        Idempotency.READ: section[section.index("**read:**"):section.index("**idempotent:**")],
+        Idempotency.IDEMPOTENT: section[section.index("**idempotent:**"):section.index("**unsafe")],
+        Idempotency.UNSAFE: section[section.index("**unsafe"):],
+    }
+    for path, cls in IDEMPOTENCY.items():
+        name = path.rsplit("/", 1)[1]
+        for other, block in blocks.items():
+            # The README groups names (TabularDataByFilter/BySQL, Add/RemoveTags…): match
+            # the full name, or its prefix and suffix around a grouping.
+            words = re.findall(r"[A-Z][a-z]+|[A-Z]+(?![a-z])", name)
+            listed = name in block or (words[0] in block and words[-1] in block and other is cls)
+            if other is cls:
+                assert listed, f"README does not list {name} as {cls.value}"
+            else:
+                assert name not in re.findall(r"[A-Za-z]+", block), f"README lists {name} as {other.value}"

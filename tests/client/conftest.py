@@ -12,12 +12,14 @@ import pytest
 from viam_data_sync import DataClient
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
+from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 
 SERVICES = [
     data_pb2.DESCRIPTOR.services_by_name["DataService"],
     dataset_pb2.DESCRIPTOR.services_by_name["DatasetService"],
     data_sync_pb2.DESCRIPTOR.services_by_name["DataSyncService"],
+    data_pipelines_pb2.DESCRIPTOR.services_by_name["DataPipelinesService"],
 ]
 METHODS = {method.name: method for service in SERVICES for method in service.methods}
 TOKEN = "Bearer secret-token-123"

@@ -14,12 +14,14 @@ import pytest
 from google.protobuf import descriptor_pb2, json_format
 
 from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
 
 viam_gen = pytest.importorskip("viam.gen", reason="viam-sdk (test extra) not installed")
 from viam.gen.app.data.v1 import data_pb2 as viam_data_pb2  # noqa: E402
+from viam.gen.app.datapipelines.v1 import data_pipelines_pb2 as viam_data_pipelines_pb2  # noqa: E402
 from viam.gen.app.dataset.v1 import dataset_pb2 as viam_dataset_pb2  # noqa: E402
 from viam.gen.app.datasync.v1 import data_sync_pb2 as viam_data_sync_pb2  # noqa: E402
 from viam.gen.proto.rpc.v1 import auth_pb2 as viam_auth_pb2  # noqa: E402
@@ -29,6 +31,7 @@ PAIRS = [
     (dataset_pb2, viam_dataset_pb2),
     (data_sync_pb2, viam_data_sync_pb2),
     (auth_pb2, viam_auth_pb2),
+    (data_pipelines_pb2, viam_data_pipelines_pb2),
 ]
 WIRE_IRRELEVANT_DEPENDENCIES = {"google/api/annotations.proto"}
 

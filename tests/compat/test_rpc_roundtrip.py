@@ -14,6 +14,7 @@ from google.protobuf import descriptor as _d
 from google.protobuf import message_factory
 
 from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
+from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2, data_pipelines_pb2_grpc
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
@@ -23,6 +24,7 @@ SERVICES = [
     (dataset_pb2, "DatasetService", dataset_pb2_grpc),
     (data_sync_pb2, "DataSyncService", data_sync_pb2_grpc),
     (auth_pb2, "AuthService", auth_pb2_grpc),
+    (data_pipelines_pb2, "DataPipelinesService", data_pipelines_pb2_grpc),
 ]
 STREAM_LEN = 3
 

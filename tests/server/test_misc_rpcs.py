@@ -291,3 +291,13 @@ def test_extra_interceptors_see_every_call() -> None:
         assert code_of(excinfo) == grpc.StatusCode.UNAVAILABLE
         assert list(api.call(api.data.TagsByFilter, data_pb2.TagsByFilterRequest()).tags) == []
     assert "/proto.rpc.v1.AuthService/Authenticate" in interceptor.seen
+
+
+def test_data_pipelines_answer_unimplemented_naming_the_rpc(api):
+    from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2, data_pipelines_pb2_grpc
+
+    stub = data_pipelines_pb2_grpc.DataPipelinesServiceStub(api.channel)
+    with pytest.raises(grpc.RpcError) as info:
+        api.call(stub.ListDataPipelines, data_pipelines_pb2.ListDataPipelinesRequest(organization_id="o"))
+    assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "DataPipelinesService/ListDataPipelines" in info.value.details()

@@ -16,16 +16,32 @@ import grpc
 from viam_data_sync._proto.app.data.v1 import data_pb2_grpc
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2_grpc
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2_grpc
+from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2, data_pipelines_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
 from viam_data_sync.server._auth import AuthServicer, TokenAuthority
 from viam_data_sync.server._data_service import DataServicer
 from viam_data_sync.server._dataset_service import DatasetServicer
 from viam_data_sync.server._store import FleetIds, Store
+from viam_data_sync.server._rpc import fill_unimplemented
 from viam_data_sync.server._sync_service import DataSyncServicer
 
 LOG = logging.getLogger("viam_data_sync.server")
 
 DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # goutils MaxMessageSize
+
+
+class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
+    """Data pipelines are not run by the local server: every RPC answers UNIMPLEMENTED
+    naming itself (after the usual authentication check)."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.auth = server.authority
+
+
+fill_unimplemented(
+    PipelinesServicer, data_pipelines_pb2.DESCRIPTOR.services_by_name["DataPipelinesService"], set()
+)
 
 
 class LocalDataServer:
@@ -169,6 +185,7 @@ class LocalDataServer:
         dataset_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetServicer(self), server)
         data_sync_pb2_grpc.add_DataSyncServiceServicer_to_server(DataSyncServicer(self), server)
         auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(self.authority), server)
+        data_pipelines_pb2_grpc.add_DataPipelinesServiceServicer_to_server(PipelinesServicer(self), server)
         port = server.add_insecure_port(f"{self.host}:{self.requested_port}")
         if not port:
             raise OSError(f"cannot listen on {self.host}:{self.requested_port}")
