@@ -69,6 +69,7 @@ from viam_data_sync._filters import check_str_list
 from viam_data_sync._filters import create_filter as _create_filter
 from viam_data_sync._connect import ConnectMixin
 from viam_data_sync._download import DownloadMixin
+from viam_data_sync._sequences import SequencesMixin
 from viam_data_sync._pipelines import DataPipeline, DataPipelineRun, DataPipelineRunsPage, PipelinesMixin
 from viam_data_sync._iter_api import IterationMixin
 from viam_data_sync._models import TabularData, TabularDataPoint
@@ -379,7 +380,7 @@ def tabular_row(pair: Tuple[Any, Any]) -> TabularData:
     )
 
 
-class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin):
+class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, SequencesMixin):
     """Blocking client for the Viam Data API (data, datasets, uploads).
 
     The same methods as the official async ``viam.app.data_client.DataClient``, called

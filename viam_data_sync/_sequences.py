@@ -1,0 +1,176 @@
+"""Sequences and sequence-dataset exports: the calls the official ``DataClient`` offers
+for them, blocking, as a mixin of ``DataClient``. As in the official SDK, ``timeout`` is
+the last positional parameter here, and optional arguments go on the wire only when
+given.
+"""
+from __future__ import annotations
+
+from typing import Any, List, Optional, Sequence, Tuple
+
+from viam_data_sync._call import USE_CLIENT_DEFAULT
+from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
+from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
+
+_DATA = data_pb2_grpc.DataServiceStub
+_DATASET = dataset_pb2_grpc.DatasetServiceStub
+
+
+def _nonempty(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string")
+    return value
+
+
+def _ids(name: str, values: Any) -> List[str]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)) or not values:
+        raise ValueError(f"{name} must be a non-empty list of strings")
+    return [_nonempty(name, value) for value in values]
+
+
+def _page_size(value: Optional[int]) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError("page_size must be a positive int")
+    return value
+
+
+class SequencesMixin:
+    """Sequence calls of the official ``DataClient``."""
+
+    _caller: Any
+
+    def add_sequences_to_dataset(self, dataset_id: str, sequence_ids: List[str],
+                                 timeout: Any = USE_CLIENT_DEFAULT) -> None:
+        """Add sequences to a sequence dataset.
+
+        Args:
+            dataset_id: The dataset.
+            sequence_ids: The sequences (non-empty).
+            timeout: Deadline of this call (seconds).
+
+        Example::
+
+            data_client.add_sequences_to_dataset("<DATASET-ID>", ["<SEQUENCE-ID>"])
+        """
+        request = data_pb2.AddSequencesToDatasetRequest(
+            dataset_id=_nonempty("dataset_id", dataset_id), sequence_ids=_ids("sequence_ids", sequence_ids))
+        self._caller.unary(_DATA, "AddSequencesToDataset", request, timeout=timeout)
+
+    def remove_sequences_from_dataset(self, dataset_id: str, sequence_ids: List[str],
+                                      timeout: Any = USE_CLIENT_DEFAULT) -> None:
+        """Remove sequences from a sequence dataset.
+
+        Args:
+            dataset_id: The dataset.
+            sequence_ids: The sequences (non-empty).
+            timeout: Deadline of this call (seconds).
+
+        Example::
+
+            data_client.remove_sequences_from_dataset("<DATASET-ID>", ["<SEQUENCE-ID>"])
+        """
+        request = data_pb2.RemoveSequencesFromDatasetRequest(
+            dataset_id=_nonempty("dataset_id", dataset_id), sequence_ids=_ids("sequence_ids", sequence_ids))
+        self._caller.unary(_DATA, "RemoveSequencesFromDataset", request, timeout=timeout)
+
+    def sequences_by_dataset_id(
+        self,
+        dataset_id: str,
+        page_token: Optional[str] = None,
+        page_size: Optional[int] = None,
+        count_only: Optional[bool] = None,
+        timeout: Any = USE_CLIENT_DEFAULT,
+    ) -> Tuple[Sequence[Any], str, int]:
+        """One page of a dataset's sequences.
+
+        Args:
+            dataset_id: The dataset.
+            page_token: The ``next_page_token`` of the previous page.
+            page_size: Sequences per page.
+            count_only: Return only the count.
+            timeout: Deadline of this call (seconds).
+
+        Returns:
+            ``(sequences, next_page_token, count)``; ``Sequence`` messages.
+
+        Example::
+
+            sequences, token, count = data_client.sequences_by_dataset_id("<DATASET-ID>", page_size=50)
+        """
+        request = data_pb2.SequencesByDatasetIDRequest(dataset_id=_nonempty("dataset_id", dataset_id))
+        if page_token is not None:
+            request.page_token = page_token
+        size = _page_size(page_size)
+        if size is not None:
+            request.page_size = size
+        if count_only is not None:
+            request.count_only = bool(count_only)
+        response = self._caller.unary(_DATA, "SequencesByDatasetID", request, timeout=timeout)
+        return list(response.sequences), response.next_page_token, int(response.count)
+
+    def get_sequence_binary_data(
+        self,
+        sequence_id: str,
+        page_token: Optional[str] = None,
+        page_size: Optional[int] = None,
+        timeout: Any = USE_CLIENT_DEFAULT,
+    ) -> Tuple[List[Any], str]:
+        """One page of a sequence's binary data.
+
+        Args:
+            sequence_id: The sequence.
+            page_token: The ``next_page_token`` of the previous page.
+            page_size: Items per page.
+            timeout: Deadline of this call (seconds).
+
+        Returns:
+            ``(data, next_page_token)``; ``BinaryData`` messages.
+
+        Example::
+
+            data, token = data_client.get_sequence_binary_data("<SEQUENCE-ID>", page_size=20)
+        """
+        request = data_pb2.GetSequenceBinaryDataRequest(sequence_id=_nonempty("sequence_id", sequence_id))
+        if page_token is not None:
+            request.page_token = page_token
+        size = _page_size(page_size)
+        if size is not None:
+            request.page_size = size
+        response = self._caller.unary(_DATA, "GetSequenceBinaryData", request, timeout=timeout)
+        return list(response.data), response.next_page_token
+
+    def start_sequence_dataset_export(self, dataset_id: str, timeout: Any = USE_CLIENT_DEFAULT) -> str:
+        """Start exporting a sequence dataset; poll :meth:`get_sequence_dataset_export`.
+
+        Args:
+            dataset_id: The dataset.
+            timeout: Deadline of this call (seconds).
+
+        Returns:
+            The export job's id.
+
+        Example::
+
+            job_id = data_client.start_sequence_dataset_export("<DATASET-ID>")
+        """
+        request = dataset_pb2.StartSequenceDatasetExportRequest(dataset_id=_nonempty("dataset_id", dataset_id))
+        return str(self._caller.unary(_DATASET, "StartSequenceDatasetExport", request, timeout=timeout).job_id)
+
+    def get_sequence_dataset_export(self, job_id: str, timeout: Any = USE_CLIENT_DEFAULT) -> Any:
+        """The state of a sequence-dataset export job.
+
+        Args:
+            job_id: The job.
+            timeout: Deadline of this call (seconds).
+
+        Returns:
+            The ``GetSequenceDatasetExportResponse`` (status, download URL, times, error).
+
+        Example::
+
+            job = data_client.get_sequence_dataset_export(job_id)
+            print(job.status, job.download_url)
+        """
+        request = dataset_pb2.GetSequenceDatasetExportRequest(job_id=_nonempty("job_id", job_id))
+        return self._caller.unary(_DATASET, "GetSequenceDatasetExport", request, timeout=timeout)
