@@ -9,6 +9,15 @@ from viam_data_sync._convert import as_utc, datetime_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 
+def check_text(name: str, value: Any) -> str:
+    """``value`` as a non-empty string (``ValueError``/``TypeError`` otherwise)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    return value
+
+
 def check_str_list(name: str, values: Any, *, allow_empty: bool = True) -> List[str]:
     """``values`` as a list of non-empty strings; a bare string is refused, since
     ``list("abc")`` would silently become three one-letter values."""

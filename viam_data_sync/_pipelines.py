@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 import bson
 
 from viam_data_sync._call import USE_CLIENT_DEFAULT
+from viam_data_sync._filters import check_text
 from viam_data_sync._convert import timestamp_to_datetime
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2 as pb
@@ -23,12 +24,6 @@ _PIPELINES = pb_grpc.DataPipelinesServiceStub
 
 def _time(message: Any, field: str) -> Optional[_dt.datetime]:
     return timestamp_to_datetime(getattr(message, field)) if message.HasField(field) else None
-
-
-def _nonempty(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty string")
-    return value
 
 
 @dataclasses.dataclass
@@ -125,7 +120,7 @@ class PipelinesMixin:
 
             pipeline = data_client.get_data_pipeline(id="<YOUR-DATA-PIPELINE-ID>")
         """
-        request = pb.GetDataPipelineRequest(id=_nonempty("id", id))
+        request = pb.GetDataPipelineRequest(id=check_text("id", id))
         return DataPipeline.from_proto(self._pipelines("GetDataPipeline", request, timeout).data_pipeline)
 
     def list_data_pipelines(self, organization_id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> List[DataPipeline]:
@@ -142,7 +137,7 @@ class PipelinesMixin:
 
             pipelines = data_client.list_data_pipelines(organization_id="<YOUR-ORGANIZATION-ID>")
         """
-        request = pb.ListDataPipelinesRequest(organization_id=_nonempty("organization_id", organization_id))
+        request = pb.ListDataPipelinesRequest(organization_id=check_text("organization_id", organization_id))
         response = self._pipelines("ListDataPipelines", request, timeout)
         return [DataPipeline.from_proto(item) for item in response.data_pipelines]
 
@@ -193,10 +188,10 @@ class PipelinesMixin:
         if data_source_type not in data_pb2.TabularDataSourceType.values():
             raise ValueError(f"data_source_type: {data_source_type} is not a TabularDataSourceType value")
         request = pb.CreateDataPipelineRequest(
-            organization_id=_nonempty("organization_id", organization_id),
-            name=_nonempty("name", name),
+            organization_id=check_text("organization_id", organization_id),
+            name=check_text("name", name),
             mql_binary=[bson.encode(dict(stage)) for stage in mql_binary],
-            schedule=_nonempty("schedule", schedule),
+            schedule=check_text("schedule", schedule),
             enable_backfill=enable_backfill,
             data_source_type=data_source_type,  # type: ignore[arg-type]  # checked above
         )
@@ -214,7 +209,7 @@ class PipelinesMixin:
 
             data_client.rename_data_pipeline(id="<YOUR-DATA-PIPELINE-ID>", name="new-name")
         """
-        request = pb.RenameDataPipelineRequest(id=_nonempty("id", id), name=_nonempty("name", name))
+        request = pb.RenameDataPipelineRequest(id=check_text("id", id), name=check_text("name", name))
         self._pipelines("RenameDataPipeline", request, timeout)
 
     def delete_data_pipeline(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:
@@ -228,7 +223,7 @@ class PipelinesMixin:
 
             data_client.delete_data_pipeline(id="<YOUR-DATA-PIPELINE-ID>")
         """
-        self._pipelines("DeleteDataPipeline", pb.DeleteDataPipelineRequest(id=_nonempty("id", id)), timeout)
+        self._pipelines("DeleteDataPipeline", pb.DeleteDataPipelineRequest(id=check_text("id", id)), timeout)
 
     def list_data_pipeline_runs(
         self, id: str, page_size: int = 10, *, timeout: Any = USE_CLIENT_DEFAULT
@@ -253,7 +248,7 @@ class PipelinesMixin:
         """
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size <= 0:
             raise ValueError("page_size must be a positive int")
-        return self._data_pipeline_runs(_nonempty("id", id), page_size, "", timeout)
+        return self._data_pipeline_runs(check_text("id", id), page_size, "", timeout)
 
     def _data_pipeline_runs(self, id: str, page_size: int, page_token: str,
                             timeout: Any = USE_CLIENT_DEFAULT) -> DataPipelineRunsPage:

@@ -8,23 +8,12 @@ from __future__ import annotations
 from typing import Any, List, Optional, Sequence, Tuple
 
 from viam_data_sync._call import USE_CLIENT_DEFAULT
+from viam_data_sync._filters import check_str_list, check_text
 from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 
 _DATA = data_pb2_grpc.DataServiceStub
 _DATASET = dataset_pb2_grpc.DatasetServiceStub
-
-
-def _nonempty(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty string")
-    return value
-
-
-def _ids(name: str, values: Any) -> List[str]:
-    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)) or not values:
-        raise ValueError(f"{name} must be a non-empty list of strings")
-    return [_nonempty(name, value) for value in values]
 
 
 def _page_size(value: Optional[int]) -> Optional[int]:
@@ -54,7 +43,7 @@ class SequencesMixin:
             data_client.add_sequences_to_dataset("<DATASET-ID>", ["<SEQUENCE-ID>"])
         """
         request = data_pb2.AddSequencesToDatasetRequest(
-            dataset_id=_nonempty("dataset_id", dataset_id), sequence_ids=_ids("sequence_ids", sequence_ids))
+            dataset_id=check_text("dataset_id", dataset_id), sequence_ids=check_str_list("sequence_ids", sequence_ids, allow_empty=False))
         self._caller.unary(_DATA, "AddSequencesToDataset", request, timeout=timeout)
 
     def remove_sequences_from_dataset(self, dataset_id: str, sequence_ids: List[str],
@@ -71,7 +60,7 @@ class SequencesMixin:
             data_client.remove_sequences_from_dataset("<DATASET-ID>", ["<SEQUENCE-ID>"])
         """
         request = data_pb2.RemoveSequencesFromDatasetRequest(
-            dataset_id=_nonempty("dataset_id", dataset_id), sequence_ids=_ids("sequence_ids", sequence_ids))
+            dataset_id=check_text("dataset_id", dataset_id), sequence_ids=check_str_list("sequence_ids", sequence_ids, allow_empty=False))
         self._caller.unary(_DATA, "RemoveSequencesFromDataset", request, timeout=timeout)
 
     def sequences_by_dataset_id(
@@ -98,7 +87,7 @@ class SequencesMixin:
 
             sequences, token, count = data_client.sequences_by_dataset_id("<DATASET-ID>", page_size=50)
         """
-        request = data_pb2.SequencesByDatasetIDRequest(dataset_id=_nonempty("dataset_id", dataset_id))
+        request = data_pb2.SequencesByDatasetIDRequest(dataset_id=check_text("dataset_id", dataset_id))
         if page_token is not None:
             request.page_token = page_token
         size = _page_size(page_size)
@@ -131,7 +120,7 @@ class SequencesMixin:
 
             data, token = data_client.get_sequence_binary_data("<SEQUENCE-ID>", page_size=20)
         """
-        request = data_pb2.GetSequenceBinaryDataRequest(sequence_id=_nonempty("sequence_id", sequence_id))
+        request = data_pb2.GetSequenceBinaryDataRequest(sequence_id=check_text("sequence_id", sequence_id))
         if page_token is not None:
             request.page_token = page_token
         size = _page_size(page_size)
@@ -154,7 +143,7 @@ class SequencesMixin:
 
             job_id = data_client.start_sequence_dataset_export("<DATASET-ID>")
         """
-        request = dataset_pb2.StartSequenceDatasetExportRequest(dataset_id=_nonempty("dataset_id", dataset_id))
+        request = dataset_pb2.StartSequenceDatasetExportRequest(dataset_id=check_text("dataset_id", dataset_id))
         return str(self._caller.unary(_DATASET, "StartSequenceDatasetExport", request, timeout=timeout).job_id)
 
     def get_sequence_dataset_export(self, job_id: str, timeout: Any = USE_CLIENT_DEFAULT) -> Any:
@@ -172,5 +161,5 @@ class SequencesMixin:
             job = data_client.get_sequence_dataset_export(job_id)
             print(job.status, job.download_url)
         """
-        request = dataset_pb2.GetSequenceDatasetExportRequest(job_id=_nonempty("job_id", job_id))
+        request = dataset_pb2.GetSequenceDatasetExportRequest(job_id=check_text("job_id", job_id))
         return self._caller.unary(_DATASET, "GetSequenceDatasetExport", request, timeout=timeout)

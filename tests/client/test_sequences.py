@@ -51,6 +51,6 @@ def test_get_sequence_binary_data_and_exports(fake):
     lambda c: c.get_sequence_dataset_export(""),
 ])
 def test_bad_sequence_calls_refused_before_sending(fake, call):
-    with pytest.raises(ValueError):
+    with pytest.raises((ValueError, TypeError)):
         call(fake.client)
     assert fake.nothing_sent()
