@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Dict, Iterable, List, Mapping
 
-#: Metadata columns of :func:`tabular_to_dataframe`, in order (the ``readings`` table's
-#: names, plus the names export responses carry).
-METADATA_COLUMNS = (
+#: Where a reading comes from, in order: the ``readings`` table's names, plus the names
+#: export responses carry. Shared by the DataFrame helpers and the CLI's exports.
+CAPTURE_COLUMNS = (
     "organization_id",
     "location_id",
     "robot_id",
@@ -21,8 +21,9 @@ METADATA_COLUMNS = (
     "component_type",
     "component_name",
     "method_name",
-    "tags",
 )
+#: Metadata columns of :func:`tabular_to_dataframe`, in order.
+METADATA_COLUMNS = CAPTURE_COLUMNS + ("tags",)
 
 
 def _pandas() -> Any:

@@ -55,6 +55,8 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable, Dict, IO, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from viam_data_sync._frames import CAPTURE_COLUMNS
+
 LOG = logging.getLogger("viam_data_sync.cli")
 
 PROG = "viam-data-sync"
@@ -307,22 +309,7 @@ def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
 # ---------------------------------------------------------------------- tabular rows
 #: The columns of a tabular export, in order (the shape of the ``readings`` table,
 #: plus the names that export responses carry).
-TABULAR_COLUMNS = (
-    "organization_id",
-    "location_id",
-    "robot_id",
-    "robot_name",
-    "part_id",
-    "part_name",
-    "component_type",
-    "component_name",
-    "method_name",
-    "time_requested",
-    "time_received",
-    "tags",
-    "method_parameters",
-    "data",
-)
+TABULAR_COLUMNS = CAPTURE_COLUMNS + ("time_requested", "time_received", "tags", "method_parameters", "data")
 #: CSV columns holding JSON text.
 _JSON_COLUMNS = ("tags", "method_parameters", "data")
 
