@@ -205,9 +205,7 @@ class FilterIterator:
         self.done = False
         self._resumed = False
         if start_after is not None:
-            state = decode_cursor(start_after, self.kind)
-            if state.get("c") != self._context:
-                raise ValueError("start_after was made by an iterator over a different query")
+            state = decode_cursor(start_after, self.kind, self._context)
             self._lo, self._hi = state.get("lo"), state.get("hi")
             self._page_last, self._skip = str(state.get("l", "")), int(state.get("s", 0))
             self.done = bool(state.get("e"))
@@ -434,9 +432,7 @@ class ExportIterator:
         self._same = 0  # rows yielded with capture time == _last_ns
         self.done = False
         if start_after is not None:
-            state = decode_cursor(start_after, self.kind)
-            if state.get("c") != self._context:
-                raise ValueError("start_after was made by an iterator over a different export")
+            state = decode_cursor(start_after, self.kind, self._context, "export")
             self._last_ns, self._same, self.done = state.get("t"), int(state.get("n", 0)), bool(state.get("e"))
         self.yielded = 0
         self.reconnects = 0
@@ -535,9 +531,7 @@ class MqlIterator:
         self._has_last = False
         self.done = False
         if start_after is not None:
-            state = decode_cursor(start_after, self.kind)
-            if state.get("c") != self._context:
-                raise ValueError("start_after was made by an iterator over a different pipeline")
+            state = decode_cursor(start_after, self.kind, self._context, "pipeline")
             if state.get("v") is not None:
                 self._last = bson.decode(bytes.fromhex(state["v"]))["v"]
                 self._has_last = True

@@ -17,8 +17,9 @@ def encode_cursor(state: dict) -> str:
     return _CURSOR_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, kind: str) -> dict:
-    """Parse a resume token made by :func:`encode_cursor` for iterators of ``kind``."""
+def decode_cursor(cursor: str, kind: str, context: str, what: str = "query") -> dict:
+    """Parse a resume token made by :func:`encode_cursor` for an iterator of ``kind``
+    over the query whose hash is ``context`` (``what`` names it in the error)."""
     if not isinstance(cursor, str) or not cursor.startswith(_CURSOR_PREFIX):
         raise ValueError("start_after must be a cursor from a viam-data-sync iterator's .cursor")
     body = cursor[len(_CURSOR_PREFIX):]
@@ -28,4 +29,6 @@ def decode_cursor(cursor: str, kind: str) -> dict:
         raise ValueError("start_after is not a valid cursor (corrupted?)") from exc
     if not isinstance(state, dict) or state.get("k") != kind:
         raise ValueError(f"start_after is a cursor of another kind of iterator, not {kind!r}")
+    if state.get("c") != context:
+        raise ValueError(f"start_after was made by an iterator over a different {what}")
     return state
