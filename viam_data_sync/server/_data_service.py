@@ -17,6 +17,7 @@ Response conventions (documented choices of the local server):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -80,6 +81,43 @@ def _empty_filter() -> Any:
     return data_pb2.Filter()
 
 
+@dataclasses.dataclass
+class _Page:
+    """One filter page request, resolved: the filter compiled, the cursor decoded, and
+    the snapshot bound (from the cursor, or the newest row id on the first page)."""
+
+    conn: sqlite3.Connection
+    table: str
+    kind: str
+    where: Any
+    descending: bool
+    limit: int
+    qhash: str
+    cursor: Any
+    snapshot: int
+    previous: str
+
+    def count(self, size_expr: str) -> Any:
+        """``(count, total_size_bytes)`` of every matching row (``count_only``)."""
+        return q.count_rows(self.conn, self.table, self.where, self.snapshot, size_expr)
+
+    def rows(self) -> List[sqlite3.Row]:
+        """The page: up to ``limit`` rows after the cursor, within the snapshot."""
+        cursor = self.cursor
+        after = (cursor.time_ns, cursor.row_id) if cursor and cursor.row_id is not None else None
+        return q.fetch_page(self.conn, self.table, self.where, descending=self.descending, limit=self.limit,
+                            snapshot=self.snapshot, after=after)
+
+    def next_cursor(self, rows: Sequence[sqlite3.Row]) -> str:
+        """The ``last`` to return: after the page's last row; an empty page returns the
+        request's own cursor, so a loop stopping on an empty page ends."""
+        if not rows:
+            return self.previous
+        last = rows[-1]
+        return q.Cursor(self.kind, self.descending, last["time_received_ns"], last["id"], self.snapshot,
+                        self.qhash).encode()
+
+
 class DataServicer(data_pb2_grpc.DataServiceServicer):
     """The Data API's query, tag, annotation and delete RPCs.
 
@@ -96,34 +134,29 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
     def _filter(self, request: Any, field: str = "filter") -> Any:
         return getattr(request, field) if request.HasField(field) else _empty_filter()
 
-    def _paging(self, request: Any, kind: str, table: str, scope: Optional[frozenset]) -> Any:
+    def _paging(self, request: Any, kind: str, table: str, scope: Optional[frozenset]) -> "_Page":
         data_request = request.data_request
         flt = data_request.filter if data_request.HasField("filter") else _empty_filter()
         descending = q.descending_of(data_request.sort_order)
-        limit = q.page_limit(data_request.limit, self.server.max_page_size)
         qhash = q.query_hash(kind, flt, descending)
         conn = self.store.conn()
         where = q.compile_filter(conn, flt, scope, table)
-        cursor = None
-        if data_request.last:
-            cursor = q.Cursor.decode(data_request.last, kind, descending, qhash)
-        return conn, where, descending, limit, qhash, cursor
+        cursor = q.Cursor.decode(data_request.last, kind, descending, qhash) if data_request.last else None
+        return _Page(
+            conn=conn, table=table, kind=kind, where=where, descending=descending,
+            limit=q.page_limit(data_request.limit, self.server.max_page_size), qhash=qhash, cursor=cursor,
+            snapshot=cursor.snapshot if cursor else q.max_row_id(conn, table), previous=data_request.last,
+        )
 
     # ------------------------------------------------------------ tabular
     @handler
     def TabularDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
-        conn, where, descending, limit, qhash, cursor = self._paging(request, "tabular", q.READINGS, scope)
+        page = self._paging(request, "tabular", q.READINGS, scope)
         response = data_pb2.TabularDataByFilterResponse()
-        snapshot = cursor.snapshot if cursor else q.max_row_id(conn, q.READINGS)
         if request.count_only:
-            response.count, response.total_size_bytes = q.count_rows(
-                conn, q.READINGS, where, snapshot, "length(t.data)"
-            )
+            response.count, response.total_size_bytes = page.count("length(t.data)")
             return response
-        after = (cursor.time_ns, cursor.row_id) if cursor and cursor.row_id is not None else None
-        rows = q.fetch_page(
-            conn, q.READINGS, where, descending=descending, limit=limit, snapshot=snapshot, after=after
-        )
+        rows = page.rows()
         index: Dict[Any, int] = {}
         size = 0
         for row in rows:
@@ -144,19 +177,8 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             size += len(row["data"])
         response.count = len(rows)
         response.total_size_bytes = size
-        response.last = self._next_cursor(
-            rows, "tabular", descending, snapshot, qhash, request.data_request.last
-        )
+        response.last = page.next_cursor(rows)
         return response
-
-    @staticmethod
-    def _next_cursor(
-        rows: Sequence[sqlite3.Row], kind: str, descending: bool, snapshot: int, qhash: str, previous: str
-    ) -> str:
-        if not rows:
-            return previous
-        last = rows[-1]
-        return q.Cursor(kind, descending, last["time_received_ns"], last["id"], snapshot, qhash).encode()
 
     def _run_engine(
         self, engine: str, organization_id: str, scope: Optional[frozenset], payload: Any
@@ -375,18 +397,13 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 
     @handler
     def BinaryDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
-        conn, where, descending, limit, qhash, cursor = self._paging(request, "binary", q.BINARY, scope)
+        page = self._paging(request, "binary", q.BINARY, scope)
+        conn = page.conn
         response = data_pb2.BinaryDataByFilterResponse()
-        snapshot = cursor.snapshot if cursor else q.max_row_id(conn, q.BINARY)
         if request.count_only:
-            response.count, response.total_size_bytes = q.count_rows(
-                conn, q.BINARY, where, snapshot, "t.size_bytes"
-            )
+            response.count, response.total_size_bytes = page.count("t.size_bytes")
             return response
-        after = (cursor.time_ns, cursor.row_id) if cursor and cursor.row_id is not None else None
-        rows = q.fetch_page(
-            conn, q.BINARY, where, descending=descending, limit=limit, snapshot=snapshot, after=after
-        )
+        rows = page.rows()
         if request.include_binary:
             rows = self._fit(rows)
         for row, meta in zip(rows, self._binary_items(conn, rows)):
@@ -395,9 +412,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
                 item.binary = self._blob_bytes(row)
         response.count = len(rows)
         response.total_size_bytes = sum(r["size_bytes"] for r in rows)
-        response.last = self._next_cursor(
-            rows, "binary", descending, snapshot, qhash, request.data_request.last
-        )
+        response.last = page.next_cursor(rows)
         return response
 
     def _fit(self, rows: Sequence[sqlite3.Row]) -> List[sqlite3.Row]:
