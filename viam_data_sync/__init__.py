@@ -12,7 +12,8 @@ Public names are importable from here; message classes from ``viam_data_sync.pro
 """
 import logging as _logging
 
-from viam_data_sync._call import USE_CLIENT_DEFAULT
+from viam_data_sync._clock import Clock
+from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._channel import channel_options
 from viam_data_sync._client import DataClient
 from viam_data_sync._errors import (
@@ -35,14 +36,15 @@ from viam_data_sync._errors import (
     ViamDataError,
 )
 from viam_data_sync._filters import create_filter
-from viam_data_sync._retry import IDEMPOTENCY, Idempotency, RetryBudget, RetryPolicy
+from viam_data_sync._retry import Idempotency, RetryBudget, RetryPolicy
+from viam_data_sync._rpcs import IDEMPOTENCY
 from viam_data_sync._version import __version__
 from viam_data_sync._frames import records_to_dataframe, tabular_to_dataframe
 
 _logging.getLogger("viam_data_sync").addHandler(_logging.NullHandler())
 
 __all__ = [
-    "Aborted", "AlreadyExists", "ApiError", "Cancelled", "DataClient", "DeadlineExceeded",
+    "Aborted", "AlreadyExists", "ApiError", "Cancelled", "Clock", "DataClient", "DeadlineExceeded",
     "FailedPrecondition", "IDEMPOTENCY", "Idempotency", "Internal", "InvalidArgument",
     "NotFound", "PermissionDenied", "ResourceExhausted", "RetryBudget", "RetryPolicy",
     "USE_CLIENT_DEFAULT", "Unauthenticated", "Unavailable", "Unimplemented", "Unknown",

@@ -13,12 +13,12 @@ import binascii
 import json
 import logging
 import threading
-import time
 from typing import Callable, Optional, Tuple
 
+from viam_data_sync._clock import SYSTEM_CLOCK, Clock
+
 CREDENTIALS_TYPE_API_KEY = "api-key"
-AUTHENTICATE_METHOD = "/proto.rpc.v1.AuthService/Authenticate"
-#: Refresh this many seconds before a token's ``exp``.
+#: By default, a token is renewed this many seconds before its ``exp``.
 REFRESH_MARGIN = 60.0
 
 LOGGER = logging.getLogger("viam_data_sync")
@@ -38,21 +38,32 @@ def token_expiry(token: str) -> Optional[float]:
     return float(exp) if isinstance(exp, (int, float)) else None
 
 
+#: ``authenticate(entity, key) -> access token``: one ``Authenticate`` RPC, made by the
+#: call layer inside the attempt that needs the token.
+Authenticate = Callable[[str, str], str]
+
+
 class ApiKeyAuth:
     """Holds an API key and the current access token; thread-safe.
 
-    ``authenticate`` is a callable ``(entity, key, timeout) -> token`` doing the RPC;
-    the client wires it to ``AuthService.Authenticate`` on its own channel.
-    The key and token never appear in ``repr``.
+    It makes no call of its own: :meth:`header` is handed the function that sends
+    ``Authenticate``, so the call layer counts that RPC in the same attempt budget and
+    deadline as the call it is for. The key and token never appear in ``repr``.
+
+    Args:
+        api_key: the secret.
+        api_key_id: the key's id (the ``entity`` of the authentication).
+        clock: whose wall time is compared with the token's ``exp``.
+        refresh_margin: renew a token this many seconds before its ``exp``.
     """
 
     def __init__(
         self,
         api_key: str,
         api_key_id: str,
-        authenticate: Callable[[str, str, float], str],
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
+        refresh_margin: float = REFRESH_MARGIN,
     ) -> None:
         if not api_key or not isinstance(api_key, str):
             raise ValueError("api_key must be a non-empty string")
@@ -60,23 +71,22 @@ class ApiKeyAuth:
             raise ValueError("api_key_id must be a non-empty string")
         self._key = api_key
         self.api_key_id = api_key_id
-        self._authenticate = authenticate
         self._clock = clock
+        self._margin = refresh_margin
         self._lock = threading.Lock()
         self._token: Optional[str] = None
         self._expiry: Optional[float] = None
-        self.authentications = 0
 
     def __repr__(self) -> str:
         return f"ApiKeyAuth(api_key_id={self.api_key_id!r}, api_key=<redacted>)"
 
-    def metadata(self, timeout: float) -> Tuple[Tuple[str, str], ...]:
+    def header(self, authenticate: Authenticate) -> Tuple[str, str]:
         """The ``authorization`` header for the next call, authenticating if needed."""
         with self._lock:
             if self._token is None or self._expiring():
-                self._refresh(timeout)
+                self._refresh(authenticate)
             assert self._token is not None
-            return (("authorization", f"Bearer {self._token}"),)
+            return ("authorization", f"Bearer {self._token}")
 
     def invalidate(self, rejected_header: Optional[str] = None) -> None:
         """Forget the token (after UNAUTHENTICATED), unless another thread already did."""
@@ -85,13 +95,12 @@ class ApiKeyAuth:
                 self._token = None
 
     def _expiring(self) -> bool:
-        return self._expiry is not None and self._clock() >= self._expiry - REFRESH_MARGIN
+        return self._expiry is not None and self._clock.time() >= self._expiry - self._margin
 
-    def _refresh(self, timeout: float) -> None:
-        token = self._authenticate(self.api_key_id, self._key, timeout)
+    def _refresh(self, authenticate: Authenticate) -> None:
+        token = authenticate(self.api_key_id, self._key)
         if not token:
             raise ValueError("the server returned an empty access token")
         self._token = token
         self._expiry = token_expiry(token)
-        self.authentications += 1
         LOGGER.debug("authenticated API key id %s", self.api_key_id)

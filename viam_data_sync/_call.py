@@ -1,64 +1,47 @@
-"""The call layer: deadline, auth header, retry policy and error mapping per RPC.
+"""The call layer: every RPC the client sends goes through :meth:`Caller.call`.
 
-``DataClient`` builds requests and maps responses; everything about *making* a call
-lives here. Each attempt gets an explicit timeout, cut to what remains of the call's
-overall deadline; failures become :mod:`viam_data_sync._errors` exceptions chained
-from the ``grpc.RpcError``; retries follow :mod:`viam_data_sync._retry`.
+``Caller.call(rpc, request)`` takes a row of :mod:`viam_data_sync._rpcs` and owns,
+for that one user call:
+
+* the deadline: each RPC gets the per-call timeout cut to what remains of the retry
+  policy's overall deadline;
+* the auth header: the API key is exchanged for a token (``Authenticate``) inside the
+  attempt that needs it, so that RPC comes out of the same attempt budget and deadline
+  as the call it is for; a refused token is renewed once;
+* the attempts: one tenacity loop, the only retry loop of the client. ``max_attempts``
+  counts every RPC the call sends, ``Authenticate`` included; what may be repeated is
+  decided by the failed RPC's idempotency class (:func:`viam_data_sync._retry.should_retry`);
+* the error mapping: a ``grpc.RpcError`` becomes an :mod:`viam_data_sync._errors`
+  exception chained from it; an upload that may have been stored raises
+  :class:`UploadOutcomeUnknown`.
+
+Nothing above this layer retries a call again (paged iterators retry one page by
+calling ``call`` once per page; a broken export stream is resumed by its iterator).
 """
 from __future__ import annotations
 
 import logging
-import time
-from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Tuple, Type, Union
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, overload
 
 import grpc
 import tenacity
+from google.protobuf.message import Message
 
-from viam_data_sync._auth import ApiKeyAuth
+from viam_data_sync._auth import CREDENTIALS_TYPE_API_KEY, ApiKeyAuth
 from viam_data_sync._channel import Connection
-from viam_data_sync._errors import (
-    ApiError,
-    DeadlineExceeded,
-    Unauthenticated,
-    UploadOutcomeUnknown,
-    from_rpc_error,
-)
-from viam_data_sync._proto.app.data.v1 import data_pb2_grpc
-from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
-from viam_data_sync._proto.app.dataset.v1 import dataset_pb2_grpc
-from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2_grpc
-from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
-from viam_data_sync._retry import IDEMPOTENCY, Idempotency, RetryBudget, RetryPolicy, should_retry
+from viam_data_sync._clock import SYSTEM_CLOCK, Clock
+from viam_data_sync._config import USE_CLIENT_DEFAULT, RetryArg, TimeoutArg, check_timeout, resolve_retry
+from viam_data_sync._errors import ApiError, DeadlineExceeded, Unauthenticated, UploadOutcomeUnknown, from_rpc_error
+from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
+from viam_data_sync._retry import Idempotency, RetryBudget, RetryPolicy, should_retry
+from viam_data_sync._rpcs import RPCS, AuthService, ClientStream, Rpc, ServerStream, Unary
 
 LOGGER = logging.getLogger("viam_data_sync")
 
-
-class _stop_if(tenacity.stop.stop_base):
-    """A plain ``(RetryCallState) -> bool`` predicate as a tenacity stop strategy, so it
-    can be combined with ``|`` (tenacity calls it exactly as it would the bare callable)."""
-
-    def __init__(self, predicate: Callable[[tenacity.RetryCallState], bool]) -> None:
-        self._predicate = predicate
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        return self._predicate(retry_state)
-
-
-class _Default:
-    def __repr__(self) -> str:
-        return "USE_CLIENT_DEFAULT"
-
-
-#: Pass as ``timeout=`` or ``retry=`` to use the client's default (the default).
-USE_CLIENT_DEFAULT: Any = _Default()
-
-SERVICES: Dict[type, str] = {
-    data_pb2_grpc.DataServiceStub: "viam.app.data.v1.DataService",
-    dataset_pb2_grpc.DatasetServiceStub: "viam.app.dataset.v1.DatasetService",
-    data_sync_pb2_grpc.DataSyncServiceStub: "viam.app.datasync.v1.DataSyncService",
-    auth_pb2_grpc.AuthServiceStub: "proto.rpc.v1.AuthService",
-    data_pipelines_pb2_grpc.DataPipelinesServiceStub: "viam.app.datapipelines.v1.DataPipelinesService",
-}
+Q = TypeVar("Q", bound=Message)
+P = TypeVar("P", bound=Message)
+Metadata = Tuple[Tuple[str, str], ...]
 
 # Codes after which an upload whose bytes were all handed to gRPC may or may not have
 # been stored by the server.
@@ -72,14 +55,35 @@ _AMBIGUOUS = frozenset(
         grpc.StatusCode.ABORTED,
     }
 )
-
-Timeout = Union[float, None, Any]
-#: No attempt is started with less time than this left.
+#: No RPC is started with less time than this left.
 _MIN_ATTEMPT_SECONDS = 0.005
+#: The bound on an ``Authenticate`` made for a call that has none (an unbounded stream).
+_AUTH_TIMEOUT = 60.0
 
 
-def method_path(stub_cls: type, name: str) -> str:
-    return f"/{SERVICES[stub_cls]}/{name}"
+class _stop_if(tenacity.stop.stop_base):
+    """A plain ``(RetryCallState) -> bool`` predicate as a tenacity stop strategy, so it
+    can be combined with ``|``."""
+
+    def __init__(self, predicate: Callable[[tenacity.RetryCallState], bool]) -> None:
+        self._predicate = predicate
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self._predicate(retry_state)
+
+
+@dataclass
+class _Call:
+    """The state of one user call: its RPC, deadline and what it has sent so far."""
+
+    rpc: Rpc[Any, Any]
+    policy: RetryPolicy
+    deadline: Optional[float]  # monotonic; None: unbounded (a stream with timeout=None)
+    per_call: Optional[float]
+    sent: int = 0  # RPCs sent, Authenticate included
+    reauthenticated: bool = False  # a token was refused once already
+    reauthenticating: bool = False  # the pending retry is that renewal
+    last_error: Optional[ApiError] = None
 
 
 class _RequestSource:
@@ -103,7 +107,17 @@ class _RequestSource:
 
 
 class Caller:
-    """Makes calls on a :class:`Connection` with one policy. Thread-safe."""
+    """Makes calls on a :class:`Connection` with one policy. Thread-safe.
+
+    Args:
+        connection: the channel to call on.
+        metadata: gRPC metadata sent with every call.
+        auth: an API key to exchange for bearer tokens (``None``: no auth header).
+        timeout: the default per-call timeout in seconds (``None``: only the deadline).
+        retry: the default retry policy (``None``: no retries).
+        budget: the retry budget shared by every call of this caller.
+        clock: time, deadlines and backoff sleeps (a test seam).
+    """
 
     def __init__(
         self,
@@ -112,246 +126,261 @@ class Caller:
         metadata: Sequence[Tuple[str, str]] = (),
         auth: Optional[ApiKeyAuth] = None,
         timeout: Optional[float] = 60.0,
-        retry: Optional[RetryPolicy] = None,
+        retry: RetryArg = USE_CLIENT_DEFAULT,
         budget: Optional[RetryBudget] = None,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        if timeout is not None and timeout <= 0:
-            raise ValueError("timeout must be > 0 or None")
         self.connection = connection
-        self._metadata = tuple((k.lower(), v) for k, v in metadata)
+        self._metadata: Metadata = tuple((k.lower(), v) for k, v in metadata)
         self.auth = auth
-        self.timeout = timeout
-        self.retry = retry if retry is not None else RetryPolicy()
+        self.timeout = check_timeout(timeout)
+        self.retry = resolve_retry(retry, RetryPolicy())
         self.budget = budget if budget is not None else RetryBudget()
-        self._sleep = sleep
+        if not isinstance(clock, Clock):
+            raise TypeError(f"clock must be a viam_data_sync.Clock, got {type(clock).__name__}")
+        self.clock = clock
 
-    # ------------------------------------------------------------ helpers
-    def _policy(self, retry: Any) -> RetryPolicy:
-        if retry is USE_CLIENT_DEFAULT:
-            return self.retry
-        if retry is None:
-            return RetryPolicy.disabled()
-        if not isinstance(retry, RetryPolicy):
-            raise TypeError("retry must be a RetryPolicy, None or USE_CLIENT_DEFAULT")
-        return retry
+    # ------------------------------------------------------------ the entry point
+    @overload
+    def call(self, rpc: Unary[Q, P], request: Q, *, timeout: TimeoutArg = ...,
+             retry: RetryArg = ...) -> P: ...
 
-    def _attempt_timeout(self, timeout: Timeout, deadline: float, last_error: Optional[BaseException] = None) -> float:
-        """This attempt's timeout: the per-call timeout cut to what remains of the
-        overall deadline. With (almost) nothing left, the previous attempt's error is
-        raised again rather than a call sent with a useless deadline."""
-        per_call = self.timeout if timeout is USE_CLIENT_DEFAULT else timeout
-        remaining = deadline - time.monotonic()
-        value = remaining if per_call is None else min(float(per_call), remaining)
+    @overload
+    def call(self, rpc: ClientStream[Q, P], request: Callable[[], Iterable[Q]], *, replayable: bool,
+             timeout: TimeoutArg = ..., retry: RetryArg = ...) -> P: ...
+
+    @overload
+    def call(self, rpc: ServerStream[Q, P], request: Q, *, timeout: TimeoutArg = ...) -> Iterator[P]: ...
+
+    def call(self, rpc: Rpc[Any, Any], request: Any, *, timeout: TimeoutArg = USE_CLIENT_DEFAULT,
+             retry: RetryArg = USE_CLIENT_DEFAULT, replayable: bool = False) -> Any:
+        """Send ``rpc`` with ``request`` and return its response.
+
+        * unary: the response, retried as the policy and the RPC's idempotency allow;
+        * client stream (an upload): ``request`` is a function returning a fresh
+          iterator of request messages for each attempt. An attempt is repeated only if
+          ``replayable`` (the source can be read again), the failure is transient, and
+          gRPC had not taken the last message yet, so the server cannot have stored the
+          upload; a failure after that raises :class:`UploadOutcomeUnknown`, and an
+          exception raised by the source reaches the caller as itself;
+        * server stream: an iterator of responses, cancelled when the consumer stops
+          early; ``timeout`` bounds the whole stream (``None``: unbounded). Resuming a
+          broken stream is its iterator's job, since only it knows where to resume.
+        """
+        per_call = self.timeout if timeout is USE_CLIENT_DEFAULT else check_timeout(timeout)
+        if isinstance(rpc, ServerStream):
+            deadline = None if per_call is None else self.clock.monotonic() + per_call
+            return self._server_stream(_Call(rpc, RetryPolicy.disabled(), deadline, None), request)
+        policy = resolve_retry(retry, self.retry)
+        call = _Call(rpc, policy, self.clock.monotonic() + policy.deadline, per_call)
+        if isinstance(rpc, ClientStream):
+            return self._client_stream(call, request, replayable)
+        return self._unary(call, request)
+
+    # ------------------------------------------------------------ one RPC
+    def _rpc_timeout(self, call: _Call) -> Optional[float]:
+        """The next RPC's timeout: the per-call timeout cut to what remains of the
+        deadline. With (almost) nothing left, the last error is raised again rather
+        than an RPC sent with a useless deadline."""
+        if call.deadline is None:
+            return call.per_call
+        remaining = call.deadline - self.clock.monotonic()
+        value = remaining if call.per_call is None else min(call.per_call, remaining)
         if value <= _MIN_ATTEMPT_SECONDS:
-            if last_error is not None:
-                raise last_error
-            raise DeadlineExceeded(grpc.StatusCode.DEADLINE_EXCEEDED, "the call's overall deadline passed")
+            if call.last_error is not None:
+                raise call.last_error
+            raise DeadlineExceeded(grpc.StatusCode.DEADLINE_EXCEEDED, "the call's overall deadline passed",
+                                   method=call.rpc.path)
         return value
 
-    def metadata(self, timeout: float) -> Tuple[Tuple[str, str], ...]:
+    def _send(self, call: _Call, rpc: Rpc[Any, Any], request: Any, metadata: Metadata) -> Any:
+        """Send one RPC of ``call`` (counted against its attempts)."""
+        timeout = self._rpc_timeout(call)
+        if rpc is AuthService.Authenticate and timeout is None:
+            timeout = _AUTH_TIMEOUT
+        call.sent += 1
+        method = self.connection.method(rpc)
+        if isinstance(rpc, ServerStream):
+            return method(request, timeout=timeout, metadata=metadata)  # errors surface while iterating
+        try:
+            return method(request, timeout=timeout, metadata=metadata)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc, rpc.path) from exc
+
+    def _headers(self, call: _Call) -> Metadata:
+        """The metadata of ``call``'s next RPC, authenticating first if needed."""
         if self.auth is None:
             return self._metadata
-        return self._metadata + self.auth.metadata(timeout)
 
-    def _reauthenticate(self, error: ApiError, sent: Tuple[Tuple[str, str], ...]) -> bool:
-        """After UNAUTHENTICATED: drop the token so the next attempt gets a new one."""
-        if self.auth is None or not isinstance(error, Unauthenticated):
+        def authenticate(entity: str, key: str) -> str:
+            # Sent with no authorization header, as the cloud requires.
+            request = auth_pb2.AuthenticateRequest(
+                entity=entity, credentials=auth_pb2.Credentials(type=CREDENTIALS_TYPE_API_KEY, payload=key)
+            )
+            response = self._send(call, AuthService.Authenticate, request, self._metadata)
+            return str(response.access_token)
+
+        return self._metadata + (self.auth.header(authenticate),)
+
+    def _token_refused(self, call: _Call, error: ApiError, sent: Metadata) -> bool:
+        """After the call's own RPC answered UNAUTHENTICATED: forget the token so the
+        next attempt gets a new one, once per call."""
+        if self.auth is None or call.reauthenticated or not isinstance(error, Unauthenticated):
             return False
-        header = dict(sent).get("authorization")
+        if error.method != call.rpc.path:
+            return False  # Authenticate itself refused the key: renewing cannot help
+        call.reauthenticated = True
         LOGGER.info("token rejected (%s); authenticating again", error.code.name)
-        self.auth.invalidate(header)
+        self.auth.invalidate(dict(sent).get("authorization"))
         return True
 
-    def _retrying(self, path: str, idempotency: Idempotency, policy: RetryPolicy, deadline: float,
-                  extra: Callable[[BaseException], bool] = lambda e: True) -> tenacity.Retrying:
+    # ------------------------------------------------------------ the attempts
+    def _attempts(self, call: _Call, attempt: Callable[[], Any],
+                  repeat_as: Optional[Callable[[], Idempotency]] = None) -> Any:
+        """Run ``attempt`` until it succeeds or may not be repeated.
+
+        Whether a failure may be repeated is decided by the failed RPC's row (an
+        ``Authenticate`` failure sent nothing of the call itself), or for the call's own
+        RPC by ``repeat_as`` when given (an upload that cannot have been stored yet
+        repeats like an idempotent write).
+        """
+        policy = call.policy
+
         def retryable(exc: BaseException) -> bool:
-            return isinstance(exc, ApiError) and should_retry(exc.code, idempotency, exc.details) and extra(exc)
+            if not isinstance(exc, ApiError):
+                return False
+            call.last_error = exc
+            if call.reauthenticating:
+                return True
+            if exc.method == call.rpc.path and repeat_as is not None:
+                idempotency = repeat_as()
+            else:
+                row = RPCS.get(exc.method)
+                idempotency = row.idempotency if row is not None else Idempotency.UNSAFE
+            return should_retry(exc.code, idempotency, exc.details)
 
         def past_deadline(state: tenacity.RetryCallState) -> bool:
-            exc = state.outcome.exception() if state.outcome else None
-            wait_floor = exc.retry_after() if isinstance(exc, ApiError) else None
-            return time.monotonic() + (wait_floor or 0.0) >= deadline
+            assert call.deadline is not None
+            error = call.last_error
+            floor = error.retry_after() if error is not None and not call.reauthenticating else None
+            return self.clock.monotonic() + (floor or 0.0) >= call.deadline
+
+        def out_of_attempts(state: tenacity.RetryCallState) -> bool:
+            return call.sent >= policy.max_attempts
 
         def budget_spent(state: tenacity.RetryCallState) -> bool:
-            if self.budget.try_spend():
+            if call.reauthenticating or self.budget.try_spend():
                 return False
-            LOGGER.warning("retry budget exhausted: not retrying %s", path)
+            LOGGER.warning("retry budget exhausted: not retrying %s", call.rpc.path)
             return True
 
         def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
+            error = call.last_error
+            if call.reauthenticating or error is None:
+                return 0.0
             delay = policy.backoff(state.attempt_number)
-            after = exc.retry_after() if isinstance(exc, ApiError) else None
+            after = error.retry_after()
             if after is not None:
                 delay = max(delay, after)
-            return max(0.0, min(delay, deadline - time.monotonic()))
+            assert call.deadline is not None
+            return max(0.0, min(delay, call.deadline - self.clock.monotonic()))
 
         def log(state: tenacity.RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            code = exc.code.name if isinstance(exc, ApiError) else type(exc).__name__
+            error = call.last_error
+            if call.reauthenticating or error is None:
+                return
+            via = "" if error.method == call.rpc.path else f" from {error.method}"
             LOGGER.warning(
-                "retrying %s after %s (attempt %d of %d) in %.2fs",
-                path, code, state.attempt_number, policy.max_attempts,
+                "retrying %s after %s%s (%d of %d attempts) in %.2fs",
+                call.rpc.path, error.code.name, via, call.sent, policy.max_attempts,
                 state.next_action.sleep if state.next_action else 0.0,
             )
 
-        return tenacity.Retrying(
+        def guarded() -> Any:
+            call.reauthenticating = False
+            return attempt()
+
+        retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(retryable),
-            stop=(
-                tenacity.stop_after_attempt(policy.max_attempts)
-                | _stop_if(past_deadline)
-                | _stop_if(budget_spent)
-            ),
+            stop=_stop_if(out_of_attempts) | _stop_if(past_deadline) | _stop_if(budget_spent),
             wait=wait,
             before_sleep=log,
-            sleep=self._sleep,
+            sleep=self.clock.sleep,
             reraise=True,
         )
-
-    # ------------------------------------------------------------ unary
-    def unary(
-        self,
-        stub_cls: Type[Any],
-        name: str,
-        request: Any,
-        *,
-        timeout: Timeout = USE_CLIENT_DEFAULT,
-        retry: Any = USE_CLIENT_DEFAULT,
-        upload: bool = False,
-    ) -> Any:
-        """Call a unary RPC. ``upload=True`` turns ambiguous failures into
-        :class:`UploadOutcomeUnknown` (the server may have stored the data)."""
-        path = method_path(stub_cls, name)
-        idempotency = IDEMPOTENCY.get(path, Idempotency.UNSAFE)
-        policy = self._policy(retry)
-        deadline = time.monotonic() + policy.deadline
-
-        errors: list[ApiError] = []
-
-        def attempt() -> Any:
-            for _ in range(2):  # a second pass only after re-authenticating
-                attempt_timeout = self._attempt_timeout(timeout, deadline, errors[-1] if errors else None)
-                sent = self.metadata(attempt_timeout)
-                try:
-                    method = getattr(self.connection.stub(stub_cls), name)
-                    return method(request, timeout=attempt_timeout, metadata=sent)
-                except grpc.RpcError as exc:
-                    error = from_rpc_error(exc, path)
-                    if _ == 0 and self._reauthenticate(error, sent):
-                        continue
-                    errors.append(error)
-                    raise error from exc
-            raise AssertionError("unreachable")
-
-        try:
-            result = self._retrying(path, idempotency, policy, deadline)(attempt)
-        except ApiError as error:
-            if upload and error.code in _AMBIGUOUS:
-                raise UploadOutcomeUnknown(
-                    f"upload {path} failed with {error.code.name}; the server may have stored it",
-                    error,
-                ) from error
-            raise
+        result = retrying(guarded)
         self.budget.record_success()
         return result
 
-    # ------------------------------------------------------------ client stream
-    def stream_unary(
-        self,
-        stub_cls: Type[Any],
-        name: str,
-        requests: Callable[[], Iterable[Any]],
-        *,
-        replayable: bool,
-        timeout: Timeout = USE_CLIENT_DEFAULT,
-        retry: Any = USE_CLIENT_DEFAULT,
-    ) -> Any:
-        """Call a client-streaming RPC (an upload).
+    # ------------------------------------------------------------ by kind
+    def _unary(self, call: _Call, request: Any) -> Any:
+        def attempt() -> Any:
+            sent = self._headers(call)
+            try:
+                return self._send(call, call.rpc, request, sent)
+            except ApiError as error:
+                call.reauthenticating = self._token_refused(call, error, sent)
+                raise
 
-        ``requests()`` is called once per attempt for a fresh iterator. An attempt is
-        repeated only if ``replayable`` (the source can be read again), the failure is
-        transient, and gRPC had not taken the last message yet, so the server cannot
-        have stored the upload. A failure after the last message was handed over is
-        ambiguous and raises :class:`UploadOutcomeUnknown`; an exception raised by the
-        source reaches the caller as itself.
-        """
-        path = method_path(stub_cls, name)
-        policy = self._policy(retry)
-        deadline = time.monotonic() + policy.deadline
-        sources: list[_RequestSource] = []
+        try:
+            return self._attempts(call, attempt)
+        except ApiError as error:
+            if call.rpc.upload and error.method == call.rpc.path and error.code in _AMBIGUOUS:
+                raise UploadOutcomeUnknown(
+                    f"upload {call.rpc.path} failed with {error.code.name}; the server may have stored it",
+                    error,
+                ) from error
+            raise
 
-        errors: list[ApiError] = []
+    def _client_stream(self, call: _Call, requests: Callable[[], Iterable[Any]], replayable: bool) -> Any:
+        sources: List[_RequestSource] = []
 
         def attempt() -> Any:
-            for _ in range(2):
-                attempt_timeout = self._attempt_timeout(timeout, deadline, errors[-1] if errors else None)
-                sent = self.metadata(attempt_timeout)
-                source = _RequestSource(requests())
-                sources.append(source)
-                try:
-                    method = getattr(self.connection.stub(stub_cls), name)
-                    return method(iter(source), timeout=attempt_timeout, metadata=sent)
-                except grpc.RpcError as exc:
-                    if source.error is not None:
-                        raise source.error from None
-                    error = from_rpc_error(exc, path)
-                    if _ == 0 and replayable and self._reauthenticate(error, sent):
-                        continue
-                    errors.append(error)
-                    raise error from exc
-            raise AssertionError("unreachable")
+            sent = self._headers(call)
+            source = _RequestSource(requests())
+            sources.append(source)
+            try:
+                return self._send(call, call.rpc, iter(source), sent)
+            except ApiError as error:
+                if source.error is not None:
+                    raise source.error from None
+                call.reauthenticating = replayable and self._token_refused(call, error, sent)
+                raise
 
-        def safe_to_repeat(exc: BaseException) -> bool:
-            return replayable and bool(sources) and not sources[-1].exhausted
+        def repeat_as() -> Idempotency:
+            # Until gRPC has taken the last message, the server cannot have stored it.
+            unsent = replayable and bool(sources) and not sources[-1].exhausted
+            return Idempotency.IDEMPOTENT if unsent else Idempotency.UNSAFE
 
-        retrying = self._retrying(path, Idempotency.IDEMPOTENT, policy, deadline, safe_to_repeat)
         try:
-            result = retrying(attempt)
+            return self._attempts(call, attempt, repeat_as)
         except ApiError as error:
-            if sources and sources[-1].exhausted and error.code in _AMBIGUOUS:
+            if (error.method == call.rpc.path and sources and sources[-1].exhausted
+                    and error.code in _AMBIGUOUS):
                 raise UploadOutcomeUnknown(
-                    f"upload {path} failed with {error.code.name} after all data was sent; "
+                    f"upload {call.rpc.path} failed with {error.code.name} after all data was sent; "
                     "the server may have stored it",
                     error,
                 ) from error
             raise
-        self.budget.record_success()
-        return result
 
-    # ------------------------------------------------------------ server stream
-    def server_stream(
-        self,
-        stub_cls: Type[Any],
-        name: str,
-        request: Any,
-        *,
-        timeout: Timeout = USE_CLIENT_DEFAULT,
-    ) -> Iterator[Any]:
-        """Iterate a server-streaming RPC; the stream is cancelled when the consumer
-        stops early (``close()``, ``break``, garbage collection).
-
-        ``timeout`` bounds the *whole* stream. Resuming a broken stream is the
-        caller's job (see the export iterator), since only it knows where to resume.
-        """
-        path = method_path(stub_cls, name)
-        limit = self.timeout if timeout is USE_CLIENT_DEFAULT else timeout
-        deadline = None if limit is None else time.monotonic() + float(limit)
+    def _server_stream(self, call: _Call, request: Any) -> Iterator[Any]:
         for first in (True, False):
-            # ``timeout=None`` bounds nothing: a long export may legitimately run for hours.
-            attempt_timeout = None if deadline is None else self._attempt_timeout(None, deadline)
-            sent = self.metadata(attempt_timeout if attempt_timeout is not None else float(self.timeout or 60.0))
-            call = getattr(self.connection.stub(stub_cls), name)(request, timeout=attempt_timeout, metadata=sent)
+            sent = self._headers(call)
+            stream = self._send(call, call.rpc, request, sent)
             received = False
             try:
-                for message in call:
+                for message in stream:
                     received = True
                     yield message
                 return
             except grpc.RpcError as exc:
-                error = from_rpc_error(exc, path)
-                if first and not received and self._reauthenticate(error, sent):
+                error = from_rpc_error(exc, call.rpc.path)
+                if first and not received and self._token_refused(call, error, sent):
                     continue
                 raise error from exc
             finally:
-                call.cancel()
+                stream.cancel()
+
+
+__all__ = ["Caller", "USE_CLIENT_DEFAULT"]

@@ -2,17 +2,19 @@
 
 A :class:`Connection` owns one channel per process. It is created on first use and
 rebuilt, not reused, when the process id changes (Airflow, Celery and multiprocessing
-fork their workers; a gRPC channel must not cross a fork). Stubs are cached per channel.
+fork their workers; a gRPC channel must not cross a fork). Each RPC's grpcio
+multicallable is made from its row in :mod:`viam_data_sync._rpcs` and cached per channel.
 """
 from __future__ import annotations
 
 import logging
 import os
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import grpc
 
+from viam_data_sync._rpcs import Kind, Rpc
 from viam_data_sync._version import __version__
 
 LOGGER = logging.getLogger("viam_data_sync")
@@ -20,9 +22,6 @@ LOGGER = logging.getLogger("viam_data_sync")
 #: 64 MiB: the cloud's limit is 32 MiB; leave room, refuse the absurd.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 DEFAULT_ADDRESS = "app.viam.com:443"
-
-S = TypeVar("S")
-
 
 def channel_options(
     extra: Sequence[Tuple[str, Any]] = (),
@@ -89,7 +88,7 @@ class Connection:
         self._lock = threading.Lock()
         self._channel: Optional[grpc.Channel] = None
         self._pid = 0
-        self._stubs: Dict[type, Any] = {}
+        self._methods: Dict[str, Any] = {}
         self._closed = False
         self.description = description
 
@@ -130,25 +129,33 @@ class Connection:
                 # touch the parent's gRPC state from this process).
                 LOGGER.debug("process forked (pid %s -> %s): building a new channel", self._pid, pid)
                 self._channel = None
-                self._stubs = {}
+                self._methods = {}
             if self._channel is None:
                 self._channel = self._factory()
                 self._pid = pid
-                self._stubs = {}
+                self._methods = {}
             return self._channel
 
-    def stub(self, stub_cls: Type[S]) -> S:
+    def method(self, rpc: Rpc[Any, Any]) -> Any:
+        """The grpcio multicallable for ``rpc`` on this process's channel (cached)."""
         channel = self.channel()
         with self._lock:
-            stub = self._stubs.get(stub_cls)
-            if stub is None:
-                stub = self._stubs[stub_cls] = stub_cls(channel)  # type: ignore[call-arg]
-            return stub
+            callable_ = self._methods.get(rpc.path)
+            if callable_ is None:
+                make = {
+                    Kind.UNARY: channel.unary_unary,
+                    Kind.CLIENT_STREAM: channel.stream_unary,
+                    Kind.SERVER_STREAM: channel.unary_stream,
+                }[rpc.kind]
+                callable_ = self._methods[rpc.path] = make(
+                    rpc.path, request_serializer=rpc.serialize, response_deserializer=rpc.deserialize
+                )
+            return callable_
 
     def close(self) -> None:
         with self._lock:
             channel, self._channel = self._channel, None
-            self._stubs = {}
+            self._methods = {}
             self._closed = True
             owned = self._rebuild_after_fork and self._pid == os.getpid()
         if channel is not None and owned:

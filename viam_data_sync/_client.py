@@ -51,7 +51,9 @@ from typing import (
 
 import grpc
 
-from viam_data_sync._call import USE_CLIENT_DEFAULT, Caller
+from viam_data_sync._call import Caller
+from viam_data_sync._clock import SYSTEM_CLOCK, Clock
+from viam_data_sync._config import USE_CLIENT_DEFAULT, RetryArg
 from viam_data_sync._channel import Connection
 from viam_data_sync._convert import (
     UTC,
@@ -73,10 +75,10 @@ from viam_data_sync._sequences import SequencesMixin
 from viam_data_sync._pipelines import DataPipeline, DataPipelineRun, DataPipelineRunsPage, PipelinesMixin
 from viam_data_sync._iter_api import IterationMixin
 from viam_data_sync._models import TabularData, TabularDataPoint
-from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
-from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
-from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
-from viam_data_sync._retry import RetryPolicy
+from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
+from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
+from viam_data_sync._rpcs import DataService, DatasetService, DataSyncService
 from viam_data_sync._upload import (
     DEFAULT_CHUNK_SIZE,
     ProgressCallback,
@@ -87,9 +89,6 @@ from viam_data_sync._upload import (
 
 LOGGER = logging.getLogger("viam_data_sync")
 
-_DATA = data_pb2_grpc.DataServiceStub
-_DATASET = dataset_pb2_grpc.DatasetServiceStub
-_SYNC = data_sync_pb2_grpc.DataSyncServiceStub
 
 F = TypeVar("F", bound=Callable[..., Any])
 BinaryIdLike = Union[str, data_pb2.BinaryID]
@@ -425,7 +424,8 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         metadata: Optional[Mapping[str, str]] = None,
         *,
         timeout: Optional[float] = 60.0,
-        retry: Any = USE_CLIENT_DEFAULT,
+        retry: RetryArg = USE_CLIENT_DEFAULT,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         if channel is None or not hasattr(channel, "unary_unary"):
             raise TypeError(f"channel must be a grpc.Channel, got {type(channel).__name__}")
@@ -437,15 +437,8 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
                 if not isinstance(key, str) or not isinstance(value, str):
                     raise TypeError("metadata must be a mapping of str to str")
             pairs = tuple(metadata.items())
-        if retry is USE_CLIENT_DEFAULT:
-            policy = RetryPolicy()
-        elif retry is None:
-            policy = RetryPolicy.disabled()
-        elif isinstance(retry, RetryPolicy):
-            policy = retry
-        else:
-            raise TypeError("retry must be a RetryPolicy, None or USE_CLIENT_DEFAULT")
-        self._caller = Caller(Connection.for_channel(channel), metadata=pairs, timeout=timeout, retry=policy)
+        self._caller = Caller(Connection.for_channel(channel), metadata=pairs, timeout=timeout, retry=retry,
+                              clock=clock)
 
     @classmethod
     def _from_caller(cls, caller: Caller) -> "DataClient":
@@ -482,10 +475,6 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             f"<{type(self).__name__} {caller.connection.description or 'channel'} "
             f"timeout={caller.timeout!r} auth={auth} {state}>"
         )
-
-    # ------------------------------------------------------------------ plumbing
-    def _unary(self, stub: Any, name: str, request: Any, timeout: Any, *, upload: bool = False) -> Any:
-        return self._caller.unary(stub, name, request, timeout=timeout, upload=upload)
 
     # ================================================================== queries
     def tabular_data_by_filter(
@@ -560,7 +549,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             count_only=_flag("count_only", count_only),
             include_internal_data=_flag("include_internal_data", include_internal_data),
         )
-        return self._unary(_DATA, "TabularDataByFilter", request, timeout)
+        return self._caller.call(DataService.TabularDataByFilter, request, timeout=timeout)
 
     @staticmethod
     def _data_request(filter: Any, limit: Any, sort_order: Any, last: Any, *, empty_filter: bool) -> Any:
@@ -605,7 +594,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             sql_query=_text("sql_query", sql_query),
         )
         _warn_without_time_bound(sql_query)
-        response = self._unary(_DATA, "TabularDataBySQL", request, timeout)
+        response = self._caller.call(DataService.TabularDataBySQL, request, timeout=timeout)
         return _decode_documents(response.raw_data)
 
     @_keyword_aliases(mql_binary="query", mql_query="query")
@@ -683,7 +672,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         )
         if query_prefix_name is not None:
             request.query_prefix_name = query_prefix_name
-        response = self._unary(_DATA, "TabularDataByMQL", request, timeout)
+        response = self._caller.call(DataService.TabularDataByMQL, request, timeout=timeout)
         return _decode_documents(response.raw_data)
 
     @_keyword_aliases(resource_subtype="resource_api")
@@ -740,7 +729,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         )
         if additional_params is not None:
             request.additional_parameters.CopyFrom(dict_to_struct(additional_params))
-        response = self._unary(_DATA, "GetLatestTabularData", request, timeout)
+        response = self._caller.call(DataService.GetLatestTabularData, request, timeout=timeout)
         if not response.HasField("time_captured") and not response.payload.fields:
             return None
         return (
@@ -890,7 +879,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             include_internal_data=_flag("include_internal_data", include_internal_data),
         )
         path = check_dest_dir(dest) if dest is not None else None
-        response = self._unary(_DATA, "BinaryDataByFilter", request, timeout)
+        response = self._caller.call(DataService.BinaryDataByFilter, request, timeout=timeout)
         data = list(response.data)
         if path is not None:
             write_binary_dir(path, data)
@@ -944,7 +933,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             binary_data_ids=strings,
         )
         path = check_dest_dir(dest) if dest is not None else None
-        response = self._unary(_DATA, "BinaryDataByIDs", request, timeout)
+        response = self._caller.call(DataService.BinaryDataByIDs, request, timeout=timeout)
         data = list(response.data)
         if path is not None:
             write_binary_dir(path, data)
@@ -985,7 +974,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         )
         if filter is not None:
             request.filter.CopyFrom(coerce(filter, data_pb2.DeleteTabularFilter, "filter"))
-        return int(self._unary(_DATA, "DeleteTabularData", request, timeout).deleted_count)
+        return int(self._caller.call(DataService.DeleteTabularData, request, timeout=timeout).deleted_count)
 
     def delete_tabular_data_by_filter(self, filter: Optional[data_pb2.Filter]) -> int:
         """Deprecated: use :meth:`delete_tabular_data` instead.
@@ -1032,7 +1021,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             filter=_filter(filter, empty_if_none=True),
             include_internal_data=_flag("include_internal_data", include_internal_data),
         )
-        return int(self._unary(_DATA, "DeleteBinaryDataByFilter", request, timeout).deleted_count)
+        return int(self._caller.call(DataService.DeleteBinaryDataByFilter, request, timeout=timeout).deleted_count)
 
     def delete_binary_data_by_ids(
         self,
@@ -1069,7 +1058,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         """
         strings, messages = _split_ids(binary_ids)
         request = data_pb2.DeleteBinaryDataByIDsRequest(binary_ids=messages, binary_data_ids=strings)
-        return int(self._unary(_DATA, "DeleteBinaryDataByIDs", request, timeout).deleted_count)
+        return int(self._caller.call(DataService.DeleteBinaryDataByIDs, request, timeout=timeout).deleted_count)
 
     # ================================================================== tags
     def add_tags_to_binary_data_by_ids(
@@ -1111,7 +1100,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         request = data_pb2.AddTagsToBinaryDataByIDsRequest(
             tags=checked_tags, binary_ids=messages, binary_data_ids=strings
         )
-        self._unary(_DATA, "AddTagsToBinaryDataByIDs", request, timeout)
+        self._caller.call(DataService.AddTagsToBinaryDataByIDs, request, timeout=timeout)
 
     def add_tags_to_binary_data_by_filter(
         self,
@@ -1141,7 +1130,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         request = data_pb2.AddTagsToBinaryDataByFilterRequest(
             filter=_filter(filter, empty_if_none=True), tags=_tags(tags)
         )
-        self._unary(_DATA, "AddTagsToBinaryDataByFilter", request, timeout)
+        self._caller.call(DataService.AddTagsToBinaryDataByFilter, request, timeout=timeout)
 
     def remove_tags_from_binary_data_by_ids(
         self,
@@ -1187,7 +1176,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         request = data_pb2.RemoveTagsFromBinaryDataByIDsRequest(
             tags=checked_tags, binary_ids=messages, binary_data_ids=strings
         )
-        return int(self._unary(_DATA, "RemoveTagsFromBinaryDataByIDs", request, timeout).deleted_count)
+        return int(self._caller.call(DataService.RemoveTagsFromBinaryDataByIDs, request, timeout=timeout).deleted_count)
 
     def remove_tags_from_binary_data_by_filter(
         self,
@@ -1217,7 +1206,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         request = data_pb2.RemoveTagsFromBinaryDataByFilterRequest(
             filter=_filter(filter, empty_if_none=True), tags=_tags(tags)
         )
-        return int(self._unary(_DATA, "RemoveTagsFromBinaryDataByFilter", request, timeout).deleted_count)
+        return int(self._caller.call(DataService.RemoveTagsFromBinaryDataByFilter, request, timeout=timeout).deleted_count)
 
     def tags_by_filter(
         self, filter: Optional[data_pb2.Filter] = None, *, timeout: Any = USE_CLIENT_DEFAULT
@@ -1239,7 +1228,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             tags = data_client.tags_by_filter(my_filter)
         """
         request = data_pb2.TagsByFilterRequest(filter=_filter(filter, empty_if_none=True))
-        return list(self._unary(_DATA, "TagsByFilter", request, timeout).tags)
+        return list(self._caller.call(DataService.TagsByFilter, request, timeout=timeout).tags)
 
     # ================================================================== bounding boxes
     def add_bounding_box_to_image_by_id(
@@ -1302,7 +1291,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             confidence=_confidence(confidence_score),
             **ids,
         )
-        return str(self._unary(_DATA, "AddBoundingBoxToImageByID", request, timeout).bbox_id)
+        return str(self._caller.call(DataService.AddBoundingBoxToImageByID, request, timeout=timeout).bbox_id)
 
     def update_bounding_box(
         self,
@@ -1359,7 +1348,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         confidence = _confidence(confidence_score)
         if confidence is not None:
             request.confidence = confidence
-        self._unary(_DATA, "UpdateBoundingBox", request, timeout)
+        self._caller.call(DataService.UpdateBoundingBox, request, timeout=timeout)
 
     def remove_bounding_box_from_image_by_id(
         self,
@@ -1384,7 +1373,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         """
         ids = _one_id(binary_id, "binary_id", "binary_data_id")
         request = data_pb2.RemoveBoundingBoxFromImageByIDRequest(bbox_id=_text("bbox_id", bbox_id), **ids)
-        self._unary(_DATA, "RemoveBoundingBoxFromImageByID", request, timeout)
+        self._caller.call(DataService.RemoveBoundingBoxFromImageByID, request, timeout=timeout)
 
     def bounding_box_labels_by_filter(
         self, filter: Optional[data_pb2.Filter] = None, *, timeout: Any = USE_CLIENT_DEFAULT
@@ -1409,7 +1398,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             print(bounding_box_labels)
         """
         request = data_pb2.BoundingBoxLabelsByFilterRequest(filter=_filter(filter, empty_if_none=True))
-        return list(self._unary(_DATA, "BoundingBoxLabelsByFilter", request, timeout).labels)
+        return list(self._caller.call(DataService.BoundingBoxLabelsByFilter, request, timeout=timeout).labels)
 
     # ================================================================== database
     def get_database_connection(self, organization_id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> str:
@@ -1454,7 +1443,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         request = data_pb2.GetDatabaseConnectionRequest(
             organization_id=_text("organization_id", organization_id)
         )
-        response = self._unary(_DATA, "GetDatabaseConnection", request, timeout)
+        response = self._caller.call(DataService.GetDatabaseConnection, request, timeout=timeout)
         return DatabaseConnection(response.hostname, response.mongodb_uri, bool(response.has_database_user))
 
     def configure_database_user(
@@ -1477,7 +1466,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         request = data_pb2.ConfigureDatabaseUserRequest(
             organization_id=_text("organization_id", organization_id), password=_text("password", password)
         )
-        self._unary(_DATA, "ConfigureDatabaseUser", request, timeout)
+        self._caller.call(DataService.ConfigureDatabaseUser, request, timeout=timeout)
 
     # ================================================================== datasets
     def create_dataset(
@@ -1513,7 +1502,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         if type is not None:
             # _enum returns a checked member of the enum; protobuf enum values are plain ints.
             request.type = cast(dataset_pb2.DatasetType, _enum("type", type, dataset_pb2.DatasetType))
-        return str(self._unary(_DATASET, "CreateDataset", request, timeout).id)
+        return str(self._caller.call(DatasetService.CreateDataset, request, timeout=timeout).id)
 
     def list_dataset_by_ids(
         self, ids: List[str], *, timeout: Any = USE_CLIENT_DEFAULT
@@ -1535,7 +1524,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             print(datasets)
         """
         request = dataset_pb2.ListDatasetsByIDsRequest(ids=check_str_list("ids", ids, allow_empty=False))
-        return list(self._unary(_DATASET, "ListDatasetsByIDs", request, timeout).datasets)
+        return list(self._caller.call(DatasetService.ListDatasetsByIDs, request, timeout=timeout).datasets)
 
     def list_datasets_by_organization_id(
         self,
@@ -1569,7 +1558,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             request.type = cast(
                 dataset_pb2.DatasetType, _enum("dataset_type", dataset_type, dataset_pb2.DatasetType)
             )
-        return list(self._unary(_DATASET, "ListDatasetsByOrganizationID", request, timeout).datasets)
+        return list(self._caller.call(DatasetService.ListDatasetsByOrganizationID, request, timeout=timeout).datasets)
 
     def rename_dataset(self, id: str, name: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:
         """Rename a dataset.
@@ -1587,7 +1576,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             )
         """
         request = dataset_pb2.RenameDatasetRequest(id=_text("id", id), name=_text("name", name))
-        self._unary(_DATASET, "RenameDataset", request, timeout)
+        self._caller.call(DatasetService.RenameDataset, request, timeout=timeout)
 
     def delete_dataset(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:
         """Delete a dataset.
@@ -1603,7 +1592,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             )
         """
         request = dataset_pb2.DeleteDatasetRequest(id=_text("id", id))
-        self._unary(_DATASET, "DeleteDataset", request, timeout)
+        self._caller.call(DatasetService.DeleteDataset, request, timeout=timeout)
 
     def merge_datasets(
         self,
@@ -1637,7 +1626,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             name=_text("name", name),
             organization_id=_text("organization_id", organization_id),
         )
-        return str(self._unary(_DATASET, "MergeDatasets", request, timeout).dataset_id)
+        return str(self._caller.call(DatasetService.MergeDatasets, request, timeout=timeout).dataset_id)
 
     def add_binary_data_to_dataset_by_ids(
         self,
@@ -1670,7 +1659,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         request = data_pb2.AddBinaryDataToDatasetByIDsRequest(
             binary_ids=messages, dataset_id=_text("dataset_id", dataset_id), binary_data_ids=strings
         )
-        self._unary(_DATA, "AddBinaryDataToDatasetByIDs", request, timeout)
+        self._caller.call(DataService.AddBinaryDataToDatasetByIDs, request, timeout=timeout)
 
     def remove_binary_data_from_dataset_by_ids(
         self,
@@ -1703,7 +1692,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         request = data_pb2.RemoveBinaryDataFromDatasetByIDsRequest(
             binary_ids=messages, dataset_id=_text("dataset_id", dataset_id), binary_data_ids=strings
         )
-        self._unary(_DATA, "RemoveBinaryDataFromDatasetByIDs", request, timeout)
+        self._caller.call(DataService.RemoveBinaryDataFromDatasetByIDs, request, timeout=timeout)
 
     def create_binary_data_signed_url(
         self,
@@ -1737,7 +1726,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             if minutes > _MAX_SIGNED_URL_MINUTES:
                 raise ValueError(f"expiration_minutes must be at most {_MAX_SIGNED_URL_MINUTES} (7 days)")
             request.expiration_minutes = minutes
-        response = self._unary(_DATA, "CreateBinaryDataSignedURL", request, timeout)
+        response = self._caller.call(DataService.CreateBinaryDataSignedURL, request, timeout=timeout)
         return response.signed_url, timestamp_to_datetime(response.expires_at)
 
     # ================================================================== indexes
@@ -1779,7 +1768,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         )
         if pipeline_name is not None:
             request.pipeline_name = _text("pipeline_name", pipeline_name)
-        self._unary(_DATA, "CreateIndex", request, timeout)
+        self._caller.call(DataService.CreateIndex, request, timeout=timeout)
 
     def list_indexes(
         self,
@@ -1811,7 +1800,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         )
         if pipeline_name is not None:
             request.pipeline_name = _text("pipeline_name", pipeline_name)
-        return list(self._unary(_DATA, "ListIndexes", request, timeout).indexes)
+        return list(self._caller.call(DataService.ListIndexes, request, timeout=timeout).indexes)
 
     def delete_index(
         self,
@@ -1843,7 +1832,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         )
         if pipeline_name is not None:
             request.pipeline_name = _text("pipeline_name", pipeline_name)
-        self._unary(_DATA, "DeleteIndex", request, timeout)
+        self._caller.call(DataService.DeleteIndex, request, timeout=timeout)
 
     # ================================================================== uploads
     def binary_data_capture_upload(
@@ -1927,7 +1916,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         if sensor_metadata is not None:
             sensor.metadata.CopyFrom(sensor_metadata)
         request = data_sync_pb2.DataCaptureUploadRequest(metadata=metadata, sensor_contents=[sensor])
-        return str(self._unary(_SYNC, "DataCaptureUpload", request, timeout, upload=True).binary_data_id)
+        return str(self._caller.call(DataSyncService.DataCaptureUpload, request, timeout=timeout).binary_data_id)
 
     def tabular_data_capture_upload(
         self,
@@ -2020,7 +2009,7 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
             tags=tags,
         )
         request = data_sync_pb2.DataCaptureUploadRequest(metadata=metadata, sensor_contents=contents)
-        return str(self._unary(_SYNC, "DataCaptureUpload", request, timeout, upload=True).file_id)
+        return str(self._caller.call(DataSyncService.DataCaptureUpload, request, timeout=timeout).file_id)
 
     def streaming_data_capture_upload(
         self,
@@ -2107,9 +2096,8 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
         if sensor_metadata is not None:
             metadata.sensor_metadata.CopyFrom(sensor_metadata)
         source = UploadSource(data, chunk_size=chunk_size, progress=progress)
-        response = self._caller.stream_unary(
-            _SYNC,
-            "StreamingDataCaptureUpload",
+        response = self._caller.call(
+            DataSyncService.StreamingDataCaptureUpload,
             lambda: streaming_upload_requests(metadata, source),
             replayable=source.replayable,
             timeout=timeout,
@@ -2340,9 +2328,8 @@ class DataClient(ConnectMixin, IterationMixin, DownloadMixin, PipelinesMixin, Se
 
     def _file_upload(self, source: UploadSource, part_id: Any, *, timeout: Any, **fields: Any) -> str:
         metadata = _upload_metadata(part_id, data_sync_pb2.DATA_TYPE_FILE, **fields)
-        response = self._caller.stream_unary(
-            _SYNC,
-            "FileUpload",
+        response = self._caller.call(
+            DataSyncService.FileUpload,
             lambda: file_upload_requests(metadata, source),
             replayable=source.replayable,
             timeout=timeout,

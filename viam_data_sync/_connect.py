@@ -10,10 +10,11 @@ from typing import Any, Optional, Sequence, Tuple, Union
 
 import grpc
 
-from viam_data_sync._auth import CREDENTIALS_TYPE_API_KEY, ApiKeyAuth
-from viam_data_sync._call import USE_CLIENT_DEFAULT, Caller
+from viam_data_sync._auth import ApiKeyAuth
+from viam_data_sync._call import Caller
+from viam_data_sync._clock import SYSTEM_CLOCK, Clock
+from viam_data_sync._config import USE_CLIENT_DEFAULT, RetryArg, resolve_retry
 from viam_data_sync._channel import DEFAULT_ADDRESS, Connection
-from viam_data_sync._proto.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from viam_data_sync._retry import RetryBudget, RetryPolicy
 
 ENV_API_KEY = "VIAM_API_KEY"
@@ -37,18 +38,20 @@ def caller_from_api_key(
     address: str = DEFAULT_ADDRESS,
     *,
     insecure: bool = False,
-    root_certificates: Union[None, bytes, str, os.PathLike] = None,
+    root_certificates: Union[None, bytes, str, "os.PathLike[str]"] = None,
     timeout: Optional[float] = 60.0,
-    retry: Any = USE_CLIENT_DEFAULT,
+    retry: RetryArg = USE_CLIENT_DEFAULT,
     budget: Optional[RetryBudget] = None,
     compression: Optional[grpc.Compression] = None,
     channel_options: Sequence[Tuple[str, Any]] = (),
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Caller:
     """A :class:`Caller` that authenticates with an API key on first use."""
     if not isinstance(api_key, str) or not api_key:
         raise ValueError("api_key must be a non-empty string")
     if not isinstance(api_key_id, str) or not api_key_id:
         raise ValueError("api_key_id must be a non-empty string")
+    policy = resolve_retry(retry, RetryPolicy())  # refuse a bad retry= before anything else
     connection = Connection.for_address(
         address,
         insecure=insecure,
@@ -56,23 +59,8 @@ def caller_from_api_key(
         compression=compression,
         options=channel_options,
     )
-    policy = RetryPolicy() if retry is USE_CLIENT_DEFAULT else (retry or RetryPolicy.disabled())
-    holder: dict = {}
-
-    def authenticate(entity: str, key: str, attempt_timeout: float) -> str:
-        # Sent with no authorization header, as the cloud requires; retried like a read.
-        request = auth_pb2.AuthenticateRequest(
-            entity=entity, credentials=auth_pb2.Credentials(type=CREDENTIALS_TYPE_API_KEY, payload=key)
-        )
-        caller_no_auth: Caller = holder["bare"]
-        response = caller_no_auth.unary(auth_pb2_grpc.AuthServiceStub, "Authenticate", request,
-                                        timeout=attempt_timeout)
-        return str(response.access_token)
-
-    auth = ApiKeyAuth(api_key, api_key_id, authenticate)
-    shared_budget = budget if budget is not None else RetryBudget()
-    holder["bare"] = Caller(connection, timeout=timeout, retry=policy, budget=shared_budget)
-    return Caller(connection, auth=auth, timeout=timeout, retry=policy, budget=shared_budget)
+    auth = ApiKeyAuth(api_key, api_key_id, clock=clock)
+    return Caller(connection, auth=auth, timeout=timeout, retry=policy, budget=budget, clock=clock)
 
 
 def caller_from_env(**kwargs: Any) -> Caller:
@@ -108,10 +96,11 @@ class ConnectMixin:
         insecure: bool = False,
         root_certificates: Union[None, bytes, str, os.PathLike] = None,
         timeout: Optional[float] = 60.0,
-        retry: Any = USE_CLIENT_DEFAULT,
+        retry: RetryArg = USE_CLIENT_DEFAULT,
         budget: Optional[RetryBudget] = None,
         compression: Optional[grpc.Compression] = None,
         channel_options: Sequence[Tuple[str, Any]] = (),
+        clock: Clock = SYSTEM_CLOCK,
     ) -> Any:
         """A client that authenticates with an API key, exactly as the Viam cloud expects.
 
@@ -142,7 +131,7 @@ class ConnectMixin:
         return cls._from_caller(caller_from_api_key(
             api_key, api_key_id, address, insecure=insecure, root_certificates=root_certificates,
             timeout=timeout, retry=retry, budget=budget, compression=compression,
-            channel_options=channel_options,
+            channel_options=channel_options, clock=clock,
         ))
 
     @classmethod

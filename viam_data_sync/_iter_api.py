@@ -9,7 +9,7 @@ import datetime as _dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
-from viam_data_sync._call import USE_CLIENT_DEFAULT
+from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._convert import (
     as_utc,
     coerce,
@@ -23,7 +23,8 @@ from viam_data_sync._convert import (
 )
 from viam_data_sync._errors import ApiError, ResourceExhausted
 from viam_data_sync._iterators import ExportIterator, FilterIterator, MqlIterator
-from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
+from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._rpcs import DataService
 from viam_data_sync._retry import Idempotency, is_size_limit, should_retry
 
 #: Default rows per request; Viam's own CLI caps pages at 100 so requests do not time out.
@@ -259,8 +260,7 @@ class IterationMixin:
                 request.interval.end.CopyFrom(datetime_to_timestamp(end_time))
             if params is not None:
                 request.additional_parameters.CopyFrom(params)
-            return caller.server_stream(data_pb2_grpc.DataServiceStub, "ExportTabularData", request,
-                                        timeout=timeout)
+            return caller.call(DataService.ExportTabularData, request, timeout=timeout)
 
         def resumable(exc: BaseException) -> bool:
             return isinstance(exc, ApiError) and should_retry(exc.code, Idempotency.READ, exc.details)
@@ -268,7 +268,7 @@ class IterationMixin:
         return ExportIterator(
             open_stream, self._export_point, time_of=lambda m: timestamp_to_ns(m.time_captured),
             should_resume=resumable, max_attempts=policy.max_attempts, backoff=policy.backoff,
-            sleep=caller._sleep, start_after=start_after, max_results=max_results,
+            sleep=caller.clock.sleep, start_after=start_after, max_results=max_results,
             context=repr((part_id, resource_name, resource_api, method_name, start_ns,
                           end_time and as_utc(end_time).isoformat(), additional_params)),
         )

@@ -12,14 +12,13 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import bson
 
-from viam_data_sync._call import USE_CLIENT_DEFAULT
+from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._filters import check_text
 from viam_data_sync._convert import timestamp_to_datetime
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2 as pb
-from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc as pb_grpc
+from viam_data_sync._rpcs import DataPipelinesService
 
-_PIPELINES = pb_grpc.DataPipelinesServiceStub
 
 
 def _time(message: Any, field: str) -> Optional[_dt.datetime]:
@@ -103,9 +102,6 @@ class PipelinesMixin:
 
     _caller: Any
 
-    def _pipelines(self, name: str, request: Any, timeout: Any) -> Any:
-        return self._caller.unary(_PIPELINES, name, request, timeout=timeout)
-
     def get_data_pipeline(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> DataPipeline:
         """Get a data pipeline by id.
 
@@ -121,7 +117,7 @@ class PipelinesMixin:
             pipeline = data_client.get_data_pipeline(id="<YOUR-DATA-PIPELINE-ID>")
         """
         request = pb.GetDataPipelineRequest(id=check_text("id", id))
-        return DataPipeline.from_proto(self._pipelines("GetDataPipeline", request, timeout).data_pipeline)
+        return DataPipeline.from_proto(self._caller.call(DataPipelinesService.GetDataPipeline, request, timeout=timeout).data_pipeline)
 
     def list_data_pipelines(self, organization_id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> List[DataPipeline]:
         """List an organization's data pipelines.
@@ -138,7 +134,7 @@ class PipelinesMixin:
             pipelines = data_client.list_data_pipelines(organization_id="<YOUR-ORGANIZATION-ID>")
         """
         request = pb.ListDataPipelinesRequest(organization_id=check_text("organization_id", organization_id))
-        response = self._pipelines("ListDataPipelines", request, timeout)
+        response = self._caller.call(DataPipelinesService.ListDataPipelines, request, timeout=timeout)
         return [DataPipeline.from_proto(item) for item in response.data_pipelines]
 
     def create_data_pipeline(
@@ -195,7 +191,7 @@ class PipelinesMixin:
             enable_backfill=enable_backfill,
             data_source_type=data_source_type,  # type: ignore[arg-type]  # checked above
         )
-        return str(self._pipelines("CreateDataPipeline", request, timeout).id)
+        return str(self._caller.call(DataPipelinesService.CreateDataPipeline, request, timeout=timeout).id)
 
     def rename_data_pipeline(self, id: str, name: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:
         """Rename a data pipeline.
@@ -210,7 +206,7 @@ class PipelinesMixin:
             data_client.rename_data_pipeline(id="<YOUR-DATA-PIPELINE-ID>", name="new-name")
         """
         request = pb.RenameDataPipelineRequest(id=check_text("id", id), name=check_text("name", name))
-        self._pipelines("RenameDataPipeline", request, timeout)
+        self._caller.call(DataPipelinesService.RenameDataPipeline, request, timeout=timeout)
 
     def delete_data_pipeline(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:
         """Delete a data pipeline (its results stay in the sink).
@@ -223,7 +219,7 @@ class PipelinesMixin:
 
             data_client.delete_data_pipeline(id="<YOUR-DATA-PIPELINE-ID>")
         """
-        self._pipelines("DeleteDataPipeline", pb.DeleteDataPipelineRequest(id=check_text("id", id)), timeout)
+        self._caller.call(DataPipelinesService.DeleteDataPipeline, pb.DeleteDataPipelineRequest(id=check_text("id", id)), timeout=timeout)
 
     def list_data_pipeline_runs(
         self, id: str, page_size: int = 10, *, timeout: Any = USE_CLIENT_DEFAULT
@@ -253,7 +249,7 @@ class PipelinesMixin:
     def _data_pipeline_runs(self, id: str, page_size: int, page_token: str,
                             timeout: Any = USE_CLIENT_DEFAULT) -> DataPipelineRunsPage:
         request = pb.ListDataPipelineRunsRequest(id=id, page_size=page_size, page_token=page_token)
-        response = self._pipelines("ListDataPipelineRuns", request, timeout)
+        response = self._caller.call(DataPipelinesService.ListDataPipelineRuns, request, timeout=timeout)
         return DataPipelineRunsPage(self, response.pipeline_id, page_size,
                                     [DataPipelineRun.from_proto(run) for run in response.runs],
                                     response.next_page_token)

@@ -5,7 +5,8 @@ A call is retried only when both hold:
 * the failure is transient (``UNAVAILABLE``, ``RESOURCE_EXHAUSTED``, ``ABORTED``; and
   ``DEADLINE_EXCEEDED`` for reads only), and
 * repeating the call cannot change the outcome: its method is a read or an
-  idempotent write in :data:`IDEMPOTENCY`. Creates and uploads are never replayed.
+  idempotent write (its row in :mod:`viam_data_sync._rpcs`). Creates and uploads are
+  never replayed.
 
 Waits grow exponentially with full jitter, capped, and never run past the call's
 overall deadline; a server ``retry-after`` trailer is honoured. A client-wide
@@ -17,7 +18,7 @@ import dataclasses
 import enum
 import random
 import threading
-from typing import Dict, Optional
+from typing import Optional
 
 import grpc
 
@@ -32,89 +33,6 @@ class Idempotency(enum.Enum):
     UNSAFE = "unsafe"
     """Repeating may create twice (creates, uploads): never replayed blindly."""
 
-
-_R, _I, _U = Idempotency.READ, Idempotency.IDEMPOTENT, Idempotency.UNSAFE
-
-#: Every RPC we call, by full method path, with its idempotency class.
-#: Also printed in the README; tests check both agree and cover every RPC.
-IDEMPOTENCY: Dict[str, Idempotency] = {
-    **{
-        f"/viam.app.data.v1.DataService/{name}": cls
-        for name, cls in {
-            "TabularDataByFilter": _R,
-            "TabularDataBySQL": _R,
-            "TabularDataByMQL": _R,
-            "ExportTabularData": _R,
-            "GetLatestTabularData": _R,
-            "BinaryDataByFilter": _R,
-            "BinaryDataByIDs": _R,
-            "DeleteTabularData": _I,
-            "DeleteBinaryDataByFilter": _I,
-            "DeleteBinaryDataByIDs": _I,
-            "AddTagsToBinaryDataByIDs": _I,
-            "AddTagsToBinaryDataByFilter": _I,
-            "RemoveTagsFromBinaryDataByIDs": _I,
-            "RemoveTagsFromBinaryDataByFilter": _I,
-            "TagsByFilter": _R,
-            "AddBoundingBoxToImageByID": _U,
-            "RemoveBoundingBoxFromImageByID": _I,
-            "BoundingBoxLabelsByFilter": _R,
-            "UpdateBoundingBox": _I,
-            "GetDatabaseConnection": _R,
-            "ConfigureDatabaseUser": _I,
-            "AddBinaryDataToDatasetByIDs": _I,
-            "RemoveBinaryDataFromDatasetByIDs": _I,
-            "AddSequencesToDataset": _I,
-            "RemoveSequencesFromDataset": _I,
-            "CreateIndex": _U,
-            "ListIndexes": _R,
-            "DeleteIndex": _I,
-            "CreateSavedQuery": _U,
-            "UpdateSavedQuery": _I,
-            "GetSavedQuery": _R,
-            "DeleteSavedQuery": _I,
-            "ListSavedQueries": _R,
-            "CreateBinaryDataSignedURL": _R,
-            "CreateSequence": _U,
-            "GetSequence": _R,
-            "UpdateSequence": _I,
-            "DeleteSequence": _I,
-            "ListSequences": _R,
-            "SequencesByDatasetID": _R,
-            "GetSequenceBinaryData": _R,
-        }.items()
-    },
-    **{
-        f"/viam.app.dataset.v1.DatasetService/{name}": cls
-        for name, cls in {
-            "CreateDataset": _U,
-            "DeleteDataset": _I,
-            "RenameDataset": _I,
-            "ListDatasetsByOrganizationID": _R,
-            "ListDatasetsByIDs": _R,
-            "MergeDatasets": _U,
-            "StartSequenceDatasetExport": _U,
-            "GetSequenceDatasetExport": _R,
-        }.items()
-    },
-    "/viam.app.datasync.v1.DataSyncService/DataCaptureUpload": _U,
-    "/viam.app.datasync.v1.DataSyncService/FileUpload": _U,
-    "/viam.app.datasync.v1.DataSyncService/StreamingDataCaptureUpload": _U,
-    "/proto.rpc.v1.AuthService/Authenticate": _R,
-    **{
-        f"/viam.app.datapipelines.v1.DataPipelinesService/{name}": cls
-        for name, cls in {
-            "GetDataPipeline": _R,
-            "ListDataPipelines": _R,
-            "CreateDataPipeline": _U,
-            "RenameDataPipeline": _I,
-            "DeleteDataPipeline": _I,
-            "EnableDataPipeline": _I,
-            "DisableDataPipeline": _I,
-            "ListDataPipelineRuns": _R,
-        }.items()
-    },
-}
 
 TRANSIENT = frozenset(
     {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED}

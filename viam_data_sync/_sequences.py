@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence, Tuple
 
-from viam_data_sync._call import USE_CLIENT_DEFAULT
+from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._filters import check_str_list, check_text
-from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
-from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
+from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
+from viam_data_sync._rpcs import DataService, DatasetService
 
-_DATA = data_pb2_grpc.DataServiceStub
-_DATASET = dataset_pb2_grpc.DatasetServiceStub
 
 
 def _page_size(value: Optional[int]) -> Optional[int]:
@@ -44,7 +43,7 @@ class SequencesMixin:
         """
         request = data_pb2.AddSequencesToDatasetRequest(
             dataset_id=check_text("dataset_id", dataset_id), sequence_ids=check_str_list("sequence_ids", sequence_ids, allow_empty=False))
-        self._caller.unary(_DATA, "AddSequencesToDataset", request, timeout=timeout)
+        self._caller.call(DataService.AddSequencesToDataset, request, timeout=timeout)
 
     def remove_sequences_from_dataset(self, dataset_id: str, sequence_ids: List[str],
                                       timeout: Any = USE_CLIENT_DEFAULT) -> None:
@@ -61,7 +60,7 @@ class SequencesMixin:
         """
         request = data_pb2.RemoveSequencesFromDatasetRequest(
             dataset_id=check_text("dataset_id", dataset_id), sequence_ids=check_str_list("sequence_ids", sequence_ids, allow_empty=False))
-        self._caller.unary(_DATA, "RemoveSequencesFromDataset", request, timeout=timeout)
+        self._caller.call(DataService.RemoveSequencesFromDataset, request, timeout=timeout)
 
     def sequences_by_dataset_id(
         self,
@@ -95,7 +94,7 @@ class SequencesMixin:
             request.page_size = size
         if count_only is not None:
             request.count_only = bool(count_only)
-        response = self._caller.unary(_DATA, "SequencesByDatasetID", request, timeout=timeout)
+        response = self._caller.call(DataService.SequencesByDatasetID, request, timeout=timeout)
         return list(response.sequences), response.next_page_token, int(response.count)
 
     def get_sequence_binary_data(
@@ -126,7 +125,7 @@ class SequencesMixin:
         size = _page_size(page_size)
         if size is not None:
             request.page_size = size
-        response = self._caller.unary(_DATA, "GetSequenceBinaryData", request, timeout=timeout)
+        response = self._caller.call(DataService.GetSequenceBinaryData, request, timeout=timeout)
         return list(response.data), response.next_page_token
 
     def start_sequence_dataset_export(self, dataset_id: str, timeout: Any = USE_CLIENT_DEFAULT) -> str:
@@ -144,7 +143,7 @@ class SequencesMixin:
             job_id = data_client.start_sequence_dataset_export("<DATASET-ID>")
         """
         request = dataset_pb2.StartSequenceDatasetExportRequest(dataset_id=check_text("dataset_id", dataset_id))
-        return str(self._caller.unary(_DATASET, "StartSequenceDatasetExport", request, timeout=timeout).job_id)
+        return str(self._caller.call(DatasetService.StartSequenceDatasetExport, request, timeout=timeout).job_id)
 
     def get_sequence_dataset_export(self, job_id: str, timeout: Any = USE_CLIENT_DEFAULT) -> Any:
         """The state of a sequence-dataset export job.
@@ -162,4 +161,4 @@ class SequencesMixin:
             print(job.status, job.download_url)
         """
         request = dataset_pb2.GetSequenceDatasetExportRequest(job_id=check_text("job_id", job_id))
-        return self._caller.unary(_DATASET, "GetSequenceDatasetExport", request, timeout=timeout)
+        return self._caller.call(DatasetService.GetSequenceDatasetExport, request, timeout=timeout)

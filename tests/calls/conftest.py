@@ -2,8 +2,11 @@
 tokens, a FaultInjector in front. Only the handful of RPCs these tests need."""
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 import threading
+import time
 from concurrent import futures
 from dataclasses import dataclass, field
 from typing import List
@@ -15,6 +18,7 @@ from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
+from viam_data_sync import Clock
 from viam_data_sync.testing import FaultInjector
 
 API_KEY_ID = "3f7c8d2a-0000-4000-8000-00000000abcd"
@@ -37,6 +41,28 @@ class State:
             self.tokens.clear()
 
 
+def _token(n: int, ttl: float = 3600.0) -> str:
+    """A JWT-shaped token ("tok<n>.<claims>.sig") whose ``exp`` claim the client reads."""
+    claims = base64.urlsafe_b64encode(json.dumps({"exp": time.time() + ttl}).encode()).decode().rstrip("=")
+    return f"tok{n}.{claims}.sig"
+
+
+class TestClock(Clock):
+    """Wall time shifted by ``offset`` seconds; sleeps recorded in ``waits``, not slept."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self.waits: List[float] = []
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
 def _check(state: State, context) -> None:
     values = [v for k, v in context.invocation_metadata() if k == "authorization"]
     state.seen_auth.extend(values)
@@ -56,7 +82,7 @@ class Auth(auth_pb2_grpc.AuthServiceServicer):
         if request.entity != API_KEY_ID or request.credentials.payload != API_KEY:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid credentials")
         with self.state.lock:
-            token = f"tok{next(self.state.counter)}"
+            token = _token(next(self.state.counter))
             self.state.tokens.add(token)
             self.state.authentications += 1
         return auth_pb2.AuthenticateResponse(access_token=token)

@@ -18,14 +18,14 @@ from viam_data_sync import (
     UploadOutcomeUnknown,
 )
 from viam_data_sync._connect import caller_from_api_key, caller_from_env
-from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
-from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
-from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
+from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
+from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
+from viam_data_sync._rpcs import DataService, DatasetService, DataSyncService
 
-from .conftest import API_KEY, API_KEY_ID
+from .conftest import API_KEY, API_KEY_ID, TestClock
 
 FAST = RetryPolicy(initial_backoff=0.01, max_backoff=0.05, deadline=20)
-DATA = data_pb2_grpc.DataServiceStub
 
 
 def make_caller(server, **kwargs):
@@ -34,7 +34,7 @@ def make_caller(server, **kwargs):
 
 
 def tags(caller, **kwargs):
-    return caller.unary(DATA, "TagsByFilter", data_pb2.TagsByFilterRequest(), **kwargs)
+    return caller.call(DataService.TagsByFilter, data_pb2.TagsByFilterRequest(), **kwargs)
 
 
 def test_authenticates_once_and_sends_bearer_on_every_call(server):
@@ -72,7 +72,7 @@ def test_deadline_exceeded_not_retried_for_writes(server):
     server.faults.fail("AddTagsToBinaryDataByIDs", grpc.StatusCode.DEADLINE_EXCEEDED, times=1)
     caller = make_caller(server)
     with pytest.raises(DeadlineExceeded):
-        caller.unary(DATA, "AddTagsToBinaryDataByIDs",
+        caller.call(DataService.AddTagsToBinaryDataByIDs,
                      data_pb2.AddTagsToBinaryDataByIDsRequest(tags=["t"], binary_data_ids=["x"]))
     assert server.faults.calls["/viam.app.data.v1.DataService/AddTagsToBinaryDataByIDs"] == 1
 
@@ -80,7 +80,7 @@ def test_deadline_exceeded_not_retried_for_writes(server):
 def test_idempotent_write_retried_on_unavailable(server):
     server.faults.fail("AddTagsToBinaryDataByIDs", grpc.StatusCode.UNAVAILABLE, times=1, after_handler=True)
     caller = make_caller(server)
-    caller.unary(DATA, "AddTagsToBinaryDataByIDs",
+    caller.call(DataService.AddTagsToBinaryDataByIDs,
                  data_pb2.AddTagsToBinaryDataByIDsRequest(tags=["t"], binary_data_ids=["x"]))
     assert server.faults.calls["/viam.app.data.v1.DataService/AddTagsToBinaryDataByIDs"] == 2
 
@@ -89,7 +89,7 @@ def test_create_is_never_replayed(server):
     server.faults.fail("CreateDataset", grpc.StatusCode.UNAVAILABLE, times=1, after_handler=True)
     caller = make_caller(server)
     with pytest.raises(Unavailable):
-        caller.unary(dataset_pb2_grpc.DatasetServiceStub, "CreateDataset",
+        caller.call(DatasetService.CreateDataset,
                      dataset_pb2.CreateDatasetRequest(name="d", organization_id="o"))
     assert server.state.datasets == ["d"]  # stored once, by the one attempt
     assert server.faults.calls["/viam.app.dataset.v1.DatasetService/CreateDataset"] == 1
@@ -100,7 +100,7 @@ def test_unary_upload_with_lost_answer_is_outcome_unknown(server):
     caller = make_caller(server)
     request = data_sync_pb2.DataCaptureUploadRequest(sensor_contents=[data_sync_pb2.SensorData(binary=b"img")])
     with pytest.raises(UploadOutcomeUnknown) as info:
-        caller.unary(data_sync_pb2_grpc.DataSyncServiceStub, "DataCaptureUpload", request, upload=True)
+        caller.call(DataSyncService.DataCaptureUpload, request)
     assert isinstance(info.value.cause, Unavailable)
     assert server.state.uploads == [b"img"]
 
@@ -123,7 +123,7 @@ def test_attempt_timeout_is_cut_to_remaining_budget(server):
     time.sleep(0.01)
     # With a budget already spent before the call starts, nothing is sent.
     with pytest.raises(DeadlineExceeded):
-        caller.unary(DATA, "TagsByFilter", data_pb2.TagsByFilterRequest(), retry=RetryPolicy(deadline=1e-9))
+        caller.call(DataService.TagsByFilter, data_pb2.TagsByFilterRequest(), retry=RetryPolicy(deadline=1e-9))
 
 
 def test_budget_stops_a_retry_storm(server):
@@ -141,18 +141,18 @@ def test_budget_stops_a_retry_storm(server):
 
 def test_retry_after_is_honoured(server):
     server.faults.fail("TagsByFilter", grpc.StatusCode.RESOURCE_EXHAUSTED, times=1, retry_after=0.7)
-    caller = make_caller(server)
-    waits = []
-    caller._sleep = waits.append
+    clock = TestClock()
+    caller = make_caller(server, clock=clock)
+    waits = clock.waits
     tags(caller)
     assert len(waits) == 1 and waits[0] >= 0.7
 
 
 def test_retry_after_beyond_deadline_raises_instead_of_waiting(server):
     server.faults.fail("TagsByFilter", grpc.StatusCode.UNAVAILABLE, times=1, retry_after=60)
-    caller = make_caller(server, retry=FAST.replace(deadline=2))
-    waits = []
-    caller._sleep = waits.append
+    clock = TestClock()
+    caller = make_caller(server, retry=FAST.replace(deadline=2), clock=clock)
+    waits = clock.waits
     with pytest.raises(Unavailable) as info:
         tags(caller)
     assert waits == [] and info.value.retry_after() == 60
@@ -179,16 +179,17 @@ def test_revoked_token_reauthenticates_stream(server):
     caller = make_caller(server)
     tags(caller)
     server.state.revoke_all()
-    rows = list(caller.server_stream(DATA, "ExportTabularData",
+    rows = list(caller.call(DataService.ExportTabularData,
                                      data_pb2.ExportTabularDataRequest(part_id="p", method_name="4")))
     assert [r.resource_name for r in rows] == ["0", "1", "2", "3"]
     assert server.state.authentications == 2
 
 
-def test_token_near_expiry_refreshed_before_the_call(server, monkeypatch):
-    caller = make_caller(server)
+def test_token_near_expiry_refreshed_before_the_call(server):
+    clock = TestClock()
+    caller = make_caller(server, clock=clock)
     tags(caller)
-    monkeypatch.setattr(caller.auth, "_expiry", time.time() + 5)  # inside the refresh margin
+    clock.offset = 3600 - 5  # the token's exp is 5 s away: inside the refresh margin
     tags(caller)
     assert server.state.authentications == 2
     assert all(v.startswith("Bearer ") for v in server.state.seen_auth)
@@ -210,7 +211,7 @@ def test_no_secret_or_token_in_logs_errors_or_reprs(server, caplog):
     with caplog.at_level(logging.DEBUG):
         tags(caller)
         with pytest.raises(InvalidArgument) as info:
-            caller.unary(DATA, "AddTagsToBinaryDataByIDs", data_pb2.AddTagsToBinaryDataByIDsRequest(tags=["t"]))
+            caller.call(DataService.AddTagsToBinaryDataByIDs, data_pb2.AddTagsToBinaryDataByIDsRequest(tags=["t"]))
     tokens = [v[len("Bearer "):] for v in server.state.seen_auth]
     text = "\n".join([caplog.text, str(info.value), repr(info.value), repr(info.value.trailing_metadata),
                       repr(caller.auth)])
@@ -230,7 +231,7 @@ def test_stream_upload_source_error_reaches_caller_as_itself(server):
         raise Boom("disk went away")
 
     with pytest.raises(Boom, match="disk went away"):
-        caller.stream_unary(data_sync_pb2_grpc.DataSyncServiceStub, "FileUpload", requests, replayable=True)
+        caller.call(DataSyncService.FileUpload, requests, replayable=True)
     assert server.state.uploads == []
 
 
@@ -245,7 +246,7 @@ def _upload_requests(chunks, size=64 * 1024):
 def test_stream_upload_failed_before_end_is_replayed_when_source_rereadable(server):
     server.faults.fail("FileUpload", grpc.StatusCode.UNAVAILABLE, times=1, after_messages=2)
     caller = make_caller(server)
-    response = caller.stream_unary(data_sync_pb2_grpc.DataSyncServiceStub, "FileUpload",
+    response = caller.call(DataSyncService.FileUpload,
                                    _upload_requests(200), replayable=True)
     assert response.binary_data_id == "f1"
     assert len(server.state.uploads) == 1 and len(server.state.uploads[0]) == 200 * 64 * 1024
@@ -255,7 +256,7 @@ def test_stream_upload_not_replayed_when_source_is_one_shot(server):
     server.faults.fail("FileUpload", grpc.StatusCode.UNAVAILABLE, times=1, after_messages=2)
     caller = make_caller(server)
     with pytest.raises(Unavailable):
-        caller.stream_unary(data_sync_pb2_grpc.DataSyncServiceStub, "FileUpload",
+        caller.call(DataSyncService.FileUpload,
                             _upload_requests(200), replayable=False)
     assert server.state.uploads == []
     assert server.faults.calls["/viam.app.datasync.v1.DataSyncService/FileUpload"] == 1
@@ -265,7 +266,7 @@ def test_stream_upload_lost_answer_is_outcome_unknown(server):
     server.faults.fail("FileUpload", grpc.StatusCode.UNAVAILABLE, times=1, after_handler=True)
     caller = make_caller(server)
     with pytest.raises(UploadOutcomeUnknown):
-        caller.stream_unary(data_sync_pb2_grpc.DataSyncServiceStub, "FileUpload",
+        caller.call(DataSyncService.FileUpload,
                             _upload_requests(3, size=10), replayable=True)
     assert len(server.state.uploads) == 1  # stored once; not replayed
 

@@ -7,12 +7,27 @@ import time
 
 import pytest
 
-from viam_data_sync import DataClient, RetryPolicy
+from viam_data_sync import Clock, DataClient, RetryPolicy
 from viam_data_sync.server import LocalDataServer
+from viam_data_sync.testing import FaultInjector
+
+
+AUTHENTICATE = "/proto.rpc.v1.AuthService/Authenticate"
+
+
+class ShiftedClock(Clock):
+    """The client's wall time, ``offset`` seconds from the real one."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.offset
 
 
 def test_one_client_shared_by_many_threads():
-    with LocalDataServer() as server:
+    counted = FaultInjector()  # no faults: it counts the calls the server sees
+    with LocalDataServer(interceptors=[counted]) as server:
         with DataClient.from_api_key(server.api_key, server.api_key_id, server.address, insecure=True) as client:
             errors, results = [], []
 
@@ -29,26 +44,27 @@ def test_one_client_shared_by_many_threads():
             for t in threads:
                 t.join(60)
             assert errors == [] and len(results) == 80
-            assert client._caller.auth.authentications == 1
+            assert counted.calls[AUTHENTICATE] == 1
 
 
-def test_token_expiry_mid_run_reauthenticates(monkeypatch):
-    # Tokens live 2 s; the client renews a token 60 s before its expiry, i.e. here on
-    # every call after the first. Shrink the margin to see a real expiry happen.
-    monkeypatch.setattr("viam_data_sync._auth.REFRESH_MARGIN", 0.0)
-    with LocalDataServer(token_ttl=1.0) as server:
+def test_token_expiry_mid_run_reauthenticates():
+    # Tokens live 1 s; the client renews a token 60 s before its expiry, i.e. here on
+    # every call after the first.
+    counted = FaultInjector()
+    clock = ShiftedClock()
+    with LocalDataServer(token_ttl=1.0, interceptors=[counted]) as server:
         client = DataClient.from_api_key(server.api_key, server.api_key_id, server.address, insecure=True,
-                                         retry=RetryPolicy(initial_backoff=0.01))
+                                         retry=RetryPolicy(initial_backoff=0.01), clock=clock)
         client.tags_by_filter()
         time.sleep(1.5)  # the token has expired on the server
         client.tags_by_filter()  # renewed from its exp claim before sending
-        assert client._caller.auth.authentications == 2
+        assert counted.calls[AUTHENTICATE] == 2
         # A token the client still believes valid but the server rejects: UNAUTHENTICATED,
         # then one re-authentication and the call succeeds, for a stream too.
-        client._caller.auth._expiry = time.time() + 3600
+        clock.offset = -7200  # the client's clock is two hours behind: its token looks fresh
         time.sleep(1.5)
         rows = list(client.iter_export_tabular(server.part_id, "x", "rdk:component:sensor", "Readings"))
-        assert rows == [] and client._caller.auth.authentications == 3
+        assert rows == [] and counted.calls[AUTHENTICATE] == 3
         client.close()
 
 

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from viam_data_sync._connect import caller_from_api_key
-from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
+from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._rpcs import DataService
 
 from .conftest import API_KEY, API_KEY_ID
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="fork is POSIX-o
 
 def _child(caller, queue):
     try:
-        response = caller.unary(data_pb2_grpc.DataServiceStub, "TagsByFilter", data_pb2.TagsByFilterRequest())
+        response = caller.call(DataService.TagsByFilter, data_pb2.TagsByFilterRequest())
         queue.put(("ok", os.getpid(), list(response.tags)))
     except BaseException as exc:  # report, don't hang the parent
         queue.put(("error", os.getpid(), repr(exc)))
@@ -27,7 +28,7 @@ def _child(caller, queue):
 def test_client_used_before_fork_works_in_child_and_parent(server):
     server.state.tags.append("forked")
     caller = caller_from_api_key(API_KEY, API_KEY_ID, server.address, insecure=True)
-    first = caller.unary(data_pb2_grpc.DataServiceStub, "TagsByFilter", data_pb2.TagsByFilterRequest())
+    first = caller.call(DataService.TagsByFilter, data_pb2.TagsByFilterRequest())
     assert list(first.tags) == ["forked"]
 
     ctx = multiprocessing.get_context("fork")
@@ -42,5 +43,5 @@ def test_client_used_before_fork_works_in_child_and_parent(server):
     assert all(status == "ok" and tags == ["forked"] for status, _pid, tags in results), results
     assert {pid for _s, pid, _t in results}.isdisjoint({os.getpid()})
 
-    again = caller.unary(data_pb2_grpc.DataServiceStub, "TagsByFilter", data_pb2.TagsByFilterRequest())
+    again = caller.call(DataService.TagsByFilter, data_pb2.TagsByFilterRequest())
     assert list(again.tags) == ["forked"]

@@ -266,14 +266,14 @@ def test_source_exception_reaches_the_caller_as_itself(fake):
 def test_replayable_is_passed_to_the_call_layer(fake, monkeypatch, make, replayable, tmp_path):
     seen = {}
 
-    def spy(stub, name, factory, *, replayable, timeout):
+    def spy(rpc, factory, *, replayable, timeout):
         seen["replayable"] = replayable
         seen["data"] = b"".join(r.file_contents.data for r in list(factory())[1:])
         if replayable:  # a second attempt reads the same bytes again
             assert b"".join(r.file_contents.data for r in list(factory())[1:]) == seen["data"]
         return FILE_RESPONSE
 
-    monkeypatch.setattr(fake.client._caller, "stream_unary", spy)
+    monkeypatch.setattr(fake.client._caller, "call", spy)
     assert fake.client.file_upload("p", make(tmp_path)) == "org/part/bid"
     assert seen == {"replayable": replayable, "data": b"abc"}
 

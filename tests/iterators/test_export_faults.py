@@ -11,8 +11,9 @@ from viam_data_sync._channel import Connection
 from viam_data_sync._convert import ns_to_timestamp, timestamp_to_ns
 from viam_data_sync._errors import ApiError
 from viam_data_sync._iterators import ExportIterator
-from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
+from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._retry import Idempotency, should_retry
+from viam_data_sync._rpcs import DataService
 from viam_data_sync.server import LocalDataServer
 from viam_data_sync.testing import FaultInjector
 
@@ -40,7 +41,7 @@ def export(server, caller, **kwargs):
         request.interval.SetInParent()
         if resume_ns is not None:
             request.interval.start.CopyFrom(ns_to_timestamp(resume_ns))
-        return caller.server_stream(data_pb2_grpc.DataServiceStub, "ExportTabularData", request, timeout=60)
+        return caller.call(DataService.ExportTabularData, request, timeout=60)
 
     return ExportIterator(
         open_stream, lambda m: int(m.payload["readings"]["i"]), time_of=lambda m: timestamp_to_ns(m.time_captured),
