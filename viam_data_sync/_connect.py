@@ -1,7 +1,5 @@
-"""Building a connected, authenticated :class:`~viam_data_sync._call.Caller`.
-
-Used by ``DataClient.from_api_key`` and ``DataClient.from_env``.
-"""
+"""Building a connected, authenticated :class:`~viam_data_sync._call.Caller` from an
+API key or the environment (``DataClient.from_api_key`` and ``from_env``)."""
 from __future__ import annotations
 
 import os
@@ -77,71 +75,3 @@ def caller_from_env(**kwargs: Any) -> Caller:
 
 
 __all__ = ["caller_from_api_key", "caller_from_env"]
-
-
-class ConnectMixin:
-    """``DataClient.from_api_key`` and ``DataClient.from_env``."""
-
-    @classmethod
-    def _from_caller(cls, caller: Caller) -> Any:  # provided by DataClient
-        raise NotImplementedError
-
-    @classmethod
-    def from_api_key(
-        cls,
-        api_key: str,
-        api_key_id: str,
-        address: str = DEFAULT_ADDRESS,
-        *,
-        insecure: bool = False,
-        root_certificates: Union[None, bytes, str, os.PathLike] = None,
-        timeout: Optional[float] = 60.0,
-        retry: RetryArg = USE_CLIENT_DEFAULT,
-        budget: Optional[RetryBudget] = None,
-        compression: Optional[grpc.Compression] = None,
-        channel_options: Sequence[Tuple[str, Any]] = (),
-        clock: Clock = SYSTEM_CLOCK,
-    ) -> Any:
-        """A client that authenticates with an API key, exactly as the Viam cloud expects.
-
-        The channel is created on first use (and again in a forked child process);
-        the key is exchanged for an access token via ``AuthService.Authenticate``, sent
-        as ``authorization: Bearer <token>`` on every call, and renewed before it
-        expires or after an ``UNAUTHENTICATED`` answer.
-
-        Args:
-            api_key: the API key secret (never logged or shown in reprs).
-            api_key_id: the API key id (the ``entity`` of the authentication).
-            address: ``host[:port]``; ``app.viam.com:443`` by default.
-            insecure: plaintext (only for a local server); TLS otherwise.
-            root_certificates: PEM bytes or a path, for a private CA.
-            timeout: default per-call timeout in seconds (``None``: no timeout).
-            retry: a :class:`RetryPolicy`; ``None`` turns retries off.
-            budget: a :class:`RetryBudget` shared by the client's calls.
-            compression: e.g. ``grpc.Compression.Gzip`` (helps JSON-like readings).
-            channel_options: extra grpcio channel options.
-
-        Example::
-
-            from viam_data_sync import DataClient
-
-            with DataClient.from_api_key("<API-KEY>", "<API-KEY-ID>") as client:
-                print(client.tabular_data_by_sql(org_id, "SELECT COUNT(*) AS n FROM readings"))
-        """
-        return cls._from_caller(caller_from_api_key(
-            api_key, api_key_id, address, insecure=insecure, root_certificates=root_certificates,
-            timeout=timeout, retry=retry, budget=budget, compression=compression,
-            channel_options=channel_options, clock=clock,
-        ))
-
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> Any:
-        """A client configured from the environment: ``VIAM_API_KEY``,
-        ``VIAM_API_KEY_ID`` and optionally ``VIAM_APP_ADDRESS`` and ``VIAM_INSECURE=1``.
-        Keyword arguments are those of :meth:`from_api_key` and override the environment.
-
-        Example::
-
-            client = DataClient.from_env()
-        """
-        return cls._from_caller(caller_from_env(**kwargs))

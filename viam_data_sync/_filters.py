@@ -3,49 +3,11 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, List, Optional, Sequence
+from typing import Any, Optional, Sequence
 
+from viam_data_sync._checks import check_optional_text, check_optional_time, check_str_list
 from viam_data_sync._convert import as_utc, datetime_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2
-
-
-def check_text(name: str, value: Any) -> str:
-    """``value`` as a non-empty string (``ValueError``/``TypeError`` otherwise)."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
-    if not value:
-        raise ValueError(f"{name} must not be empty")
-    return value
-
-
-def check_str_list(name: str, values: Any, *, allow_empty: bool = True) -> List[str]:
-    """``values`` as a list of non-empty strings; a bare string is refused, since
-    ``list("abc")`` would silently become three one-letter values."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)):
-        raise TypeError(f"{name} must be a list of strings, got {type(values).__name__}")
-    out = list(values)
-    for item in out:
-        if not isinstance(item, str):
-            raise TypeError(f"{name} must contain only strings, got {type(item).__name__}")
-        if not item:
-            raise ValueError(f"{name} must not contain empty strings")
-    if not allow_empty and not out:
-        raise ValueError(f"{name} must not be empty")
-    return out
-
-
-def _optional_str(name: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string or None, got {type(value).__name__}")
-    return value
-
-
-def _optional_time(name: str, value: Any) -> Optional[_dt.datetime]:
-    if value is not None and not isinstance(value, _dt.datetime):
-        raise TypeError(f"{name} must be a datetime or None, got {type(value).__name__}")
-    return value
 
 
 def create_filter(
@@ -114,7 +76,7 @@ def create_filter(
         "part_id": part_id,
         "dataset_id": dataset_id,
     }
-    fields: dict[str, Any] = {name: _optional_str(name, value) for name, value in strings.items()}
+    fields: dict[str, Any] = {name: check_optional_text(name, value) for name, value in strings.items()}
     for name, values in (
         ("location_ids", location_ids),
         ("organization_ids", organization_ids),
@@ -124,8 +86,8 @@ def create_filter(
         if values is not None:
             fields[name] = check_str_list(name, values)
     result = data_pb2.Filter(**fields)
-    start = _optional_time("start_time", start_time)
-    end = _optional_time("end_time", end_time)
+    start = check_optional_time("start_time", start_time)
+    end = check_optional_time("end_time", end_time)
     if start is not None and end is not None and as_utc(start) > as_utc(end):
         raise ValueError("start_time must not be after end_time")
     if start is not None or end is not None:

@@ -11,14 +11,17 @@ on purpose:
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as _dt
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional
+
+import bson
 
 from google.protobuf import message as _message
 
-from viam_data_sync._convert import any_map_to_params
+from viam_data_sync._convert import any_map_to_params, timestamp_to_datetime
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 _CAPTURE_FIELDS = (
@@ -188,4 +191,97 @@ class TabularDataPoint:
         }
 
 
-__all__ = ["TabularData", "TabularDataPoint", "capture_metadata_to_dict"]
+class DatabaseConnection(NamedTuple):
+    """What ``GetDatabaseConnection`` returns (see :meth:`DataClient.get_database_connection_info`)."""
+
+    hostname: str
+    mongodb_uri: str
+    has_database_user: bool
+
+
+
+def _optional_time(message: Any, field: str) -> Optional[_dt.datetime]:
+    return timestamp_to_datetime(getattr(message, field)) if message.HasField(field) else None
+
+
+@dataclasses.dataclass
+class DataPipeline:
+    """A data pipeline: a scheduled MQL aggregation whose results land in a sink."""
+
+    id: str
+    organization_id: str
+    name: str
+    mql_binary: List[Dict[str, Any]]
+    schedule: str
+    created_on: Optional[_dt.datetime]
+    updated_at: Optional[_dt.datetime]
+    enabled: bool
+    data_source_type: int
+
+    @classmethod
+    def from_proto(cls, message: Any) -> "DataPipeline":
+        return cls(
+            id=message.id,
+            organization_id=message.organization_id,
+            name=message.name,
+            mql_binary=[bson.decode(stage) for stage in message.mql_binary],
+            schedule=message.schedule,
+            created_on=_optional_time(message, "created_on"),
+            updated_at=_optional_time(message, "updated_at"),
+            enabled=message.enabled,
+            data_source_type=message.data_source_type,
+        )
+
+
+@dataclasses.dataclass
+class DataPipelineRun:
+    """One run of a data pipeline."""
+
+    id: str
+    status: int
+    start_time: Optional[_dt.datetime]
+    end_time: Optional[_dt.datetime]
+    data_start_time: Optional[_dt.datetime]
+    data_end_time: Optional[_dt.datetime]
+    error_message: str
+    data_source_type: int
+
+    @classmethod
+    def from_proto(cls, message: Any) -> "DataPipelineRun":
+        return cls(
+            id=message.id,
+            status=message.status,
+            start_time=_optional_time(message, "start_time"),
+            end_time=_optional_time(message, "end_time"),
+            data_start_time=_optional_time(message, "data_start_time"),
+            data_end_time=_optional_time(message, "data_end_time"),
+            error_message=message.error_message,
+            data_source_type=message.data_source_type,
+        )
+
+
+@dataclasses.dataclass
+class DataPipelineRunsPage:
+    """A page of runs; :meth:`next_page` fetches the following one (empty at the end).
+
+    The page holds the function that fetches a page by token (handed down by the
+    client), never the client itself.
+    """
+
+    _fetch: Callable[[str], "DataPipelineRunsPage"] = dataclasses.field(repr=False, compare=False)
+    pipeline_id: str
+    page_size: int
+    runs: List[DataPipelineRun]
+    next_page_token: str
+
+    def next_page(self) -> "DataPipelineRunsPage":
+        """The following page (one with no runs after the last)."""
+        if not self.next_page_token:
+            return DataPipelineRunsPage(self._fetch, self.pipeline_id, self.page_size, [], "")
+        return self._fetch(self.next_page_token)
+
+
+__all__ = [
+    "DataPipeline", "DataPipelineRun", "DataPipelineRunsPage", "DatabaseConnection", "TabularData",
+    "TabularDataPoint", "capture_metadata_to_dict",
+]

@@ -225,7 +225,7 @@ def test_jsonl_dest_is_repeatable_whatever_the_map_order(tmp_path):
 def test_sql_without_time_received_bound_warns_about_app_10891(caplog):
     import logging
 
-    from viam_data_sync._client import _warn_without_time_bound
+    from viam_data_sync._api.tabular import _warn_without_time_bound
 
     with caplog.at_level(logging.WARNING, logger="viam_data_sync"):
         _warn_without_time_bound("SELECT * FROM readings LIMIT 5")

@@ -11,12 +11,11 @@ import grpc
 import pytest
 
 from viam_data_sync import DataClient, ResourceExhausted
-from viam_data_sync._download import DownloadMixin, IncompleteDownload, stream_url_to_file
+from viam_data_sync._download import IncompleteDownload, stream_url_to_file
 from viam_data_sync.server import LocalDataServer
 
 
-class Client(DataClient, DownloadMixin):
-    pass
+Client = DataClient
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Sequences and sequence-dataset exports: the calls the official ``DataClient`` offers
-for them, blocking, as a mixin of ``DataClient``. As in the official SDK, ``timeout`` is
+for them, blocking. A chapter of :class:`~viam_data_sync.DataClient`. As in the official SDK, ``timeout`` is
 the last positional parameter here, and optional arguments go on the wire only when
 given.
 """
@@ -8,25 +8,17 @@ from __future__ import annotations
 from typing import Any, List, Optional, Sequence, Tuple
 
 from viam_data_sync._config import USE_CLIENT_DEFAULT
-from viam_data_sync._filters import check_str_list, check_text
+from viam_data_sync._api._base import ClientBase
+from viam_data_sync._checks import check_page_size, check_str_list, check_text
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync._rpcs import DataService, DatasetService
 
 
 
-def _page_size(value: Optional[int]) -> Optional[int]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError("page_size must be a positive int")
-    return value
-
-
-class SequencesMixin:
+class Sequences(ClientBase):
     """Sequence calls of the official ``DataClient``."""
 
-    _caller: Any
 
     def add_sequences_to_dataset(self, dataset_id: str, sequence_ids: List[str],
                                  timeout: Any = USE_CLIENT_DEFAULT) -> None:
@@ -89,7 +81,7 @@ class SequencesMixin:
         request = data_pb2.SequencesByDatasetIDRequest(dataset_id=check_text("dataset_id", dataset_id))
         if page_token is not None:
             request.page_token = page_token
-        size = _page_size(page_size)
+        size = check_page_size(page_size)
         if size is not None:
             request.page_size = size
         if count_only is not None:
@@ -122,7 +114,7 @@ class SequencesMixin:
         request = data_pb2.GetSequenceBinaryDataRequest(sequence_id=check_text("sequence_id", sequence_id))
         if page_token is not None:
             request.page_token = page_token
-        size = _page_size(page_size)
+        size = check_page_size(page_size)
         if size is not None:
             request.page_size = size
         response = self._caller.call(DataService.GetSequenceBinaryData, request, timeout=timeout)

@@ -1,106 +1,31 @@
 """Data pipelines (``viam.app.datapipelines.v1.DataPipelinesService``): the methods the
-official ``DataClient`` offers for them, blocking, as a mixin of ``DataClient``.
+official ``DataClient`` offers for them, blocking.
+
+A chapter of :class:`~viam_data_sync.DataClient` (see ``_client.py`` for the index).
 
 MQL stages go out as one BSON document each and come back decoded; times are aware
 UTC datetimes.
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as _dt
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+import functools
+from typing import Any, List, Mapping, Sequence
 
 import bson
 
 from viam_data_sync._config import USE_CLIENT_DEFAULT
-from viam_data_sync._filters import check_text
-from viam_data_sync._convert import timestamp_to_datetime
+from viam_data_sync._api._base import ClientBase
+from viam_data_sync._checks import check_count, check_text
+from viam_data_sync._models import DataPipeline, DataPipelineRun, DataPipelineRunsPage
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2 as pb
 from viam_data_sync._rpcs import DataPipelinesService
 
 
 
-def _time(message: Any, field: str) -> Optional[_dt.datetime]:
-    return timestamp_to_datetime(getattr(message, field)) if message.HasField(field) else None
-
-
-@dataclasses.dataclass
-class DataPipeline:
-    """A data pipeline: a scheduled MQL aggregation whose results land in a sink."""
-
-    id: str
-    organization_id: str
-    name: str
-    mql_binary: List[Dict[str, Any]]
-    schedule: str
-    created_on: Optional[_dt.datetime]
-    updated_at: Optional[_dt.datetime]
-    enabled: bool
-    data_source_type: int
-
-    @classmethod
-    def from_proto(cls, message: Any) -> "DataPipeline":
-        return cls(
-            id=message.id,
-            organization_id=message.organization_id,
-            name=message.name,
-            mql_binary=[bson.decode(stage) for stage in message.mql_binary],
-            schedule=message.schedule,
-            created_on=_time(message, "created_on"),
-            updated_at=_time(message, "updated_at"),
-            enabled=message.enabled,
-            data_source_type=message.data_source_type,
-        )
-
-
-@dataclasses.dataclass
-class DataPipelineRun:
-    """One run of a data pipeline."""
-
-    id: str
-    status: int
-    start_time: Optional[_dt.datetime]
-    end_time: Optional[_dt.datetime]
-    data_start_time: Optional[_dt.datetime]
-    data_end_time: Optional[_dt.datetime]
-    error_message: str
-    data_source_type: int
-
-    @classmethod
-    def from_proto(cls, message: Any) -> "DataPipelineRun":
-        return cls(
-            id=message.id,
-            status=message.status,
-            start_time=_time(message, "start_time"),
-            end_time=_time(message, "end_time"),
-            data_start_time=_time(message, "data_start_time"),
-            data_end_time=_time(message, "data_end_time"),
-            error_message=message.error_message,
-            data_source_type=message.data_source_type,
-        )
-
-
-@dataclasses.dataclass
-class DataPipelineRunsPage:
-    """A page of runs; :meth:`next_page` fetches the following one (empty at the end)."""
-
-    _client: Any
-    pipeline_id: str
-    page_size: int
-    runs: List[DataPipelineRun]
-    next_page_token: str
-
-    def next_page(self) -> "DataPipelineRunsPage":
-        if not self.next_page_token:
-            return DataPipelineRunsPage(self._client, self.pipeline_id, self.page_size, [], "")
-        return self._client._data_pipeline_runs(self.pipeline_id, self.page_size, self.next_page_token)
-
-
-class PipelinesMixin:
+class DataPipelines(ClientBase):
     """get/list/create/rename/delete data pipelines and list their runs."""
 
-    _caller: Any
 
     def get_data_pipeline(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> DataPipeline:
         """Get a data pipeline by id.
@@ -242,14 +167,14 @@ class PipelinesMixin:
                     print(run.id, run.status)
                 page = page.next_page()
         """
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size <= 0:
-            raise ValueError("page_size must be a positive int")
-        return self._data_pipeline_runs(check_text("id", id), page_size, "", timeout)
+        size = check_count("page_size", page_size, minimum=1)
+        return self._data_pipeline_runs(check_text("id", id), size, "", timeout=timeout)
 
-    def _data_pipeline_runs(self, id: str, page_size: int, page_token: str,
+    def _data_pipeline_runs(self, id: str, page_size: int, page_token: str, *,
                             timeout: Any = USE_CLIENT_DEFAULT) -> DataPipelineRunsPage:
         request = pb.ListDataPipelineRunsRequest(id=id, page_size=page_size, page_token=page_token)
         response = self._caller.call(DataPipelinesService.ListDataPipelineRuns, request, timeout=timeout)
-        return DataPipelineRunsPage(self, response.pipeline_id, page_size,
+        fetch = functools.partial(self._data_pipeline_runs, id, page_size, timeout=timeout)
+        return DataPipelineRunsPage(fetch, response.pipeline_id, page_size,
                                     [DataPipelineRun.from_proto(run) for run in response.runs],
                                     response.next_page_token)

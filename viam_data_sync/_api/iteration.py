@@ -1,7 +1,12 @@
-"""The iteration methods of :class:`~viam_data_sync.DataClient` (a mixin).
+"""Iteration: every row of a query, exactly once, resumable, in constant memory.
 
-Kept apart from the seed surface in ``_client.py``: these are what sync users need and
-the official SDK does not give them.
+What sync users need and the official SDK does not give them: ``iter_tabular``,
+``iter_binary``, ``iter_export_tabular`` and ``iter_mql``. Each builds one of the
+iterators of :mod:`viam_data_sync._iterators` and hands it page fetchers made from the
+request builders of the tabular and binary chapters and the one call path; the
+iterators never reach back into the client.
+
+A chapter of :class:`~viam_data_sync.DataClient` (see ``_client.py`` for the index).
 """
 from __future__ import annotations
 
@@ -9,23 +14,19 @@ import datetime as _dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
+import bson
+
+from viam_data_sync._api._base import ClientBase
+from viam_data_sync._api.binary import binary_ids_request, binary_page_request
+from viam_data_sync._api.tabular import decode_documents, export_points, mql_request, tabular_page_request, tabular_pairs, tabular_row
+from viam_data_sync._checks import check_filter, check_text
 from viam_data_sync._config import USE_CLIENT_DEFAULT
-from viam_data_sync._convert import (
-    as_utc,
-    coerce,
-    datetime_to_ns,
-    datetime_to_timestamp,
-    dict_to_struct,
-    ns_to_timestamp,
-    struct_to_dict,
-    timestamp_to_datetime,
-    timestamp_to_ns,
-)
-from viam_data_sync._errors import ApiError, ResourceExhausted
-from viam_data_sync._iterators import ExportIterator, FilterIterator, MqlIterator
+from viam_data_sync._convert import timestamp_to_ns
+from viam_data_sync._errors import ResourceExhausted
+from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
 from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._retry import is_size_limit
 from viam_data_sync._rpcs import DataService
-from viam_data_sync._retry import Idempotency, is_size_limit, should_retry
 
 #: Default rows per request; Viam's own CLI caps pages at 100 so requests do not time out.
 DEFAULT_PAGE_SIZE = 100
@@ -37,14 +38,9 @@ DEFAULT_BYTE_BUDGET = 4 * 1024 * 1024
 _ASC, _DESC = data_pb2.ORDER_ASCENDING, data_pb2.ORDER_DESCENDING
 
 
-def _filter_or_empty(filter: Any) -> Any:
-    return data_pb2.Filter() if filter is None else coerce(filter, data_pb2.Filter, "filter")
-
-
-class IterationMixin:
+class Iteration(ClientBase):
     """``iter_tabular``, ``iter_binary``, ``iter_export_tabular``, ``iter_mql``."""
 
-    _caller: Any
 
     def iter_tabular(
         self,
@@ -57,7 +53,7 @@ class IterationMixin:
         parallel: int = DEFAULT_PARALLEL,
         include_internal_data: bool = False,
         timeout: Any = USE_CLIENT_DEFAULT,
-    ) -> FilterIterator:
+    ) -> TabularIterator:
         """Iterate over every tabular row matching ``filter``, exactly once.
 
         Pages are fetched ahead by ``parallel`` workers over disjoint capture-time
@@ -85,17 +81,20 @@ class IterationMixin:
                 print(row.time_received, row.data["readings"])
             save(it.cursor)   # later: client.iter_tabular(f, start_after=saved)
         """
-        filter_ = _filter_or_empty(filter)
+        filter_ = check_filter(filter, empty_if_none=True)
         descending = sort_order == _DESC
 
-        from viam_data_sync._client import tabular_pairs, tabular_row
+        caller = self._caller
+
+        def page(narrowed: Any, last: Optional[str], limit: Optional[int], order: Optional[int],
+                 count_only: bool) -> data_pb2.TabularDataByFilterResponse:
+            request = tabular_page_request(narrowed, limit, order, last, count_only, include_internal_data)
+            return caller.call(DataService.TabularDataByFilter, request, timeout=timeout)
 
         def fetch(narrowed: Any, last: str, limit: int, order: Optional[int] = None) -> Any:
             # Raw rows: converted to TabularData on the consuming thread, overlapping
             # the conversion of one page with the fetch of the next.
-            response = self._tabular_page(  # type: ignore[attr-defined]
-                narrowed, limit, order or (_DESC if descending else _ASC), last or None, False,
-                include_internal_data, timeout)
+            response = page(narrowed, last or None, limit, order or (_DESC if descending else _ASC), False)
             return tabular_pairs(response), response.last
 
         def probe(narrowed: Any, reverse: bool) -> Any:
@@ -103,10 +102,9 @@ class IterationMixin:
             return rows[0] if rows else None
 
         def count(narrowed: Any) -> int:
-            return int(self.tabular_data_by_filter(  # type: ignore[attr-defined]
-                narrowed, count_only=True, include_internal_data=include_internal_data, timeout=timeout)[1])
+            return int(page(narrowed, None, None, None, True).count)
 
-        return FilterIterator(
+        return TabularIterator(
             fetch, filter_, row_time=lambda pair: timestamp_to_ns(pair[0].time_received), page_size=page_size,
             descending=descending, parallel=parallel, depth=4, start_after=start_after, max_results=max_results,
             count=count, probe=probe, convert=tabular_row, context=f"tabular:{include_internal_data}",
@@ -125,7 +123,7 @@ class IterationMixin:
         byte_budget: int = DEFAULT_BYTE_BUDGET,
         include_internal_data: bool = False,
         timeout: Any = USE_CLIENT_DEFAULT,
-    ) -> FilterIterator:
+    ) -> BinaryIterator:
         """Iterate over every binary item matching ``filter``, exactly once.
 
         With ``include_binary_data``, metadata is paged first (``page_size`` items) and
@@ -148,20 +146,25 @@ class IterationMixin:
         """
         if byte_budget <= 0:
             raise ValueError("byte_budget must be > 0")
-        filter_ = _filter_or_empty(filter)
+        filter_ = check_filter(filter, empty_if_none=True)
         descending = sort_order == _DESC
 
+        caller = self._caller
+
+        def page(narrowed: Any, last: Optional[str], limit: Optional[int], order: Optional[int],
+                 count_only: bool) -> data_pb2.BinaryDataByFilterResponse:
+            request = binary_page_request(narrowed, limit, order, last, False, count_only, include_internal_data)
+            return caller.call(DataService.BinaryDataByFilter, request, timeout=timeout)
+
         def fetch(narrowed: Any, last: str, limit: int, order: Optional[int] = None) -> Any:
-            rows, _count, next_last = self.binary_data_by_filter(  # type: ignore[attr-defined]
-                narrowed, limit=limit, sort_order=order or (_DESC if descending else _ASC), last=last or None,
-                include_binary_data=False, include_internal_data=include_internal_data, timeout=timeout,
-            )
-            return list(rows), next_last
+            response = page(narrowed, last or None, limit, order or (_DESC if descending else _ASC), False)
+            return list(response.data), response.last
 
         def bodies_of(group: List[Any]) -> Dict[str, Any]:
             ids = [row.metadata.binary_data_id for row in group]
             try:
-                items = self.binary_data_by_ids(ids, include_binary_data=True, timeout=timeout)  # type: ignore[attr-defined]
+                request = binary_ids_request(ids, True)
+                items = caller.call(DataService.BinaryDataByIDs, request, timeout=timeout).data
             except ResourceExhausted as exc:
                 # Over a message-size limit (ours or the service's): halve and retry.
                 if len(group) == 1 or not is_size_limit(exc.code, exc.details):
@@ -196,11 +199,9 @@ class IterationMixin:
             return rows[0] if rows else None
 
         def count(narrowed: Any) -> int:
-            return int(self.binary_data_by_filter(  # type: ignore[attr-defined]
-                narrowed, count_only=True, include_binary_data=False,
-                include_internal_data=include_internal_data, timeout=timeout)[1])
+            return int(page(narrowed, None, None, None, True).count)
 
-        return FilterIterator(
+        return BinaryIterator(
             fetch, filter_, row_time=lambda item: timestamp_to_ns(item.metadata.time_received),
             page_size=page_size, descending=descending, parallel=parallel, depth=1,
             start_after=start_after, max_results=max_results, count=count, probe=probe,
@@ -238,57 +239,8 @@ class IterationMixin:
                                                     "rdk:component:sensor", "Readings"):
                 print(point.time_captured, point.payload)
         """
-        for name, value in (("part_id", part_id), ("resource_name", resource_name),
-                            ("resource_api", resource_api), ("method_name", method_name)):
-            if not isinstance(value, str) or not value:
-                raise ValueError(f"{name} must be a non-empty string")
-        start_ns = datetime_to_ns(start_time) if start_time is not None else None
-        params = dict_to_struct(additional_params) if additional_params is not None else None
-        caller = self._caller
-        policy = caller.retry
-
-        def open_stream(resume_ns: Optional[int]) -> Any:
-            request = data_pb2.ExportTabularDataRequest(
-                part_id=part_id, resource_name=resource_name, resource_subtype=resource_api,
-                method_name=method_name,
-            )
-            request.interval.SetInParent()
-            begin = resume_ns if resume_ns is not None else start_ns
-            if begin is not None:
-                request.interval.start.CopyFrom(ns_to_timestamp(begin))
-            if end_time is not None:
-                request.interval.end.CopyFrom(datetime_to_timestamp(end_time))
-            if params is not None:
-                request.additional_parameters.CopyFrom(params)
-            return caller.call(DataService.ExportTabularData, request, timeout=timeout)
-
-        def resumable(exc: BaseException) -> bool:
-            return isinstance(exc, ApiError) and should_retry(exc.code, Idempotency.READ, exc.details)
-
-        return ExportIterator(
-            open_stream, self._export_point, time_of=lambda m: timestamp_to_ns(m.time_captured),
-            should_resume=resumable, max_attempts=policy.max_attempts, backoff=policy.backoff,
-            sleep=caller.clock.sleep, start_after=start_after, max_results=max_results,
-            context=repr((part_id, resource_name, resource_api, method_name, start_ns,
-                          end_time and as_utc(end_time).isoformat(), additional_params)),
-        )
-
-    def _export_point(self, message: Any) -> Any:
-        return self.TabularDataPoint(  # type: ignore[attr-defined]
-            part_id=message.part_id,
-            resource_name=message.resource_name,
-            resource_api=message.resource_subtype,
-            method_name=message.method_name,
-            time_captured=timestamp_to_datetime(message.time_captured),
-            organization_id=message.organization_id,
-            location_id=message.location_id,
-            robot_name=message.robot_name,
-            robot_id=message.robot_id,
-            part_name=message.part_name,
-            method_parameters=struct_to_dict(message.method_parameters),
-            tags=list(message.tags),
-            payload=struct_to_dict(message.payload),
-        )
+        return export_points(self._caller, part_id, resource_name, resource_api, method_name, start_time, end_time,
+                             additional_params, start_after=start_after, max_results=max_results, timeout=timeout)
 
     def iter_mql(
         self,
@@ -314,15 +266,14 @@ class IterationMixin:
             for doc in client.iter_mql(org_id, pipeline):
                 print(doc["time_received"], doc["data"])
         """
-        if not isinstance(organization_id, str) or not organization_id:
-            raise ValueError("organization_id must be a non-empty string")
-        import bson
+        check_text("organization_id", organization_id)
+        caller = self._caller
 
         stages = [bson.decode(s) if isinstance(s, (bytes, bytearray)) else s for s in pipeline]
 
         def run(page_pipeline: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-            return list(self.tabular_data_by_mql(organization_id, page_pipeline,  # type: ignore[attr-defined]
-                                                 timeout=timeout))
+            request = mql_request(organization_id, page_pipeline)
+            return decode_documents(caller.call(DataService.TabularDataByMQL, request, timeout=timeout).raw_data)
 
         return MqlIterator(run, stages, key=key, page_size=page_size, start_after=start_after,
                            max_results=max_results, context=organization_id)
