@@ -22,7 +22,7 @@ from viam_data_sync._convert import (
     timestamp_to_ns,
 )
 from viam_data_sync._errors import ApiError, ResourceExhausted
-from viam_data_sync._iterators import ExportIterator, FilterIterator, MqlIterator
+from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
 from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
 from viam_data_sync._retry import Idempotency, is_size_limit, should_retry
 
@@ -56,7 +56,7 @@ class IterationMixin:
         parallel: int = DEFAULT_PARALLEL,
         include_internal_data: bool = False,
         timeout: Any = USE_CLIENT_DEFAULT,
-    ) -> FilterIterator:
+    ) -> TabularIterator:
         """Iterate over every tabular row matching ``filter``, exactly once.
 
         Pages are fetched ahead by ``parallel`` workers over disjoint capture-time
@@ -105,7 +105,7 @@ class IterationMixin:
             return int(self.tabular_data_by_filter(  # type: ignore[attr-defined]
                 narrowed, count_only=True, include_internal_data=include_internal_data, timeout=timeout)[1])
 
-        return FilterIterator(
+        return TabularIterator(
             fetch, filter_, row_time=lambda pair: timestamp_to_ns(pair[0].time_received), page_size=page_size,
             descending=descending, parallel=parallel, depth=4, start_after=start_after, max_results=max_results,
             count=count, probe=probe, convert=tabular_row, context=f"tabular:{include_internal_data}",
@@ -124,7 +124,7 @@ class IterationMixin:
         byte_budget: int = DEFAULT_BYTE_BUDGET,
         include_internal_data: bool = False,
         timeout: Any = USE_CLIENT_DEFAULT,
-    ) -> FilterIterator:
+    ) -> BinaryIterator:
         """Iterate over every binary item matching ``filter``, exactly once.
 
         With ``include_binary_data``, metadata is paged first (``page_size`` items) and
@@ -199,7 +199,7 @@ class IterationMixin:
                 narrowed, count_only=True, include_binary_data=False,
                 include_internal_data=include_internal_data, timeout=timeout)[1])
 
-        return FilterIterator(
+        return BinaryIterator(
             fetch, filter_, row_time=lambda item: timestamp_to_ns(item.metadata.time_received),
             page_size=page_size, descending=descending, parallel=parallel, depth=1,
             start_after=start_after, max_results=max_results, count=count, probe=probe,
