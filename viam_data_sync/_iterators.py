@@ -445,7 +445,7 @@ class FilterIterator(_RowIterator[T]):
             after, self._after = self._after, None
             self._past_chunk(*after)
         while self._index < len(schedule):
-            item = self._parts[self._index].pages.get()
+            item = self._take(self._parts[self._index])
             if isinstance(item, BaseException):
                 raise item
             page_last, chunk, next_last, end, offset, last_chunk = item
@@ -465,6 +465,16 @@ class FilterIterator(_RowIterator[T]):
         self.done = True
         self._release()
         return False
+
+    def _take(self, part: _Partition) -> "_Item | BaseException":
+        """The partition's next item. Waits, but not for ever once the iterator is
+        closed (``close()`` from another thread): its workers queue nothing more."""
+        while True:
+            try:
+                return part.pages.get(timeout=0.05)
+            except queue.Empty:
+                if self._stop.is_set():
+                    raise ValueError(_CLOSED) from None
 
     def _past_chunk(self, last_chunk: bool, end: bool, next_last: str) -> None:
         """Move the position past a chunk whose rows were all yielded."""
