@@ -696,8 +696,9 @@ class MqlIterator(_RowIterator[Dict[str, Any]]):
     results of any size arrive in bounded pages, exactly once.
 
     ``key`` must be unique and present in the pipeline's output (``_id`` by default).
-    The iteration protocol is :class:`_RowIterator`'s (no background work: a page is
-    fetched when ``next()`` needs it).
+    There is no background work (a page is fetched when ``next()`` needs it), so a
+    ``break`` costs nothing and a later ``for`` continues. ``StopIteration`` after the
+    last document; after ``close()`` (or an error) ``next()`` raises ``ValueError``.
 
     Example::
 
