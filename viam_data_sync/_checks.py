@@ -59,9 +59,16 @@ def check_optional_list(name: str, values: Any) -> List[str]:
 
 
 def check_filter(filter: Any, *, empty_if_none: bool) -> Optional[data_pb2.Filter]:
+    """``filter`` as our ``Filter`` (the official SDK's is accepted too); ``None`` stays
+    ``None`` unless ``empty_if_none``."""
     if filter is None:
         return data_pb2.Filter() if empty_if_none else None
     return coerce(filter, data_pb2.Filter, "filter")
+
+
+def filter_or_empty(filter: Any) -> data_pb2.Filter:
+    """``filter`` as our ``Filter``; an empty one for ``None``."""
+    return data_pb2.Filter() if filter is None else coerce(filter, data_pb2.Filter, "filter")
 
 
 def check_binary_id(value: Any) -> BinaryIdLike:

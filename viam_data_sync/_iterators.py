@@ -2,6 +2,16 @@
 
 Exactly-once, constant-memory, resumable iteration over the Data API.
 
+**Iterators**: every ``iter_*`` method returns a real iterator (``next(it)`` works and
+``iter(it) is it``), generic in the rows it yields: :class:`TabularIterator`,
+:class:`BinaryIterator`, :class:`ExportIterator`, :class:`MqlIterator`. They share one
+protocol (:class:`_RowIterator`): ``StopIteration`` after the last row (and on every
+later ``next()``); a ``break`` leaves the iterator usable (the next ``for`` continues
+with the next row) and its background work idle once its bounded buffers are full;
+``close()``, ``with it:`` or garbage collection cancels that work. A closed iterator,
+or one whose ``next()`` raised an error, is finished: ``next()`` raises ``ValueError``
+(iterators are single use; ``.cursor`` resumes in a new one).
+
 **Paged queries** (tabular and binary by filter) are fetched by worker threads, one
 page at a time per *time partition*, into small bounded queues, and yielded in order.
 Cursor pages are sequential (page N+1 needs page N's cursor), so a single chain can
@@ -12,7 +22,8 @@ starts (or is open), the last ends where it ends (or is open), and inner boundar
 sit on odd nanosecond offsets no real capture time is expected to hit, so every row
 belongs to exactly one partition whichever time field the service filters on and
 whether its interval end is inclusive or not. Rows are yielded partition by
-partition, each in the service's sort order.
+partition, each in the service's sort order. The workers hold the partitions' queues,
+never the iterator, so dropping the last reference to an iterator stops them.
 
 **Resume**: ``.cursor`` names the current partition, the service cursor its current
 page was fetched with, and how many rows of that page were already yielded; a new
@@ -21,29 +32,45 @@ rows not yet yielded.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Self, Sequence, Tuple, TypeVar
 
 import bson
 
 from viam_data_sync._convert import ns_to_timestamp, timestamp_to_ns
+from viam_data_sync._models import TabularData, TabularDataPoint
 from viam_data_sync._pagination import decode_cursor, encode_cursor
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 LOGGER = logging.getLogger("viam_data_sync")
 
-#: ``fetch(filter, last, limit) -> (rows, next_last)``
-FilterFetch = Callable[[Any, str, int], Tuple[List[Any], str]]
-#: ``time_ns(row) -> int``: the time a row sorts by (for partition planning).
+T = TypeVar("T")
+S = TypeVar("S")
+
+#: ``fetch(filter, last, limit) -> (rows, next_last)``: one page of raw rows.
+FilterFetch = Callable[[data_pb2.Filter, str, int], Tuple[List[Any], str]]
+#: ``time_ns(row) -> int``: the time a raw row sorts by (for partition planning).
 RowTime = Callable[[Any], int]
+#: ``expand(rows) -> chunks``: a page's raw rows replaced by chunks (``None`` marks a
+#: row that vanished), e.g. the rows with their file bodies.
+Expand = Callable[[List[Any]], Iterator[List[Any]]]
+#: ``fetch_page(lo, hi, last) -> (rows, next_last)``: one page of one partition.
+_PageFetch = Callable[[Optional[int], Optional[int], str], Tuple[List[Any], str]]
+#: A closed time range in nanoseconds; ``None`` for an open end.
+_Range = Tuple[Optional[int], Optional[int]]
 
 _INNER_BOUNDARY_OFFSET_NS = 777  # odd offset: inner boundaries never sit on round times
 _MAX_PARTITIONS = 4096
+_CLOSED = ("this iterator is closed: iterators are single use, so continue in a new one "
+           "with start_after=<this iterator's .cursor>")
+_MIXED = ("iter_pages() and row iteration (next(), for) cannot be mixed on one iterator; "
+          "start a new one with start_after=<this iterator's .cursor>")
 
 
 def _context_hash(*parts: Any) -> str:
@@ -54,7 +81,7 @@ def _context_hash(*parts: Any) -> str:
     return digest.hexdigest()[:16]
 
 
-def _interval_of(filter_: Any) -> Tuple[Optional[int], Optional[int]]:
+def _interval_of(filter_: data_pb2.Filter) -> _Range:
     if not filter_.HasField("interval"):
         return None, None
     lo = timestamp_to_ns(filter_.interval.start) if filter_.interval.HasField("start") else None
@@ -62,7 +89,7 @@ def _interval_of(filter_: Any) -> Tuple[Optional[int], Optional[int]]:
     return lo, hi
 
 
-def _with_interval(filter_: Any, lo: Optional[int], hi: Optional[int]) -> Any:
+def _with_interval(filter_: data_pb2.Filter, lo: Optional[int], hi: Optional[int]) -> data_pb2.Filter:
     narrowed = data_pb2.Filter()
     narrowed.CopyFrom(filter_)
     narrowed.ClearField("interval")
@@ -75,9 +102,18 @@ def _with_interval(filter_: Any, lo: Optional[int], hi: Optional[int]) -> Any:
     return narrowed
 
 
+def _fetch_narrowed(fetch: FilterFetch, filter_: data_pb2.Filter, page_size: int,
+                    lo: Optional[int], hi: Optional[int], last: str) -> Tuple[List[Any], str]:
+    return fetch(_with_interval(filter_, lo, hi), last, page_size)
+
+
+def _unchanged(row: Any) -> Any:
+    return row
+
+
 def plan_partitions(
     lo: Optional[int], hi: Optional[int], first_ns: int, last_ns: int, count: int
-) -> List[Tuple[Optional[int], Optional[int]]]:
+) -> List[_Range]:
     """Split ``[lo, hi]`` into ``count`` disjoint ranges whose inner boundaries are
     spread evenly over the data's observed span ``[first_ns, last_ns]``."""
     if count <= 1 or last_ns <= first_ns:
@@ -92,7 +128,8 @@ def plan_partitions(
     return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 
-_END = object()
+#: A queued chunk: ``(page_last, chunk, next_last, end, offset, last_chunk)``.
+_Item = Tuple[str, List[Any], str, bool, int, bool]
 
 
 class _Partition:
@@ -100,12 +137,10 @@ class _Partition:
 
     def __init__(self, lo: Optional[int], hi: Optional[int], start_last: str, depth: int) -> None:
         self.lo, self.hi, self.start_last = lo, hi, start_last
-        self.pages: "queue.Queue[Any]" = queue.Queue(maxsize=depth)
+        self.pages: "queue.Queue[_Item | BaseException]" = queue.Queue(maxsize=depth)
 
-    def produce(self, fetch_page: Callable[[Optional[int], Optional[int], str], Tuple[List[Any], str]],
-                expand: Optional[Callable[[List[Any]], Iterator[List[Any]]]],
-                stop: threading.Event) -> None:
-        """Queue items ``(page_last, chunk, next_last, end, offset, last_chunk)``.
+    def produce(self, fetch_page: _PageFetch, expand: Optional[Expand], stop: threading.Event) -> None:
+        """Queue :data:`_Item` tuples, then nothing (the last has ``end``), or an error.
 
         Without ``expand`` a page is one chunk. With it, a page's rows are replaced by
         the chunks it yields (e.g. bodies fetched a budget at a time; ``None`` for a
@@ -121,7 +156,7 @@ class _Partition:
                 chunk = next(chunks, [])
                 while True:
                     following = next(chunks, None)
-                    item = (last, chunk, next_last, end, offset, following is None)
+                    item: _Item = (last, chunk, next_last, end, offset, following is None)
                     if not self._put(item, stop):
                         return
                     if following is None:
@@ -134,7 +169,7 @@ class _Partition:
         except BaseException as exc:  # handed to the consumer, raised there
             self._put(exc, stop)
 
-    def _put(self, item: Any, stop: threading.Event) -> bool:
+    def _put(self, item: "_Item | BaseException", stop: threading.Event) -> bool:
         while not stop.is_set():
             try:
                 self.pages.put(item, timeout=0.05)
@@ -144,13 +179,92 @@ class _Partition:
         return False
 
 
-class FilterIterator:
+class _RowIterator(Iterator[T]):
+    """The iteration protocol every ``iter_*`` iterator shares.
+
+    * ``next(it)`` returns the next row; ``iter(it) is it``; after the last row every
+      ``next()`` raises ``StopIteration``.
+    * A ``break`` out of ``for row in it`` cannot be seen by the iterator (a for loop
+      does not close what it iterates), so the iterator stays usable: a later ``for``
+      continues with the next row. Meanwhile any background fetching stops once its
+      bounded buffers are full.
+    * ``close()``, leaving ``with it:``, or garbage collection of the iterator cancels
+      the background work. ``.cursor`` stays valid.
+    * After ``close()``, or after ``next()`` raised an error (the iterator is then
+      closed), ``next()`` raises ``ValueError``: iterators are single use; continue in
+      a new one with ``start_after=it.cursor``.
+
+    Subclasses implement ``_next_row()`` (raising ``StopIteration`` at the end) and
+    ``_release()`` (cancel background work; idempotent, safe from ``__del__``).
+    """
+
+    def __init__(self) -> None:
+        self._mode: Optional[str] = None  # "rows" or "pages", fixed by the first use
+        self._closed = False
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> T:
+        self._use("rows")
+        return self._step(self._next_row)
+
+    def close(self) -> None:
+        """Stop: cancel the background work. ``.cursor`` stays valid; ``next()`` raises
+        ``ValueError`` from now on."""
+        self._closed = True
+        self._release()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self._release()
+        except Exception:  # a finalizer must not raise; nothing is left to clean up
+            pass
+
+    # ------------------------------------------------------------ for subclasses
+    def _next_row(self) -> T:
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        """Cancel background work (nothing by default)."""
+
+    def _use(self, mode: str) -> None:
+        if self._closed:
+            raise ValueError(_CLOSED)
+        if self._mode is None:
+            self._mode = mode
+        elif self._mode != mode:
+            raise ValueError(_MIXED)
+
+    def _step(self, step: Callable[[], S]) -> S:
+        """Run one step; an error (not the end) closes the iterator, then propagates."""
+        try:
+            return step()
+        except StopIteration:
+            raise
+        except BaseException:
+            self.close()
+            raise
+
+
+class FilterIterator(_RowIterator[T]):
     """Rows of a filter query, exactly once, in order; see the module docstring.
 
+    Generic in the rows it yields: ``convert`` turns each raw row ``fetch`` returned
+    into a ``T`` (without it, raw rows are yielded). The iteration protocol (``next``,
+    ``break``, ``close``, errors) is :class:`_RowIterator`'s. ``iter_pages()`` yields
+    lists of rows instead; it cannot be mixed with ``next()`` on one iterator.
+
     Attributes:
-        cursor: the resume token (pass as ``start_after=``).
         page_size: rows per request.
         parallel: time partitions fetched at once.
+        max_results: the most rows yielded (``None``: no limit).
         yielded: rows yielded so far.
         pages_fetched: pages consumed so far.
         done: True once the last row was yielded.
@@ -161,7 +275,7 @@ class FilterIterator:
     def __init__(
         self,
         fetch: FilterFetch,
-        filter_: Any,
+        filter_: data_pb2.Filter,
         *,
         row_time: RowTime,
         page_size: int,
@@ -170,13 +284,14 @@ class FilterIterator:
         depth: int = 2,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
-        count: Optional[Callable[[Any], int]] = None,
+        count: Optional[Callable[[data_pb2.Filter], int]] = None,
         min_rtt: float = 0.005,
-        probe: Optional[Callable[[Any, bool], Optional[Any]]] = None,
-        expand: Optional[Callable[[List[Any]], Iterator[List[Any]]]] = None,
-        convert: Optional[Callable[[Any], Any]] = None,
+        probe: Optional[Callable[[data_pb2.Filter, bool], Optional[Any]]] = None,
+        expand: Optional[Expand] = None,
+        convert: Optional[Callable[[Any], T]] = None,
         context: str = "",
     ) -> None:
+        super().__init__()
         if not isinstance(page_size, int) or page_size <= 0:
             raise ValueError("page_size must be a positive int")
         if not isinstance(parallel, int) or parallel < 1:
@@ -193,13 +308,13 @@ class FilterIterator:
         self.max_results = max_results
         self._count = count
         self.min_rtt = min_rtt
-        self.partitions_planned = 1
+        self._partitions = 1
         self._probe = probe
         self._expand = expand
-        self._convert = convert
+        self._convert: Callable[[Any], T] = convert if convert is not None else _unchanged
         self._context = _context_hash(self.kind, context, filter_.SerializeToString(deterministic=True), descending)
         self._ulo, self._uhi = _interval_of(filter_)
-        # Position.
+        # Position (what .cursor encodes).
         self._lo, self._hi = self._ulo, self._uhi
         self._page_last, self._skip = "", 0
         self.done = False
@@ -212,19 +327,33 @@ class FilterIterator:
             self._resumed = True
         self.yielded = 0
         self.pages_fetched = 0
-        self._started = False
+        # Consumption: the plan, the partitions started, the chunk being yielded.
         self._stop = threading.Event()
         self._executor: Optional[ThreadPoolExecutor] = None
+        self._schedule: Optional[List[_Range]] = None
+        self._parts: List[_Partition] = []
+        self._index = 0  # the partition being read
+        self._chunk: List[Any] = []
+        self._chunk_pos = 0  # next row of _chunk to yield
+        self._chunk_offset = 0  # where _chunk starts in its page
+        self._after: Optional[Tuple[bool, bool, str]] = None  # (last_chunk, end, next_last) of _chunk
 
     # ------------------------------------------------------------ public
     @property
     def cursor(self) -> str:
-        """Resume token for the rows not yet yielded."""
+        """Resume token for the rows not yet yielded (pass as ``start_after=``)."""
         state: Dict[str, Any] = {"k": self.kind, "c": self._context, "lo": self._lo, "hi": self._hi,
                                  "l": self._page_last, "s": self._skip}
         if self.done:
             state["e"] = 1
         return encode_cursor(state)
+
+    @property
+    def partitions(self) -> int:
+        """How many time partitions the query was split into for parallel fetching
+        (1 before iteration starts, and when not split: ``parallel=1``, little data,
+        or a link fast enough that one prefetching cursor chain keeps up)."""
+        return self._partitions
 
     def count(self) -> int:
         """How many rows the filter matches in all (one ``count_only`` request)."""
@@ -232,49 +361,33 @@ class FilterIterator:
             raise NotImplementedError("this iterator cannot count")
         return self._count(self._filter)
 
-    def __iter__(self) -> Iterator[Any]:
-        return self._rows()
-
-    def iter_pages(self) -> Iterator[List[Any]]:
+    def iter_pages(self) -> Iterator[List[T]]:
         """Yield lists of rows (a service page, or a body-budget chunk of one) instead
-        of rows; the same cursor."""
-        for rows, start, offset in self._pages():
-            page = rows[start:]
-            if self.max_results is not None:
-                page = page[: max(0, self.max_results - self.yielded)]
-            self._skip = offset + start + len(page)
-            page = [row for row in page if row is not None]
-            self.yielded += len(page)
-            if page:
-                yield page if self._convert is None else [self._convert(row) for row in page]
+        of rows; the same cursor.
 
-    def close(self) -> None:
-        """Stop early: cancel the workers; the cursor stays valid."""
-        self._shutdown()
+        Like rows, pages continue after a ``break``: call ``iter_pages()`` again.
 
-    def __enter__(self) -> "FilterIterator":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+        Raises:
+            ValueError: rows were already taken from this iterator with ``next()``
+                (or it is closed).
+        """
+        self._use("pages")
+        return self._page_stream()
 
     # ------------------------------------------------------------ planning
-    def _fetch_page(self, lo: Optional[int], hi: Optional[int], last: str) -> Tuple[List[Any], str]:
-        return self._fetch(_with_interval(self._filter, lo, hi), last, self.page_size)
-
-    def _plan(self) -> List[Tuple[Optional[int], Optional[int]]]:
+    def _plan(self) -> List[_Range]:
         """The partitions still to read, in yield order, starting with the current."""
         if not self._resumed:
             return self._split(self._ulo, self._uhi)
         current = (self._lo, self._hi)
-        rest: Optional[Tuple[Optional[int], Optional[int]]]
+        rest: Optional[_Range]
         if self._descending:
             rest = None if self._lo is None or self._lo == self._ulo else (self._ulo, self._lo)
         else:
             rest = None if self._hi is None or self._hi == self._uhi else (self._hi, self._uhi)
         return [current] + (self._split(*rest) if rest else [])
 
-    def _split(self, lo: Optional[int], hi: Optional[int]) -> List[Tuple[Optional[int], Optional[int]]]:
+    def _split(self, lo: Optional[int], hi: Optional[int]) -> List[_Range]:
         """Plan partitions for ``[lo, hi]``.
 
         Partitioning pays only when round trips are slow (a real network, or a service
@@ -284,7 +397,7 @@ class FilterIterator:
         about ``depth`` pages each, so ``parallel`` workers keep pages flowing while
         memory stays at most ``2 * parallel * (depth + 1)`` pages.
         """
-        parts: List[Tuple[Optional[int], Optional[int]]] = [(lo, hi)]
+        parts: List[_Range] = [(lo, hi)]
         if self.parallel > 1 and self._probe is not None:
             narrowed = _with_interval(self._filter, lo, hi)
             started = time.monotonic()
@@ -299,108 +412,190 @@ class FilterIterator:
                     a, b = sorted((self._row_time(first), self._row_time(last)))
                     parts = plan_partitions(lo, hi, a, b, count)
             LOGGER.debug("iteration plan: %d partition(s), probe %.1f ms", len(parts), rtt * 1000)
-        self.partitions_planned = len(parts)
+        self._partitions = len(parts)
         return list(reversed(parts)) if self._descending else parts
 
-    # ------------------------------------------------------------ consuming
-    def _pages(self) -> Iterator[Tuple[List[Any], int, int]]:
-        if self._started:
-            raise ValueError("this iterator has already started; iterators are single use")
-        self._started = True
-        if self.done or self._limit_reached():
-            return
-        plan = self._plan()
+    def _start(self) -> List[_Range]:
+        schedule = self._schedule = self._plan()
         self._executor = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="viam-data-sync-page")
-        started: List[_Partition] = []
+        self._lo, self._hi = schedule[0]
+        window = 2 * self.parallel if len(schedule) > 1 else 1
+        for _ in range(min(window, len(schedule))):
+            self._start_partition()
+        return schedule
 
-        def start_next() -> None:
-            index = len(started)
-            if index < len(plan):
-                lo, hi = plan[index]
-                first_last = self._page_last if index == 0 and self._resumed else ""
-                part = _Partition(lo, hi, first_last, self._depth + 1)
-                started.append(part)
-                assert self._executor is not None
-                self._executor.submit(part.produce, self._fetch_page, self._expand, self._stop)
+    def _start_partition(self) -> None:
+        """Start fetching the next partition of the plan not started yet (if any)."""
+        assert self._schedule is not None and self._executor is not None
+        index = len(self._parts)
+        if index < len(self._schedule):
+            lo, hi = self._schedule[index]
+            first_last = self._page_last if index == 0 and self._resumed else ""
+            part = _Partition(lo, hi, first_last, self._depth + 1)
+            self._parts.append(part)
+            # The worker gets what it needs, not the iterator: dropping the iterator stops it.
+            fetch_page = functools.partial(_fetch_narrowed, self._fetch, self._filter, self.page_size)
+            self._executor.submit(part.produce, fetch_page, self._expand, self._stop)
 
-        window = 2 * self.parallel if len(plan) > 1 else 1
-        try:
-            for _ in range(min(window, len(plan))):
-                start_next()
-            for index in range(len(plan)):
-                part = started[index]
-                self._lo, self._hi = part.lo, part.hi
-                if index > 0 or not self._resumed:
-                    self._page_last, self._skip = "", 0
-                while True:
-                    item = part.pages.get()
-                    if isinstance(item, BaseException):
-                        raise item
-                    page_last, chunk, next_last, end, offset, last_chunk = item
-                    self._page_last = page_last
-                    if last_chunk:
-                        self.pages_fetched += 1
-                    page_end = offset + len(chunk)
-                    if self._skip >= page_end:
-                        if not last_chunk:
-                            continue  # yielded before the resume
-                        if not end:
-                            self._skip -= page_end  # the whole page was yielded before
-                            continue
-                    else:
-                        yield chunk, self._skip - offset if self._skip > offset else 0, offset
-                        if self._skip < page_end:
-                            return  # stopped mid-page (max_results)
-                    if not last_chunk:
-                        continue
-                    if end:
-                        break
-                    self._page_last, self._skip = next_last, 0
-                start_next()
-                if index + 1 < len(plan):
-                    nlo, nhi = plan[index + 1]
-                    self._lo, self._hi, self._page_last, self._skip = nlo, nhi, "", 0
-            self.done = True
-        finally:
-            self._shutdown()
+    # ------------------------------------------------------------ consuming
+    def _next_chunk(self) -> bool:
+        """Make the next chunk with rows not yet yielded current; False at the end."""
+        schedule = self._schedule if self._schedule is not None else self._start()
+        if self._after is not None:
+            after, self._after = self._after, None
+            self._past_chunk(*after)
+        while self._index < len(schedule):
+            item = self._take(self._parts[self._index])
+            if isinstance(item, BaseException):
+                raise item
+            page_last, chunk, next_last, end, offset, last_chunk = item
+            self._page_last = page_last
+            if last_chunk:
+                self.pages_fetched += 1
+            page_end = offset + len(chunk)
+            if self._skip < page_end:
+                self._chunk, self._chunk_pos, self._chunk_offset = chunk, max(0, self._skip - offset), offset
+                self._after = (last_chunk, end, next_last)
+                return True
+            if last_chunk and not end:
+                # The whole page was yielded before the resume (with another page size).
+                self._page_last, self._skip = next_last, self._skip - page_end
+            else:
+                self._past_chunk(last_chunk, end, next_last)
+        self.done = True
+        self._release()
+        return False
+
+    def _take(self, part: _Partition) -> "_Item | BaseException":
+        """The partition's next item. Waits, but not for ever once the iterator is
+        closed (``close()`` from another thread): its workers queue nothing more."""
+        while True:
+            try:
+                return part.pages.get(timeout=0.05)
+            except queue.Empty:
+                if self._stop.is_set():
+                    raise ValueError(_CLOSED) from None
+
+    def _past_chunk(self, last_chunk: bool, end: bool, next_last: str) -> None:
+        """Move the position past a chunk whose rows were all yielded."""
+        if not last_chunk:
+            return
+        if not end:
+            self._page_last, self._skip = next_last, 0
+            return
+        assert self._schedule is not None
+        self._start_partition()  # keep the window of partitions in flight full
+        self._index += 1
+        if self._index < len(self._schedule):
+            self._lo, self._hi = self._schedule[self._index]
+            self._page_last, self._skip = "", 0
 
     def _limit_reached(self) -> bool:
         return self.max_results is not None and self.yielded >= self.max_results
 
-    def _rows(self) -> Iterator[Any]:
-        convert = self._convert
-        for rows, start, offset in self._pages():
-            for index in range(start, len(rows)):
-                if self._limit_reached():
-                    return
-                # Advance first: a stop now already excludes this row.
-                self._skip = offset + index + 1
-                row = rows[index]
-                if row is None:
-                    continue  # vanished between its metadata page and its body fetch
+    def _next_row(self) -> T:
+        while True:
+            if self._limit_reached():
+                self._release()
+                raise StopIteration
+            pos = self._chunk_pos
+            if pos < len(self._chunk):
+                row = self._chunk[pos]
+                self._chunk_pos = pos + 1
+                if row is None:  # vanished between its metadata page and its body fetch
+                    self._skip = self._chunk_offset + pos + 1
+                    continue
+                value = self._convert(row)
+                self._skip = self._chunk_offset + pos + 1
                 self.yielded += 1
-                yield row if convert is None else convert(row)
+                return value
+            if self.done or not self._next_chunk():
+                raise StopIteration
 
-    def _shutdown(self) -> None:
+    def _next_page(self) -> Optional[List[T]]:
+        while not self._limit_reached():
+            if self.done or not self._next_chunk():
+                return None
+            start = self._chunk_pos
+            rows = self._chunk[start:]
+            if self.max_results is not None:
+                rows = rows[: max(0, self.max_results - self.yielded)]
+            page = [self._convert(row) for row in rows if row is not None]
+            self._chunk_pos = start + len(rows)
+            self._skip = self._chunk_offset + self._chunk_pos
+            self.yielded += len(page)
+            if page:
+                return page
+        self._release()
+        return None
+
+    def _page_stream(self) -> Iterator[List[T]]:
+        # A generator over the iterator, not stored in it: no reference cycle.
+        while True:
+            self._use("pages")
+            page = self._step(self._next_page)
+            if page is None:
+                return
+            yield page
+
+    def _release(self) -> None:
         self._stop.set()
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def __del__(self) -> None:
-        try:
-            self._shutdown()
-        except Exception:
-            pass
+
+class TabularIterator(FilterIterator[TabularData]):
+    """What :meth:`DataClient.iter_tabular` returns: ``TabularData`` rows, exactly once.
+
+    A real iterator (``next(it)``; ``iter(it) is it``) with ``.cursor``, ``.count()``,
+    ``.iter_pages()``, ``.close()`` and ``with`` support. After a ``break`` it stays
+    usable; ``close()``, ``with`` or garbage collection stops its worker threads. After
+    ``close()`` (or an error), ``next()`` raises ``ValueError``: resume from ``.cursor``
+    in a new iterator. ``iter_pages()`` cannot be mixed with ``next()``.
+
+    Example::
+
+        with client.iter_tabular(create_filter(component_name="sensor-1")) as it:
+            first = next(it)
+            for row in it:          # continues after `first`
+                print(row.time_received, row.data["readings"])
+    """
 
 
-class ExportIterator:
-    """Rows of the ``ExportTabularData`` stream as they arrive, exactly once.
+class BinaryIterator(FilterIterator[data_pb2.BinaryData]):
+    """What :meth:`DataClient.iter_binary` returns: ``BinaryData`` messages, exactly once.
+
+    The same protocol as :class:`TabularIterator`.
+
+    Example::
+
+        it = client.iter_binary(create_filter(component_type="camera"))
+        item = next(it)             # StopIteration if nothing matches
+        it.close()
+    """
+
+
+class ExportIterator(_RowIterator[TabularDataPoint]):
+    """What :meth:`DataClient.iter_export_tabular` returns: the ``ExportTabularData``
+    stream's rows as ``TabularDataPoint`` as they arrive, exactly once.
 
     The stream is ordered by capture time. When it breaks with a transient error, it is
     reopened from the capture time of the last row received (inclusive) and the rows
     already yielded at exactly that time are skipped, so nothing is lost or repeated.
     ``.cursor`` records the same position for a new iterator (``start_after=``).
+
+    The iteration protocol is :class:`_RowIterator`'s: after a ``break`` the stream
+    stays open (the next ``for`` continues); ``close()``, ``with`` or garbage
+    collection cancels it; after ``close()`` (or an error) ``next()`` raises
+    ``ValueError``.
+
+    Example::
+
+        with client.iter_export_tabular(part_id, "sensor-1", "rdk:component:sensor",
+                                        "Readings") as it:
+            first = next(it)
+            saved = it.cursor       # later: iter_export_tabular(..., start_after=saved)
     """
 
     kind = "export"
@@ -408,7 +603,7 @@ class ExportIterator:
     def __init__(
         self,
         open_stream: Callable[[Optional[int]], Iterator[Any]],
-        convert: Callable[[Any], Any],
+        convert: Callable[[Any], TabularDataPoint],
         *,
         time_of: Callable[[Any], int],
         should_resume: Callable[[BaseException], bool],
@@ -419,6 +614,7 @@ class ExportIterator:
         max_results: Optional[int] = None,
         context: str = "",
     ) -> None:
+        super().__init__()
         self._open = open_stream
         self._convert = convert
         self._time_of = time_of
@@ -436,70 +632,79 @@ class ExportIterator:
             self._last_ns, self._same, self.done = state.get("t"), int(state.get("n", 0)), bool(state.get("e"))
         self.yielded = 0
         self.reconnects = 0
-        self._started = False
         self._stream: Optional[Iterator[Any]] = None
+        self._skip_same = 0  # rows at _last_ns the open stream repeats (yielded before it)
+        self._failures = 0  # consecutive broken streams without a new row
 
     @property
     def cursor(self) -> str:
+        """Resume token for the rows not yet yielded (pass as ``start_after=``)."""
         state: Dict[str, Any] = {"k": self.kind, "c": self._context, "t": self._last_ns, "n": self._same}
         if self.done:
             state["e"] = 1
         return encode_cursor(state)
 
-    def __iter__(self) -> Iterator[Any]:
-        if self._started:
-            raise ValueError("this iterator has already started; iterators are single use")
-        self._started = True
-        return self._rows()
-
-    def _rows(self) -> Iterator[Any]:
-        failures = 0
+    def _next_row(self) -> TabularDataPoint:
         while not self.done:
-            skip = self._same if self._last_ns is not None else 0
-            stream = self._stream = self._open(self._last_ns)
+            if self.max_results is not None and self.yielded >= self.max_results:
+                self._release()
+                break
+            if self._stream is None:
+                self._skip_same = self._same if self._last_ns is not None else 0
+                self._stream = self._open(self._last_ns)
             try:
-                for message in stream:
-                    t = self._time_of(message)
-                    if skip and t == self._last_ns:
-                        skip -= 1
-                        continue
-                    skip = 0
-                    if self.max_results is not None and self.yielded >= self.max_results:
-                        return
-                    if t == self._last_ns:
-                        self._same += 1
-                    else:
-                        self._last_ns, self._same = t, 1
-                    failures = 0
-                    self.yielded += 1
-                    yield self._convert(message)
+                message = next(self._stream)
+            except StopIteration:
                 self.done = True
+                self._release()
+                break
             except Exception as exc:
-                failures += 1
-                if not self._should_resume(exc) or failures >= self._max_attempts:
+                self._release()
+                self._failures += 1
+                if not self._should_resume(exc) or self._failures >= self._max_attempts:
                     raise
                 self.reconnects += 1
                 LOGGER.warning("export stream broke (%s); resuming after %s rows", exc, self.yielded)
-                self._sleep(self._backoff(failures))
-            finally:
-                close = getattr(stream, "close", None)
-                if close is not None:
-                    close()
-                self._stream = None
+                self._sleep(self._backoff(self._failures))
+                continue
+            t = self._time_of(message)
+            if self._skip_same and t == self._last_ns:
+                self._skip_same -= 1
+                continue
+            self._skip_same = 0
+            value = self._convert(message)
+            if t == self._last_ns:
+                self._same += 1
+            else:
+                self._last_ns, self._same = t, 1
+            self._failures = 0
+            self.yielded += 1
+            return value
+        raise StopIteration
 
-    def close(self) -> None:
-        """Stop early: cancels the stream."""
+    def _release(self) -> None:
+        """Cancel the open stream, if any."""
         stream, self._stream = self._stream, None
         close = getattr(stream, "close", None)
         if close is not None:
             close()
 
 
-class MqlIterator:
-    """An MQL aggregation paged by keyset: ``pipeline + [$match key > last, $sort key,
-    $limit n]`` per page, so results of any size arrive in bounded pages, exactly once.
+class MqlIterator(_RowIterator[Dict[str, Any]]):
+    """What :meth:`DataClient.iter_mql` returns: an MQL aggregation's documents, paged
+    by keyset: ``pipeline + [$match key > last, $sort key, $limit n]`` per page, so
+    results of any size arrive in bounded pages, exactly once.
 
     ``key`` must be unique and present in the pipeline's output (``_id`` by default).
+    There is no background work (a page is fetched when ``next()`` needs it), so a
+    ``break`` costs nothing and a later ``for`` continues. ``StopIteration`` after the
+    last document; after ``close()`` (or an error) ``next()`` raises ``ValueError``.
+
+    Example::
+
+        it = client.iter_mql(org_id, [{"$match": {"component_name": "sensor-1"}}])
+        first = next(it)
+        rest = list(it)             # every document after `first`
     """
 
     kind = "mql"
@@ -515,6 +720,7 @@ class MqlIterator:
         max_results: Optional[int] = None,
         context: str = "",
     ) -> None:
+        super().__init__()
         if not isinstance(page_size, int) or page_size <= 0:
             raise ValueError("page_size must be a positive int")
         if not isinstance(key, str) or not key:
@@ -538,10 +744,13 @@ class MqlIterator:
             self.done = bool(state.get("e"))
         self.yielded = 0
         self.pages_fetched = 0
-        self._started = False
+        self._page: List[Dict[str, Any]] = []
+        self._page_pos = 0
+        self._last_page = False  # _page was shorter than page_size: nothing follows it
 
     @property
     def cursor(self) -> str:
+        """Resume token for the documents not yet yielded (pass as ``start_after=``)."""
         state: Dict[str, Any] = {"k": self.kind, "c": self._context,
                                  "v": bson.encode({"v": self._last}).hex() if self._has_last else None}
         if self.done:
@@ -563,23 +772,22 @@ class MqlIterator:
         stages.append({"$limit": self.page_size})
         return stages
 
-    def __iter__(self) -> Iterator[Dict[str, Any]]:
-        if self._started:
-            raise ValueError("this iterator has already started; iterators are single use")
-        self._started = True
-        return self._rows()
-
-    def _rows(self) -> Iterator[Dict[str, Any]]:
-        while not self.done:
-            docs = self._run(self._page_pipeline())
-            self.pages_fetched += 1
-            for doc in docs:
+    def _next_row(self) -> Dict[str, Any]:
+        while True:
+            if self.max_results is not None and self.yielded >= self.max_results:
+                raise StopIteration
+            if self._page_pos < len(self._page):
+                doc = self._page[self._page_pos]
                 if self.key not in doc:
                     raise ValueError(f"pipeline output has no {self.key!r} field to page by (key=...)")
-                if self.max_results is not None and self.yielded >= self.max_results:
-                    return
+                self._page_pos += 1
                 self._last, self._has_last = doc[self.key], True
                 self.yielded += 1
-                yield doc
-            if len(docs) < self.page_size:
-                self.done = True
+                return doc
+            if self._last_page:
+                self.done = True  # only now: the cursor of a done iterator skips everything
+            if self.done:
+                raise StopIteration
+            self._page, self._page_pos = self._run(self._page_pipeline()), 0
+            self.pages_fetched += 1
+            self._last_page = len(self._page) < self.page_size

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any, Dict
 
 _CURSOR_PREFIX = "vds1."
 
 
-def encode_cursor(state: dict) -> str:
+def encode_cursor(state: Dict[str, Any]) -> str:
     raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
     return _CURSOR_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, kind: str, context: str, what: str = "query") -> dict:
+def decode_cursor(cursor: str, kind: str, context: str, what: str = "query") -> Dict[str, Any]:
     """Parse a resume token made by :func:`encode_cursor` for an iterator of ``kind``
     over the query whose hash is ``context`` (``what`` names it in the error)."""
     if not isinstance(cursor, str) or not cursor.startswith(_CURSOR_PREFIX):

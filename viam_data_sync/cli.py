@@ -1818,7 +1818,7 @@ class _Demo:
                     self.check(counts == expected, f"SQL counts per sensor {counts} != {expected}")
                     s["detail"] = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
                 with self.step("MQL aggregation") as s:
-                    pipeline = [
+                    pipeline: List[Dict[str, Any]] = [
                         {"$match": {"component_type": "rdk:component:sensor"}},
                         {
                             "$group": {

@@ -129,6 +129,7 @@ def test_single_use_and_early_break_stops_workers():
     it = make(model, parallel=3)
     for _ in it:
         break
+    it.close()  # a for loop does not close a real iterator; close() stops the workers
     assert it._executor is None
     assert not [t for t in threading.enumerate() if t.name.startswith("viam-data-sync-page")]
     with pytest.raises(ValueError, match="single use"):
@@ -154,9 +155,9 @@ def test_partitions_sized_from_count_and_skipped_on_fast_links():
     model = Model(TIMES)
     it = make(model, parallel=3, page_size=10)
     assert len(list(it)) == len(model.rows)
-    assert it.partitions_planned == -(-len(model.rows) // (10 * 2))  # about `depth` pages each
+    assert it.partitions == -(-len(model.rows) // (10 * 2))  # about `depth` pages each
     fast = make(model, parallel=3, min_rtt=10.0)  # probes answer faster than 10 s
-    assert len(list(fast)) == len(model.rows) and fast.partitions_planned == 1
+    assert len(list(fast)) == len(model.rows) and fast.partitions == 1
 
 
 def test_plan_partitions_is_disjoint_and_covering():

@@ -22,10 +22,8 @@ from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._rpcs import DataService
 
 
-
 class TagsAndAnnotations(ClientBase):
     """Tags and annotations: tags on binary data, bounding boxes and their labels."""
-
 
     def add_tags_to_binary_data_by_ids(
         self,
@@ -68,7 +66,6 @@ class TagsAndAnnotations(ClientBase):
         )
         self._caller.call(DataService.AddTagsToBinaryDataByIDs, request, timeout=timeout)
 
-
     def add_tags_to_binary_data_by_filter(
         self,
         tags: List[str],
@@ -98,7 +95,6 @@ class TagsAndAnnotations(ClientBase):
             filter=check_filter(filter, empty_if_none=True), tags=check_tags(tags)
         )
         self._caller.call(DataService.AddTagsToBinaryDataByFilter, request, timeout=timeout)
-
 
     def remove_tags_from_binary_data_by_ids(
         self,
@@ -146,7 +142,6 @@ class TagsAndAnnotations(ClientBase):
         )
         return int(self._caller.call(DataService.RemoveTagsFromBinaryDataByIDs, request, timeout=timeout).deleted_count)
 
-
     def remove_tags_from_binary_data_by_filter(
         self,
         tags: List[str],
@@ -177,7 +172,6 @@ class TagsAndAnnotations(ClientBase):
         )
         return int(self._caller.call(DataService.RemoveTagsFromBinaryDataByFilter, request, timeout=timeout).deleted_count)
 
-
     def tags_by_filter(
         self, filter: Optional[data_pb2.Filter] = None, *, timeout: Any = USE_CLIENT_DEFAULT
     ) -> List[str]:
@@ -199,7 +193,6 @@ class TagsAndAnnotations(ClientBase):
         """
         request = data_pb2.TagsByFilterRequest(filter=check_filter(filter, empty_if_none=True))
         return list(self._caller.call(DataService.TagsByFilter, request, timeout=timeout).tags)
-
 
     def add_bounding_box_to_image_by_id(
         self,
@@ -263,7 +256,6 @@ class TagsAndAnnotations(ClientBase):
         )
         return str(self._caller.call(DataService.AddBoundingBoxToImageByID, request, timeout=timeout).bbox_id)
 
-
     def update_bounding_box(
         self,
         binary_id: Union[data_pb2.BinaryID, str],
@@ -321,7 +313,6 @@ class TagsAndAnnotations(ClientBase):
             request.confidence = confidence
         self._caller.call(DataService.UpdateBoundingBox, request, timeout=timeout)
 
-
     def remove_bounding_box_from_image_by_id(
         self,
         bbox_id: str,
@@ -346,7 +337,6 @@ class TagsAndAnnotations(ClientBase):
         ids = one_binary_id(binary_id, "binary_id", "binary_data_id")
         request = data_pb2.RemoveBoundingBoxFromImageByIDRequest(bbox_id=check_text("bbox_id", bbox_id), **ids)
         self._caller.call(DataService.RemoveBoundingBoxFromImageByID, request, timeout=timeout)
-
 
     def bounding_box_labels_by_filter(
         self, filter: Optional[data_pb2.Filter] = None, *, timeout: Any = USE_CLIENT_DEFAULT

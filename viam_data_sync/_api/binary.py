@@ -70,7 +70,6 @@ def signed_url(caller: Caller, binary_data_id: Any, expiration_minutes: Any,
 class BinaryData(ClientBase):
     """Binary data: filter pages, reads by id, signed URLs and deletes."""
 
-
     def binary_data_by_filter(
         self,
         filter: Optional[data_pb2.Filter] = None,
@@ -152,7 +151,6 @@ class BinaryData(ClientBase):
             LOGGER.debug("wrote %d binary items to %s", len(data), path)
         return data, int(response.count), response.last
 
-
     def binary_data_by_ids(
         self,
         binary_ids: Union[List[data_pb2.BinaryID], List[str]],
@@ -200,7 +198,6 @@ class BinaryData(ClientBase):
             write_binary_dir(path, data)
         return data
 
-
     def create_binary_data_signed_url(
         self,
         binary_data_id: str,
@@ -226,7 +223,6 @@ class BinaryData(ClientBase):
             )
         """
         return signed_url(self._caller, binary_data_id, expiration_minutes, timeout)
-
 
     def delete_binary_data_by_filter(
         self,
@@ -262,7 +258,6 @@ class BinaryData(ClientBase):
             include_internal_data=check_flag("include_internal_data", include_internal_data),
         )
         return int(self._caller.call(DataService.DeleteBinaryDataByFilter, request, timeout=timeout).deleted_count)
-
 
     def delete_binary_data_by_ids(
         self,

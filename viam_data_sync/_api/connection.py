@@ -44,14 +44,12 @@ class ClientConnection(ClientBase):
         self._caller = Caller(Connection.for_channel(channel), metadata=pairs, timeout=timeout, retry=retry,
                               clock=clock)
 
-
     @classmethod
     def _from_caller(cls, caller: Caller) -> Self:
         """A client over an existing :class:`Caller` (used by the connection factories)."""
         client = cls.__new__(cls)
         client._caller = caller
         return client
-
 
     def close(self) -> None:
         """Close the client. Idempotent. A channel passed to the constructor stays
@@ -67,14 +65,11 @@ class ClientConnection(ClientBase):
         """
         self._caller.connection.close()
 
-
     def __enter__(self) -> Self:
         return self
 
-
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
 
     def __repr__(self) -> str:
         caller = self._caller

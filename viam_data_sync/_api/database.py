@@ -16,10 +16,8 @@ from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._rpcs import DataService
 
 
-
 class DatabaseAccess(ClientBase):
     """Database access: the MongoDB connection of an organization's data and its user."""
-
 
     def get_database_connection(self, organization_id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> str:
         """Get the hostname of the organization's MongoDB Atlas Data Federation instance.
@@ -40,7 +38,6 @@ class DatabaseAccess(ClientBase):
             hostname = data_client.get_database_connection(organization_id="<YOUR-ORG-ID>")
         """
         return self.get_database_connection_info(organization_id, timeout=timeout).hostname
-
 
     def get_database_connection_info(
         self, organization_id: str, *, timeout: Any = USE_CLIENT_DEFAULT
@@ -66,7 +63,6 @@ class DatabaseAccess(ClientBase):
         )
         response = self._caller.call(DataService.GetDatabaseConnection, request, timeout=timeout)
         return DatabaseConnection(response.hostname, response.mongodb_uri, bool(response.has_database_user))
-
 
     def configure_database_user(
         self, organization_id: str, password: str, *, timeout: Any = USE_CLIENT_DEFAULT

@@ -19,10 +19,8 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync._rpcs import DataService, DatasetService
 
 
-
 class Datasets(ClientBase):
     """Datasets: create, list, rename, delete and merge them; add and remove binary data."""
-
 
     def create_dataset(
         self,
@@ -59,7 +57,6 @@ class Datasets(ClientBase):
             request.type = cast(dataset_pb2.DatasetType, check_enum("type", type, dataset_pb2.DatasetType))
         return str(self._caller.call(DatasetService.CreateDataset, request, timeout=timeout).id)
 
-
     def list_dataset_by_ids(
         self, ids: List[str], *, timeout: Any = USE_CLIENT_DEFAULT
     ) -> List[dataset_pb2.Dataset]:
@@ -81,7 +78,6 @@ class Datasets(ClientBase):
         """
         request = dataset_pb2.ListDatasetsByIDsRequest(ids=check_str_list("ids", ids, allow_empty=False))
         return list(self._caller.call(DatasetService.ListDatasetsByIDs, request, timeout=timeout).datasets)
-
 
     def list_datasets_by_organization_id(
         self,
@@ -117,7 +113,6 @@ class Datasets(ClientBase):
             )
         return list(self._caller.call(DatasetService.ListDatasetsByOrganizationID, request, timeout=timeout).datasets)
 
-
     def rename_dataset(self, id: str, name: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:
         """Rename a dataset.
 
@@ -136,7 +131,6 @@ class Datasets(ClientBase):
         request = dataset_pb2.RenameDatasetRequest(id=check_text("id", id), name=check_text("name", name))
         self._caller.call(DatasetService.RenameDataset, request, timeout=timeout)
 
-
     def delete_dataset(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:
         """Delete a dataset.
 
@@ -152,7 +146,6 @@ class Datasets(ClientBase):
         """
         request = dataset_pb2.DeleteDatasetRequest(id=check_text("id", id))
         self._caller.call(DatasetService.DeleteDataset, request, timeout=timeout)
-
 
     def merge_datasets(
         self,
@@ -188,7 +181,6 @@ class Datasets(ClientBase):
         )
         return str(self._caller.call(DatasetService.MergeDatasets, request, timeout=timeout).dataset_id)
 
-
     def add_binary_data_to_dataset_by_ids(
         self,
         binary_ids: Union[List[data_pb2.BinaryID], List[str]],
@@ -221,7 +213,6 @@ class Datasets(ClientBase):
             binary_ids=messages, dataset_id=check_text("dataset_id", dataset_id), binary_data_ids=strings
         )
         self._caller.call(DataService.AddBinaryDataToDatasetByIDs, request, timeout=timeout)
-
 
     def remove_binary_data_from_dataset_by_ids(
         self,

@@ -13,10 +13,8 @@ from viam_data_sync._filters import create_filter as _create_filter
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 
-
 class Filters(ClientBase):
     """Filters: ``DataClient.create_filter``, as in the official SDK."""
-
 
     @staticmethod
     def create_filter(

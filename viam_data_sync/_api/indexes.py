@@ -16,7 +16,6 @@ from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._rpcs import DataService
 
 
-
 def index_collection(collection_type: Any, pipeline_name: Optional[str]) -> int:
     """A checked ``IndexableCollection``; a pipeline sink needs its pipeline's name."""
     value = check_enum("collection_type", collection_type, data_pb2.IndexableCollection)
@@ -29,7 +28,6 @@ def index_collection(collection_type: Any, pipeline_name: Optional[str]) -> int:
 
 class Indexes(ClientBase):
     """Indexes on the hot store and pipeline sinks."""
-
 
     def create_index(
         self,
@@ -71,7 +69,6 @@ class Indexes(ClientBase):
             request.pipeline_name = check_text("pipeline_name", pipeline_name)
         self._caller.call(DataService.CreateIndex, request, timeout=timeout)
 
-
     def list_indexes(
         self,
         organization_id: str,
@@ -103,7 +100,6 @@ class Indexes(ClientBase):
         if pipeline_name is not None:
             request.pipeline_name = check_text("pipeline_name", pipeline_name)
         return list(self._caller.call(DataService.ListIndexes, request, timeout=timeout).indexes)
-
 
     def delete_index(
         self,

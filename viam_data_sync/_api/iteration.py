@@ -19,7 +19,7 @@ import bson
 from viam_data_sync._api._base import ClientBase
 from viam_data_sync._api.binary import binary_ids_request, binary_page_request
 from viam_data_sync._api.tabular import decode_documents, export_points, mql_request, tabular_page_request, tabular_pairs, tabular_row
-from viam_data_sync._checks import check_filter, check_text
+from viam_data_sync._checks import check_text, filter_or_empty
 from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._convert import timestamp_to_ns
 from viam_data_sync._errors import ResourceExhausted
@@ -40,7 +40,6 @@ _ASC, _DESC = data_pb2.ORDER_ASCENDING, data_pb2.ORDER_DESCENDING
 
 class Iteration(ClientBase):
     """``iter_tabular``, ``iter_binary``, ``iter_export_tabular``, ``iter_mql``."""
-
 
     def iter_tabular(
         self,
@@ -81,7 +80,7 @@ class Iteration(ClientBase):
                 print(row.time_received, row.data["readings"])
             save(it.cursor)   # later: client.iter_tabular(f, start_after=saved)
         """
-        filter_ = check_filter(filter, empty_if_none=True)
+        filter_ = filter_or_empty(filter)
         descending = sort_order == _DESC
 
         caller = self._caller
@@ -146,7 +145,7 @@ class Iteration(ClientBase):
         """
         if byte_budget <= 0:
             raise ValueError("byte_budget must be > 0")
-        filter_ = check_filter(filter, empty_if_none=True)
+        filter_ = filter_or_empty(filter)
         descending = sort_order == _DESC
 
         caller = self._caller

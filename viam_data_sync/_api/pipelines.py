@@ -22,10 +22,8 @@ from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2 as pb
 from viam_data_sync._rpcs import DataPipelinesService
 
 
-
 class DataPipelines(ClientBase):
     """get/list/create/rename/delete data pipelines and list their runs."""
-
 
     def get_data_pipeline(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> DataPipeline:
         """Get a data pipeline by id.

@@ -15,10 +15,8 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync._rpcs import DataService, DatasetService
 
 
-
 class Sequences(ClientBase):
     """Sequence calls of the official ``DataClient``."""
-
 
     def add_sequences_to_dataset(self, dataset_id: str, sequence_ids: List[str],
                                  timeout: Any = USE_CLIENT_DEFAULT) -> None:

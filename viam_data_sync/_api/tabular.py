@@ -8,7 +8,7 @@ import datetime as _dt
 import re
 import logging
 import os
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union, cast
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
 from viam_data_sync._api._base import ClientBase, keyword_aliases
 from viam_data_sync._checks import (
@@ -259,7 +259,6 @@ def export_points(
 class TabularQueries(ClientBase):
     """Tabular queries: filter pages, SQL, MQL, the latest reading, exports and deletes."""
 
-
     def tabular_data_by_filter(
         self,
         filter: Optional[data_pb2.Filter] = None,
@@ -324,7 +323,6 @@ class TabularQueries(ClientBase):
             LOGGER.debug("wrote %d rows to %s", len(rows), path)
         return rows, int(response.count), response.last
 
-
     def tabular_data_by_sql(
         self, organization_id: str, sql_query: str, *, timeout: Any = USE_CLIENT_DEFAULT
     ) -> List[Dict[str, Any]]:
@@ -357,12 +355,11 @@ class TabularQueries(ClientBase):
         response = self._caller.call(DataService.TabularDataBySQL, request, timeout=timeout)
         return decode_documents(response.raw_data)
 
-
     @keyword_aliases(mql_binary="query", mql_query="query")
     def tabular_data_by_mql(
         self,
         organization_id: str,
-        query: Union[List[bytes], List[Dict[str, Any]]],
+        query: Sequence[Union[bytes, Mapping[str, Any]]],
         use_recent_data: Optional[bool] = None,
         tabular_data_source_type: Optional[int] = None,
         pipeline_id: Optional[str] = None,
@@ -406,7 +403,6 @@ class TabularQueries(ClientBase):
                               query_prefix_name)
         response = self._caller.call(DataService.TabularDataByMQL, request, timeout=timeout)
         return decode_documents(response.raw_data)
-
 
     @keyword_aliases(resource_subtype="resource_api")
     def get_latest_tabular_data(
@@ -471,7 +467,6 @@ class TabularQueries(ClientBase):
             struct_to_dict(response.payload),
         )
 
-
     @keyword_aliases(resource_subtype="resource_api")
     def export_tabular_data(
         self,
@@ -523,7 +518,6 @@ class TabularQueries(ClientBase):
         return list(export_points(self._caller, part_id, resource_name, resource_api, method_name, start_time,
                                   end_time, additional_params, timeout=timeout))
 
-
     def delete_tabular_data(
         self,
         organization_id: str,
@@ -559,7 +553,6 @@ class TabularQueries(ClientBase):
         if filter is not None:
             request.filter.CopyFrom(coerce(filter, data_pb2.DeleteTabularFilter, "filter"))
         return int(self._caller.call(DataService.DeleteTabularData, request, timeout=timeout).deleted_count)
-
 
     def delete_tabular_data_by_filter(self, filter: Optional[data_pb2.Filter]) -> int:
         """Deprecated: use :meth:`delete_tabular_data` instead.

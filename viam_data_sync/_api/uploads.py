@@ -33,7 +33,6 @@ from viam_data_sync._upload import (
 )
 
 
-
 TimePair = Tuple[_dt.datetime, _dt.datetime]
 
 #: The longest signed URL the service grants (7 days), in minutes.
@@ -94,7 +93,6 @@ def upload_metadata_arg(
 
 class Uploads(ClientBase):
     """Uploads: readings, images and files, streamed in chunks from any source."""
-
 
     def binary_data_capture_upload(
         self,
@@ -178,7 +176,6 @@ class Uploads(ClientBase):
             sensor.metadata.CopyFrom(sensor_metadata)
         request = data_sync_pb2.DataCaptureUploadRequest(metadata=metadata, sensor_contents=[sensor])
         return str(self._caller.call(DataSyncService.DataCaptureUpload, request, timeout=timeout).binary_data_id)
-
 
     def tabular_data_capture_upload(
         self,
@@ -273,7 +270,6 @@ class Uploads(ClientBase):
         request = data_sync_pb2.DataCaptureUploadRequest(metadata=metadata, sensor_contents=contents)
         return str(self._caller.call(DataSyncService.DataCaptureUpload, request, timeout=timeout).file_id)
 
-
     def streaming_data_capture_upload(
         self,
         data: Union[bytes, Any],
@@ -367,7 +363,6 @@ class Uploads(ClientBase):
         )
         return str(response.binary_data_id)
 
-
     def file_upload(
         self,
         part_id: str,
@@ -439,7 +434,6 @@ class Uploads(ClientBase):
             timeout=timeout,
         )
 
-
     def file_upload_from_path(
         self,
         filepath: Union[str, "os.PathLike[str]"],
@@ -510,7 +504,6 @@ class Uploads(ClientBase):
             mime_type=mime_type,
             timeout=timeout,
         )
-
 
     def upload(
         self,
@@ -591,7 +584,6 @@ class Uploads(ClientBase):
             mime_type=mime_type,
             timeout=timeout,
         )
-
 
     def _file_upload(self, source: UploadSource, part_id: Any, *, timeout: Any, **fields: Any) -> str:
         metadata = upload_metadata_arg(part_id, data_sync_pb2.DATA_TYPE_FILE, **fields)
