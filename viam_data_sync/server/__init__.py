@@ -10,7 +10,14 @@ Example::
 
     with LocalDataServer() as server:
         print(server.address, server.api_key_id, server.api_key)
+
+It needs the ``server`` extra (``pip install 'viam-data-sync[server]'``); without it,
+importing this package raises :class:`ImportError` with that command in its message.
 """
+
+from viam_data_sync._extras import require_server_extra
+
+require_server_extra()
 
 from viam_data_sync.server._server import LocalDataServer
 from viam_data_sync.server._store import FleetIds

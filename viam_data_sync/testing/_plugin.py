@@ -1,7 +1,9 @@
 """The pytest plugin of viam-data-sync: test your own ETL code against a real server.
 
 Registered through the ``pytest11`` entry point, so installing the package makes the
-fixtures available everywhere; nothing heavy is imported until a fixture is used.
+fixtures available everywhere; nothing heavy is imported until a fixture is used. The
+fixtures need the ``server`` extra (``pip install 'viam-data-sync[server]'``); without
+it, a test that uses one fails with that command, and every other test runs as usual.
 
 Fixtures:
     ``viam_server``: a fresh in-memory :class:`~viam_data_sync.server.LocalDataServer`
@@ -23,17 +25,32 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
+from viam_data_sync._extras import MissingExtraError
 
-@pytest.fixture
-def viam_server() -> Iterator[Any]:
-    """A fresh in-memory local Data API server (auth on), stopped after the test."""
+if TYPE_CHECKING:
+    from viam_data_sync import DataClient
     from viam_data_sync.server import LocalDataServer
 
-    server = LocalDataServer(auth=True)
+
+def _server_class() -> type[LocalDataServer]:
+    """``LocalDataServer``, or the test fails with the one-line hint (no traceback)."""
+    try:
+        from viam_data_sync.server import LocalDataServer
+    except MissingExtraError as exc:
+        hint = str(exc)
+    else:
+        return LocalDataServer
+    pytest.fail(hint, pytrace=False)  # outside the except: no chained import errors shown
+
+
+@pytest.fixture
+def viam_server() -> Iterator[LocalDataServer]:
+    """A fresh in-memory local Data API server (auth on), stopped after the test."""
+    server = _server_class()(auth=True)
     server.start()
     try:
         yield server
@@ -42,7 +59,7 @@ def viam_server() -> Iterator[Any]:
 
 
 @pytest.fixture
-def viam_client(viam_server: Any) -> Iterator[Any]:
+def viam_client(viam_server: LocalDataServer) -> Iterator[DataClient]:
     """A ``DataClient`` authenticated against ``viam_server`` (plaintext loopback)."""
     from viam_data_sync import DataClient
 
