@@ -35,3 +35,37 @@ def test_ruff_finds_no_errors():
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+README_EXAMPLE = ROOT / "tests" / "typing_examples" / "readme_example.py"
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("mypy") is None, reason="mypy not installed (pip install -e '.[dev]')"
+)
+def test_readme_example_program_sees_concrete_types_under_strict() -> None:
+    """A user program written from the README's examples, under ``mypy --strict``: each
+    ``reveal_type`` shows the concrete type its ``# expect:`` comment names (never
+    ``Any``), and a misspelt attribute is an error."""
+    import re
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--follow-imports=silent",
+         str(README_EXAMPLE.relative_to(ROOT))],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+    )
+    name = README_EXAMPLE.name
+    revealed = {int(m[1]): m[2] for m in re.finditer(rf"{name}:(\d+): note: Revealed type is \"(.+)\"", proc.stdout)}
+    errors = {int(m[1]): m[2] for m in re.finditer(rf"{name}:(\d+): error: (.+)", proc.stdout)}
+    lines = README_EXAMPLE.read_text().splitlines()
+    expected = {n: line.split("# expect: ", 1)[1].strip() for n, line in enumerate(lines, 1) if "# expect: " in line}
+    expected_errors = {n: line.split("# expect-error: ", 1)[1].strip()
+                       for n, line in enumerate(lines, 1) if "# expect-error: " in line}
+    assert len(expected) >= 14 and expected_errors
+    for line, want in expected.items():
+        assert revealed.get(line) == want, f"line {line}: revealed {revealed.get(line)!r}, expected {want!r}\n{proc.stdout}"
+    assert not any("Any" == t or t.startswith("Any") for t in revealed.values())
+    for line, want in expected_errors.items():
+        assert want in errors.get(line, ""), f"line {line}: expected an error {want!r}\n{proc.stdout}"
+    unexpected = {line: text for line, text in errors.items() if line not in expected_errors}
+    assert not unexpected, f"unexpected errors in the example: {unexpected}\n{proc.stdout}"

@@ -21,7 +21,7 @@ ENV_ADDRESS = "VIAM_APP_ADDRESS"
 ENV_INSECURE = "VIAM_INSECURE"
 
 
-def _read_certificates(root_certificates: Union[None, bytes, str, os.PathLike]) -> Optional[bytes]:
+def _read_certificates(root_certificates: Union[None, bytes, str, "os.PathLike[str]"]) -> Optional[bytes]:
     if root_certificates is None or isinstance(root_certificates, bytes):
         return root_certificates
     path = Path(root_certificates)

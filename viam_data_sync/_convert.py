@@ -61,7 +61,7 @@ def timestamp_to_datetime(ts: Any) -> _dt.datetime:
 
 
 def timestamp_to_ns(ts: Any) -> int:
-    return ts.seconds * 1_000_000_000 + ts.nanos
+    return int(ts.seconds) * 1_000_000_000 + int(ts.nanos)
 
 
 def ns_to_timestamp(ns: int) -> Any:
@@ -177,7 +177,8 @@ def params_to_any_map(params: Optional[Mapping[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, item in (params or {}).items():
         if isinstance(item, _message.Message) and item.DESCRIPTOR.full_name == "google.protobuf.Any":
-            out[_key(key)] = AnyMessage(type_url=item.type_url, value=item.value)
+            packed: Any = item  # an Any of whichever pool: it has type_url and value
+            out[_key(key)] = AnyMessage(type_url=packed.type_url, value=packed.value)
             continue
         value = Value()
         _set_value(value, item, str(key))

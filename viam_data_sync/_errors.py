@@ -226,5 +226,7 @@ def from_rpc_error(error: grpc.RpcError, method: str = "") -> ApiError:
     """
     code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
     details = error.details() if hasattr(error, "details") else str(error)
-    trailing = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
+    # (key, value) pairs at run time (a namedtuple in grpcio, plain tuples elsewhere).
+    raw: Any = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
+    trailing = [(str(item[0]), item[1]) for item in raw] if raw else None
     return from_status(code or grpc.StatusCode.UNKNOWN, details or "", method=method, trailing_metadata=trailing)

@@ -55,7 +55,8 @@ def capture_metadata_to_dict(metadata: Any) -> Dict[str, Any]:
 def _plain_param(value: Any) -> Any:
     """Unknown ``Any`` payloads (not Struct/Value) as ``{"type_url", "value" (base64)}``."""
     if isinstance(value, _message.Message):
-        return {"type_url": value.type_url, "value": base64.b64encode(value.value).decode("ascii")}
+        packed: Any = value  # an Any message: it has type_url and value
+        return {"type_url": packed.type_url, "value": base64.b64encode(packed.value).decode("ascii")}
     return value
 
 

@@ -88,7 +88,7 @@ class ClientConnection(ClientBase):
         address: str = DEFAULT_ADDRESS,
         *,
         insecure: bool = False,
-        root_certificates: Union[None, bytes, str, os.PathLike] = None,
+        root_certificates: Union[None, bytes, str, "os.PathLike[str]"] = None,
         timeout: Optional[float] = 60.0,
         retry: RetryArg = USE_CLIENT_DEFAULT,
         budget: Optional[RetryBudget] = None,

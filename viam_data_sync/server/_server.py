@@ -178,7 +178,7 @@ class LocalDataServer:
         ]
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="viam-data-server"),
-            interceptors=self.interceptors,
+            interceptors=list(self.interceptors),
             options=options,
         )
         data_pb2_grpc.add_DataServiceServicer_to_server(DataServicer(self), server)
