@@ -35,7 +35,6 @@ are what the commands run; the demo calls them too.
 from __future__ import annotations
 
 import argparse
-import base64
 import concurrent.futures
 import contextlib
 import csv
@@ -55,7 +54,9 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable, Dict, IO, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from viam_data_sync._frames import CAPTURE_COLUMNS
+from viam_data_sync._atomic import TEMP_GLOB, publish, write_bytes_atomic, write_text_atomic
+from viam_data_sync._dest import dumps, jsonl_line
+from viam_data_sync._models import TABULAR_COLUMNS, iso_utc as iso, sorted_keys as _sorted_keys, tabular_record
 
 LOG = logging.getLogger("viam_data_sync.cli")
 
@@ -133,49 +134,6 @@ class _RedactingFilter(logging.Filter):
 
 
 # ---------------------------------------------------------------------- output helpers
-def iso(value: Optional[_dt.datetime]) -> Optional[str]:
-    """RFC 3339 in UTC with microseconds and ``Z``; ``None`` stays ``None``."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=_dt.timezone.utc)
-    return value.astimezone(_dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def json_default(value: Any) -> Any:
-    """``json.dumps`` fallback for what SQL/MQL results and payloads may hold."""
-    if isinstance(value, _dt.datetime):
-        return iso(value)
-    if isinstance(value, (_dt.date, _dt.time)):
-        return value.isoformat()
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    descriptor = getattr(value, "DESCRIPTOR", None)
-    if descriptor is not None and hasattr(value, "SerializeToString"):
-        return _message_to_dict(value)
-    return str(value)  # ObjectId, Decimal128, UUID, ...
-
-
-def dumps(value: Any) -> str:
-    """Compact, deterministic JSON (key order as given) for one output line."""
-    return json.dumps(value, default=json_default, ensure_ascii=False, separators=(",", ":"))
-
-
-def _message_to_dict(message: Any) -> Dict[str, Any]:
-    """Protojson (lowerCamelCase keys), resolving ``Any`` in our private pool."""
-    from google.protobuf import json_format
-
-    from viam_data_sync._proto._pool import POOL
-
-    try:
-        return json_format.MessageToDict(message, descriptor_pool=POOL)
-    except Exception:  # an ``Any`` of a type the pool does not know: drop what cannot convert
-        LOG.debug("protojson failed for %s", type(message).__name__, exc_info=True)
-        return {"_message": type(message).__name__, "_text": str(message)}
-
-
 class Progress:
     """An optional ``tqdm`` bar on stderr: only if tqdm is installed, stderr is a
     terminal and the user did not ask for ``--quiet``; otherwise it does nothing."""
@@ -307,58 +265,8 @@ def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
 
 
 # ---------------------------------------------------------------------- tabular rows
-#: The columns of a tabular export, in order (the shape of the ``readings`` table,
-#: plus the names that export responses carry).
-TABULAR_COLUMNS = CAPTURE_COLUMNS + ("time_requested", "time_received", "tags", "method_parameters", "data")
 #: CSV columns holding JSON text.
 _JSON_COLUMNS = ("tags", "method_parameters", "data")
-
-
-def tabular_record(row: Any) -> Dict[str, Any]:
-    """One ``DataClient.TabularData`` row as a flat dict of :data:`TABULAR_COLUMNS`.
-
-    Times are RFC 3339 strings in UTC; ``data`` is the payload as captured, with its
-    keys sorted (see :func:`_sorted_keys`).
-    """
-    from viam_data_sync._convert import any_map_to_params
-
-    md = row.metadata
-    params = getattr(md, "method_parameters", None)
-    try:
-        parameters = any_map_to_params(params) if params else {}
-    except Exception:  # an Any of an unknown type: keep its type URL
-        assert params is not None  # only a non-empty params reaches any_map_to_params
-        parameters = {key: getattr(value, "type_url", str(value)) for key, value in params.items()}
-    return {
-        "organization_id": md.organization_id,
-        "location_id": md.location_id,
-        "robot_id": md.robot_id,
-        "robot_name": md.robot_name,
-        "part_id": md.part_id,
-        "part_name": md.part_name,
-        "component_type": md.component_type,
-        "component_name": md.component_name,
-        "method_name": md.method_name,
-        "time_requested": iso(row.time_requested),
-        "time_received": iso(row.time_received),
-        "tags": list(md.tags),
-        "method_parameters": _sorted_keys(parameters),
-        "data": _sorted_keys(row.data),
-    }
-
-
-def _sorted_keys(value: Any) -> Any:
-    """``value`` with every dict's keys in sorted order.
-
-    A protobuf ``Struct`` is a map with no key order, and the order a process sees
-    varies from run to run; sorting makes an export byte-for-byte repeatable, which
-    resuming relies on.
-    """
-    if isinstance(value, Mapping):
-        return {str(key): _sorted_keys(value[key]) for key in sorted(value, key=str)}
-    if isinstance(value, (list, tuple)):
-        return [_sorted_keys(item) for item in value]
-    return value
 
 
 class _TabularFormat:
@@ -384,7 +292,7 @@ class _TabularFormat:
     def page(self, rows: Iterable[Any]) -> bytes:
         records = [tabular_record(row) for row in rows]
         if self.fmt == "jsonl":
-            return "".join(dumps(record) + "\n" for record in records).encode("utf-8")
+            return "".join(jsonl_line(record) for record in records).encode("utf-8")
         return self._csv_lines(
             [
                 [
@@ -457,14 +365,6 @@ class TabularExportResult:
     resumed_from_rows: int
     pages: int
     seconds: float
-
-
-def _atomic_write_text(path: str, text: str) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-    os.replace(tmp, path)
 
 
 def _query_key(fmt: str, filter_: Any, extra: str = "") -> str:
@@ -574,7 +474,7 @@ def export_tabular(
         cursor = None
 
     def save(position_cursor: Optional[str]) -> None:
-        _atomic_write_text(
+        write_text_atomic(
             checkpoint,
             json.dumps(
                 {
@@ -610,7 +510,7 @@ def export_tabular(
                 iterator.close()
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(partial, dest)
+    publish(partial, dest)
     with contextlib.suppress(FileNotFoundError):
         os.remove(checkpoint)
     return TabularExportResult(dest, rows, resumed, pages, time.perf_counter() - started)
@@ -684,9 +584,7 @@ def _directory_lock(directory: Path) -> Iterator[None]:
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary name beside ``path`` (``.<name>.XXXX.tmp``),
     fsync it, then rename it into place."""
-    from viam_data_sync._dest import write_atomic
-
-    write_atomic(path, lambda handle: handle.write(data), binary=True)
+    write_bytes_atomic(path, data)
 
 
 def _is_complete(path: Path, expected_size: int) -> bool:
@@ -743,18 +641,17 @@ def export_binary(
         for folder in (data_dir, meta_dir):
             if folder.is_dir():
                 # Temporary files of a dead run (final names never start with ".").
-                for stale in folder.glob(".*.tmp"):
+                for stale in folder.glob(TEMP_GLOB):
                     with contextlib.suppress(OSError):
                         stale.unlink()
 
-        from viam_data_sync._dest import metadata_to_json
+        from viam_data_sync._dest import metadata_document
 
         def write_metadata(name: str, metadata: Any) -> None:
             if include_metadata:
                 path = meta_dir / f"{name}.json"
                 if not path.exists():
-                    text = json.dumps(metadata_to_json(metadata), indent=2, sort_keys=True) + "\n"
-                    _write_atomically(path, text.encode("utf-8"))
+                    write_text_atomic(path, metadata_document(metadata))
 
         def fetch(batch: List[Tuple[str, Any]]) -> List[Any]:
             from viam_data_sync._errors import ResourceExhausted
@@ -1944,7 +1841,7 @@ class _Demo:
             "files_uploaded": len(self.uploaded),
             "steps": self.steps,
         }
-        _atomic_write_text(str(self.out / "summary.json"), json.dumps(summary, indent=2) + "\n")
+        write_text_atomic(str(self.out / "summary.json"), json.dumps(summary, indent=2) + "\n")
 
 
 def run_demo(out: str = "demo-output", *, quiet: bool = False) -> int:
