@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _logging_to_stderr(args: argparse.Namespace) -> Iterator[None]:
     """Log records on stderr, secrets redacted, while the command runs.
 
-    Warnings by default, ``--verbose`` shows everything, ``--quiet`` only errors.
+    By default the CLI's own warnings show, and the SDK's only from ERROR up: its
+    retry warnings are noise before an error that already says what went wrong.
+    ``--verbose`` shows everything; ``--quiet`` only errors.
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s: %(message)s"))
@@ -58,8 +60,10 @@ def _logging_to_stderr(args: argparse.Namespace) -> Iterator[None]:
     sdk.addHandler(handler)
     if args.verbose:
         sdk.setLevel(logging.DEBUG)
+        cli.setLevel(logging.NOTSET)
     else:
-        sdk.setLevel(logging.ERROR if args.quiet else logging.WARNING)
+        sdk.setLevel(logging.ERROR)
+        cli.setLevel(logging.ERROR if args.quiet else logging.WARNING)
     try:
         yield
     finally:
