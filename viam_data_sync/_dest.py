@@ -58,7 +58,7 @@ def json_default(value: Any) -> Any:
 def _message_to_dict(message: Any) -> Dict[str, Any]:
     """Protojson (lowerCamelCase keys), resolving ``Any`` in our private pool."""
     try:
-        return json_format.MessageToDict(message, descriptor_pool=POOL)
+        return metadata_to_json(message)
     except Exception:  # an ``Any`` of a type the pool does not know: drop what cannot convert
         LOGGER.debug("protojson failed for %s", type(message).__name__, exc_info=True)
         return {"_message": type(message).__name__, "_text": str(message)}
@@ -173,8 +173,10 @@ def binary_file_name(metadata: Any) -> str:
 
 
 def metadata_to_json(metadata: Any) -> Dict[str, Any]:
-    """``BinaryMetadata`` as protojson (camelCase keys), like the Viam CLI writes it."""
-    return json_format.MessageToDict(metadata, descriptor_pool=POOL)
+    """``BinaryMetadata`` (or any message) as protojson (camelCase keys), like the Viam
+    CLI writes it; ``Any`` fields resolve in our private pool."""
+    document: Dict[str, Any] = json_format.MessageToDict(metadata, descriptor_pool=POOL)
+    return document
 
 
 def metadata_document(metadata: Any) -> str:
