@@ -27,6 +27,21 @@ def test_mypy_reports_no_errors() -> None:
     assert proc.returncode == 0, f"mypy failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}"
 
 
+@pytest.mark.skipif(
+    importlib.util.find_spec("mypy") is None, reason="mypy not installed (pip install -e '.[dev]')"
+)
+def test_cli_package_checks_with_mypy_strict() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "viam_data_sync/cli", "--ignore-missing-imports",
+         "--follow-imports=silent"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, f"mypy --strict failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}"
+
+
 def test_ruff_finds_no_errors():
     """Pyflakes-class errors (unused imports, undefined names, syntax): ruff's F and E9."""
     pytest.importorskip("ruff", reason="ruff (dev extra) not installed")

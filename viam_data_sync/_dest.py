@@ -1,15 +1,17 @@
 """Writing query results to ``dest=``: real formats, atomically, raising on failure.
 
-* Tabular rows: a JSON Lines file, one object per row (``TabularData.to_dict()``).
+* Tabular rows: a JSON Lines file, one object per row (``TabularData.to_dict()``,
+  i.e. :func:`~viam_data_sync._models.tabular_record`), encoded by :func:`jsonl_line`:
+  the same bytes the CLI's ``export tabular --format jsonl`` writes for the same rows.
 * Binary data: a directory in the Viam CLI's export layout, ``DIR/data/<name>`` for
   the bytes and ``DIR/metadata/<name>.json`` for the ``BinaryMetadata`` (protojson,
   camelCase keys, as ``viam data export binary`` writes it).
 
-Every file is written to a temporary file in the same directory, flushed, fsynced and
-then renamed over its final name (``os.replace``), so a reader or a crash never sees a
-partial file under the final name. Any failure raises (``OSError`` and friends) after
-removing the temporary file. The official SDK writes a Python repr, never closes the
-file, and only logs errors.
+Every file is written through :func:`viam_data_sync._atomic.write_atomic` (a unique
+temporary file beside it, fsynced, renamed over the final name), so a reader or a
+crash never sees a partial file under the final name. Any failure raises
+(``OSError`` and friends) after removing the temporary file. The official SDK writes
+a Python repr, never closes the file, and only logs errors.
 """
 
 from __future__ import annotations
@@ -18,28 +20,75 @@ import base64
 import datetime as _dt
 import hashlib
 import json
+import logging
 import os
-import tempfile
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Union
+from typing import Any, Dict, Iterable, Iterator, List, Mapping
 
 from google.protobuf import json_format
 
+from viam_data_sync._atomic import PathLike, write_atomic, write_bytes_atomic, write_text_atomic
+from viam_data_sync._models import TABULAR_COLUMNS, iso_utc, sorted_keys
 from viam_data_sync._proto._pool import POOL
 
-PathLike = Union[str, "os.PathLike[str]"]
+LOGGER = logging.getLogger("viam_data_sync")
 
 #: File names longer than this (in bytes) are shortened with a hash.
 _MAX_NAME_BYTES = 200
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+_COLUMN_RANK = {name: rank for rank, name in enumerate(TABULAR_COLUMNS)}
 
 
-def _json_default(value: Any) -> Any:
+# ---------------------------------------------------------------------- JSON
+def json_default(value: Any) -> Any:
+    """``json.dumps`` fallback for what rows, SQL/MQL results and payloads may hold."""
     if isinstance(value, _dt.datetime):
+        return iso_utc(value)
+    if isinstance(value, (_dt.date, _dt.time)):
         return value.isoformat()
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
-    return str(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if getattr(value, "DESCRIPTOR", None) is not None and hasattr(value, "SerializeToString"):
+        return _message_to_dict(value)
+    return str(value)  # ObjectId, Decimal128, UUID, ...
+
+
+def _message_to_dict(message: Any) -> Dict[str, Any]:
+    """Protojson (lowerCamelCase keys), resolving ``Any`` in our private pool."""
+    try:
+        return metadata_to_json(message)
+    except Exception:  # an ``Any`` of a type the pool does not know: drop what cannot convert
+        LOGGER.debug("protojson failed for %s", type(message).__name__, exc_info=True)
+        return {"_message": type(message).__name__, "_text": str(message)}
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON (keys in the order given, non-ASCII kept) for one output line.
+
+    Example::
+
+        dumps({"n": 1, "at": datetime.now(timezone.utc)})  # '{"n":1,"at":"2026-...Z"}'
+    """
+    return json.dumps(value, default=json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def jsonl_line(record: Mapping[str, Any]) -> str:
+    """One JSON Lines line for a record, in a canonical key order.
+
+    The row columns come first in :data:`~viam_data_sync._models.TABULAR_COLUMNS`
+    order, any other key after them by name, and the keys of nested objects sorted:
+    a Struct's map has no order of its own (upb iterates it in an order that changes
+    from process to process), so the same record always gives the same bytes.
+
+    Example::
+
+        jsonl_line({"data": {"b": 1, "a": 2}, "organization_id": "o"})
+        # '{"organization_id":"o","data":{"a":2,"b":1}}\n'
+    """
+    keys = sorted(record, key=lambda key: (_COLUMN_RANK.get(key, len(_COLUMN_RANK)), str(key)))
+    return dumps({str(key): sorted_keys(record[key]) for key in keys}) + "\n"
 
 
 def check_dest_file(dest: Any) -> Path:
@@ -68,57 +117,19 @@ def check_dest_dir(dest: Any) -> Path:
     return path
 
 
-# ---------------------------------------------------------------------- atomic writes
-def write_atomic(path: PathLike, write: Callable[[Any], None], *, binary: bool = False) -> None:
-    """Call ``write(handle)`` on a temporary file beside ``path`` and move it into place."""
-    target = Path(path)
-    directory = target.parent
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name[:50]}.", suffix=".tmp", dir=directory)
-    try:
-        mode = "wb" if binary else "w"
-        kwargs: Dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": "\n"}
-        with os.fdopen(fd, mode, **kwargs) as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(directory)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable; not possible on every platform (e.g. Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
+# ---------------------------------------------------------------------- files
 def write_jsonl(path: PathLike, records: Iterable[Any]) -> int:
     """Write ``records`` (dicts) as JSON Lines at ``path``, atomically. Returns the count.
 
-    Keys are sorted: a Struct's map has no order of its own (upb iterates it in an
-    order that changes from process to process), so sorting makes files repeatable.
+    Each line is :func:`jsonl_line` of its record, so files are repeatable whatever
+    the order of a record's keys.
     """
     count = 0
 
     def write(handle: Any) -> None:
         nonlocal count
         for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False, default=_json_default, allow_nan=True,
-                                    sort_keys=True))
-            handle.write("\n")
+            handle.write(jsonl_line(record))
             count += 1
 
     write_atomic(path, write)
@@ -161,9 +172,16 @@ def binary_file_name(metadata: Any) -> str:
     return safe_file_name(identity) + _extension(metadata.file_ext)
 
 
-def metadata_to_json(metadata: Any) -> dict:
-    """``BinaryMetadata`` as protojson (camelCase keys), like the Viam CLI writes it."""
-    return json_format.MessageToDict(metadata, descriptor_pool=POOL)
+def metadata_to_json(metadata: Any) -> Dict[str, Any]:
+    """``BinaryMetadata`` (or any message) as protojson (camelCase keys), like the Viam
+    CLI writes it; ``Any`` fields resolve in our private pool."""
+    document: Dict[str, Any] = json_format.MessageToDict(metadata, descriptor_pool=POOL)
+    return document
+
+
+def metadata_document(metadata: Any) -> str:
+    """The text of ``metadata/<name>.json``: :func:`metadata_to_json`, indented, keys sorted."""
+    return json.dumps(metadata_to_json(metadata), indent=2, sort_keys=True) + "\n"
 
 
 def write_binary_dir(dest: PathLike, items: Iterable[Any]) -> List[Path]:
@@ -177,18 +195,8 @@ def write_binary_dir(dest: PathLike, items: Iterable[Any]) -> List[Path]:
     for item in _unique(items):
         name = binary_file_name(item.metadata)
         if item.binary:
-            payload = bytes(item.binary)
-
-            def write_data(handle: Any, p: bytes = payload) -> None:
-                handle.write(p)
-
-            write_atomic(data_dir / name, write_data, binary=True)
-        document = json.dumps(metadata_to_json(item.metadata), indent=2, sort_keys=True)
-
-        def write_metadata(handle: Any, d: str = document) -> None:
-            handle.write(d + "\n")
-
-        write_atomic(meta_dir / f"{name}.json", write_metadata)
+            write_bytes_atomic(data_dir / name, bytes(item.binary))
+        write_text_atomic(meta_dir / f"{name}.json", metadata_document(item.metadata))
         written.append(data_dir / name)
     return written
 
@@ -206,9 +214,12 @@ def _unique(items: Iterable[Any]) -> Iterator[Any]:
 __all__ = [
     "check_dest_dir",
     "check_dest_file",
+    "dumps",
+    "json_default",
+    "jsonl_line",
+    "metadata_document",
     "read_jsonl",
     "safe_file_name",
-    "write_atomic",
     "write_binary_dir",
     "write_jsonl",
 ]

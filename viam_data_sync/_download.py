@@ -3,20 +3,20 @@
 ``BinaryDataByIDs`` with ``include_binary`` returns a file inside one gRPC message, so a
 file larger than the message limit (32 MiB in the cloud) cannot come that way. The
 service's signed URL (``CreateBinaryDataSignedURL``) can: the body is read in chunks
-into a temporary file beside the destination, fsynced, checked against the size the
-metadata promises, and only then renamed into place. A failed or short download never
+into a temporary file beside the destination (``_atomic.write_atomic``), checked
+against the size the metadata promises, and only then fsynced and renamed into place. A failed or short download never
 leaves a file under the final name.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import urllib.request
-import uuid
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import IO, Callable, Optional, Union
 from urllib.parse import urlparse
+
+from viam_data_sync._atomic import write_atomic
 
 LOGGER = logging.getLogger("viam_data_sync")
 
@@ -56,10 +56,11 @@ def stream_url_to_file(
     if chunk_size <= 0:
         raise ValueError("chunk_size must be > 0")
     target = Path(dest)
-    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
     written = 0
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(temp, "wb") as out:  # noqa: S310
+
+    def copy_body(out: IO[bytes]) -> None:
+        nonlocal written
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
             while True:
                 chunk = response.read(chunk_size)
                 if not chunk:
@@ -70,14 +71,9 @@ def stream_url_to_file(
                     raise IncompleteDownload(f"{target.name}: more than the expected {expected_size} bytes")
                 if progress is not None:
                     progress(written, expected_size)
-            out.flush()
-            os.fsync(out.fileno())
         if expected_size is not None and written != expected_size:
             raise IncompleteDownload(f"{target.name}: got {written} of {expected_size} bytes")
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+
+    write_atomic(target, copy_body, binary=True)
     LOGGER.debug("downloaded %d bytes to %s", written, target)
     return written

@@ -9,19 +9,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Dict, Iterable, List, Mapping
 
-#: Where a reading comes from, in order: the ``readings`` table's names, plus the names
-#: export responses carry. Shared by the DataFrame helpers and the CLI's exports.
-CAPTURE_COLUMNS = (
-    "organization_id",
-    "location_id",
-    "robot_id",
-    "robot_name",
-    "part_id",
-    "part_name",
-    "component_type",
-    "component_name",
-    "method_name",
-)
+from viam_data_sync._models import CAPTURE_COLUMNS
+
 #: Metadata columns of :func:`tabular_to_dataframe`, in order.
 METADATA_COLUMNS = CAPTURE_COLUMNS + ("tags",)
 

@@ -24,31 +24,62 @@ from google.protobuf import message as _message
 from viam_data_sync._convert import any_map_to_params, timestamp_to_datetime
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
-_CAPTURE_FIELDS = (
+#: Where a reading comes from, in order: the ``readings`` table's names, plus the names
+#: export responses carry. The one list of them: the DataFrame helpers, ``dest=`` and
+#: the CLI's exports all use it.
+CAPTURE_COLUMNS = (
     "organization_id",
     "location_id",
-    "robot_name",
     "robot_id",
-    "part_name",
+    "robot_name",
     "part_id",
+    "part_name",
     "component_type",
     "component_name",
     "method_name",
-    "mime_type",
 )
+#: The keys of a tabular row record (:func:`tabular_record`), in order: the columns of
+#: ``dest=`` JSON Lines and of the CLI's ``export tabular`` (JSON Lines and CSV).
+TABULAR_COLUMNS = CAPTURE_COLUMNS + ("time_requested", "time_received", "tags", "method_parameters", "data")
 
 
-def _iso(value: _dt.datetime) -> str:
-    return value.isoformat()
+def iso_utc(value: Optional[_dt.datetime]) -> Optional[str]:
+    """RFC 3339 in UTC with microseconds and ``Z``; naive values are taken as UTC.
+
+    Example::
+
+        iso_utc(datetime(2026, 1, 2, tzinfo=timezone.utc))  # '2026-01-02T00:00:00.000000Z'
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    return value.astimezone(_dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def sorted_keys(value: Any) -> Any:
+    """``value`` with every dict's keys in sorted order.
+
+    A protobuf ``Struct`` is a map with no key order, and the order a process sees
+    varies from run to run (upb); sorting makes a written record byte-for-byte
+    repeatable, which resuming an export relies on.
+    """
+    if isinstance(value, Mapping):
+        return {str(key): sorted_keys(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        return [sorted_keys(item) for item in value]
+    return value
 
 
 def capture_metadata_to_dict(metadata: Any) -> Dict[str, Any]:
-    """``CaptureMetadata`` as a flat dict of plain values (method parameters unpacked)."""
-    out: Dict[str, Any] = {name: getattr(metadata, name) for name in _CAPTURE_FIELDS}
+    """``CaptureMetadata`` as a flat dict of plain values: :data:`CAPTURE_COLUMNS`,
+    ``tags`` and ``method_parameters`` (unpacked, keys sorted)."""
+    out: Dict[str, Any] = {name: getattr(metadata, name) for name in CAPTURE_COLUMNS}
     out["tags"] = list(metadata.tags)
-    out["method_parameters"] = {
-        key: _plain_param(value) for key, value in any_map_to_params(metadata.method_parameters).items()
-    }
+    params = metadata.method_parameters
+    out["method_parameters"] = sorted_keys(
+        {key: _plain_param(value) for key, value in any_map_to_params(params).items()} if params else {}
+    )
     return out
 
 
@@ -58,6 +89,31 @@ def _plain_param(value: Any) -> Any:
         packed: Any = value  # an Any message: it has type_url and value
         return {"type_url": packed.type_url, "value": base64.b64encode(packed.value).decode("ascii")}
     return value
+
+
+def tabular_record(row: Any) -> Dict[str, Any]:
+    """One tabular row as a flat, JSON-ready dict of :data:`TABULAR_COLUMNS`, in order.
+
+    The one shape of a row on disk: ``TabularData.to_dict()``, ``dest=`` JSON Lines
+    and the CLI's ``export tabular`` all come from here. Times are RFC 3339 in UTC
+    (:func:`iso_utc`); ``data`` and ``method_parameters`` have their keys sorted.
+
+    Args:
+        row: a ``TabularData`` (anything with ``.data``, ``.metadata``,
+            ``.time_requested`` and ``.time_received``).
+
+    Example::
+
+        record = tabular_record(row)  # {"organization_id": ..., ..., "data": {...}}
+    """
+    meta = capture_metadata_to_dict(row.metadata)
+    out: Dict[str, Any] = {name: meta[name] for name in CAPTURE_COLUMNS}
+    out["time_requested"] = iso_utc(row.time_requested)
+    out["time_received"] = iso_utc(row.time_received)
+    out["tags"] = meta["tags"]
+    out["method_parameters"] = meta["method_parameters"]
+    out["data"] = sorted_keys(row.data if row.data is not None else {})
+    return out
 
 
 @dataclass(eq=False)
@@ -97,14 +153,14 @@ class TabularData:
 
     def to_dict(self) -> Dict[str, Any]:
         """A JSON-ready dict: the metadata fields flattened, times as ISO-8601 strings,
-        ``data`` last (the shape of a ``readings`` row)."""
-        out: Dict[str, Any] = {
-            "time_requested": _iso(self.time_requested),
-            "time_received": _iso(self.time_received),
-        }
-        out.update(capture_metadata_to_dict(self.metadata))
-        out["data"] = dict(self.data)
-        return out
+        ``data`` last (the shape of a ``readings`` row): :func:`tabular_record`, the
+        record ``dest=`` and the CLI's ``export tabular`` write.
+
+        Example::
+
+            json.dumps(row.to_dict())
+        """
+        return tabular_record(self)
 
 
 @dataclass(eq=False)
@@ -180,7 +236,7 @@ class TabularDataPoint:
             "resource_name": self.resource_name,
             "resource_api": self.resource_api,
             "method_name": self.method_name,
-            "time_captured": _iso(self.time_captured),
+            "time_captured": self.time_captured.isoformat(),
             "organization_id": self.organization_id,
             "location_id": self.location_id,
             "robot_name": self.robot_name,
@@ -283,6 +339,16 @@ class DataPipelineRunsPage:
 
 
 __all__ = [
-    "DataPipeline", "DataPipelineRun", "DataPipelineRunsPage", "DatabaseConnection", "TabularData",
-    "TabularDataPoint", "capture_metadata_to_dict",
+    "CAPTURE_COLUMNS",
+    "DataPipeline",
+    "DataPipelineRun",
+    "DataPipelineRunsPage",
+    "DatabaseConnection",
+    "TABULAR_COLUMNS",
+    "TabularData",
+    "TabularDataPoint",
+    "capture_metadata_to_dict",
+    "iso_utc",
+    "sorted_keys",
+    "tabular_record",
 ]

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence
 
 import pytest
 
-from viam_data_sync.cli import make_png
+from viam_data_sync.cli._demo_files import make_png
 from viam_data_sync.server import LocalDataServer
 from viam_data_sync.testing import FaultInjector, LatencyInjector
 

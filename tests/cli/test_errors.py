@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from viam_data_sync import cli
@@ -64,6 +66,29 @@ def test_unreachable_address(env):
         timeout=60,
     )
     _assert_clean(result, 4, "cannot reach 127.0.0.1:1", secret=secret)
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_address_is_one_line_and_retries_show_only_with_verbose(env):
+    address = f"127.0.0.1:{_closed_port()}"
+    # Two attempts per request keep the run short while still retrying.
+    args = ["sql", "--org-id", "o", "SELECT 1", "--address", address, "--insecure", "--retries", "2"]
+    result = run_cli(args, env.environ())
+    assert result.returncode == 4, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"viam-data-sync: error: cannot reach {address} (UNAVAILABLE)")
+    assert result.stdout == ""
+    verbose = run_cli([*args, "--verbose"], env.environ())
+    assert verbose.returncode == 4, verbose.stderr
+    assert "WARNING: retrying" in verbose.stderr
+    assert verbose.stderr.splitlines()[-1] == lines[0]
 
 
 def test_wrong_key(env):

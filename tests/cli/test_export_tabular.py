@@ -237,3 +237,17 @@ def test_per_source_export_needs_the_whole_source(env, tmp_path):
     result = run_cli(["export", "tabular", "--dest", str(tmp_path / "x.ndjson"), "--resource-name", "s"],
                      env.environ())
     assert result.returncode == 2 and "--part-id" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_checkpoint_writes_leave_a_neighbouring_tmp_file_alone(env, reference, tmp_path):
+    """Checkpoints go through the shared atomic writer (a unique temporary name), so a
+    file that happens to be called FILE.checkpoint.tmp, a second writer's say, is
+    neither overwritten nor renamed away."""
+    dest = tmp_path / "readings.jsonl"
+    neighbour = tmp_path / "readings.jsonl.checkpoint.tmp"
+    neighbour.write_text("someone else's file\n")
+    result = run_cli(["export", "tabular", "--dest", str(dest), "--page-size", "50", *READINGS], env.environ())
+    assert result.returncode == 0, result.stderr
+    assert dest.read_bytes() == reference["jsonl"]
+    assert neighbour.read_text() == "someone else's file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["readings.jsonl", "readings.jsonl.checkpoint.tmp"]

@@ -10,9 +10,17 @@ import zlib
 import grpc
 import pytest
 
-from viam_data_sync import cli
 from viam_data_sync._convert import datetime_to_timestamp
 from viam_data_sync._errors import from_status
+from viam_data_sync.cli import CliError, build_parser, explain, export_binary
+from viam_data_sync.cli._demo_files import make_png
+from viam_data_sync.cli._errors import EXIT_AUTH, EXIT_FAILURE, EXIT_INVALID, EXIT_LOCAL_FILE, EXIT_UNREACHABLE
+from viam_data_sync.cli._filters import build_filter
+from viam_data_sync.cli._output import format_table
+from viam_data_sync.cli._progress import Progress
+from viam_data_sync.cli._secrets import forget_secrets, redact, remember_secret
+from viam_data_sync.cli.export.binary import local_file_name
+from viam_data_sync.cli.query import parse_pipeline
 from viam_data_sync.proto import BinaryMetadata, CaptureMetadata, TagsFilterType
 
 
@@ -32,14 +40,14 @@ from viam_data_sync.proto import BinaryMetadata, CaptureMetadata, TagsFilterType
     ],
 )
 def test_file_names_are_single_safe_components(binary_id):
-    name = cli.local_file_name(BinaryMetadata(binary_data_id=binary_id, file_ext="../../x"))
+    name = local_file_name(BinaryMetadata(binary_data_id=binary_id, file_ext="../../x"))
     assert "/" not in name and "\\" not in name and not name.startswith(".")
     assert name not in ("", ".", "..") and len(name.encode()) <= 255
 
 
 def test_file_names_are_distinct_for_distinct_ids():
     ids = ["a/b", "a_b", "a%2Fb", "a-b", "a.b", "A/b"]
-    assert len({cli.local_file_name(BinaryMetadata(binary_data_id=i)) for i in ids}) == len(ids)
+    assert len({local_file_name(BinaryMetadata(binary_data_id=i)) for i in ids}) == len(ids)
 
 
 def test_file_names_match_the_sdk_dest_writer():
@@ -51,11 +59,11 @@ def test_file_names_match_the_sdk_dest_writer():
         capture_metadata=CaptureMetadata(mime_type="image/png"),
     )
     md.time_requested.CopyFrom(datetime_to_timestamp(dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)))
-    assert cli.local_file_name(md) == binary_file_name(md) == "org%2Floc%2Ffile-1.png"
+    assert local_file_name(md) == binary_file_name(md) == "org%2Floc%2Ffile-1.png"
 
 
 def test_filter_flags_build_the_filter():
-    parser = cli.build_parser()
+    parser = build_parser()
     args = parser.parse_args(
         [
             "export",
@@ -88,7 +96,7 @@ def test_filter_flags_build_the_filter():
             "d",
         ]
     )
-    f = cli.build_filter(args)
+    f = build_filter(args)
     assert list(f.organization_ids) == ["o1", "o2"] and list(f.location_ids) == ["l1"]
     assert f.robot_id == "r" and f.part_name == "p" and f.component_type == "t" and f.method == "m"
     assert list(f.mime_type) == ["image/png", "image/jpeg"] and list(f.bbox_labels) == ["cat"]
@@ -99,57 +107,57 @@ def test_filter_flags_build_the_filter():
         "a",
         "b",
     ]
-    tagged = cli.build_filter(parser.parse_args(["export", "binary", "--dest", "x", "--tags", "untagged"]))
+    tagged = build_filter(parser.parse_args(["export", "binary", "--dest", "x", "--tags", "untagged"]))
     assert tagged.tags_filter.type == TagsFilterType.TAGS_FILTER_TYPE_UNTAGGED
-    assert not cli.build_filter(parser.parse_args(["export", "binary", "--dest", "x"])).HasField("interval")
+    assert not build_filter(parser.parse_args(["export", "binary", "--dest", "x"])).HasField("interval")
 
 
 def test_global_flags_work_before_and_after_the_command():
-    parser = cli.build_parser()
+    parser = build_parser()
     assert parser.parse_args(["--insecure", "sql", "--org-id", "o", "q"]).insecure is True
     assert parser.parse_args(["sql", "--org-id", "o", "q", "--insecure"]).insecure is True
     assert parser.parse_args(["--address", "h:1", "sql", "--org-id", "o", "q"]).address == "h:1"
 
 
 def test_pipeline_parsing():
-    assert cli.parse_pipeline('{"$limit": 1}') == [{"$limit": 1}]
-    (stage,) = cli.parse_pipeline('[{"$match": {"t": {"$gte": {"$date": "2026-01-01T00:00:00Z"}}}}]')
+    assert parse_pipeline('{"$limit": 1}') == [{"$limit": 1}]
+    (stage,) = parse_pipeline('[{"$match": {"t": {"$gte": {"$date": "2026-01-01T00:00:00Z"}}}}]')
     assert stage["$match"]["t"]["$gte"].year == 2026
-    with pytest.raises(cli.CliError):
-        cli.parse_pipeline("[1, 2]")
+    with pytest.raises(CliError):
+        parse_pipeline("[1, 2]")
 
 
 def test_table_format():
-    text = cli.format_table([{"a": 1.0, "b": {"x": [1]}}, {"a": None, "c": "y" * 100}])
+    text = format_table([{"a": 1.0, "b": {"x": [1]}}, {"a": None, "c": "y" * 100}])
     header, rule, first, second = text.splitlines()
     assert header.split() == ["a", "b", "c"]
     assert first.split() == ["1", '{"x":[1]}']
-    assert second.endswith("…") and cli.format_table([]) == "(no rows)\n"
+    assert second.endswith("…") and format_table([]) == "(no rows)\n"
 
 
 @pytest.mark.parametrize(
     "code, exit_code",
     [
-        (grpc.StatusCode.UNAUTHENTICATED, cli.EXIT_AUTH),
-        (grpc.StatusCode.PERMISSION_DENIED, cli.EXIT_AUTH),
-        (grpc.StatusCode.UNAVAILABLE, cli.EXIT_UNREACHABLE),
-        (grpc.StatusCode.DEADLINE_EXCEEDED, cli.EXIT_UNREACHABLE),
-        (grpc.StatusCode.INVALID_ARGUMENT, cli.EXIT_INVALID),
-        (grpc.StatusCode.NOT_FOUND, cli.EXIT_INVALID),
-        (grpc.StatusCode.INTERNAL, cli.EXIT_FAILURE),
+        (grpc.StatusCode.UNAUTHENTICATED, EXIT_AUTH),
+        (grpc.StatusCode.PERMISSION_DENIED, EXIT_AUTH),
+        (grpc.StatusCode.UNAVAILABLE, EXIT_UNREACHABLE),
+        (grpc.StatusCode.DEADLINE_EXCEEDED, EXIT_UNREACHABLE),
+        (grpc.StatusCode.INVALID_ARGUMENT, EXIT_INVALID),
+        (grpc.StatusCode.NOT_FOUND, EXIT_INVALID),
+        (grpc.StatusCode.INTERNAL, EXIT_FAILURE),
     ],
 )
 def test_api_errors_map_to_exit_codes(code, exit_code):
-    assert cli.explain(from_status(code, "details"), argparse.Namespace(address="a:1"))[0] == exit_code
+    assert explain(from_status(code, "details"), argparse.Namespace(address="a:1"))[0] == exit_code
 
 
 def test_os_errors_are_local_file_errors():
-    code, message = cli.explain(FileNotFoundError(2, "No such file or directory", "/x/y"))
-    assert code == cli.EXIT_LOCAL_FILE and message == "/x/y: No such file or directory"
+    code, message = explain(FileNotFoundError(2, "No such file or directory", "/x/y"))
+    assert code == EXIT_LOCAL_FILE and message == "/x/y: No such file or directory"
 
 
 def test_demo_pngs_are_valid():
-    png = cli.make_png(5, 3, 7)
+    png = make_png(5, 3, 7)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     offset, chunks = 8, {}
     while offset < len(png):
@@ -165,16 +173,16 @@ def test_demo_pngs_are_valid():
 
 
 def test_secrets_are_redacted_from_messages():
-    cli._Secrets.clear()
-    cli._Secrets.add("s3cr3t-value")
+    forget_secrets()
+    remember_secret("s3cr3t-value")
     try:
-        assert cli.redact("bad key s3cr3t-value!") == "bad key <redacted>!"
+        assert redact("bad key s3cr3t-value!") == "bad key <redacted>!"
     finally:
-        cli._Secrets.clear()
+        forget_secrets()
 
 
 def test_progress_is_silent_without_a_terminal(capsys):
-    with cli.Progress(True, total=3, desc="x") as bar:  # stderr is captured: not a terminal
+    with Progress(True, total=3, desc="x") as bar:  # stderr is captured: not a terminal
         bar.update(3)
         assert not bar.active
     assert capsys.readouterr().err == ""
@@ -219,7 +227,7 @@ def test_binary_batches_too_large_are_split(tmp_path):
         for i in range(4)
     ]
     client = _BigFilesClient(items)
-    result = cli.export_binary(client, Filter(), str(tmp_path), parallel=1)
+    result = export_binary(client, Filter(), str(tmp_path), parallel=1)
     assert result.downloaded == 4 and sorted(len(c) for c in client.calls)[:4] == [1, 1, 1, 1]
     assert sorted(p.read_bytes() for p in (tmp_path / "data").iterdir()) == [
         bytes([i]) * 10 for i in range(4)

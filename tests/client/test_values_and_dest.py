@@ -96,7 +96,8 @@ def test_dest_jsonl_round_trip(fake, tmp_path):
         first["component_name"] == "sensor-1" and first["organization_id"] == "org" and first["tags"] == ["t"]
     )
     assert dt.datetime.fromisoformat(first["time_requested"]) == rows[0].time_requested
-    assert first["time_received"] == "2023-11-14T22:13:21+00:00"
+    # RFC 3339 UTC with "Z", as the CLI writes it (one record shape for dest= and the CLI).
+    assert first["time_received"] == "2023-11-14T22:13:21.000000Z"
     assert [p.name for p in tmp_path.iterdir()] == ["page.jsonl"]  # no temp files left
 
 

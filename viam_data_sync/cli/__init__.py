@@ -1,0 +1,62 @@
+"""``viam-data-sync``: the command line for the Viam Data API and the local server.
+
+Commands::
+
+    viam-data-sync serve   [--db PATH] [--host H] [--port N] [--no-auth]
+    viam-data-sync demo    [--out DIR]
+    viam-data-sync export tabular --dest FILE|- [--format jsonl|csv] [filter flags]
+    viam-data-sync export binary  --dest DIR [--parallel N] [--include-metadata] [filter flags]
+    viam-data-sync upload  PATH... --part-id P [--recursive] [--tags a,b] [--dataset-id D]
+    viam-data-sync sql     --org-id O QUERY            [--format jsonl|table]
+    viam-data-sync mql     --org-id O PIPELINE_JSON    [--format jsonl|table]
+
+Credentials: the API key id from ``--api-key-id`` or ``VIAM_API_KEY_ID``; the key itself
+only from ``VIAM_API_KEY`` or ``--api-key-file`` (see :mod:`._connection`). Secrets
+are never printed, in results, errors or logs (:mod:`._secrets`).
+
+Results go to stdout, messages to stderr; every failure is one line on stderr and a
+distinct exit code (see :data:`EXIT_CODES`); ``--verbose`` adds tracebacks and the
+SDK's log (its retries, for one).
+
+**Exports are resumable.** ``export tabular`` writes ``FILE.partial`` plus a
+checkpoint after each page and renames the file into place when complete; a rerun
+continues from the checkpoint to the very bytes an uninterrupted run writes
+(:mod:`.export.tabular`). ``export binary`` writes each file to a temporary name and
+renames it when complete, so a file under its final name is always whole; a rerun
+skips those (:mod:`.export.binary`).
+
+Modules: one per command (``serve``, ``demo``, ``export`` with ``tabular`` and
+``binary``, ``upload``, ``query`` for ``sql`` and ``mql``), each with its own
+``add_parser``; shared ones for the parser frame (``_parser``), the connection
+(``_connection``), exit codes (``_errors``), output (``_output``), progress bars
+(``_progress``) and redaction (``_secrets``). The functions :func:`export_tabular`,
+:func:`export_binary` and :func:`upload_paths` are what the commands run; the demo
+calls them too.
+
+Example::
+
+    from viam_data_sync.cli import main
+    main(["export", "tabular", "--component-name", "sensor-1", "--dest", "readings.jsonl"])
+"""
+
+from viam_data_sync.cli._errors import EXIT_CODES, CliError, explain
+from viam_data_sync.cli._main import build_parser, main
+from viam_data_sync.cli.demo import run_demo
+from viam_data_sync.cli.export.binary import BinaryExportResult, export_binary
+from viam_data_sync.cli.export.tabular import TabularExportResult, export_tabular
+from viam_data_sync.cli.upload import UploadResult, upload_paths
+
+__all__ = [
+    "EXIT_CODES",
+    "BinaryExportResult",
+    "CliError",
+    "TabularExportResult",
+    "UploadResult",
+    "build_parser",
+    "explain",
+    "export_binary",
+    "export_tabular",
+    "main",
+    "run_demo",
+    "upload_paths",
+]

@@ -1,0 +1,113 @@
+"""``main()``: parse the command line, set up logging, run the command, and turn
+every failure into one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from typing import Iterator, Optional, Sequence
+
+from viam_data_sync.cli import demo, export, query, serve, upload
+from viam_data_sync.cli._connection import ENV_API_KEY
+from viam_data_sync.cli._errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, explain
+from viam_data_sync.cli._parser import PROG, Parser, add_subcommands, common_flags, epilog
+from viam_data_sync.cli._secrets import RedactingFilter, forget_secrets, redact, remember_secret
+
+#: The SDK's logger; the CLI's own messages come from its child ``viam_data_sync.cli``.
+_SDK_LOGGER = "viam_data_sync"
+_CLI_LOGGER = "viam_data_sync.cli"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``viam-data-sync``: the common flags, then each command's
+    own sub-parser (``add_parser`` in its module)."""
+    from viam_data_sync._version import __version__
+
+    parser = Parser(
+        prog=PROG,
+        parents=[common_flags(True)],
+        allow_abbrev=False,
+        description="Export, query and upload Viam data; run a local Data API server or the demo.",
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = add_subcommands(parser, "command", "COMMAND")
+    serve.add_parser(commands)
+    demo.add_parser(commands)
+    export.add_parser(commands)
+    upload.add_parser(commands)
+    query.add_parsers(commands)
+    return parser
+
+
+@contextlib.contextmanager
+def _logging_to_stderr(args: argparse.Namespace) -> Iterator[None]:
+    """Log records on stderr, secrets redacted, while the command runs.
+
+    By default the CLI's own warnings show, and the SDK's only from ERROR up: its
+    retry warnings are noise before an error that already says what went wrong.
+    ``--verbose`` shows everything; ``--quiet`` only errors.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    sdk, cli = logging.getLogger(_SDK_LOGGER), logging.getLogger(_CLI_LOGGER)
+    previous = sdk.level, cli.level
+    sdk.addHandler(handler)
+    if args.verbose:
+        sdk.setLevel(logging.DEBUG)
+        cli.setLevel(logging.NOTSET)
+    else:
+        sdk.setLevel(logging.ERROR)
+        cli.setLevel(logging.ERROR if args.quiet else logging.WARNING)
+    try:
+        yield
+    finally:
+        sdk.removeHandler(handler)
+        sdk.setLevel(previous[0])
+        cli.setLevel(previous[1])
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run ``viam-data-sync``; returns the exit code. ``argv`` excludes the program name.
+
+    Example::
+
+        sys.exit(main(["sql", "--org-id", org_id, "SELECT COUNT(*) FROM readings"]))
+    """
+    parser = build_parser()
+    forget_secrets()
+    remember_secret(os.environ.get(ENV_API_KEY, "").strip())
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
+    if getattr(args, "api_key", None):
+        remember_secret(args.api_key)
+    with _logging_to_stderr(args):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        hint = "; run the same command again to resume" if args.command == "export" else ""
+        print(f"{PROG}: interrupted{hint}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. piped into head: not an error
+        with contextlib.suppress(Exception):
+            sys.stdout = open(os.devnull, "w")
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line and an exit code
+        code, message = explain(exc, args)
+        if args.verbose:
+            import traceback
+
+            sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+        print(f"{PROG}: error: {redact(message)}", file=sys.stderr)
+        return code

@@ -1,0 +1,32 @@
+"""``viam-data-sync serve``: the local Data API server (``python -m viam_data_sync.server``)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, List
+
+from viam_data_sync.cli._parser import add_command
+
+if TYPE_CHECKING:
+    from viam_data_sync.cli._parser import SubParsers
+
+
+def add_parser(commands: SubParsers) -> None:
+    """``serve`` and its flags."""
+    serve = add_command(commands, "serve", "run the local Data API server (python -m viam_data_sync.server)", _run)
+    serve.add_argument("--db", metavar="PATH", help="SQLite database file (default: temporary)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks one)")
+    serve.add_argument("--no-auth", action="store_true", help="serve without API-key authentication")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from viam_data_sync.server.__main__ import main as serve_main
+
+    argv: List[str] = []
+    if args.db:
+        argv += ["--db", args.db]
+    argv += ["--host", args.host, "--port", str(args.port)]
+    if args.no_auth:
+        argv.append("--no-auth")
+    return int(serve_main(argv) or 0)
