@@ -185,6 +185,17 @@ def test_client_only_python_m_server_names_the_extra(client_python: Path, tmp_pa
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["demo", "--quiet"]])
+def test_client_only_cli_serve_and_demo_print_just_the_hint(client_python: Path, tmp_path: Path,
+                                                            command: list[str]) -> None:
+    cli = client_python.parent / "viam-data-sync"
+    proc = run([str(cli), *command], cwd=tmp_path, env=clean_env())
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [f"viam-data-sync: error: {HINT}"]
+    assert "Traceback" not in proc.stderr and "MissingExtraError" not in proc.stderr
+
+
+@pytest.mark.slow
 def test_client_only_fixtures_fail_with_the_hint(client_python: Path, tmp_path: Path) -> None:
     (tmp_path / "test_uses_fixtures.py").write_text(textwrap.dedent("""
         def test_server(viam_server):

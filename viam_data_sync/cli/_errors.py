@@ -50,10 +50,13 @@ def explain(exc: BaseException, args: Optional[argparse.Namespace] = None) -> Tu
         code, message = explain(error, args)  # (4, "cannot reach host:443 (UNAVAILABLE): ...")
     """
     from viam_data_sync import _errors as errors
+    from viam_data_sync._extras import MissingExtraError
 
     address = getattr(args, "address", None) or "the service"
     if isinstance(exc, CliError):
         return exc.code, str(exc)
+    if isinstance(exc, MissingExtraError):
+        return EXIT_FAILURE, str(exc)
     if isinstance(exc, (errors.Unauthenticated, errors.PermissionDenied)):
         what = "authentication failed" if isinstance(exc, errors.Unauthenticated) else "permission denied"
         return EXIT_AUTH, f"{what} ({exc.code.name}): {exc.details or 'check the API key and key id'}"
