@@ -22,7 +22,7 @@ from typing import Any, Dict, Optional
 import grpc
 
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
-from viam_data_sync.server._rpc import LOG, RpcFail
+from viam_data_sync.server._rpc import LOG, RpcFail, Scope
 from viam_data_sync.server._store import Store
 
 ISSUER = "viam-data-sync-local"
@@ -102,7 +102,7 @@ class TokenAuthority:
             raise _unauthenticated("access token expired; authenticate again")
         return claims
 
-    def scope(self, context: grpc.ServicerContext) -> Optional[frozenset]:
+    def scope(self, context: grpc.ServicerContext) -> Scope:
         """Organizations the caller may see (None = all, when auth is off)."""
         if not self.enabled:
             return None

@@ -352,7 +352,11 @@ def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List
 def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[str, Any]]:
     (name, _spec), = stage.items()
     try:
-        return list(process_pipeline(docs, None, [stage], None))
+        # mongomock is not annotated: its evaluator returns an iterable of dicts.
+        result: List[Dict[str, Any]] = list(
+            process_pipeline(docs, None, [stage], None)  # type: ignore[no-untyped-call]
+        )
+        return result
     except QueryError:
         raise
     except NotImplementedError as err:

@@ -33,7 +33,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from viam_data_sync._convert import timestamp_to_ns
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync.server._rpc import denied, invalid, not_found
+from viam_data_sync.server._rpc import Scope, denied, invalid, not_found
 
 DEFAULT_LIMIT = 50
 
@@ -71,7 +71,7 @@ def _placeholders(values: Sequence[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
-def resolve_orgs(requested: Iterable[str], scope: Optional[frozenset]) -> Optional[List[str]]:
+def resolve_orgs(requested: Iterable[str], scope: Scope) -> Optional[List[str]]:
     """The organizations a query may read. Naming one outside the scope is PERMISSION_DENIED."""
     named = list(dict.fromkeys(o for o in requested))
     if any(not o for o in named):
@@ -85,7 +85,7 @@ def resolve_orgs(requested: Iterable[str], scope: Optional[frozenset]) -> Option
     return None if scope is None else sorted(scope)
 
 
-def compile_filter(conn: sqlite3.Connection, f: Any, scope: Optional[frozenset], table: str) -> Where:
+def compile_filter(conn: sqlite3.Connection, f: Any, scope: Scope, table: str) -> Where:
     """Compile a ``Filter`` (possibly unset) for ``table`` (``readings`` or ``binary_data``)."""
     where = Where(orgs=resolve_orgs(f.organization_ids, scope))
     for attr, column in (

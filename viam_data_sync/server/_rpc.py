@@ -11,11 +11,14 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-from typing import Any, Callable, Optional
+from typing import Any, Callable, FrozenSet, Optional, Set
 
 import grpc
 
 LOG = logging.getLogger("viam_data_sync.server")
+
+#: The organizations a call may see: their ids, or ``None`` when auth is off (all).
+Scope = Optional[FrozenSet[str]]
 
 
 class RpcFail(Exception):
@@ -42,7 +45,7 @@ def denied(message: str) -> RpcFail:
 class Authorizer:
     """What a servicer needs from the auth layer (see ``_auth.TokenAuthority``)."""
 
-    def scope(self, context: grpc.ServicerContext) -> Optional[frozenset]:  # pragma: no cover
+    def scope(self, context: grpc.ServicerContext) -> Scope:  # pragma: no cover
         raise NotImplementedError
 
 
@@ -95,7 +98,7 @@ def _is_abort(exc: BaseException) -> bool:
     return type(exc) is Exception and not exc.args
 
 
-def fill_unimplemented(cls: type, service_descriptor: Any, implemented: set) -> None:
+def fill_unimplemented(cls: type, service_descriptor: Any, implemented: Set[str]) -> None:
     """Give ``cls`` a handler answering UNIMPLEMENTED, naming the RPC, for every RPC
     of ``service_descriptor`` not in ``implemented``."""
     for method in service_descriptor.methods:

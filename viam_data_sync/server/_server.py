@@ -122,8 +122,8 @@ class LocalDataServer:
         self._mongodb_uri = mongodb_uri
         self._want_key = (api_key_id, api_key)
         self.port: int = 0
-        self.store: Any = None
-        self.authority: Any = None
+        self.store: Optional[Store] = None
+        self.authority: Optional[TokenAuthority] = None
         self._server: Optional[grpc.Server] = None
         self._tmpdir: Optional[str] = None
         self._lock = threading.Lock()
@@ -181,11 +181,22 @@ class LocalDataServer:
             interceptors=self.interceptors,
             options=options,
         )
-        data_pb2_grpc.add_DataServiceServicer_to_server(DataServicer(self), server)
-        dataset_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetServicer(self), server)
-        data_sync_pb2_grpc.add_DataSyncServiceServicer_to_server(DataSyncServicer(self), server)
-        auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(self.authority), server)
-        data_pipelines_pb2_grpc.add_DataPipelinesServiceServicer_to_server(PipelinesServicer(self), server)
+        # The generated *_pb2_grpc modules carry no annotations (grpcio-tools emits none).
+        data_pb2_grpc.add_DataServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            DataServicer(self), server
+        )
+        dataset_pb2_grpc.add_DatasetServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            DatasetServicer(self), server
+        )
+        data_sync_pb2_grpc.add_DataSyncServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            DataSyncServicer(self), server
+        )
+        auth_pb2_grpc.add_AuthServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            AuthServicer(self._require_authority()), server
+        )
+        data_pipelines_pb2_grpc.add_DataPipelinesServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            PipelinesServicer(self), server
+        )
         port = server.add_insecure_port(f"{self.host}:{self.requested_port}")
         if not port:
             raise OSError(f"cannot listen on {self.host}:{self.requested_port}")
@@ -224,21 +235,22 @@ class LocalDataServer:
 
     # ------------------------------------------------------------ defaults
     def _ensure_defaults(self) -> None:
-        raw = self.store.get_meta("default_fleet")
+        store = self._require_store()
+        raw = store.get_meta("default_fleet")
         if raw is None:
-            fleet = self.store.create_fleet("local-organization")
-            with self.store.write() as conn:
-                self.store.set_meta(conn, "default_fleet", json.dumps(fleet.__dict__))
+            fleet = store.create_fleet("local-organization")
+            with store.write() as conn:
+                store.set_meta(conn, "default_fleet", json.dumps(fleet.__dict__))
         else:
             fleet = FleetIds(**json.loads(raw))
         self.fleet = fleet
         want_id, want_secret = self._want_key
-        key_id = want_id or self.store.get_meta("default_api_key_id")
-        self.api_key_id, self.api_key = self.store.create_api_key(
+        key_id = want_id or store.get_meta("default_api_key_id")
+        self.api_key_id, self.api_key = store.create_api_key(
             [fleet.organization_id], key_id, want_secret
         )
-        with self.store.write() as conn:
-            self.store.set_meta(conn, "default_api_key_id", self.api_key_id)
+        with store.write() as conn:
+            store.set_meta(conn, "default_api_key_id", self.api_key_id)
 
     # ------------------------------------------------------------ attributes
     @property
@@ -342,11 +354,14 @@ class LocalDataServer:
 
             metadata = [("authorization", "Bearer " + server.token())]
         """
-        if self.authority is None:
-            raise RuntimeError("the server is not started")
-        return self.authority.issue(api_key_id or self.api_key_id, ttl)
+        return self._require_authority().issue(api_key_id or self.api_key_id, ttl)
 
     def _require_store(self) -> Store:
         if self.store is None:
             raise RuntimeError("the server is not started")
         return self.store
+
+    def _require_authority(self) -> TokenAuthority:
+        if self.authority is None:
+            raise RuntimeError("the server is not started")
+        return self.authority

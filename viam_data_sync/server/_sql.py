@@ -470,7 +470,7 @@ def _authorize(action: int, arg1: Optional[str], arg2: Optional[str], _db: Optio
 
 
 def _execute(conn: sqlite3.Connection, sql: str, params: List[str],
-             max_rows: int) -> Tuple[List[str], List[tuple]]:
+             max_rows: int) -> Tuple[List[str], List[Tuple[Any, ...]]]:
     deadline = time.monotonic() + TIME_LIMIT_S
     conn.create_function(_JSON_OUT, -1, _json_out, deterministic=True)
     conn.set_authorizer(_authorize)
@@ -480,7 +480,7 @@ def _execute(conn: sqlite3.Connection, sql: str, params: List[str],
     try:
         cursor.execute(sql, params)
         names = [d[0] for d in cursor.description or ()]
-        rows: List[tuple] = []
+        rows: List[Tuple[Any, ...]] = []
         while True:
             batch = cursor.fetchmany(_FETCH_BATCH)
             if not batch:
@@ -513,7 +513,7 @@ def _public_message(message: str) -> str:
     return re.sub(rf"\b{_CTE_NAME}\b", "readings", message)
 
 
-def _decode_row(names: List[str], row: tuple, time_positions: Set[int],
+def _decode_row(names: List[str], row: Tuple[Any, ...], time_positions: Set[int],
                 by_name: bool) -> Dict[str, Any]:
     result: Dict[str, Any] = {}
     for position, (name, value) in enumerate(zip(names, row)):

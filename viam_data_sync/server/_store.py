@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from viam_data_sync.server._schema import create_schema
 
@@ -248,7 +248,7 @@ class Store:
     def blob_path(self, file_id: str) -> str:
         return os.path.join(self.blob_dir, file_id[:2], file_id)
 
-    def new_temp_file(self) -> Tuple[str, "os.PathLike[str] | str"]:
+    def new_temp_file(self) -> Tuple[str, str]:
         name = f"{uuid.uuid4().hex}.part"
         return name, os.path.join(self.tmp_dir, name)
 
@@ -424,7 +424,7 @@ class Store:
             return False
         return hmac.compare_digest(hash_secret(secret, row["salt"]), row["secret_hash"])
 
-    def key_organizations(self, key_id: str) -> Optional[frozenset]:
+    def key_organizations(self, key_id: str) -> Optional[FrozenSet[str]]:
         conn = self.conn()
         if conn.execute("SELECT 1 FROM api_keys WHERE id = ?", (key_id,)).fetchone() is None:
             return None

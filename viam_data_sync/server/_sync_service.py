@@ -25,7 +25,7 @@ import os
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import grpc
 
@@ -33,8 +33,8 @@ from viam_data_sync._convert import any_map_to_params, struct_to_dict, timestamp
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
 from viam_data_sync.server._data_service import check_box
 from viam_data_sync.server._records import make_binary_data_id
-from viam_data_sync.server._rpc import LOG, RpcFail, fill_unimplemented, handler, invalid, not_found
-from viam_data_sync.server._store import PartInfo, new_id, now_ns
+from viam_data_sync.server._rpc import LOG, RpcFail, Scope, fill_unimplemented, handler, invalid, not_found
+from viam_data_sync.server._store import PartInfo, Store, new_id, now_ns
 
 MAX_READING_BYTES = 4 * 1024 * 1024  # the cloud rejects larger tabular readings
 CHUNK_LOG_EVERY = 10_000
@@ -68,7 +68,7 @@ def _params_json(anys: Any) -> str:
 
 def _mime_type(metadata: Any, sensor_metadata: Optional[Any], ext: str) -> str:
     if metadata.mime_type:
-        return metadata.mime_type
+        return str(metadata.mime_type)
     if sensor_metadata is not None and sensor_metadata.mime_type in _ENUM_MIME:
         return _ENUM_MIME[sensor_metadata.mime_type]
     if ext:
@@ -78,7 +78,7 @@ def _mime_type(metadata: Any, sensor_metadata: Optional[Any], ext: str) -> str:
     return ""
 
 
-def _times(sensor_metadata: Optional[Any]) -> tuple:
+def _times(sensor_metadata: Optional[Any]) -> Tuple[Optional[int], int]:
     requested = received = None
     if sensor_metadata is not None:
         if sensor_metadata.HasField("time_requested"):
@@ -90,7 +90,7 @@ def _times(sensor_metadata: Optional[Any]) -> tuple:
     return requested, received
 
 
-def _file_times(metadata: Any) -> tuple:
+def _file_times(metadata: Any) -> Tuple[Optional[int], int]:
     created = timestamp_to_ns(metadata.file_create_time) if metadata.HasField("file_create_time") else None
     modified = timestamp_to_ns(metadata.file_modify_time) if metadata.HasField("file_modify_time") else None
     received = modified if modified is not None else created if created is not None else now_ns()
@@ -102,11 +102,11 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
 
     def __init__(self, server: Any) -> None:
         self.server = server
-        self.store = server.store
+        self.store: Store = server.store
         self.auth = server.authority
 
     # ------------------------------------------------------------ validation
-    def _target(self, metadata: Any, scope: Optional[frozenset]) -> Target:
+    def _target(self, metadata: Any, scope: Scope) -> Target:
         if not metadata.part_id:
             raise invalid("metadata.part_id is required")
         part = self.store.part_info(metadata.part_id)
@@ -129,7 +129,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
 
     # ------------------------------------------------------------ DataCaptureUpload
     @handler
-    def DataCaptureUpload(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def DataCaptureUpload(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         if not request.HasField("metadata"):
             raise invalid("metadata is required")
         if not request.sensor_contents:
@@ -205,7 +205,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
 
     # ------------------------------------------------------------ streams
     @handler
-    def FileUpload(self, request_iterator: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def FileUpload(self, request_iterator: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         def metadata_of(first: Any) -> Any:
             if first.WhichOneof("upload_packet") != "metadata":
                 raise invalid("the first FileUpload message must carry metadata")
@@ -217,7 +217,8 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         def chunk_of(message: Any) -> bytes:
             if message.WhichOneof("upload_packet") != "file_contents":
                 raise invalid("only the first FileUpload message may carry metadata")
-            return message.file_contents.data
+            data: bytes = message.file_contents.data
+            return data
 
         file_id, binary_data_id = self._stream_upload(
             request_iterator, context, scope, metadata_of, chunk_of, is_file=True
@@ -226,7 +227,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
 
     @handler
     def StreamingDataCaptureUpload(
-        self, request_iterator: Any, context: Any, scope: Optional[frozenset]
+        self, request_iterator: Any, context: Any, scope: Scope
     ) -> Any:  # noqa: N802
         def metadata_of(first: Any) -> Any:
             if first.WhichOneof("upload_packet") != "metadata":
@@ -240,7 +241,8 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         def chunk_of(message: Any) -> bytes:
             if message.WhichOneof("upload_packet") != "data":
                 raise invalid("only the first StreamingDataCaptureUpload message may carry metadata")
-            return message.data
+            data: bytes = message.data
+            return data
 
         file_id, binary_data_id = self._stream_upload(
             request_iterator, context, scope, metadata_of, chunk_of, is_file=False
@@ -253,12 +255,12 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         self,
         request_iterator: Any,
         context: Any,
-        scope: Optional[frozenset],
+        scope: Scope,
         metadata_of: Any,
         chunk_of: Any,
         *,
         is_file: bool,
-    ) -> tuple:
+    ) -> Tuple[str, str]:
         messages = iter(request_iterator)
         try:
             first = next(messages, None)
@@ -328,7 +330,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         *,
         is_file: bool = False,
         still_wanted: Optional[Any] = None,
-    ) -> tuple:
+    ) -> Tuple[str, str]:
         """Rename ``temp`` into place and record it, all or nothing. Returns (file_id, binary_data_id).
 
         ``still_wanted`` is asked last, inside the transaction: False rolls everything back.
@@ -389,6 +391,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                     ),
                 )
                 row_id = cur.lastrowid
+                assert row_id is not None  # an INSERT just ran on this cursor
                 conn.executemany(
                     "INSERT OR IGNORE INTO binary_tags (binary_id, tag) VALUES (?, ?)",
                     [(row_id, t) for t in target.tags],
@@ -470,7 +473,7 @@ READING_INSERT = """INSERT INTO readings (reading_id, organization_id, location_
     time_requested_ns, time_received_ns, data, data_pb) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
 
 
-def insert_readings(conn: sqlite3.Connection, rows: Sequence[tuple]) -> None:
+def insert_readings(conn: sqlite3.Connection, rows: Sequence[Tuple[Any, ...]]) -> None:
     """Insert ``readings`` rows (tuples in ``READING_INSERT`` column order; the last,
     ``data_pb``, may be left off); caller holds the transaction."""
     conn.executemany(READING_INSERT, (row if len(row) == 17 else (*row, None) for row in rows))
