@@ -32,6 +32,7 @@ from mongomock import OperationFailure
 from mongomock.aggregate import process_pipeline
 
 from viam_data_sync.server._query_errors import QueryError
+from viam_data_sync.server._rpc import log_unexpected
 from viam_data_sync.server._schema import reading_document
 
 __all__ = ["run_mql", "MAX_SCANNED_DOCS"]
@@ -323,7 +324,7 @@ def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List
     if limit is not None or offset:
         sql += " LIMIT ? OFFSET ?"
         args += [-1 if limit is None else limit, offset]
-    _LOG.debug("run_mql load: %s %s", sql, args)
+    _LOG.debug("run_mql load: %s (%d parameters)", sql, len(args))  # values are the caller's
     cursor = conn.cursor()
     cursor.row_factory = sqlite3.Row
     scanned = 0
@@ -367,7 +368,7 @@ def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[st
             raise QueryError(_unsupported(message, name)) from None
         raise QueryError(f"invalid MQL in {name}: {message}") from None
     except Exception as err:  # noqa: BLE001 - evaluator bugs on odd input become client errors
-        _LOG.debug("mongomock failed in %s", name, exc_info=True)
+        log_unexpected(_LOG, f"mongomock in {name}", err, logging.DEBUG)
         raise QueryError(f"invalid MQL in {name}: {type(err).__name__}: {err}") from None
 
 

@@ -4,6 +4,10 @@ Every handler is wrapped so that it (1) authorizes the call, (2) turns a
 :class:`RpcFail` into the gRPC status it names, and (3) turns any other exception into
 INTERNAL with a short message, after logging it. No Python traceback ever reaches a
 client, and the server keeps serving.
+
+Log lines never quote a request: a caller may put a key, token or password in any field
+(an API key secret as the key id, say), so the log carries method names, status codes,
+exception types and stack frames, never the caller's values or exception messages.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import traceback
 from typing import Any, Callable, FrozenSet, Optional, Set
 
 import grpc
@@ -49,11 +54,20 @@ class Authorizer:
         raise NotImplementedError
 
 
+def log_unexpected(logger: logging.Logger, what: str, exc: BaseException, level: int = logging.ERROR) -> None:
+    """Log an unexpected exception by type and stack frames, without its message.
+
+    The message (and a chained one) may quote the request, so it is withheld.
+    """
+    frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+    logger.log(level, "%s failed unexpectedly: %s (message withheld)\n%s", what, type(exc).__name__, frames)
+
+
 def _abort(context: grpc.ServicerContext, method: str, exc: BaseException) -> None:
     if isinstance(exc, RpcFail):
-        LOG.debug("%s -> %s: %s", method, exc.code.name, exc.message)
+        LOG.debug("%s -> %s", method, exc.code.name)
         context.abort(exc.code, exc.message)
-    LOG.exception("%s failed unexpectedly", method)
+    log_unexpected(LOG, method, exc)
     context.abort(grpc.StatusCode.INTERNAL, f"internal error in {method}; see the server log")
 
 
