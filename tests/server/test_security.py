@@ -6,6 +6,8 @@ Every test here failed on the code before its fix.
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any, Iterator
 
 import bson
 import grpc
@@ -13,10 +15,11 @@ import pytest
 
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
+from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
 from viam_data_sync.server import LocalDataServer
 
-from .conftest import TIMEOUT, Api, code_of
+from .conftest import TIMEOUT, Api, code_of, make_api
 
 
 def _fails(call: object, request: object, api: Api, **kwargs: object) -> grpc.StatusCode:
@@ -62,3 +65,31 @@ def test_the_log_never_quotes_a_key_token_or_password_put_in_the_wrong_field(
     assert "TabularDataByFilter -> PERMISSION_DENIED" in logged
     for secret in secrets:
         assert secret not in logged
+
+
+# ---------------------------------------------------------------- 7: keepalive
+def test_a_call_outlives_many_client_keepalive_pings(server: LocalDataServer) -> None:
+    """The SDK pings every 20 s without data; grpc's default server policy answers the
+    third such ping with GOAWAY "too_many_pings". Here the client pings every second and
+    the upload's source stays silent for 6 s, well past the default's two strikes."""
+    options = [
+        ("grpc.keepalive_time_ms", 1000),
+        ("grpc.keepalive_timeout_ms", 10_000),
+        ("grpc.http2.max_pings_without_data", 0),  # as viam_data_sync/_channel.py
+        ("grpc.keepalive_permit_without_calls", 0),
+    ]
+    metadata = data_sync_pb2.UploadMetadata(
+        part_id=server.part_id, type=data_sync_pb2.DATA_TYPE_FILE, file_name="slow"
+    )
+
+    def slow_source() -> Iterator[Any]:
+        yield data_sync_pb2.FileUploadRequest(metadata=metadata)
+        time.sleep(6)
+        yield data_sync_pb2.FileUploadRequest(file_contents=data_sync_pb2.FileData(data=b"late"))
+
+    with grpc.insecure_channel(server.address, options=options) as channel:
+        api = make_api(server, channel)
+        response = api.call(api.sync.FileUpload, slow_source(), timeout=60)
+        assert response.binary_data_id
+        request = data_pb2.BinaryDataByIDsRequest(binary_data_ids=[response.binary_data_id], include_binary=True)
+        assert api.call(api.data.BinaryDataByIDs, request).data[0].binary == b"late"

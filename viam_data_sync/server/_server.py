@@ -29,6 +29,16 @@ LOG = logging.getLogger("viam_data_sync.server")
 
 DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # goutils MaxMessageSize
 
+#: Keepalive policy: clients may ping as often as every second, with or without calls in
+#: flight, and are never sent GOAWAY "too_many_pings". grpc's default (one ping per
+#: 5 minutes without data, two strikes) ends the SDK's long calls, since it pings every
+#: 20 s even while a call waits for a slow upload source or a long query.
+KEEPALIVE_OPTIONS: Tuple[Tuple[str, int], ...] = (
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 1000),
+    ("grpc.http2.max_ping_strikes", 0),  # 0: never close a connection for its pings
+)
+
 
 class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
     """Data pipelines are not run by the local server: every RPC answers UNIMPLEMENTED
@@ -175,6 +185,7 @@ class LocalDataServer:
             ("grpc.max_receive_message_length", self.max_message_bytes),
             ("grpc.max_send_message_length", self.max_message_bytes),
             ("grpc.so_reuseport", 0),
+            *KEEPALIVE_OPTIONS,
         ]
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="viam-data-server"),
