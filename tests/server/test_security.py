@@ -93,3 +93,28 @@ def test_a_call_outlives_many_client_keepalive_pings(server: LocalDataServer) ->
         assert response.binary_data_id
         request = data_pb2.BinaryDataByIDsRequest(binary_data_ids=[response.binary_data_id], include_binary=True)
         assert api.call(api.data.BinaryDataByIDs, request).data[0].binary == b"late"
+
+
+# ---------------------------------------------------------------- 3: keys BSON cannot hold
+@pytest.mark.parametrize(
+    "reading, params, named",
+    [
+        ({"a\x00b": 1}, None, "'a\\x00b'"),
+        ({"readings": {"ok": [{"deep\x00": True}]}}, None, "'deep\\x00'"),
+        ({"fine": 1}, {"pin\x00": "A1"}, "'pin\\x00'"),
+    ],
+)
+def test_a_key_with_a_nul_is_refused_at_upload_and_queries_keep_working(
+    server: LocalDataServer, api: Api, reading: dict, params: Any, named: str
+) -> None:
+    api.upload_tabular([{"fine": 1}])
+    with pytest.raises(grpc.RpcError) as excinfo:
+        api.upload_tabular([{"fine": 2}, reading], method_parameters=params)
+    assert code_of(excinfo) == grpc.StatusCode.INVALID_ARGUMENT
+    assert named in excinfo.value.details()
+    sql = data_pb2.TabularDataBySQLRequest(organization_id=server.organization_id, sql_query="SELECT * FROM readings")
+    assert len(api.call(api.data.TabularDataBySQL, sql).raw_data) == 1  # nothing of the refused upload
+    mql = data_pb2.TabularDataByMQLRequest(
+        organization_id=server.organization_id, mql_binary=[bson.encode({"$match": {"data.fine": {"$gte": 0}}})]
+    )
+    assert [bson.decode(d)["data"] for d in api.call(api.data.TabularDataByMQL, mql).raw_data] == [{"fine": 1}]

@@ -219,8 +219,13 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         out: List[bytes] = []
         total = 0
         budget = self.server.max_message_bytes - 64 * 1024
-        for doc in docs:
-            encoded = bson.encode(doc)
+        for position, doc in enumerate(docs):
+            try:
+                encoded = bson.encode(doc)
+            except (bson.errors.InvalidDocument, OverflowError) as exc:
+                # e.g. an integer the pipeline computed beyond int64, or a key with a NUL
+                # stored before uploads refused those.
+                raise invalid(f"{engine} result {position} cannot be encoded as BSON: {exc}") from None
             total += len(encoded) + 8
             if total > budget:
                 raise RpcFail(

@@ -33,6 +33,7 @@ from viam_data_sync._convert import any_map_to_params, struct_to_dict, timestamp
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
 from viam_data_sync.server._data_service import check_box
 from viam_data_sync.server._records import make_binary_data_id
+from viam_data_sync.server._schema import unstorable_key
 from viam_data_sync.server._rpc import LOG, RpcFail, Scope, fill_unimplemented, handler, invalid, not_found
 from viam_data_sync.server._store import PartInfo, Store, new_id, now_ns
 
@@ -60,6 +61,9 @@ class Target:
 
 def _params_json(anys: Any) -> str:
     params = any_map_to_params(anys)
+    bad_key = unstorable_key(params)
+    if bad_key is not None:
+        raise ValueError(f"the key {bad_key[:200]} holds a NUL character, which BSON keys cannot")
     for key, value in list(params.items()):
         if hasattr(value, "type_url"):  # an Any of a type we cannot unpack: keep it recognisable
             params[key] = {"@type": value.type_url, "value": base64.b64encode(value.value).decode()}
@@ -173,8 +177,15 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                 raise invalid(
                     f"sensor_contents[{index}] is {size} bytes; tabular readings are limited to 4 MB"
                 )
+            reading = struct_to_dict(item.struct)
+            bad_key = unstorable_key(reading)
+            if bad_key is not None:
+                raise invalid(
+                    f"sensor_contents[{index}] has the key {bad_key[:200]}, which holds a NUL character; "
+                    "SQL and MQL results are BSON, whose keys cannot"
+                )
             try:
-                data = json.dumps(struct_to_dict(item.struct), allow_nan=False)
+                data = json.dumps(reading, allow_nan=False)
             except ValueError:
                 raise invalid(f"sensor_contents[{index}] holds a NaN or infinite number") from None
             requested, received = _times(item.metadata if item.HasField("metadata") else None)
