@@ -149,6 +149,18 @@ class Api:
 
         return self.call(self.sync.FileUpload, messages(), **kwargs)
 
+    def add_box(self, binary_data_id: str, label: str = "a") -> str:
+        """A bounding box on ``binary_data_id``; returns its id."""
+        request = data_pb2.AddBoundingBoxToImageByIDRequest(
+            binary_data_id=binary_data_id,
+            label=label,
+            x_min_normalized=0.1,
+            y_min_normalized=0.1,
+            x_max_normalized=0.2,
+            y_max_normalized=0.2,
+        )
+        return self.call(self.data.AddBoundingBoxToImageByID, request).bbox_id
+
     # ---------------------------------------------------------------- queries
     def binary_by_filter(
         self,
@@ -214,6 +226,13 @@ def make_api(
         part_id or server.part_id,
         organization_id or server.organization_id,
     )
+
+
+def other_org_api(server: LocalDataServer, channel: grpc.Channel, name: str = "other-org") -> Api:
+    """An Api for a new organization of ``server``, with its own key."""
+    other = server.create_organization(name)
+    key_id, key = server.create_api_key(other.organization_id)
+    return make_api(server, channel, key_id, key, part_id=other.part_id, organization_id=other.organization_id)
 
 
 @pytest.fixture

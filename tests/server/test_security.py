@@ -5,6 +5,9 @@ Every test here failed on the code before its fix.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
 import logging
 import time
 from typing import Any, Iterator
@@ -19,7 +22,7 @@ from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
 from viam_data_sync.server import LocalDataServer
 
-from .conftest import TIMEOUT, Api, code_of, make_api
+from .conftest import TIMEOUT, Api, code_of, make_api, other_org_api
 
 
 def _fails(call: object, request: object, api: Api, **kwargs: object) -> grpc.StatusCode:
@@ -118,3 +121,112 @@ def test_a_key_with_a_nul_is_refused_at_upload_and_queries_keep_working(
         organization_id=server.organization_id, mql_binary=[bson.encode({"$match": {"data.fine": {"$gte": 0}}})]
     )
     assert [bson.decode(d)["data"] for d in api.call(api.data.TabularDataByMQL, mql).raw_data] == [{"fine": 1}]
+
+
+# ---------------------------------------------------------------- 6: precise statuses
+def _sql(api: Api, query: str) -> Any:
+    request = data_pb2.TabularDataBySQLRequest(organization_id=api.organization_id, sql_query=query)
+    return api.call(api.data.TabularDataBySQL, request)
+
+
+def _mql(api: Api, *stages: Any) -> list:
+    request = data_pb2.TabularDataByMQLRequest(
+        organization_id=api.organization_id, mql_binary=[bson.encode(s) for s in stages]
+    )
+    return [bson.decode(raw) for raw in api.call(api.data.TabularDataByMQL, request).raw_data]
+
+
+def _code(fn: Any, *args: Any) -> grpc.StatusCode:
+    with pytest.raises(grpc.RpcError) as excinfo:
+        fn(*args)
+    return code_of(excinfo)
+
+
+def test_times_beyond_what_the_store_holds(api: Api) -> None:
+    api.upload_tabular([{"x": 1}])
+    far = data_pb2.CaptureInterval()
+    far.end.seconds = 10**12
+    far.start.seconds = -(10**12)
+    assert api.tabular_by_filter(data_pb2.Filter(interval=far)).count == 1  # a bound: clamped
+    export = data_pb2.ExportTabularDataRequest(part_id=api.part_id, interval=far)
+    assert len(list(api.call(api.data.ExportTabularData, export))) == 1
+    item = data_sync_pb2.SensorData()
+    item.struct.update({"x": 2})
+    item.metadata.time_received.seconds = 10**12  # a time to store: refused, named
+    md = data_sync_pb2.UploadMetadata(part_id=api.part_id, type=data_sync_pb2.DATA_TYPE_TABULAR_SENSOR)
+    request = data_sync_pb2.DataCaptureUploadRequest(metadata=md, sensor_contents=[item])
+    with pytest.raises(grpc.RpcError) as excinfo:
+        api.call(api.sync.DataCaptureUpload, request)
+    assert code_of(excinfo) == grpc.StatusCode.INVALID_ARGUMENT
+    assert "time_received" in excinfo.value.details()
+    assert len(_mql(api, {"$match": {"time_received": {"$lt": dt.datetime(9999, 1, 1)}}})) == 1
+    assert _mql(api, {"$match": {"time_received": {"$lt": dt.datetime(1, 1, 1)}}}) == []
+    assert _mql(api, {"$match": {"component_name": "sensor-1"}}, {"$skip": 2**63 - 1}) == []
+    delete = data_pb2.DeleteTabularDataRequest(organization_id=api.organization_id, delete_older_than_days=2**32 - 1)
+    assert api.call(api.data.DeleteTabularData, delete).deleted_count == 0
+
+
+def test_cursor_fields_out_of_range_are_invalid_argument(api: Api) -> None:
+    api.upload_tabular([{"x": 1}, {"x": 2}])
+    real = json.loads(base64.urlsafe_b64decode(api.tabular_by_filter(limit=1).last + "=="))
+    for key in ("t", "i", "s"):
+        body = json.dumps({**real, key: 10**30}).encode()
+        last = base64.urlsafe_b64encode(body).rstrip(b"=").decode()
+        assert _code(lambda: api.tabular_by_filter(limit=1, last=last)) == grpc.StatusCode.INVALID_ARGUMENT
+    nested = base64.urlsafe_b64encode(b"[" * 50_000 + b"]" * 50_000).decode()
+    assert _code(lambda: api.tabular_by_filter(limit=1, last=nested)) == grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT " + "(" * 1000 + "1" + ")" * 1000,
+        " UNION ALL ".join(["SELECT 1"] * 2000),
+        "SELECT 1 AS v" + "".join(f") q{i}" for i in range(300)),
+    ],
+    ids=["parentheses", "unions", "subqueries"],
+)
+def test_deeply_nested_sql_is_invalid_argument(api: Api, query: str) -> None:
+    if query.startswith("SELECT 1 AS v"):
+        query = "SELECT v FROM (" * 300 + query
+    assert _code(_sql, api, query) == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_an_mql_result_beyond_int64_is_invalid_argument(api: Api) -> None:
+    api.upload_tabular([{"x": 1}])
+    stage = {"$project": {"big": {"$add": [2**63 - 1, 2**63 - 1]}}}
+    assert _code(_mql, api, stage) == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_annotation_ids_in_an_upload_are_the_servers(server: LocalDataServer, api: Api) -> None:
+    """A repeated id, or another organization's, neither fails nor tells anything."""
+    other_api = other_org_api(server, api.channel)
+    their_box = other_api.add_box(other_api.upload_binary(b"theirs"))
+    for repeated in ("same", their_box):
+        item = data_sync_pb2.SensorData(binary=b"img")
+        for _ in range(2):
+            item.metadata.annotations.bboxes.add(
+                id=repeated, label="a", x_min_normalized=0.1, y_min_normalized=0.1,
+                x_max_normalized=0.2, y_max_normalized=0.2,
+            )
+            item.metadata.annotations.classifications.add(id=repeated, label="c")
+        md = data_sync_pb2.UploadMetadata(part_id=api.part_id, type=data_sync_pb2.DATA_TYPE_BINARY_SENSOR)
+        bid = api.call(
+            api.sync.DataCaptureUpload, data_sync_pb2.DataCaptureUploadRequest(metadata=md, sensor_contents=[item])
+        ).binary_data_id
+        meta = api.call(api.data.BinaryDataByIDs, data_pb2.BinaryDataByIDsRequest(binary_data_ids=[bid])).data[0].metadata
+        ids = [b.id for b in meta.annotations.bboxes] + [c.id for c in meta.annotations.classifications]
+        assert len(set(ids)) == 4 and repeated not in ids
+
+
+def test_an_undecodable_any_in_method_parameters_is_invalid_argument(api: Api) -> None:
+    md = data_sync_pb2.UploadMetadata(part_id=api.part_id, type=data_sync_pb2.DATA_TYPE_TABULAR_SENSOR)
+    md.method_parameters["p"].type_url = "type.googleapis.com/google.protobuf.Struct"
+    md.method_parameters["p"].value = b"\xff\xff\xff"
+    item = data_sync_pb2.SensorData()
+    item.struct.update({"x": 1})
+    request = data_sync_pb2.DataCaptureUploadRequest(metadata=md, sensor_contents=[item])
+    with pytest.raises(grpc.RpcError) as excinfo:
+        api.call(api.sync.DataCaptureUpload, request)
+    assert code_of(excinfo) == grpc.StatusCode.INVALID_ARGUMENT
+    assert "method_parameters" in excinfo.value.details()

@@ -41,6 +41,7 @@ from viam_data_sync.server._rpc import (
     not_found,
 )
 from viam_data_sync.server._store import Store, hash_password, new_id, now_ns
+from viam_data_sync.server._values import clamp_int64
 
 EXPORT_BATCH = 500
 SIGNED_URL_DEFAULT_MINUTES = 15
@@ -216,6 +217,8 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, f"the {engine} engine is not available") from None
         except QueryError as exc:
             raise invalid(str(exc) or f"{engine} query not understood") from None
+        except RecursionError:
+            raise invalid(f"the {engine} query is nested too deeply") from None
         out: List[bytes] = []
         total = 0
         budget = self.server.max_message_bytes - 64 * 1024
@@ -373,8 +376,8 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         where = q.Where(orgs=[request.organization_id])
         if request.delete_older_than_days:
             today = _dt.datetime.now(_dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-            cutoff = today - _dt.timedelta(days=request.delete_older_than_days)
-            where.add("t.time_received_ns < ?", int(cutoff.timestamp()) * 1_000_000_000)
+            cutoff_ns = (int(today.timestamp()) - request.delete_older_than_days * 86_400) * 1_000_000_000
+            where.add("t.time_received_ns < ?", clamp_int64(cutoff_ns))  # before 1677: nothing
         if request.HasField("filter"):
             f = request.filter
             if f.location_ids:

@@ -46,6 +46,10 @@ _BATCH = 1000
 _UTC = _dt.timezone.utc
 _EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
 _MS = 1_000_000
+#: The stored (int64 ns) time range, kept one millisecond inside so bounds stay in it.
+_NS_MIN, _NS_MAX = -(2**63) + _MS, 2**63 - 1 - _MS
+#: Largest $skip/$limit pushed into SQLite (its integers are 64-bit).
+_INT64_MAX = 2**63 - 1
 
 #: The stages the cloud accepts (users.md §2.2).
 _CLOUD_STAGES = frozenset({
@@ -199,10 +203,10 @@ def _plan(pipeline: List[Dict[str, Any]]) -> Tuple[
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             break
         if name == "$skip":
-            offset += value
+            offset = min(offset + value, _INT64_MAX)
             limit = None if limit is None else max(limit - value, 0)
         else:
-            limit = value if limit is None else min(limit, value)
+            limit = min(value, _INT64_MAX) if limit is None else min(limit, value)
         rest = rest[1:]
     return where, params, order, limit, offset, rest
 
@@ -278,6 +282,11 @@ def _time_sql(column: str, op: str, value: Any, params: List[Any]) -> Optional[s
     if not isinstance(value, _dt.datetime):
         return None
     ns = (value - _EPOCH_NAIVE) // _dt.timedelta(microseconds=1) * 1000
+    if not _NS_MIN <= ns <= _NS_MAX:  # beyond every stored time: all of them or none
+        if op not in ("$gte", "$gt", "$lt", "$lte", "$eq"):
+            return None
+        matches_all = op in ("$gte", "$gt") if ns < _NS_MIN else op in ("$lt", "$lte")
+        return f"{column} IS NOT NULL" if matches_all else "0"
     floor_ms, ceil_ms = ns // _MS, -(-ns // _MS)
     if op == "$gte":
         params.append(ceil_ms * _MS)

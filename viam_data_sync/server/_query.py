@@ -31,9 +31,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
-from viam_data_sync._convert import timestamp_to_ns
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server._rpc import Scope, denied, invalid, not_found
+from viam_data_sync.server._values import INT64_MAX, INT64_MIN, bound_ns
 
 DEFAULT_LIMIT = 50
 
@@ -135,8 +135,8 @@ def compile_filter(conn: sqlite3.Connection, f: Any, scope: Scope, table: str) -
 
 
 def add_interval(where: Where, interval: Any) -> None:
-    start = timestamp_to_ns(interval.start) if interval.HasField("start") else None
-    end = timestamp_to_ns(interval.end) if interval.HasField("end") else None
+    start = bound_ns(interval.start) if interval.HasField("start") else None
+    end = bound_ns(interval.end) if interval.HasField("end") else None
     if start is not None and end is not None and end < start:
         raise invalid("interval.end is before interval.start")
     if start is not None:
@@ -219,7 +219,7 @@ class Cursor:
             )
             if body.get("v") != 1:
                 raise ValueError("version")
-        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
             raise invalid("malformed 'last' cursor") from None
         if cursor.kind != kind or cursor.descending != descending or cursor.query_hash != query_hash:
             raise invalid("the 'last' cursor belongs to a different query (filter or sort order changed)")
@@ -227,8 +227,8 @@ class Cursor:
 
 
 def _int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError("not an int")
+    if not isinstance(value, int) or isinstance(value, bool) or not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError("not a 64-bit int")
     return value
 
 

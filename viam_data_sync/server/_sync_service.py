@@ -12,7 +12,12 @@
 Time fields of an item: ``time_requested`` is ``SensorMetadata.time_requested`` (for
 files, ``file_create_time``); ``time_received`` - the sort and interval key - is
 ``SensorMetadata.time_received``, else the requested time, else the server's clock
-(for files: ``file_modify_time``, else ``file_create_time``, else the clock).
+(for files: ``file_modify_time``, else ``file_create_time``, else the clock). A time the
+store cannot hold (outside 1677-2262) is INVALID_ARGUMENT.
+
+Annotation ids: the server assigns every uploaded bounding box and classification a new
+id; ids in the upload are ignored (they are global keys, so keeping them would let one
+upload collide with, and so detect, another organization's annotations).
 """
 
 from __future__ import annotations
@@ -28,14 +33,16 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 
 import grpc
+from google.protobuf.message import DecodeError
 
-from viam_data_sync._convert import any_map_to_params, struct_to_dict, timestamp_to_ns
+from viam_data_sync._convert import any_map_to_params, struct_to_dict
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
 from viam_data_sync.server._data_service import check_box
 from viam_data_sync.server._records import make_binary_data_id
 from viam_data_sync.server._schema import unstorable_key
 from viam_data_sync.server._rpc import LOG, RpcFail, Scope, fill_unimplemented, handler, invalid, not_found
 from viam_data_sync.server._store import PartInfo, Store, new_id, now_ns
+from viam_data_sync.server._values import stored_ns
 
 MAX_READING_BYTES = 4 * 1024 * 1024  # the cloud rejects larger tabular readings
 CHUNK_LOG_EVERY = 10_000
@@ -60,7 +67,10 @@ class Target:
 
 
 def _params_json(anys: Any) -> str:
-    params = any_map_to_params(anys)
+    try:
+        params = any_map_to_params(anys)
+    except DecodeError:
+        raise ValueError("a value's Any payload does not decode as its type_url says") from None
     bad_key = unstorable_key(params)
     if bad_key is not None:
         raise ValueError(f"the key {bad_key[:200]} holds a NUL character, which BSON keys cannot")
@@ -86,17 +96,25 @@ def _times(sensor_metadata: Optional[Any]) -> Tuple[Optional[int], int]:
     requested = received = None
     if sensor_metadata is not None:
         if sensor_metadata.HasField("time_requested"):
-            requested = timestamp_to_ns(sensor_metadata.time_requested)
+            requested = stored_ns(sensor_metadata.time_requested, "metadata.time_requested")
         if sensor_metadata.HasField("time_received"):
-            received = timestamp_to_ns(sensor_metadata.time_received)
+            received = stored_ns(sensor_metadata.time_received, "metadata.time_received")
     if received is None:
         received = requested if requested is not None else now_ns()
     return requested, received
 
 
 def _file_times(metadata: Any) -> Tuple[Optional[int], int]:
-    created = timestamp_to_ns(metadata.file_create_time) if metadata.HasField("file_create_time") else None
-    modified = timestamp_to_ns(metadata.file_modify_time) if metadata.HasField("file_modify_time") else None
+    created = (
+        stored_ns(metadata.file_create_time, "metadata.file_create_time")
+        if metadata.HasField("file_create_time")
+        else None
+    )
+    modified = (
+        stored_ns(metadata.file_modify_time, "metadata.file_modify_time")
+        if metadata.HasField("file_modify_time")
+        else None
+    )
     received = modified if modified is not None else created if created is not None else now_ns()
     return created, received
 
@@ -446,7 +464,7 @@ def _insert_annotations(conn: sqlite3.Connection, row_id: int, annotations: Any)
             "INSERT INTO bounding_boxes (id, binary_id, label, x_min, y_min, x_max, y_max, confidence, seq) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                box.id or new_id(),
+                new_id(),
                 row_id,
                 box.label,
                 box.x_min_normalized,
@@ -461,7 +479,7 @@ def _insert_annotations(conn: sqlite3.Connection, row_id: int, annotations: Any)
         conn.execute(
             "INSERT INTO classifications (id, binary_id, label, confidence, seq) VALUES (?, ?, ?, ?, ?)",
             (
-                item.id or new_id(),
+                new_id(),
                 row_id,
                 item.label,
                 item.confidence if item.HasField("confidence") else None,
