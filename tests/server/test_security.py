@@ -230,3 +230,37 @@ def test_an_undecodable_any_in_method_parameters_is_invalid_argument(api: Api) -
         api.call(api.sync.DataCaptureUpload, request)
     assert code_of(excinfo) == grpc.StatusCode.INVALID_ARGUMENT
     assert "method_parameters" in excinfo.value.details()
+
+
+# ---------------------------------------------------------------- 10: the key survives a restart
+def _authenticates(server: LocalDataServer, key_id: str, key: str) -> bool:
+    with grpc.insecure_channel(server.address) as channel:
+        try:
+            make_api(server, channel, key_id, key)
+        except grpc.RpcError as exc:
+            assert exc.code() == grpc.StatusCode.UNAUTHENTICATED
+            return False
+    return True
+
+
+def test_a_restarted_store_serves_the_same_key(tmp_path: Any) -> None:
+    db = tmp_path / "store.db"
+    with LocalDataServer(db) as first:
+        key_id, key = first.api_key_id, first.api_key
+    with LocalDataServer(db) as second:
+        assert (second.api_key_id, second.api_key) == (key_id, key)
+        assert _authenticates(second, key_id, key)
+
+
+def test_an_explicit_key_is_used_and_kept(tmp_path: Any) -> None:
+    db = tmp_path / "store.db"
+    with LocalDataServer(db) as first:
+        old_id, old_key = first.api_key_id, first.api_key
+    with LocalDataServer(db, api_key_id="ci-key", api_key="ci-secret-0123456789") as second:
+        assert (second.api_key_id, second.api_key) == ("ci-key", "ci-secret-0123456789")
+        assert _authenticates(second, "ci-key", "ci-secret-0123456789")
+        assert not _authenticates(second, "ci-key", old_key)
+    with LocalDataServer(db) as third:
+        assert (third.api_key_id, third.api_key) == ("ci-key", "ci-secret-0123456789")
+        assert _authenticates(third, "ci-key", "ci-secret-0123456789")
+        assert _authenticates(third, old_id, old_key)  # the earlier default key still exists

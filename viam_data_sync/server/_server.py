@@ -60,8 +60,9 @@ class LocalDataServer:
     Serves ``DataService``, ``DatasetService``, ``DataSyncService`` and ``AuthService``
     on a real port, backed by SQLite (WAL) and blob files. On first start it creates a
     default fleet (organization, location, robot, part) and an API key for it; reopening
-    an existing database finds them again (the default key's secret is hashed on disk,
-    so a reopened server issues it a new secret unless ``api_key`` is given).
+    an existing database finds them again, the default key's id and secret included, so
+    clients configured with them keep working across restarts. ``api_key_id`` and
+    ``api_key`` choose the default key instead (kept for later restarts too).
 
     Args:
         path: SQLite file to use (blobs go in ``<path>.blobs/``). ``None``: a temporary
@@ -80,7 +81,7 @@ class LocalDataServer:
         database_hostname: what ``GetDatabaseConnection`` reports as ``hostname``.
         mongodb_uri: what it reports as ``mongodb_uri`` (default built from the hostname).
         api_key_id: id of the default API key (default: created, or found again).
-        api_key: secret of the default API key (default: generated).
+        api_key: secret of the default API key (default: found again, else generated).
 
     Example::
 
@@ -256,12 +257,19 @@ class LocalDataServer:
             fleet = FleetIds(**json.loads(raw))
         self.fleet = fleet
         want_id, want_secret = self._want_key
-        key_id = want_id or store.get_meta("default_api_key_id")
-        self.api_key_id, self.api_key = store.create_api_key(
-            [fleet.organization_id], key_id, want_secret
-        )
+        known_id = store.get_meta("default_api_key_id")
+        known_secret = store.get_meta("default_api_key")
+        key_id = want_id or known_id
+        if want_secret is None and key_id == known_id and known_secret is not None:
+            if store.check_api_key(key_id, known_secret):  # the same key as last time
+                self.api_key_id, self.api_key = key_id, known_secret
+                return
+        self.api_key_id, self.api_key = store.create_api_key([fleet.organization_id], key_id, want_secret)
         with store.write() as conn:
             store.set_meta(conn, "default_api_key_id", self.api_key_id)
+            # Kept so a restart serves the same key (the store file already holds all
+            # the data this key reads); never logged.
+            store.set_meta(conn, "default_api_key", self.api_key)
 
     # ------------------------------------------------------------ attributes
     @property
