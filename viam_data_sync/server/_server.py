@@ -260,7 +260,7 @@ class LocalDataServer:
         known_id = store.get_meta("default_api_key_id")
         known_secret = store.get_meta("default_api_key")
         key_id = want_id or known_id
-        if want_secret is None and key_id == known_id and known_secret is not None:
+        if want_secret is None and key_id is not None and key_id == known_id and known_secret is not None:
             if store.check_api_key(key_id, known_secret):  # the same key as last time
                 self.api_key_id, self.api_key = key_id, known_secret
                 return
