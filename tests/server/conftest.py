@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import grpc
 import pytest
@@ -254,3 +257,37 @@ def api(server: LocalDataServer, channel: grpc.Channel) -> Api:
 
 def code_of(excinfo: Any) -> grpc.StatusCode:
     return excinfo.value.code()
+
+
+def start_server_process(
+    db: str, *args: str, preexec_fn: Optional[Callable[[], None]] = None
+) -> Tuple[subprocess.Popen, Dict[str, str]]:
+    """``python -m viam_data_sync.server --db db`` on a free port; returns the process and
+    the ``name: value`` lines it printed (address, api_key_id, api_key, part_id, ...)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "viam_data_sync.server", "--db", db, "--port", "0", "--log-level", "WARNING",
+         *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=preexec_fn,
+    )
+    info: Dict[str, str] = {}
+    deadline = time.monotonic() + 30
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.strip() == "ready":
+            return proc, info
+        key, _, value = line.strip().partition(": ")
+        info[key] = value
+    proc.kill()
+    raise AssertionError(f"server process did not start: {info}")
+
+
+def remote_server(info: Dict[str, str]) -> Any:
+    """What :func:`make_api` reads from a server, for one printed by
+    :func:`start_server_process` (api_key_id, api_key, part_id, organization_id)."""
+    return type("RemoteServer", (), dict(info))

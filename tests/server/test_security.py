@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 import json
 import logging
+import os
 import time
 from typing import Any, Iterator
 
@@ -22,7 +23,7 @@ from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
 from viam_data_sync.server import LocalDataServer
 
-from .conftest import TIMEOUT, Api, code_of, make_api, other_org_api
+from .conftest import TIMEOUT, Api, code_of, make_api, other_org_api, remote_server, start_server_process
 
 
 def _fails(call: object, request: object, api: Api, **kwargs: object) -> grpc.StatusCode:
@@ -264,3 +265,55 @@ def test_an_explicit_key_is_used_and_kept(tmp_path: Any) -> None:
         assert (third.api_key_id, third.api_key) == ("ci-key", "ci-secret-0123456789")
         assert _authenticates(third, "ci-key", "ci-secret-0123456789")
         assert _authenticates(third, old_id, old_key)  # the earlier default key still exists
+
+
+# ---------------------------------------------------------------- 5: bounded uploads, full disk
+def test_uploads_are_bounded_by_default() -> None:
+    from viam_data_sync.server._server import DEFAULT_MAX_UPLOAD_BYTES
+
+    assert LocalDataServer().max_upload_bytes == DEFAULT_MAX_UPLOAD_BYTES == 1024**3
+
+
+def test_a_never_ending_upload_stops_at_the_limit() -> None:
+    with LocalDataServer(max_upload_bytes=1 << 20) as small, grpc.insecure_channel(small.address) as channel:
+        api = make_api(small, channel)
+        def endless() -> Iterator[Any]:
+            md = data_sync_pb2.UploadMetadata(part_id=small.part_id, type=data_sync_pb2.DATA_TYPE_FILE)
+            yield data_sync_pb2.FileUploadRequest(metadata=md)
+            while True:
+                yield data_sync_pb2.FileUploadRequest(file_contents=data_sync_pb2.FileData(data=b"x" * 65536))
+
+        assert _code(lambda: api.call(api.sync.FileUpload, endless(), timeout=60)) == (
+            grpc.StatusCode.RESOURCE_EXHAUSTED
+        )
+        assert api.binary_by_filter(count_only=True).count == 0
+
+
+def _limit_file_size() -> None:  # runs in the server process before exec
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4 << 20, 4 << 20))
+
+
+def test_a_full_disk_answers_resource_exhausted_and_stores_nothing(tmp_path: Any) -> None:
+    """A server process whose files cannot grow past 4 MiB (RLIMIT_FSIZE: the write
+    fails as on a full disk) gets an 8 MiB upload."""
+    db = str(tmp_path / "full.db")
+    proc, info = start_server_process(db, preexec_fn=_limit_file_size)
+    try:
+        with grpc.insecure_channel(info["address"]) as channel:
+            api = make_api(remote_server(info), channel)
+            with pytest.raises(grpc.RpcError) as excinfo:
+                api.file_upload([b"x" * (1 << 20)] * 8)
+            assert code_of(excinfo) == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert "full" in excinfo.value.details()
+            assert api.binary_by_filter(count_only=True).count == 0
+            assert os.listdir(db + ".blobs/tmp") == []
+            assert api.file_upload([b"small"]).binary_data_id  # still serving
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()

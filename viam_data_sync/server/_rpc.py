@@ -12,9 +12,11 @@ exception types and stack frames, never the caller's values or exception message
 
 from __future__ import annotations
 
+import errno
 import functools
 import inspect
 import logging
+import sqlite3
 import traceback
 from typing import Any, Callable, FrozenSet, Optional, Set
 
@@ -63,10 +65,24 @@ def log_unexpected(logger: logging.Logger, what: str, exc: BaseException, level:
     logger.log(level, "%s failed unexpectedly: %s (message withheld)\n%s", what, type(exc).__name__, frames)
 
 
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def storage_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk (or a quota or file size limit) is full."""
+    if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+        return True
+    return isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+
+
 def _abort(context: grpc.ServicerContext, method: str, exc: BaseException) -> None:
     if isinstance(exc, RpcFail):
         LOG.debug("%s -> %s", method, exc.code.name)
         context.abort(exc.code, exc.message)
+    if storage_full(exc):
+        # Every write is all-or-nothing (temp file, one transaction), so nothing is kept.
+        LOG.error("%s: the server's storage is full (%s)", method, type(exc).__name__)
+        context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "the server's storage is full; nothing was stored")
     log_unexpected(LOG, method, exc)
     context.abort(grpc.StatusCode.INTERNAL, f"internal error in {method}; see the server log")
 

@@ -28,6 +28,8 @@ from viam_data_sync.server._sync_service import DataSyncServicer
 LOG = logging.getLogger("viam_data_sync.server")
 
 DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # goutils MaxMessageSize
+#: Largest upload accepted unless ``max_upload_bytes`` says otherwise: 1 GiB.
+DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
 
 #: Keepalive policy: clients may ping as often as every second, with or without calls in
 #: flight, and are never sent GOAWAY "too_many_pings". grpc's default (one ping per
@@ -72,8 +74,8 @@ class LocalDataServer:
         auth: require API-key tokens (``False``: every call sees every organization).
         max_page_size: cap on ``DataRequest.limit``.
         max_message_bytes: gRPC send/receive message size limit.
-        max_upload_bytes: largest upload accepted (``None``: no limit);
-            RESOURCE_EXHAUSTED beyond it.
+        max_upload_bytes: largest upload accepted (default 1 GiB; ``None``: no limit);
+            RESOURCE_EXHAUSTED beyond it, as on a full disk.
         interceptors: extra ``grpc.ServerInterceptor`` objects (e.g. fault injection).
         token_ttl: lifetime of issued access tokens, in seconds.
         max_workers: size of the gRPC handler thread pool.
@@ -100,7 +102,7 @@ class LocalDataServer:
         auth: bool = True,
         max_page_size: int = 1000,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-        max_upload_bytes: Optional[int] = None,
+        max_upload_bytes: Optional[int] = DEFAULT_MAX_UPLOAD_BYTES,
         interceptors: Sequence[grpc.ServerInterceptor] = (),
         token_ttl: float = 3600.0,
         max_workers: int = 16,
