@@ -1,6 +1,7 @@
 """Security findings of the local server's review, each reproduced over a real server.
 
-Every test here failed on the code before its fix.
+Each finding's tests failed on the code before its fix (a test that guards behaviour
+which already held says so).
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
 from viam_data_sync.server import LocalDataServer
+from viam_data_sync.server import _sql as sql_engine
+from viam_data_sync.server._server import DEFAULT_MAX_UPLOAD_BYTES
 
+from ._readings_fixture import open_store, standard_rows
 from .conftest import TIMEOUT, Api, code_of, make_api, other_org_api, remote_server, start_server_process
 
 
@@ -269,12 +273,11 @@ def test_an_explicit_key_is_used_and_kept(tmp_path: Any) -> None:
 
 # ---------------------------------------------------------------- 5: bounded uploads, full disk
 def test_uploads_are_bounded_by_default() -> None:
-    from viam_data_sync.server._server import DEFAULT_MAX_UPLOAD_BYTES
-
     assert LocalDataServer().max_upload_bytes == DEFAULT_MAX_UPLOAD_BYTES == 1024**3
 
 
 def test_a_never_ending_upload_stops_at_the_limit() -> None:
+    """Held before with an explicit limit; what changed is that there is one by default."""
     with LocalDataServer(max_upload_bytes=1 << 20) as small, grpc.insecure_channel(small.address) as channel:
         api = make_api(small, channel)
         def endless() -> Iterator[Any]:
@@ -317,3 +320,46 @@ def test_a_full_disk_answers_resource_exhausted_and_stores_nothing(tmp_path: Any
         proc.wait(10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+# ---------------------------------------------------------------- 9: SQL scoping in the database
+def _rows(api: Api, query: str) -> list:
+    return [bson.decode(raw) for raw in _sql(api, query).raw_data]
+
+
+def test_sql_scoping_holds_whatever_the_parser_lets_through(server: LocalDataServer, api: Api) -> None:
+    other = other_org_api(server, api.channel)
+    other.upload_tabular([{"secret": 1}] * 3)
+    api.upload_tabular([{"mine": 1}] * 2)
+    for query in (
+        "SELECT * FROM (WITH meta AS (SELECT 1 AS v) SELECT v FROM meta) q, meta",
+        "SELECT organization_id FROM readings WHERE 'x' IN readings",
+    ):
+        with pytest.raises(grpc.RpcError) as excinfo:
+            _sql(api, query)
+        assert code_of(excinfo) == grpc.StatusCode.INVALID_ARGUMENT
+    assert _rows(api, "SELECT COUNT(*) AS n FROM readings a, readings b") == [{"n": 4}]
+    assert _rows(api, "WITH c AS (SELECT * FROM readings) SELECT COUNT(*) AS n FROM c") == [{"n": 2}]
+    assert _rows(api, "WITH c AS (SELECT component_name FROM readings) SELECT COUNT(*) AS n FROM c a, c b") == [
+        {"n": 4}
+    ]
+    assert _rows(
+        api,
+        "SELECT COUNT(*) AS n FROM readings WHERE organization_id IN (SELECT organization_id FROM readings)",
+    ) == [{"n": 2}]
+    assert _rows(api, "SELECT COUNT(*) AS n FROM (SELECT * FROM (SELECT * FROM readings) s) t") == [{"n": 2}]
+    assert _rows(other, "SELECT COUNT(*) AS n FROM readings a, readings b") == [{"n": 9}]
+
+
+def test_the_database_layer_alone_keeps_other_organizations_out(tmp_path: Any) -> None:
+    """Raw statements, no parser or rewrite: only the view reaches stored rows."""
+    conn = open_store(tmp_path / "store.db", standard_rows())
+    try:
+        for raw in ("SELECT organization_id FROM readings", "SELECT organization_id FROM main.readings",
+                    "SELECT name FROM sqlite_master"):
+            with pytest.raises(sql_engine.QueryError):
+                sql_engine._execute(conn, raw, ["org-1"], 1000)
+        _, rows = sql_engine._execute(conn, "SELECT DISTINCT organization_id FROM temp.__vds_readings", ["org-1"], 1000)
+        assert rows == [("org-1",)]
+    finally:
+        conn.close()
