@@ -57,6 +57,11 @@ def test_the_log_never_quotes_a_key_token_or_password_put_in_the_wrong_field(
         api.auth.Authenticate(swapped, timeout=TIMEOUT)
     assert code_of(excinfo) == grpc.StatusCode.UNAUTHENTICATED
     for secret in secrets:
+        wrong = auth_pb2.AuthenticateRequest(
+            entity=secret, credentials=auth_pb2.Credentials(type="api-key", payload=secret)
+        )
+        with pytest.raises(grpc.RpcError):
+            api.auth.Authenticate(wrong, timeout=TIMEOUT)
         request = dataset_pb2.ListDatasetsByOrganizationIDRequest(organization_id=secret)
         assert _fails(api.dataset.ListDatasetsByOrganizationID, request, api) == grpc.StatusCode.PERMISSION_DENIED
         flt = data_pb2.Filter(organization_ids=[secret])
