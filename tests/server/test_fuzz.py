@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any, List, Tuple
+from typing import Any, List, Set, Tuple
 
 import grpc
 
@@ -69,6 +69,8 @@ def test_generated_invalid_requests_never_get_internal_or_unknown() -> None:
         by_path = {rpc.path: rpc for rpc in rpcs}
         failures: List[Tuple[str, str, str, str]] = []
 
+        unimplemented: Set[str] = set()
+
         def send(rpc: _fuzz.Rpc, requests: List[Any]) -> None:
             metadata: Any = () if rpc.path.startswith("/proto.rpc.v1.AuthService/") else api.metadata
             try:
@@ -76,6 +78,8 @@ def test_generated_invalid_requests_never_get_internal_or_unknown() -> None:
             except grpc.RpcError as exc:
                 if exc.code() in BAD_CODES:
                     failures.append((rpc.path, exc.code().name, exc.details() or "", repr(requests)[:400]))
+                elif "is not implemented by the local Data API server" in (exc.details() or ""):
+                    unimplemented.add(rpc.path)  # the whole RPC, not one of its options
 
         cases = _fuzz.curated(ids)
         for path, requests in cases:
@@ -83,6 +87,8 @@ def test_generated_invalid_requests_never_get_internal_or_unknown() -> None:
         sent = len(cases)
         while sent < REQUESTS:
             for rpc in rpcs:
+                if rpc.path in unimplemented and rng.random() < 0.9:
+                    continue  # still asked now and then; the requests go where code runs
                 cls = rpc.request_class()
                 count = rng.randint(1, 3) if rpc.client_streaming else 1
                 send(rpc, [generator.fill(cls()) for _ in range(count)])
