@@ -182,6 +182,37 @@ def test_times_beyond_what_the_store_holds(api: Api) -> None:
     assert api.call(api.data.DeleteTabularData, delete).deleted_count == 0
 
 
+def test_lists_beyond_what_one_sql_statement_binds_are_invalid_argument(api: Api) -> None:
+    """SQLite binds at most 32,766 (here up to 250,000) parameters per statement."""
+    many = [f"v{i}" for i in range(300_000)]
+    bid = api.upload_binary(b"img")
+    flt = data_pb2.Filter
+    tabular, binary = data_pb2.TabularDataByFilterRequest, data_pb2.BinaryDataByFilterRequest
+    for method, request, field in (
+        (api.data.TabularDataByFilter, tabular(data_request=data_pb2.DataRequest(filter=flt(location_ids=many))),
+         "filter.location_ids"),
+        (api.data.BinaryDataByFilter, binary(data_request=data_pb2.DataRequest(filter=flt(mime_type=many))),
+         "filter.mime_type"),
+        (api.data.BinaryDataByFilter, binary(data_request=data_pb2.DataRequest(filter=flt(bbox_labels=many))),
+         "filter.bbox_labels"),
+        (api.data.TabularDataByFilter,
+         tabular(data_request=data_pb2.DataRequest(filter=flt(tags_filter=data_pb2.TagsFilter(tags=many)))),
+         "tags_filter.tags"),
+        (api.data.RemoveTagsFromBinaryDataByIDs,
+         data_pb2.RemoveTagsFromBinaryDataByIDsRequest(binary_data_ids=[bid], tags=many), "tags"),
+        (api.data.DeleteTabularData,
+         data_pb2.DeleteTabularDataRequest(organization_id=api.organization_id,
+                                           filter=data_pb2.DeleteTabularFilter(location_ids=many)),
+         "filter.location_ids"),
+    ):
+        with pytest.raises(grpc.RpcError) as excinfo:
+            api.call(method, request, timeout=60)
+        assert code_of(excinfo) == grpc.StatusCode.INVALID_ARGUMENT
+        assert field in excinfo.value.details()
+    api.upload_tabular([{"x": 1}])
+    assert len(_mql(api, {"$match": {"component_name": {"$in": ["sensor-1", *many]}}})) == 1
+
+
 def test_cursor_fields_out_of_range_are_invalid_argument(api: Api) -> None:
     api.upload_tabular([{"x": 1}, {"x": 2}])
     real = json.loads(base64.urlsafe_b64decode(api.tabular_by_filter(limit=1).last + "=="))

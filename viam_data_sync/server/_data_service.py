@@ -41,7 +41,7 @@ from viam_data_sync.server._rpc import (
     not_found,
 )
 from viam_data_sync.server._store import Store, hash_password, new_id, now_ns
-from viam_data_sync.server._values import clamp_int64
+from viam_data_sync.server._values import clamp_int64, distinct
 
 EXPORT_BATCH = 500
 SIGNED_URL_DEFAULT_MINUTES = 15
@@ -67,7 +67,7 @@ def check_tags(tags: Sequence[str]) -> List[str]:
             raise invalid("tags must not be empty")
         if len(tag) > MAX_TAG_LENGTH:
             raise invalid(f"tag longer than {MAX_TAG_LENGTH} characters")
-    return list(dict.fromkeys(tags))
+    return distinct(tags, "tags")
 
 
 def check_box(x_min: float, y_min: float, x_max: float, y_max: float, confidence: Optional[float]) -> None:
@@ -381,7 +381,8 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         if request.HasField("filter"):
             f = request.filter
             if f.location_ids:
-                where.add(f"t.location_id IN ({', '.join('?' for _ in f.location_ids)})", *f.location_ids)
+                locations = distinct(f.location_ids, "filter.location_ids")
+                where.add(f"t.location_id IN ({', '.join('?' for _ in locations)})", *locations)
             for attr, column in (
                 ("robot_id", "robot_id"),
                 ("part_id", "part_id"),

@@ -17,6 +17,7 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from viam_data_sync.server._data_service import check_org
 from viam_data_sync.server._rpc import RpcFail, Scope, fill_unimplemented, handler, invalid, not_found
 from viam_data_sync.server._store import Store, new_id, now_ns
+from viam_data_sync.server._values import distinct
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
 
@@ -136,7 +137,7 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
         """A new dataset holding the union of the members of ``dataset_ids`` (which stay)."""
         name = _check_name(request.name)
         check_org(self.server, request.organization_id, scope)
-        ids = list(dict.fromkeys(request.dataset_ids))
+        ids = distinct(request.dataset_ids, "dataset_ids")
         if len(ids) < 2:
             raise invalid("merging needs at least two dataset ids")
         with self.store.write() as conn:

@@ -33,6 +33,7 @@ from mongomock.aggregate import process_pipeline
 
 from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server._rpc import log_unexpected
+from viam_data_sync.server._values import MAX_LIST_ITEMS
 from viam_data_sync.server._schema import reading_document
 
 __all__ = ["run_mql", "MAX_SCANNED_DOCS"]
@@ -191,7 +192,10 @@ def _plan(pipeline: List[Dict[str, Any]]) -> Tuple[
     if pipeline and "$match" in pipeline[0]:
         if not isinstance(pipeline[0]["$match"], Mapping):
             return where, params, order, limit, offset, pipeline
-        if not _translate(pipeline[0]["$match"], where, params):
+        exact = _translate(pipeline[0]["$match"], where, params)
+        if len(params) > MAX_LIST_ITEMS:  # more than one SQLite statement may bind
+            return [], [], order, limit, offset, pipeline
+        if not exact:
             return where, params, order, limit, offset, pipeline
         rest = pipeline[1:]
     if rest and "$sort" in rest[0]:

@@ -33,7 +33,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server._rpc import Scope, denied, invalid, not_found
-from viam_data_sync.server._values import INT64_MAX, INT64_MIN, bound_ns
+from viam_data_sync.server._values import INT64_MAX, INT64_MIN, bound_ns, distinct
 
 DEFAULT_LIMIT = 50
 
@@ -73,7 +73,7 @@ def _placeholders(values: Sequence[Any]) -> str:
 
 def resolve_orgs(requested: Iterable[str], scope: Scope) -> Optional[List[str]]:
     """The organizations a query may read. Naming one outside the scope is PERMISSION_DENIED."""
-    named = list(dict.fromkeys(o for o in requested))
+    named = distinct(requested, "filter.organization_ids")
     if any(not o for o in named):
         raise invalid("organization_ids must not contain an empty id")
     if named:
@@ -101,17 +101,17 @@ def compile_filter(conn: sqlite3.Connection, f: Any, scope: Scope, table: str) -
         if value:
             where.add(f"t.{column} = ?", value)
     if f.location_ids:
-        ids = list(dict.fromkeys(f.location_ids))
+        ids = distinct(f.location_ids, "filter.location_ids")
         where.add(f"t.location_id IN ({_placeholders(ids)})", *ids)
     if f.mime_type:
-        mimes = list(dict.fromkeys(f.mime_type))
+        mimes = distinct(f.mime_type, "filter.mime_type")
         where.add(f"t.mime_type IN ({_placeholders(mimes)})", *mimes)
     if f.HasField("interval"):
         add_interval(where, f.interval)
     if f.HasField("tags_filter"):
         add_tags(where, f.tags_filter, table)
     if f.bbox_labels:
-        labels = list(dict.fromkeys(f.bbox_labels))
+        labels = distinct(f.bbox_labels, "filter.bbox_labels")
         if table == READINGS:
             where.nothing = True
         else:
@@ -147,7 +147,7 @@ def add_interval(where: Where, interval: Any) -> None:
 
 def add_tags(where: Where, tags_filter: Any, table: str) -> None:
     kind = tags_filter.type
-    tags = list(dict.fromkeys(tags_filter.tags))
+    tags = distinct(tags_filter.tags, "tags_filter.tags")
     if any(not tag for tag in tags):
         raise invalid("tags_filter.tags must not contain an empty tag")
     if kind in (TAGS_UNSPECIFIED, TAGS_MATCH_BY_OR):

@@ -8,7 +8,7 @@ which changes no answer (no stored time lies beyond).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable, List, TypeVar
 
 from viam_data_sync._convert import timestamp_to_ns
 from viam_data_sync.server._rpc import invalid
@@ -16,6 +16,19 @@ from viam_data_sync.server._rpc import invalid
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 TIME_RANGE = "1677-09-21 to 2262-04-11 UTC"
+#: Most distinct values one list of a request may hold (ids, tags, labels, MIME types);
+#: each becomes an SQL parameter, and SQLite caps those at 32,766 per statement.
+MAX_LIST_ITEMS = 10_000
+
+T = TypeVar("T")
+
+
+def distinct(values: Iterable[T], field: str) -> List[T]:
+    """``values`` without repeats, in order; INVALID_ARGUMENT beyond :data:`MAX_LIST_ITEMS`."""
+    out = list(dict.fromkeys(values))
+    if len(out) > MAX_LIST_ITEMS:
+        raise invalid(f"{field} has {len(out)} distinct values; at most {MAX_LIST_ITEMS} are accepted")
+    return out
 
 
 def clamp_int64(value: int) -> int:
