@@ -403,3 +403,21 @@ def test_the_database_layer_alone_keeps_other_organizations_out(tmp_path: Any) -
         assert rows == [("org-1",)]
     finally:
         conn.close()
+
+
+def test_a_stream_with_an_unstorable_time_is_refused_before_its_data(api: Api) -> None:
+    md = data_sync_pb2.UploadMetadata(part_id=api.part_id, type=data_sync_pb2.DATA_TYPE_FILE)
+    md.file_create_time.seconds = 10**12
+    read = []
+
+    def source() -> Iterator[Any]:
+        yield data_sync_pb2.FileUploadRequest(metadata=md)
+        for _ in range(1000):
+            read.append(1)
+            yield data_sync_pb2.FileUploadRequest(file_contents=data_sync_pb2.FileData(data=b"x" * 65536))
+
+    with pytest.raises(grpc.RpcError) as excinfo:
+        api.call(api.sync.FileUpload, source())
+    assert code_of(excinfo) == grpc.StatusCode.INVALID_ARGUMENT
+    assert "file_create_time" in excinfo.value.details()
+    assert len(read) < 1000  # the server did not wait for all 64 MiB

@@ -119,6 +119,27 @@ def _file_times(metadata: Any) -> Tuple[Optional[int], int]:
     return created, received
 
 
+def _item_times(metadata: Any, sensor_metadata: Optional[Any], is_file: bool) -> Tuple[Optional[int], int]:
+    """(time_requested, time_received) ns of a binary item; INVALID_ARGUMENT if unstorable."""
+    return _file_times(metadata) if is_file else _times(sensor_metadata)
+
+
+def _annotations(sensor_metadata: Optional[Any]) -> Optional[Any]:
+    """The item's annotations, every box checked; None when there are none."""
+    if sensor_metadata is None or not sensor_metadata.HasField("annotations"):
+        return None
+    annotations = sensor_metadata.annotations
+    for box in annotations.bboxes:
+        check_box(
+            box.x_min_normalized,
+            box.y_min_normalized,
+            box.x_max_normalized,
+            box.y_max_normalized,
+            box.confidence if box.HasField("confidence") else None,
+        )
+    return annotations
+
+
 class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
     """Uploads. See the module docstring for the streaming and durability rules."""
 
@@ -299,6 +320,8 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             raise invalid("empty upload stream: the first message must carry metadata")
         md, sensor_metadata = metadata_of(first)
         target = self._target(md, scope)
+        _item_times(md, sensor_metadata, is_file)  # bad times and boxes fail before any data is read
+        _annotations(sensor_metadata)
         limit = self.server.max_upload_bytes
         _, temp = self.store.new_temp_file()
         committed = False
@@ -366,24 +389,8 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         """
         md, part = target.metadata, target.part
         ext = md.file_extension
-        if is_file:
-            requested, received = _file_times(md)
-        else:
-            requested, received = _times(sensor_metadata)
-        annotations = (
-            sensor_metadata.annotations
-            if sensor_metadata is not None and sensor_metadata.HasField("annotations")
-            else None
-        )
-        if annotations is not None:
-            for box in annotations.bboxes:
-                check_box(
-                    box.x_min_normalized,
-                    box.y_min_normalized,
-                    box.x_max_normalized,
-                    box.y_max_normalized,
-                    box.confidence if box.HasField("confidence") else None,
-                )
+        requested, received = _item_times(md, sensor_metadata, is_file)
+        annotations = _annotations(sensor_metadata)
         file_id = new_id()
         binary_data_id = make_binary_data_id(part.organization_id, part.location_id, file_id)
         final = self.store.blob_path(file_id)
