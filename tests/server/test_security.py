@@ -354,6 +354,10 @@ def test_a_full_disk_answers_resource_exhausted_and_stores_nothing(tmp_path: Any
             assert "full" in excinfo.value.details()
             assert api.binary_by_filter(count_only=True).count == 0
             assert os.listdir(db + ".blobs/tmp") == []
+            with pytest.raises(grpc.RpcError) as excinfo:  # the database cannot grow either
+                api.upload_tabular([{"blob": "x" * (1 << 20)}] * 8)
+            assert code_of(excinfo) == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert api.tabular_by_filter(count_only=True).count == 0
             assert api.file_upload([b"small"]).binary_data_id  # still serving
     finally:
         proc.terminate()

@@ -68,11 +68,16 @@ def log_unexpected(logger: logging.Logger, what: str, exc: BaseException, level:
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
+#: SQLite's codes for a write that found no room: SQLITE_FULL (ENOSPC), and
+#: SQLITE_IOERR_WRITE, which is what a quota or file size limit (EDQUOT, EFBIG) gives.
+_FULL_SQLITE_CODES = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_WRITE})
+
+
 def storage_full(exc: BaseException) -> bool:
     """Whether ``exc`` says the disk (or a quota or file size limit) is full."""
     if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
         return True
-    return isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) in _FULL_SQLITE_CODES
 
 
 def _abort(context: grpc.ServicerContext, method: str, exc: BaseException) -> None:
@@ -82,7 +87,9 @@ def _abort(context: grpc.ServicerContext, method: str, exc: BaseException) -> No
     if storage_full(exc):
         # Every write is all-or-nothing (temp file, one transaction), so nothing is kept.
         LOG.error("%s: the server's storage is full (%s)", method, type(exc).__name__)
-        context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "the server's storage is full; nothing was stored")
+        context.abort(
+            grpc.StatusCode.RESOURCE_EXHAUSTED, "the server's storage is full (or cannot grow); nothing was stored"
+        )
     log_unexpected(LOG, method, exc)
     context.abort(grpc.StatusCode.INTERNAL, f"internal error in {method}; see the server log")
 
