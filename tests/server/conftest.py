@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import grpc
 import pytest
@@ -149,6 +152,18 @@ class Api:
 
         return self.call(self.sync.FileUpload, messages(), **kwargs)
 
+    def add_box(self, binary_data_id: str, label: str = "a") -> str:
+        """A bounding box on ``binary_data_id``; returns its id."""
+        request = data_pb2.AddBoundingBoxToImageByIDRequest(
+            binary_data_id=binary_data_id,
+            label=label,
+            x_min_normalized=0.1,
+            y_min_normalized=0.1,
+            x_max_normalized=0.2,
+            y_max_normalized=0.2,
+        )
+        return self.call(self.data.AddBoundingBoxToImageByID, request).bbox_id
+
     # ---------------------------------------------------------------- queries
     def binary_by_filter(
         self,
@@ -216,6 +231,13 @@ def make_api(
     )
 
 
+def other_org_api(server: LocalDataServer, channel: grpc.Channel, name: str = "other-org") -> Api:
+    """An Api for a new organization of ``server``, with its own key."""
+    other = server.create_organization(name)
+    key_id, key = server.create_api_key(other.organization_id)
+    return make_api(server, channel, key_id, key, part_id=other.part_id, organization_id=other.organization_id)
+
+
 @pytest.fixture
 def server() -> Iterator[LocalDataServer]:
     with LocalDataServer(max_page_size=100, max_workers=8) as srv:
@@ -235,3 +257,37 @@ def api(server: LocalDataServer, channel: grpc.Channel) -> Api:
 
 def code_of(excinfo: Any) -> grpc.StatusCode:
     return excinfo.value.code()
+
+
+def start_server_process(
+    db: str, *args: str, preexec_fn: Optional[Callable[[], None]] = None
+) -> Tuple[subprocess.Popen, Dict[str, str]]:
+    """``python -m viam_data_sync.server --db db`` on a free port; returns the process and
+    the ``name: value`` lines it printed (address, api_key_id, api_key, part_id, ...)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "viam_data_sync.server", "--db", db, "--port", "0", "--log-level", "WARNING",
+         *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=preexec_fn,
+    )
+    info: Dict[str, str] = {}
+    deadline = time.monotonic() + 30
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.strip() == "ready":
+            return proc, info
+        key, _, value = line.strip().partition(": ")
+        info[key] = value
+    proc.kill()
+    raise AssertionError(f"server process did not start: {info}")
+
+
+def remote_server(info: Dict[str, str]) -> Any:
+    """What :func:`make_api` reads from a server, for one printed by
+    :func:`start_server_process` (api_key_id, api_key, part_id, organization_id)."""
+    return type("RemoteServer", (), dict(info))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from typing import Any, Dict, Iterator, List
+from typing import Any, Iterator, List
 
 import grpc
 import pytest
@@ -17,7 +15,7 @@ from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 from viam_data_sync.server import LocalDataServer
 
-from .conftest import TIMEOUT, Api, code_of, make_api
+from .conftest import TIMEOUT, Api, code_of, make_api, remote_server, start_server_process
 
 
 def _wait_for(predicate: Any, timeout: float = 10.0) -> None:
@@ -202,44 +200,12 @@ def test_deadline_mid_upload_leaves_nothing(api: Api) -> None:
     assert api.binary_by_filter(count_only=True).count == 0
 
 
-def _start_process(db: str) -> tuple:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "viam_data_sync.server", "--db", db, "--port", "0", "--log-level", "WARNING"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    info: Dict[str, str] = {}
-    deadline = time.monotonic() + 30
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if line.strip() == "ready":
-            return proc, info
-        key, _, value = line.strip().partition(": ")
-        info[key] = value
-    proc.kill()
-    raise AssertionError(f"server process did not start: {info}")
-
-
 def test_sigkill_mid_upload_then_reopen(tmp_path: Any) -> None:
     db = str(tmp_path / "killed.db")
-    proc, info = _start_process(db)
+    proc, info = start_server_process(db)
     try:
         with grpc.insecure_channel(info["address"]) as channel:
-            server_like = type(
-                "S",
-                (),
-                {
-                    "api_key_id": info["api_key_id"],
-                    "api_key": info["api_key"],
-                    "part_id": info["part_id"],
-                    "organization_id": info["organization_id"],
-                },
-            )
-            api = make_api(server_like, channel)  # type: ignore[arg-type]
+            api = make_api(remote_server(info), channel)
             api.upload_tabular([{"i": i} for i in range(50)])
             kept = api.upload_binary(b"committed")
             stream = _file_upload_stream(info["part_id"], 20)
@@ -268,7 +234,7 @@ def test_sigkill_mid_upload_then_reopen(tmp_path: Any) -> None:
 
 
 def test_main_exits_cleanly_on_sigterm(tmp_path: Any) -> None:
-    proc, info = _start_process(str(tmp_path / "term.db"))
+    proc, info = start_server_process(str(tmp_path / "term.db"))
     try:
         assert info["address"].startswith("127.0.0.1:") and info["api_key"]
         proc.send_signal(signal.SIGTERM)

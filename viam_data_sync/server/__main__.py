@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import Any, Optional, Sequence
 
-from viam_data_sync.server._server import LocalDataServer
+from viam_data_sync.server._server import DEFAULT_MAX_UPLOAD_BYTES, LocalDataServer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-auth", action="store_true", help="serve without API-key authentication")
     parser.add_argument("--api-key-id", default=None, help="use this id for the default API key")
     parser.add_argument("--api-key", default=None, help="use this secret for the default API key")
-    parser.add_argument("--max-upload-bytes", type=int, default=None, help="largest upload accepted")
+    parser.add_argument(
+        "--max-upload-bytes",
+        type=int,
+        default=DEFAULT_MAX_UPLOAD_BYTES,
+        help=f"largest upload accepted (default {DEFAULT_MAX_UPLOAD_BYTES}, 1 GiB)",
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     return parser
 

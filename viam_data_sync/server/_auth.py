@@ -22,7 +22,7 @@ from typing import Any, Dict, Optional
 import grpc
 
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
-from viam_data_sync.server._rpc import LOG, RpcFail
+from viam_data_sync.server._rpc import LOG, RpcFail, Scope, log_unexpected
 from viam_data_sync.server._store import Store
 
 ISSUER = "viam-data-sync-local"
@@ -102,7 +102,7 @@ class TokenAuthority:
             raise _unauthenticated("access token expired; authenticate again")
         return claims
 
-    def scope(self, context: grpc.ServicerContext) -> Optional[frozenset]:
+    def scope(self, context: grpc.ServicerContext) -> Scope:
         """Organizations the caller may see (None = all, when auth is off)."""
         if not self.enabled:
             return None
@@ -134,8 +134,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             return self._authenticate(request, context)
         except RpcFail as exc:
             context.abort(exc.code, exc.message)
-        except Exception:  # noqa: BLE001
-            LOG.exception("Authenticate failed unexpectedly")
+        except Exception as exc:  # noqa: BLE001
+            log_unexpected(LOG, "Authenticate", exc)
             context.abort(grpc.StatusCode.INTERNAL, "internal error in Authenticate; see the server log")
 
     def _authenticate(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -151,6 +151,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         if not request.entity:
             raise RpcFail(grpc.StatusCode.INVALID_ARGUMENT, "no entity (API key id) provided")
         if not self.authority.store.check_api_key(request.entity, request.credentials.payload):
-            LOG.info("Authenticate rejected for API key id %s", request.entity[:64])
+            # Neither the entity nor the secret is logged: a caller who swaps them would
+            # otherwise have the real secret written to the log.
+            LOG.info("Authenticate rejected: unknown API key id or wrong secret")
             raise RpcFail(grpc.StatusCode.UNAUTHENTICATED, "invalid credentials")
         return auth_pb2.AuthenticateResponse(access_token=self.authority.issue(request.entity))

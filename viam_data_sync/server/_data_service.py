@@ -30,8 +30,18 @@ from viam_data_sync._convert import dict_to_struct, ns_to_timestamp, struct_to_d
 from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
 from viam_data_sync.server import _query as q
 from viam_data_sync.server import _records as rec
-from viam_data_sync.server._rpc import LOG, RpcFail, denied, fill_unimplemented, handler, invalid, not_found
-from viam_data_sync.server._store import hash_password, new_id, now_ns
+from viam_data_sync.server._rpc import (
+    LOG,
+    RpcFail,
+    Scope,
+    denied,
+    fill_unimplemented,
+    handler,
+    invalid,
+    not_found,
+)
+from viam_data_sync.server._store import Store, hash_password, new_id, now_ns
+from viam_data_sync.server._values import clamp_int64, distinct
 
 EXPORT_BATCH = 500
 SIGNED_URL_DEFAULT_MINUTES = 15
@@ -39,7 +49,7 @@ SIGNED_URL_MAX_MINUTES = 10080
 MAX_TAG_LENGTH = 256
 
 
-def check_org(server: Any, organization_id: str, scope: Optional[frozenset]) -> None:
+def check_org(server: Any, organization_id: str, scope: Scope) -> None:
     """An organization named explicitly: must be non-empty, visible and known."""
     if not organization_id:
         raise invalid("organization_id is required")
@@ -57,7 +67,7 @@ def check_tags(tags: Sequence[str]) -> List[str]:
             raise invalid("tags must not be empty")
         if len(tag) > MAX_TAG_LENGTH:
             raise invalid(f"tag longer than {MAX_TAG_LENGTH} characters")
-    return list(dict.fromkeys(tags))
+    return distinct(tags, "tags")
 
 
 def check_box(x_min: float, y_min: float, x_max: float, y_max: float, confidence: Optional[float]) -> None:
@@ -127,14 +137,14 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 
     def __init__(self, server: Any) -> None:
         self.server = server
-        self.store = server.store
+        self.store: Store = server.store
         self.auth = server.authority
 
     # ------------------------------------------------------------ helpers
     def _filter(self, request: Any, field: str = "filter") -> Any:
         return getattr(request, field) if request.HasField(field) else _empty_filter()
 
-    def _paging(self, request: Any, kind: str, table: str, scope: Optional[frozenset]) -> "_Page":
+    def _paging(self, request: Any, kind: str, table: str, scope: Scope) -> "_Page":
         data_request = request.data_request
         flt = data_request.filter if data_request.HasField("filter") else _empty_filter()
         descending = q.descending_of(data_request.sort_order)
@@ -150,7 +160,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 
     # ------------------------------------------------------------ tabular
     @handler
-    def TabularDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def TabularDataByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         page = self._paging(request, "tabular", q.READINGS, scope)
         response = data_pb2.TabularDataByFilterResponse()
         if request.count_only:
@@ -181,7 +191,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return response
 
     def _run_engine(
-        self, engine: str, organization_id: str, scope: Optional[frozenset], payload: Any
+        self, engine: str, organization_id: str, scope: Scope, payload: Any
     ) -> List[bytes]:
         import bson  # pymongo's
 
@@ -207,11 +217,18 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, f"the {engine} engine is not available") from None
         except QueryError as exc:
             raise invalid(str(exc) or f"{engine} query not understood") from None
+        except RecursionError:
+            raise invalid(f"the {engine} query is nested too deeply") from None
         out: List[bytes] = []
         total = 0
         budget = self.server.max_message_bytes - 64 * 1024
-        for doc in docs:
-            encoded = bson.encode(doc)
+        for position, doc in enumerate(docs):
+            try:
+                encoded = bson.encode(doc)
+            except (bson.errors.InvalidDocument, OverflowError) as exc:
+                # e.g. an integer the pipeline computed beyond int64, or a key with a NUL
+                # stored before uploads refused those.
+                raise invalid(f"{engine} result {position} cannot be encoded as BSON: {exc}") from None
             total += len(encoded) + 8
             if total > budget:
                 raise RpcFail(
@@ -222,14 +239,14 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return out
 
     @handler
-    def TabularDataBySQL(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def TabularDataBySQL(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         if not request.sql_query.strip():
             raise invalid("sql_query is required")
         raw = self._run_engine("SQL", request.organization_id, scope, request.sql_query)
         return data_pb2.TabularDataBySQLResponse(raw_data=raw)
 
     @handler
-    def TabularDataByMQL(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def TabularDataByMQL(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         import bson
 
         if request.HasField("query_prefix_name"):
@@ -257,7 +274,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         resource_name: str,
         resource_subtype: str,
         method_name: str,
-        scope: Optional[frozenset],
+        scope: Scope,
     ) -> q.Where:
         if not part_id:
             raise invalid("part_id is required")
@@ -279,7 +296,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return wanted is None or json.loads(row["method_parameters"]) == wanted
 
     @handler
-    def GetLatestTabularData(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def GetLatestTabularData(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         """The newest reading of one source (no one-year window: the store keeps no sync time)."""
         where = self._source_where(
             request.part_id, request.resource_name, request.resource_subtype, request.method_name, scope
@@ -307,7 +324,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             after = (rows[-1]["time_received_ns"], rows[-1]["id"])
 
     @handler
-    def ExportTabularData(self, request: Any, context: Any, scope: Optional[frozenset]) -> Iterator[Any]:  # noqa: N802
+    def ExportTabularData(self, request: Any, context: Any, scope: Scope) -> Iterator[Any]:  # noqa: N802
         """Streams matching readings oldest first, read in batches (never all at once)."""
         where = self._source_where(
             request.part_id, request.resource_name, request.resource_subtype, request.method_name, scope
@@ -353,18 +370,19 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         )
 
     @handler
-    def DeleteTabularData(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def DeleteTabularData(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         """Deletes readings older than N UTC calendar days (0: all), optionally filtered."""
         check_org(self.server, request.organization_id, scope)
         where = q.Where(orgs=[request.organization_id])
         if request.delete_older_than_days:
             today = _dt.datetime.now(_dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-            cutoff = today - _dt.timedelta(days=request.delete_older_than_days)
-            where.add("t.time_received_ns < ?", int(cutoff.timestamp()) * 1_000_000_000)
+            cutoff_ns = (int(today.timestamp()) - request.delete_older_than_days * 86_400) * 1_000_000_000
+            where.add("t.time_received_ns < ?", clamp_int64(cutoff_ns))  # before 1677: nothing
         if request.HasField("filter"):
             f = request.filter
             if f.location_ids:
-                where.add(f"t.location_id IN ({', '.join('?' for _ in f.location_ids)})", *f.location_ids)
+                locations = distinct(f.location_ids, "filter.location_ids")
+                where.add(f"t.location_id IN ({', '.join('?' for _ in locations)})", *locations)
             for attr, column in (
                 ("robot_id", "robot_id"),
                 ("part_id", "part_id"),
@@ -396,7 +414,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         ]
 
     @handler
-    def BinaryDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def BinaryDataByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         page = self._paging(request, "binary", q.BINARY, scope)
         conn = page.conn
         response = data_pb2.BinaryDataByFilterResponse()
@@ -432,7 +450,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return kept
 
     @handler
-    def BinaryDataByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def BinaryDataByIDs(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
         conn = self.store.conn()
         rows = rec.resolve(conn, refs, scope, missing_ok=True)
@@ -465,7 +483,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
                 os.unlink(self.store.blob_path(file_id))
 
     @handler
-    def DeleteBinaryDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def DeleteBinaryDataByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         flt = self._filter(request)
         with self.store.write() as conn:
             ids = q.select_ids(conn, q.compile_filter(conn, flt, scope, q.BINARY))
@@ -474,7 +492,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return data_pb2.DeleteBinaryDataByFilterResponse(deleted_count=len(file_ids))
 
     @handler
-    def DeleteBinaryDataByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def DeleteBinaryDataByIDs(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
         with self.store.write() as conn:
             rows = rec.resolve(conn, refs, scope, missing_ok=True)
@@ -503,7 +521,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return touched
 
     @handler
-    def AddTagsToBinaryDataByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def AddTagsToBinaryDataByIDs(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         tags = check_tags(request.tags)
         refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
         with self.store.write() as conn:
@@ -512,7 +530,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return data_pb2.AddTagsToBinaryDataByIDsResponse()
 
     @handler
-    def AddTagsToBinaryDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def AddTagsToBinaryDataByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         tags = check_tags(request.tags)
         with self.store.write() as conn:
             ids = q.select_ids(conn, q.compile_filter(conn, self._filter(request), scope, q.BINARY))
@@ -520,7 +538,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return data_pb2.AddTagsToBinaryDataByFilterResponse()
 
     @handler
-    def RemoveTagsFromBinaryDataByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def RemoveTagsFromBinaryDataByIDs(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         tags = check_tags(request.tags)
         refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
         with self.store.write() as conn:
@@ -529,14 +547,14 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return data_pb2.RemoveTagsFromBinaryDataByIDsResponse(deleted_count=count)
 
     @handler
-    def RemoveTagsFromBinaryDataByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def RemoveTagsFromBinaryDataByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         tags = check_tags(request.tags)
         with self.store.write() as conn:
             ids = q.select_ids(conn, q.compile_filter(conn, self._filter(request), scope, q.BINARY))
             count = self._remove_tags(conn, ids, tags)
         return data_pb2.RemoveTagsFromBinaryDataByFilterResponse(deleted_count=count)
 
-    def _distinct(self, request: Any, scope: Optional[frozenset], sql: str) -> List[str]:
+    def _distinct(self, request: Any, scope: Scope, sql: str) -> List[str]:
         conn = self.store.conn()
         where = q.compile_filter(conn, self._filter(request), scope, q.BINARY)
         if where.nothing or (where.orgs is not None and not where.orgs):
@@ -548,7 +566,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return [r[0] for r in conn.execute(sql.format(where=org_sql + where.sql()), params)]
 
     @handler
-    def TagsByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def TagsByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         tags = self._distinct(
             request,
             scope,
@@ -558,7 +576,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return data_pb2.TagsByFilterResponse(tags=tags)
 
     @handler
-    def BoundingBoxLabelsByFilter(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def BoundingBoxLabelsByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         labels = self._distinct(
             request,
             scope,
@@ -569,7 +587,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 
     # ------------------------------------------------------------ bounding boxes
     @handler
-    def AddBoundingBoxToImageByID(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def AddBoundingBoxToImageByID(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         ref = rec.single_ref(request.binary_data_id, request.binary_id, request.HasField("binary_id"))
         if not request.label.strip():
             raise invalid("label is required")
@@ -602,7 +620,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             )
         return data_pb2.AddBoundingBoxToImageByIDResponse(bbox_id=bbox_id)
 
-    def _bbox(self, conn: sqlite3.Connection, request: Any, scope: Optional[frozenset]) -> sqlite3.Row:
+    def _bbox(self, conn: sqlite3.Connection, request: Any, scope: Scope) -> sqlite3.Row:
         ref = rec.single_ref(request.binary_data_id, request.binary_id, request.HasField("binary_id"))
         if not request.bbox_id:
             raise invalid("bbox_id is required")
@@ -612,17 +630,18 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         ).fetchone()
         if box is None:
             raise not_found(f"bounding box {request.bbox_id[:100]} not found on {ref.label()[:200]}")
-        return box
+        found: sqlite3.Row = box
+        return found
 
     @handler
-    def RemoveBoundingBoxFromImageByID(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def RemoveBoundingBoxFromImageByID(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         with self.store.write() as conn:
             box = self._bbox(conn, request, scope)
             conn.execute("DELETE FROM bounding_boxes WHERE id = ?", (box["id"],))
         return data_pb2.RemoveBoundingBoxFromImageByIDResponse()
 
     @handler
-    def UpdateBoundingBox(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def UpdateBoundingBox(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         with self.store.write() as conn:
             box = self._bbox(conn, request, scope)
 
@@ -649,7 +668,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 
     # ------------------------------------------------------------ database user
     @handler
-    def GetDatabaseConnection(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def GetDatabaseConnection(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         check_org(self.server, request.organization_id, scope)
         has_user = (
             self.store.conn()
@@ -664,7 +683,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         )
 
     @handler
-    def ConfigureDatabaseUser(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def ConfigureDatabaseUser(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         check_org(self.server, request.organization_id, scope)
         password = request.password
         if len(password) < 8:
@@ -681,16 +700,17 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return data_pb2.ConfigureDatabaseUserResponse()
 
     # ------------------------------------------------------------ datasets
-    def _dataset(self, conn: sqlite3.Connection, dataset_id: str, scope: Optional[frozenset]) -> sqlite3.Row:
+    def _dataset(self, conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> sqlite3.Row:
         if not dataset_id:
             raise invalid("dataset_id is required")
         row = conn.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
         if row is None or (scope is not None and row["organization_id"] not in scope):
             raise not_found(f"dataset {dataset_id[:100]} not found")
-        return row
+        found: sqlite3.Row = row
+        return found
 
     @handler
-    def AddBinaryDataToDatasetByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def AddBinaryDataToDatasetByIDs(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
         with self.store.write() as conn:
             dataset = self._dataset(conn, request.dataset_id, scope)
@@ -705,7 +725,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return data_pb2.AddBinaryDataToDatasetByIDsResponse()
 
     @handler
-    def RemoveBinaryDataFromDatasetByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def RemoveBinaryDataFromDatasetByIDs(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
         with self.store.write() as conn:
             dataset = self._dataset(conn, request.dataset_id, scope)
@@ -718,7 +738,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 
     # ------------------------------------------------------------ signed URL
     @handler
-    def CreateBinaryDataSignedURL(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def CreateBinaryDataSignedURL(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         """A ``file://`` URL of the blob (the local server has no HTTP endpoint)."""
         ref = rec.ref_from_string(request.binary_data_id) if request.binary_data_id else None
         if ref is None:

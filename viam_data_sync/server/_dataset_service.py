@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Any, List, Optional
+from typing import Any, List
 
 import grpc
 
 from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from viam_data_sync.server._data_service import check_org
-from viam_data_sync.server._rpc import RpcFail, fill_unimplemented, handler, invalid, not_found
-from viam_data_sync.server._store import new_id, now_ns
+from viam_data_sync.server._rpc import RpcFail, Scope, fill_unimplemented, handler, invalid, not_found
+from viam_data_sync.server._store import Store, new_id, now_ns
+from viam_data_sync.server._values import distinct
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
 
@@ -46,16 +47,17 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
 
     def __init__(self, server: Any) -> None:
         self.server = server
-        self.store = server.store
+        self.store: Store = server.store
         self.auth = server.authority
 
-    def _get(self, conn: sqlite3.Connection, dataset_id: str, scope: Optional[frozenset]) -> sqlite3.Row:
+    def _get(self, conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> sqlite3.Row:
         if not dataset_id:
             raise invalid("dataset id is required")
         row = conn.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
         if row is None or (scope is not None and row["organization_id"] not in scope):
             raise not_found(f"dataset {dataset_id[:100]} not found")
-        return row
+        found: sqlite3.Row = row
+        return found
 
     def _insert(self, conn: sqlite3.Connection, name: str, organization_id: str, kind: int) -> str:
         if conn.execute(
@@ -77,7 +79,7 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
         return kind
 
     @handler
-    def CreateDataset(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def CreateDataset(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         name = _check_name(request.name)
         check_org(self.server, request.organization_id, scope)
         kind = self._kind(request)
@@ -86,14 +88,14 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
         return dataset_pb2.CreateDatasetResponse(id=dataset_id)
 
     @handler
-    def DeleteDataset(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def DeleteDataset(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         with self.store.write() as conn:
             row = self._get(conn, request.id, scope)
             conn.execute("DELETE FROM datasets WHERE id = ?", (row["id"],))
         return dataset_pb2.DeleteDatasetResponse()
 
     @handler
-    def RenameDataset(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def RenameDataset(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         name = _check_name(request.name)
         with self.store.write() as conn:
             row = self._get(conn, request.id, scope)
@@ -109,7 +111,7 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
         return dataset_pb2.RenameDatasetResponse()
 
     @handler
-    def ListDatasetsByOrganizationID(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def ListDatasetsByOrganizationID(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         check_org(self.server, request.organization_id, scope)
         sql, params = "SELECT * FROM datasets WHERE organization_id = ?", [request.organization_id]
         if request.HasField("type"):
@@ -119,7 +121,7 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
         return dataset_pb2.ListDatasetsByOrganizationIDResponse(datasets=[_to_proto(r) for r in rows])
 
     @handler
-    def ListDatasetsByIDs(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def ListDatasetsByIDs(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         if not request.ids:
             raise invalid("no dataset ids given")
         conn = self.store.conn()
@@ -131,11 +133,11 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
         return dataset_pb2.ListDatasetsByIDsResponse(datasets=out)
 
     @handler
-    def MergeDatasets(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def MergeDatasets(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         """A new dataset holding the union of the members of ``dataset_ids`` (which stay)."""
         name = _check_name(request.name)
         check_org(self.server, request.organization_id, scope)
-        ids = list(dict.fromkeys(request.dataset_ids))
+        ids = distinct(request.dataset_ids, "dataset_ids")
         if len(ids) < 2:
             raise invalid("merging needs at least two dataset ids")
         with self.store.write() as conn:

@@ -32,6 +32,8 @@ from mongomock import OperationFailure
 from mongomock.aggregate import process_pipeline
 
 from viam_data_sync.server._query_errors import QueryError
+from viam_data_sync.server._rpc import log_unexpected
+from viam_data_sync.server._values import MAX_LIST_ITEMS
 from viam_data_sync.server._schema import reading_document
 
 __all__ = ["run_mql", "MAX_SCANNED_DOCS"]
@@ -45,6 +47,10 @@ _BATCH = 1000
 _UTC = _dt.timezone.utc
 _EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
 _MS = 1_000_000
+#: The stored (int64 ns) time range, kept one millisecond inside so bounds stay in it.
+_NS_MIN, _NS_MAX = -(2**63) + _MS, 2**63 - 1 - _MS
+#: Largest $skip/$limit pushed into SQLite (its integers are 64-bit).
+_INT64_MAX = 2**63 - 1
 
 #: The stages the cloud accepts (users.md §2.2).
 _CLOUD_STAGES = frozenset({
@@ -186,7 +192,10 @@ def _plan(pipeline: List[Dict[str, Any]]) -> Tuple[
     if pipeline and "$match" in pipeline[0]:
         if not isinstance(pipeline[0]["$match"], Mapping):
             return where, params, order, limit, offset, pipeline
-        if not _translate(pipeline[0]["$match"], where, params):
+        exact = _translate(pipeline[0]["$match"], where, params)
+        if len(params) > MAX_LIST_ITEMS:  # more than one SQLite statement may bind
+            return [], [], order, limit, offset, pipeline
+        if not exact:
             return where, params, order, limit, offset, pipeline
         rest = pipeline[1:]
     if rest and "$sort" in rest[0]:
@@ -198,10 +207,10 @@ def _plan(pipeline: List[Dict[str, Any]]) -> Tuple[
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             break
         if name == "$skip":
-            offset += value
+            offset = min(offset + value, _INT64_MAX)
             limit = None if limit is None else max(limit - value, 0)
         else:
-            limit = value if limit is None else min(limit, value)
+            limit = min(value, _INT64_MAX) if limit is None else min(limit, value)
         rest = rest[1:]
     return where, params, order, limit, offset, rest
 
@@ -277,6 +286,11 @@ def _time_sql(column: str, op: str, value: Any, params: List[Any]) -> Optional[s
     if not isinstance(value, _dt.datetime):
         return None
     ns = (value - _EPOCH_NAIVE) // _dt.timedelta(microseconds=1) * 1000
+    if not _NS_MIN <= ns <= _NS_MAX:  # beyond every stored time: all of them or none
+        if op not in ("$gte", "$gt", "$lt", "$lte", "$eq"):
+            return None
+        matches_all = op in ("$gte", "$gt") if ns < _NS_MIN else op in ("$lt", "$lte")
+        return f"{column} IS NOT NULL" if matches_all else "0"
     floor_ms, ceil_ms = ns // _MS, -(-ns // _MS)
     if op == "$gte":
         params.append(ceil_ms * _MS)
@@ -323,7 +337,7 @@ def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List
     if limit is not None or offset:
         sql += " LIMIT ? OFFSET ?"
         args += [-1 if limit is None else limit, offset]
-    _LOG.debug("run_mql load: %s %s", sql, args)
+    _LOG.debug("run_mql load: %s (%d parameters)", sql, len(args))  # values are the caller's
     cursor = conn.cursor()
     cursor.row_factory = sqlite3.Row
     scanned = 0
@@ -352,7 +366,11 @@ def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List
 def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[str, Any]]:
     (name, _spec), = stage.items()
     try:
-        return list(process_pipeline(docs, None, [stage], None))
+        # mongomock is not annotated: its evaluator returns an iterable of dicts.
+        result: List[Dict[str, Any]] = list(
+            process_pipeline(docs, None, [stage], None)  # type: ignore[no-untyped-call]
+        )
+        return result
     except QueryError:
         raise
     except NotImplementedError as err:
@@ -363,7 +381,7 @@ def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[st
             raise QueryError(_unsupported(message, name)) from None
         raise QueryError(f"invalid MQL in {name}: {message}") from None
     except Exception as err:  # noqa: BLE001 - evaluator bugs on odd input become client errors
-        _LOG.debug("mongomock failed in %s", name, exc_info=True)
+        log_unexpected(_LOG, f"mongomock in {name}", err, logging.DEBUG)
         raise QueryError(f"invalid MQL in {name}: {type(err).__name__}: {err}") from None
 
 

@@ -31,9 +31,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
-from viam_data_sync._convert import timestamp_to_ns
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync.server._rpc import denied, invalid, not_found
+from viam_data_sync.server._rpc import Scope, denied, invalid, not_found
+from viam_data_sync.server._values import INT64_MAX, INT64_MIN, bound_ns, distinct
 
 DEFAULT_LIMIT = 50
 
@@ -71,9 +71,9 @@ def _placeholders(values: Sequence[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
-def resolve_orgs(requested: Iterable[str], scope: Optional[frozenset]) -> Optional[List[str]]:
+def resolve_orgs(requested: Iterable[str], scope: Scope) -> Optional[List[str]]:
     """The organizations a query may read. Naming one outside the scope is PERMISSION_DENIED."""
-    named = list(dict.fromkeys(o for o in requested))
+    named = distinct(requested, "filter.organization_ids")
     if any(not o for o in named):
         raise invalid("organization_ids must not contain an empty id")
     if named:
@@ -85,7 +85,7 @@ def resolve_orgs(requested: Iterable[str], scope: Optional[frozenset]) -> Option
     return None if scope is None else sorted(scope)
 
 
-def compile_filter(conn: sqlite3.Connection, f: Any, scope: Optional[frozenset], table: str) -> Where:
+def compile_filter(conn: sqlite3.Connection, f: Any, scope: Scope, table: str) -> Where:
     """Compile a ``Filter`` (possibly unset) for ``table`` (``readings`` or ``binary_data``)."""
     where = Where(orgs=resolve_orgs(f.organization_ids, scope))
     for attr, column in (
@@ -101,17 +101,17 @@ def compile_filter(conn: sqlite3.Connection, f: Any, scope: Optional[frozenset],
         if value:
             where.add(f"t.{column} = ?", value)
     if f.location_ids:
-        ids = list(dict.fromkeys(f.location_ids))
+        ids = distinct(f.location_ids, "filter.location_ids")
         where.add(f"t.location_id IN ({_placeholders(ids)})", *ids)
     if f.mime_type:
-        mimes = list(dict.fromkeys(f.mime_type))
+        mimes = distinct(f.mime_type, "filter.mime_type")
         where.add(f"t.mime_type IN ({_placeholders(mimes)})", *mimes)
     if f.HasField("interval"):
         add_interval(where, f.interval)
     if f.HasField("tags_filter"):
         add_tags(where, f.tags_filter, table)
     if f.bbox_labels:
-        labels = list(dict.fromkeys(f.bbox_labels))
+        labels = distinct(f.bbox_labels, "filter.bbox_labels")
         if table == READINGS:
             where.nothing = True
         else:
@@ -135,8 +135,8 @@ def compile_filter(conn: sqlite3.Connection, f: Any, scope: Optional[frozenset],
 
 
 def add_interval(where: Where, interval: Any) -> None:
-    start = timestamp_to_ns(interval.start) if interval.HasField("start") else None
-    end = timestamp_to_ns(interval.end) if interval.HasField("end") else None
+    start = bound_ns(interval.start) if interval.HasField("start") else None
+    end = bound_ns(interval.end) if interval.HasField("end") else None
     if start is not None and end is not None and end < start:
         raise invalid("interval.end is before interval.start")
     if start is not None:
@@ -147,7 +147,7 @@ def add_interval(where: Where, interval: Any) -> None:
 
 def add_tags(where: Where, tags_filter: Any, table: str) -> None:
     kind = tags_filter.type
-    tags = list(dict.fromkeys(tags_filter.tags))
+    tags = distinct(tags_filter.tags, "tags_filter.tags")
     if any(not tag for tag in tags):
         raise invalid("tags_filter.tags must not contain an empty tag")
     if kind in (TAGS_UNSPECIFIED, TAGS_MATCH_BY_OR):
@@ -219,7 +219,7 @@ class Cursor:
             )
             if body.get("v") != 1:
                 raise ValueError("version")
-        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
             raise invalid("malformed 'last' cursor") from None
         if cursor.kind != kind or cursor.descending != descending or cursor.query_hash != query_hash:
             raise invalid("the 'last' cursor belongs to a different query (filter or sort order changed)")
@@ -227,8 +227,8 @@ class Cursor:
 
 
 def _int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError("not an int")
+    if not isinstance(value, int) or isinstance(value, bool) or not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError("not a 64-bit int")
     return value
 
 

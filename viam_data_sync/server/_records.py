@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from viam_data_sync._convert import Struct, dict_to_struct, ns_to_timestamp, params_to_any_map
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync.server._rpc import invalid, not_found
+from viam_data_sync.server._rpc import Scope, invalid, not_found
 
 
 def make_binary_data_id(organization_id: str, location_id: str, file_id: str) -> str:
@@ -71,7 +71,7 @@ def single_ref(binary_data_id: str, binary_id: Any, has_binary_id: bool) -> Bina
     raise invalid("binary_data_id is required")
 
 
-def lookup(conn: sqlite3.Connection, ref: BinaryRef, scope: Optional[frozenset]) -> Optional[sqlite3.Row]:
+def lookup(conn: sqlite3.Connection, ref: BinaryRef, scope: Scope) -> Optional[sqlite3.Row]:
     """The row for ``ref``, or None when absent or outside the caller's organizations."""
     if ref.binary_data_id is not None:
         row = conn.execute(
@@ -83,13 +83,14 @@ def lookup(conn: sqlite3.Connection, ref: BinaryRef, scope: Optional[frozenset])
             row["organization_id"] != ref.organization_id or row["location_id"] != ref.location_id
         ):
             row = None
-    if row is not None and scope is not None and row["organization_id"] not in scope:
+    if row is None or (scope is not None and row["organization_id"] not in scope):
         return None
-    return row
+    found: sqlite3.Row = row
+    return found
 
 
 def resolve(
-    conn: sqlite3.Connection, refs: Sequence[BinaryRef], scope: Optional[frozenset], *, missing_ok: bool
+    conn: sqlite3.Connection, refs: Sequence[BinaryRef], scope: Scope, *, missing_ok: bool
 ) -> List[sqlite3.Row]:
     """Rows for ``refs`` in order; NOT_FOUND for the first missing one unless ``missing_ok``."""
     rows: List[sqlite3.Row] = []

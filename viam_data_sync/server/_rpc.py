@@ -4,18 +4,28 @@ Every handler is wrapped so that it (1) authorizes the call, (2) turns a
 :class:`RpcFail` into the gRPC status it names, and (3) turns any other exception into
 INTERNAL with a short message, after logging it. No Python traceback ever reaches a
 client, and the server keeps serving.
+
+Log lines never quote a request: a caller may put a key, token or password in any field
+(an API key secret as the key id, say), so the log carries method names, status codes,
+exception types and stack frames, never the caller's values or exception messages.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import inspect
 import logging
-from typing import Any, Callable, Optional
+import sqlite3
+import traceback
+from typing import Any, Callable, FrozenSet, Optional, Set
 
 import grpc
 
 LOG = logging.getLogger("viam_data_sync.server")
+
+#: The organizations a call may see: their ids, or ``None`` when auth is off (all).
+Scope = Optional[FrozenSet[str]]
 
 
 class RpcFail(Exception):
@@ -42,15 +52,45 @@ def denied(message: str) -> RpcFail:
 class Authorizer:
     """What a servicer needs from the auth layer (see ``_auth.TokenAuthority``)."""
 
-    def scope(self, context: grpc.ServicerContext) -> Optional[frozenset]:  # pragma: no cover
+    def scope(self, context: grpc.ServicerContext) -> Scope:  # pragma: no cover
         raise NotImplementedError
+
+
+def log_unexpected(logger: logging.Logger, what: str, exc: BaseException, level: int = logging.ERROR) -> None:
+    """Log an unexpected exception by type and stack frames, without its message.
+
+    The message (and a chained one) may quote the request, so it is withheld.
+    """
+    frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+    logger.log(level, "%s failed unexpectedly: %s (message withheld)\n%s", what, type(exc).__name__, frames)
+
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+#: SQLite's codes for a write that found no room: SQLITE_FULL (ENOSPC), and
+#: SQLITE_IOERR_WRITE, which is what a quota or file size limit (EDQUOT, EFBIG) gives.
+_FULL_SQLITE_CODES = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_WRITE})
+
+
+def storage_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk (or a quota or file size limit) is full."""
+    if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+        return True
+    return isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) in _FULL_SQLITE_CODES
 
 
 def _abort(context: grpc.ServicerContext, method: str, exc: BaseException) -> None:
     if isinstance(exc, RpcFail):
-        LOG.debug("%s -> %s: %s", method, exc.code.name, exc.message)
+        LOG.debug("%s -> %s", method, exc.code.name)
         context.abort(exc.code, exc.message)
-    LOG.exception("%s failed unexpectedly", method)
+    if storage_full(exc):
+        # Every write is all-or-nothing (temp file, one transaction), so nothing is kept.
+        LOG.error("%s: the server's storage is full (%s)", method, type(exc).__name__)
+        context.abort(
+            grpc.StatusCode.RESOURCE_EXHAUSTED, "the server's storage is full (or cannot grow); nothing was stored"
+        )
+    log_unexpected(LOG, method, exc)
     context.abort(grpc.StatusCode.INTERNAL, f"internal error in {method}; see the server log")
 
 
@@ -95,7 +135,7 @@ def _is_abort(exc: BaseException) -> bool:
     return type(exc) is Exception and not exc.args
 
 
-def fill_unimplemented(cls: type, service_descriptor: Any, implemented: set) -> None:
+def fill_unimplemented(cls: type, service_descriptor: Any, implemented: Set[str]) -> None:
     """Give ``cls`` a handler answering UNIMPLEMENTED, naming the RPC, for every RPC
     of ``service_descriptor`` not in ``implemented``."""
     for method in service_descriptor.methods:

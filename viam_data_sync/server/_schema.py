@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sqlite3
-from typing import Any, Dict
+from typing import Any, Dict, List, Mapping, Optional
 
 from viam_data_sync._convert import ns_to_datetime
 
@@ -68,6 +68,23 @@ def create_schema(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(readings)")}
     if "data_pb" not in columns:  # a store created before the column existed
         conn.execute("ALTER TABLE readings ADD COLUMN data_pb BLOB")
+
+
+def unstorable_key(value: Any) -> Optional[str]:
+    """The path (``a.b``, keys shown with ``repr``) of the first key BSON cannot hold,
+    anywhere inside ``value``, or None. BSON keys are C strings: no NUL character."""
+    stack: List[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, Mapping):
+            for key, child in item.items():
+                where = f"{path}.{key!r}" if path else repr(key)
+                if "\x00" in str(key):
+                    return where
+                stack.append((where, child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", child) for i, child in enumerate(item))
+    return None
 
 
 def _bson_time(ns: Any) -> Any:

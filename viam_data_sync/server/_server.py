@@ -28,6 +28,18 @@ from viam_data_sync.server._sync_service import DataSyncServicer
 LOG = logging.getLogger("viam_data_sync.server")
 
 DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # goutils MaxMessageSize
+#: Largest upload accepted unless ``max_upload_bytes`` says otherwise: 1 GiB.
+DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
+
+#: Keepalive policy: clients may ping as often as every second, with or without calls in
+#: flight, and are never sent GOAWAY "too_many_pings". grpc's default (one ping per
+#: 5 minutes without data, two strikes) ends the SDK's long calls, since it pings every
+#: 20 s even while a call waits for a slow upload source or a long query.
+KEEPALIVE_OPTIONS: Tuple[Tuple[str, int], ...] = (
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 1000),
+    ("grpc.http2.max_ping_strikes", 0),  # 0: never close a connection for its pings
+)
 
 
 class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
@@ -50,8 +62,9 @@ class LocalDataServer:
     Serves ``DataService``, ``DatasetService``, ``DataSyncService`` and ``AuthService``
     on a real port, backed by SQLite (WAL) and blob files. On first start it creates a
     default fleet (organization, location, robot, part) and an API key for it; reopening
-    an existing database finds them again (the default key's secret is hashed on disk,
-    so a reopened server issues it a new secret unless ``api_key`` is given).
+    an existing database finds them again, the default key's id and secret included, so
+    clients configured with them keep working across restarts. ``api_key_id`` and
+    ``api_key`` choose the default key instead (kept for later restarts too).
 
     Args:
         path: SQLite file to use (blobs go in ``<path>.blobs/``). ``None``: a temporary
@@ -61,8 +74,8 @@ class LocalDataServer:
         auth: require API-key tokens (``False``: every call sees every organization).
         max_page_size: cap on ``DataRequest.limit``.
         max_message_bytes: gRPC send/receive message size limit.
-        max_upload_bytes: largest upload accepted (``None``: no limit);
-            RESOURCE_EXHAUSTED beyond it.
+        max_upload_bytes: largest upload accepted (default 1 GiB; ``None``: no limit);
+            RESOURCE_EXHAUSTED beyond it, as on a full disk.
         interceptors: extra ``grpc.ServerInterceptor`` objects (e.g. fault injection).
         token_ttl: lifetime of issued access tokens, in seconds.
         max_workers: size of the gRPC handler thread pool.
@@ -70,7 +83,7 @@ class LocalDataServer:
         database_hostname: what ``GetDatabaseConnection`` reports as ``hostname``.
         mongodb_uri: what it reports as ``mongodb_uri`` (default built from the hostname).
         api_key_id: id of the default API key (default: created, or found again).
-        api_key: secret of the default API key (default: generated).
+        api_key: secret of the default API key (default: found again, else generated).
 
     Example::
 
@@ -89,7 +102,7 @@ class LocalDataServer:
         auth: bool = True,
         max_page_size: int = 1000,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-        max_upload_bytes: Optional[int] = None,
+        max_upload_bytes: Optional[int] = DEFAULT_MAX_UPLOAD_BYTES,
         interceptors: Sequence[grpc.ServerInterceptor] = (),
         token_ttl: float = 3600.0,
         max_workers: int = 16,
@@ -122,8 +135,8 @@ class LocalDataServer:
         self._mongodb_uri = mongodb_uri
         self._want_key = (api_key_id, api_key)
         self.port: int = 0
-        self.store: Any = None
-        self.authority: Any = None
+        self.store: Optional[Store] = None
+        self.authority: Optional[TokenAuthority] = None
         self._server: Optional[grpc.Server] = None
         self._tmpdir: Optional[str] = None
         self._lock = threading.Lock()
@@ -175,17 +188,29 @@ class LocalDataServer:
             ("grpc.max_receive_message_length", self.max_message_bytes),
             ("grpc.max_send_message_length", self.max_message_bytes),
             ("grpc.so_reuseport", 0),
+            *KEEPALIVE_OPTIONS,
         ]
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="viam-data-server"),
             interceptors=list(self.interceptors),
             options=options,
         )
-        data_pb2_grpc.add_DataServiceServicer_to_server(DataServicer(self), server)
-        dataset_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetServicer(self), server)
-        data_sync_pb2_grpc.add_DataSyncServiceServicer_to_server(DataSyncServicer(self), server)
-        auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(self.authority), server)
-        data_pipelines_pb2_grpc.add_DataPipelinesServiceServicer_to_server(PipelinesServicer(self), server)
+        # The generated *_pb2_grpc modules carry no annotations (grpcio-tools emits none).
+        data_pb2_grpc.add_DataServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            DataServicer(self), server
+        )
+        dataset_pb2_grpc.add_DatasetServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            DatasetServicer(self), server
+        )
+        data_sync_pb2_grpc.add_DataSyncServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            DataSyncServicer(self), server
+        )
+        auth_pb2_grpc.add_AuthServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            AuthServicer(self._require_authority()), server
+        )
+        data_pipelines_pb2_grpc.add_DataPipelinesServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            PipelinesServicer(self), server
+        )
         port = server.add_insecure_port(f"{self.host}:{self.requested_port}")
         if not port:
             raise OSError(f"cannot listen on {self.host}:{self.requested_port}")
@@ -224,21 +249,29 @@ class LocalDataServer:
 
     # ------------------------------------------------------------ defaults
     def _ensure_defaults(self) -> None:
-        raw = self.store.get_meta("default_fleet")
+        store = self._require_store()
+        raw = store.get_meta("default_fleet")
         if raw is None:
-            fleet = self.store.create_fleet("local-organization")
-            with self.store.write() as conn:
-                self.store.set_meta(conn, "default_fleet", json.dumps(fleet.__dict__))
+            fleet = store.create_fleet("local-organization")
+            with store.write() as conn:
+                store.set_meta(conn, "default_fleet", json.dumps(fleet.__dict__))
         else:
             fleet = FleetIds(**json.loads(raw))
         self.fleet = fleet
         want_id, want_secret = self._want_key
-        key_id = want_id or self.store.get_meta("default_api_key_id")
-        self.api_key_id, self.api_key = self.store.create_api_key(
-            [fleet.organization_id], key_id, want_secret
-        )
-        with self.store.write() as conn:
-            self.store.set_meta(conn, "default_api_key_id", self.api_key_id)
+        known_id = store.get_meta("default_api_key_id")
+        known_secret = store.get_meta("default_api_key")
+        key_id = want_id or known_id
+        if want_secret is None and key_id is not None and key_id == known_id and known_secret is not None:
+            if store.check_api_key(key_id, known_secret):  # the same key as last time
+                self.api_key_id, self.api_key = key_id, known_secret
+                return
+        self.api_key_id, self.api_key = store.create_api_key([fleet.organization_id], key_id, want_secret)
+        with store.write() as conn:
+            store.set_meta(conn, "default_api_key_id", self.api_key_id)
+            # Kept so a restart serves the same key (the store file already holds all
+            # the data this key reads); never logged.
+            store.set_meta(conn, "default_api_key", self.api_key)
 
     # ------------------------------------------------------------ attributes
     @property
@@ -342,11 +375,14 @@ class LocalDataServer:
 
             metadata = [("authorization", "Bearer " + server.token())]
         """
-        if self.authority is None:
-            raise RuntimeError("the server is not started")
-        return self.authority.issue(api_key_id or self.api_key_id, ttl)
+        return self._require_authority().issue(api_key_id or self.api_key_id, ttl)
 
     def _require_store(self) -> Store:
         if self.store is None:
             raise RuntimeError("the server is not started")
         return self.store
+
+    def _require_authority(self) -> TokenAuthority:
+        if self.authority is None:
+            raise RuntimeError("the server is not started")
+        return self.authority

@@ -6,8 +6,8 @@ checked, rewritten and run on SQLite:
 
 * only one read-only query (SELECT, WITH, UNION ...) is accepted, and the only table is
   ``readings`` (or ``sensorData.readings``);
-* every ``readings`` is replaced by a CTE over the stored table, filtered on the
-  caller's organizations with bound parameters and exposing exactly
+* every ``readings`` is replaced by a TEMP view created for the call on the query's
+  connection: the stored rows of the caller's organizations only, exposing exactly
   :data:`~viam_data_sync.server._schema.QUERY_COLUMNS` (times as integer ns);
 * dotted names into JSON columns (``data.readings.temperature``,
   ``additional_parameters.pin_name``, ``data.readings."temp-1"``) become
@@ -25,8 +25,10 @@ Differences from the cloud (kept deliberately): known issue APP-10891 (no rows w
 ``time_received`` lower bound) is not reproduced; ``LIKE`` is ASCII case-insensitive
 (SQLite semantics); functions are SQLite's.
 
-As defence in depth the statement runs under a SQLite authorizer that allows only
-reads of the exposed ``readings`` columns, and under a time limit.
+Scoping does not rest on the parser: the statement runs under a SQLite authorizer that
+lets it read stored rows only through that view (and the columns of its own CTEs and
+subqueries), so a table reference the rewrite missed reaches nothing; and under a time
+limit. Self-joins, CTEs and subqueries over ``readings`` all read the view.
 """
 from __future__ import annotations
 
@@ -55,7 +57,8 @@ _LOG = logging.getLogger("viam_data_sync.server")
 #: Wall-clock budget of one SQL query, in seconds; longer queries are interrupted.
 TIME_LIMIT_S = 30.0
 
-_CTE_NAME = "__vds_readings"
+#: The TEMP view each query reads instead of ``readings``: the caller's rows only.
+_VIEW_NAME = "__vds_readings"
 _JSON_OUT = "vds_json_out"
 _JSON_MARK = b"\x00vds-json\x00"
 _FETCH_BATCH = 500
@@ -105,8 +108,9 @@ def run_sql(
 
     Args:
         conn: Connection to the store (schema from ``_schema.create_schema``). It must
-            not be used by another thread during the call: an authorizer, a progress
-            handler and the ``vds_json_out`` function are installed on it for the call.
+            not be used by another thread during the call: a TEMP view, an authorizer, a
+            progress handler and the ``vds_json_out`` function are installed on it for
+            the call (the view is dropped again).
         organization_ids: The organizations whose rows are visible; no other row is.
         query: The SQL text, e.g. ``SELECT data.readings.temperature FROM readings``.
         max_rows: Largest number of result rows; more raises :class:`QueryError`.
@@ -124,16 +128,19 @@ def run_sql(
         ...         "GROUP BY component_name")
         [{'component_name': 'temp', 'n': 3}]
     """
-    tree = _parse(query)
-    cte_names = _check_read_only(tree)
-    _mark_tables(tree, cte_names)
-    _resolve_columns(tree)
-    _convert_time_literals(tree)
-    time_positions, by_name = _shape_output(tree)
-    _point_tables_at_scoped_cte(tree)
-    _add_scoped_cte(tree, len(organization_ids))
-    sql = tree.sql(dialect="sqlite")
-    _LOG.debug("run_sql: %s", sql)
+    try:
+        tree = _parse(query)
+        cte_names = _check_read_only(tree)
+        _mark_tables(tree, cte_names)
+        _resolve_columns(tree)
+        _convert_time_literals(tree)
+        time_positions, by_name = _shape_output(tree)
+        _point_tables_at_scoped_view(tree)
+        sql = tree.sql(dialect="sqlite")
+    except RecursionError:
+        raise QueryError("unsupported SQL: the query is nested too deeply (parentheses, "
+                         "subqueries or set operations) for the local server's parser") from None
+    _LOG.debug("run_sql: %d characters of SQLite", len(sql))  # the text quotes the caller
     names, rows = _execute(conn, sql, [str(o) for o in organization_ids], max_rows)
     return [_decode_row(names, row, time_positions, by_name) for row in rows]
 
@@ -186,6 +193,10 @@ def _check_read_only(tree: exp.Expr) -> Set[str]:
     for name in cte_names:
         if name.lower() == "readings" or name.lower().startswith("__vds"):
             raise QueryError(f"unsupported SQL: a WITH query cannot be named {name}")
+    for identifier in tree.find_all(exp.Identifier):
+        if identifier.name.lower().startswith("__vds"):  # the names of our own view
+            raise QueryError(f"unsupported SQL: names starting with __vds are reserved "
+                             f"({identifier.name[:60]})")
     return cte_names
 
 
@@ -412,25 +423,25 @@ def _shape_projection(projection: exp.Expr, position: int, time_positions: Set[i
 
 
 # ------------------------------------------------------------------ scoping
-def _point_tables_at_scoped_cte(tree: exp.Expr) -> None:
+def _point_tables_at_scoped_view(tree: exp.Expr) -> None:
     for table in list(tree.find_all(exp.Table)):
         if table.meta.get("vds_readings"):
             alias = table.alias or "readings"
-            table.replace(exp.alias_(exp.to_table(_CTE_NAME), alias, table=True))
+            table.replace(exp.alias_(exp.to_table(f"temp.{_VIEW_NAME}"), alias, table=True))
 
 
-def _add_scoped_cte(tree: exp.Expr, n_orgs: int) -> None:
+def _view_sql(organization_ids: Sequence[str]) -> str:
+    """The TEMP view of the caller's ``readings`` rows, exposing the query columns.
+
+    Organization ids are inlined as SQL string literals (a view takes no parameters).
+    """
     columns = ", ".join(
         f'"{_STORED[c]}" AS "{c}"' if _STORED[c] != c else f'"{c}"' for c in QUERY_COLUMNS)
-    condition = (f"organization_id IN ({', '.join('?' * n_orgs)})" if n_orgs else "0")
-    body = sqlglot.parse_one(f"SELECT {columns} FROM main.readings WHERE {condition}",
-                             read="sqlite")
-    cte = exp.CTE(this=body, alias=exp.TableAlias(this=exp.to_identifier(_CTE_NAME)))
-    with_ = tree.args.get("with_")
-    if with_ is None:
-        tree.set("with_", exp.With(expressions=[cte]))
-    else:
-        with_.set("expressions", [cte, *with_.expressions])
+    literals = ["'" + o.replace("'", "''") + "'" for o in organization_ids if "\x00" not in o]
+    # No organization: IN (NULL) matches nothing (a constant-false WHERE would be folded
+    # away and the authorizer would then see the read without the view around it).
+    condition = f"organization_id IN ({', '.join(literals or ['NULL'])})"
+    return f"CREATE TEMP VIEW {_VIEW_NAME} AS SELECT {columns} FROM main.readings WHERE {condition}"
 
 
 # ------------------------------------------------------------------ execution
@@ -455,12 +466,19 @@ def _json_out(*args: Any) -> Any:
 _ALLOWED_READS = frozenset(_STORED.values())
 
 
-def _authorize(action: int, arg1: Optional[str], arg2: Optional[str], _db: Optional[str],
-               _trigger: Optional[str]) -> int:
+def _authorize(action: int, arg1: Optional[str], arg2: Optional[str], db: Optional[str],
+               view: Optional[str]) -> int:
+    """The database layer's half of the scoping: whatever the parser let through, the
+    statement may read stored rows only through the caller's TEMP view."""
     if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE):
         return sqlite3.SQLITE_OK
     if action == sqlite3.SQLITE_READ:
-        if arg1 == "readings" and (not arg2 or arg2 in _ALLOWED_READS):
+        if db is None:  # a column of a CTE or subquery: computed by this statement
+            return sqlite3.SQLITE_OK
+        if db == "temp" and arg1 == _VIEW_NAME:
+            return sqlite3.SQLITE_OK
+        if (db == "main" and arg1 == "readings" and view == _VIEW_NAME
+                and (not arg2 or arg2 in _ALLOWED_READS)):
             return sqlite3.SQLITE_OK
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_FUNCTION:
@@ -469,18 +487,20 @@ def _authorize(action: int, arg1: Optional[str], arg2: Optional[str], _db: Optio
     return sqlite3.SQLITE_DENY
 
 
-def _execute(conn: sqlite3.Connection, sql: str, params: List[str],
-             max_rows: int) -> Tuple[List[str], List[tuple]]:
+def _execute(conn: sqlite3.Connection, sql: str, organization_ids: List[str],
+             max_rows: int) -> Tuple[List[str], List[Tuple[Any, ...]]]:
     deadline = time.monotonic() + TIME_LIMIT_S
     conn.create_function(_JSON_OUT, -1, _json_out, deterministic=True)
+    conn.execute(f"DROP VIEW IF EXISTS temp.{_VIEW_NAME}")
+    conn.execute(_view_sql(organization_ids))
     conn.set_authorizer(_authorize)
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     cursor = conn.cursor()
     cursor.row_factory = None
     try:
-        cursor.execute(sql, params)
+        cursor.execute(sql)
         names = [d[0] for d in cursor.description or ()]
-        rows: List[tuple] = []
+        rows: List[Tuple[Any, ...]] = []
         while True:
             batch = cursor.fetchmany(_FETCH_BATCH)
             if not batch:
@@ -506,14 +526,15 @@ def _execute(conn: sqlite3.Connection, sql: str, params: List[str],
         cursor.close()
         conn.set_progress_handler(None, 0)
         conn.set_authorizer(None)
+        conn.execute(f"DROP VIEW IF EXISTS temp.{_VIEW_NAME}")
 
 
 def _public_message(message: str) -> str:
     """SQLite's message without our internal names."""
-    return re.sub(rf"\b{_CTE_NAME}\b", "readings", message)
+    return re.sub(rf"\b(?:temp\.)?{_VIEW_NAME}\b", "readings", message)
 
 
-def _decode_row(names: List[str], row: tuple, time_positions: Set[int],
+def _decode_row(names: List[str], row: Tuple[Any, ...], time_positions: Set[int],
                 by_name: bool) -> Dict[str, Any]:
     result: Dict[str, Any] = {}
     for position, (name, value) in enumerate(zip(names, row)):

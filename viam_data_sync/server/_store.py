@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from viam_data_sync.server._schema import create_schema
 
@@ -215,16 +215,22 @@ class Store:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: committed on success, rolled back on any exception."""
+        """A write transaction: committed on success, rolled back on any exception.
+
+        The exception that ended the transaction is the one raised, even when SQLite had
+        already rolled back (a full disk does) or the rollback fails too.
+        """
         conn = self.conn()
         with self.write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -248,7 +254,7 @@ class Store:
     def blob_path(self, file_id: str) -> str:
         return os.path.join(self.blob_dir, file_id[:2], file_id)
 
-    def new_temp_file(self) -> Tuple[str, "os.PathLike[str] | str"]:
+    def new_temp_file(self) -> Tuple[str, str]:
         name = f"{uuid.uuid4().hex}.part"
         return name, os.path.join(self.tmp_dir, name)
 
@@ -424,7 +430,7 @@ class Store:
             return False
         return hmac.compare_digest(hash_secret(secret, row["salt"]), row["secret_hash"])
 
-    def key_organizations(self, key_id: str) -> Optional[frozenset]:
+    def key_organizations(self, key_id: str) -> Optional[FrozenSet[str]]:
         conn = self.conn()
         if conn.execute("SELECT 1 FROM api_keys WHERE id = ?", (key_id,)).fetchone() is None:
             return None

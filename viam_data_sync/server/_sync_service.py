@@ -12,7 +12,12 @@
 Time fields of an item: ``time_requested`` is ``SensorMetadata.time_requested`` (for
 files, ``file_create_time``); ``time_received`` - the sort and interval key - is
 ``SensorMetadata.time_received``, else the requested time, else the server's clock
-(for files: ``file_modify_time``, else ``file_create_time``, else the clock).
+(for files: ``file_modify_time``, else ``file_create_time``, else the clock). A time the
+store cannot hold (outside 1677-2262) is INVALID_ARGUMENT.
+
+Annotation ids: the server assigns every uploaded bounding box and classification a new
+id; ids in the upload are ignored (they are global keys, so keeping them would let one
+upload collide with, and so detect, another organization's annotations).
 """
 
 from __future__ import annotations
@@ -25,16 +30,19 @@ import os
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import grpc
+from google.protobuf.message import DecodeError
 
-from viam_data_sync._convert import any_map_to_params, struct_to_dict, timestamp_to_ns
+from viam_data_sync._convert import any_map_to_params, struct_to_dict
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
 from viam_data_sync.server._data_service import check_box
 from viam_data_sync.server._records import make_binary_data_id
-from viam_data_sync.server._rpc import LOG, RpcFail, fill_unimplemented, handler, invalid, not_found
-from viam_data_sync.server._store import PartInfo, new_id, now_ns
+from viam_data_sync.server._schema import unstorable_key
+from viam_data_sync.server._rpc import LOG, RpcFail, Scope, fill_unimplemented, handler, invalid, not_found
+from viam_data_sync.server._store import PartInfo, Store, new_id, now_ns
+from viam_data_sync.server._values import stored_ns
 
 MAX_READING_BYTES = 4 * 1024 * 1024  # the cloud rejects larger tabular readings
 CHUNK_LOG_EVERY = 10_000
@@ -59,7 +67,13 @@ class Target:
 
 
 def _params_json(anys: Any) -> str:
-    params = any_map_to_params(anys)
+    try:
+        params = any_map_to_params(anys)
+    except DecodeError:
+        raise ValueError("a value's Any payload does not decode as its type_url says") from None
+    bad_key = unstorable_key(params)
+    if bad_key is not None:
+        raise ValueError(f"the key {bad_key[:200]} holds a NUL character, which BSON keys cannot")
     for key, value in list(params.items()):
         if hasattr(value, "type_url"):  # an Any of a type we cannot unpack: keep it recognisable
             params[key] = {"@type": value.type_url, "value": base64.b64encode(value.value).decode()}
@@ -68,7 +82,7 @@ def _params_json(anys: Any) -> str:
 
 def _mime_type(metadata: Any, sensor_metadata: Optional[Any], ext: str) -> str:
     if metadata.mime_type:
-        return metadata.mime_type
+        return str(metadata.mime_type)
     if sensor_metadata is not None and sensor_metadata.mime_type in _ENUM_MIME:
         return _ENUM_MIME[sensor_metadata.mime_type]
     if ext:
@@ -78,23 +92,52 @@ def _mime_type(metadata: Any, sensor_metadata: Optional[Any], ext: str) -> str:
     return ""
 
 
-def _times(sensor_metadata: Optional[Any]) -> tuple:
+def _times(sensor_metadata: Optional[Any]) -> Tuple[Optional[int], int]:
     requested = received = None
     if sensor_metadata is not None:
         if sensor_metadata.HasField("time_requested"):
-            requested = timestamp_to_ns(sensor_metadata.time_requested)
+            requested = stored_ns(sensor_metadata.time_requested, "metadata.time_requested")
         if sensor_metadata.HasField("time_received"):
-            received = timestamp_to_ns(sensor_metadata.time_received)
+            received = stored_ns(sensor_metadata.time_received, "metadata.time_received")
     if received is None:
         received = requested if requested is not None else now_ns()
     return requested, received
 
 
-def _file_times(metadata: Any) -> tuple:
-    created = timestamp_to_ns(metadata.file_create_time) if metadata.HasField("file_create_time") else None
-    modified = timestamp_to_ns(metadata.file_modify_time) if metadata.HasField("file_modify_time") else None
+def _file_times(metadata: Any) -> Tuple[Optional[int], int]:
+    created = (
+        stored_ns(metadata.file_create_time, "metadata.file_create_time")
+        if metadata.HasField("file_create_time")
+        else None
+    )
+    modified = (
+        stored_ns(metadata.file_modify_time, "metadata.file_modify_time")
+        if metadata.HasField("file_modify_time")
+        else None
+    )
     received = modified if modified is not None else created if created is not None else now_ns()
     return created, received
+
+
+def _item_times(metadata: Any, sensor_metadata: Optional[Any], is_file: bool) -> Tuple[Optional[int], int]:
+    """(time_requested, time_received) ns of a binary item; INVALID_ARGUMENT if unstorable."""
+    return _file_times(metadata) if is_file else _times(sensor_metadata)
+
+
+def _annotations(sensor_metadata: Optional[Any]) -> Optional[Any]:
+    """The item's annotations, every box checked; None when there are none."""
+    if sensor_metadata is None or not sensor_metadata.HasField("annotations"):
+        return None
+    annotations = sensor_metadata.annotations
+    for box in annotations.bboxes:
+        check_box(
+            box.x_min_normalized,
+            box.y_min_normalized,
+            box.x_max_normalized,
+            box.y_max_normalized,
+            box.confidence if box.HasField("confidence") else None,
+        )
+    return annotations
 
 
 class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
@@ -102,11 +145,11 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
 
     def __init__(self, server: Any) -> None:
         self.server = server
-        self.store = server.store
+        self.store: Store = server.store
         self.auth = server.authority
 
     # ------------------------------------------------------------ validation
-    def _target(self, metadata: Any, scope: Optional[frozenset]) -> Target:
+    def _target(self, metadata: Any, scope: Scope) -> Target:
         if not metadata.part_id:
             raise invalid("metadata.part_id is required")
         part = self.store.part_info(metadata.part_id)
@@ -129,7 +172,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
 
     # ------------------------------------------------------------ DataCaptureUpload
     @handler
-    def DataCaptureUpload(self, request: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def DataCaptureUpload(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         if not request.HasField("metadata"):
             raise invalid("metadata is required")
         if not request.sensor_contents:
@@ -173,8 +216,15 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                 raise invalid(
                     f"sensor_contents[{index}] is {size} bytes; tabular readings are limited to 4 MB"
                 )
+            reading = struct_to_dict(item.struct)
+            bad_key = unstorable_key(reading)
+            if bad_key is not None:
+                raise invalid(
+                    f"sensor_contents[{index}] has the key {bad_key[:200]}, which holds a NUL character; "
+                    "SQL and MQL results are BSON, whose keys cannot"
+                )
             try:
-                data = json.dumps(struct_to_dict(item.struct), allow_nan=False)
+                data = json.dumps(reading, allow_nan=False)
             except ValueError:
                 raise invalid(f"sensor_contents[{index}] holds a NaN or infinite number") from None
             requested, received = _times(item.metadata if item.HasField("metadata") else None)
@@ -205,7 +255,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
 
     # ------------------------------------------------------------ streams
     @handler
-    def FileUpload(self, request_iterator: Any, context: Any, scope: Optional[frozenset]) -> Any:  # noqa: N802
+    def FileUpload(self, request_iterator: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         def metadata_of(first: Any) -> Any:
             if first.WhichOneof("upload_packet") != "metadata":
                 raise invalid("the first FileUpload message must carry metadata")
@@ -217,7 +267,8 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         def chunk_of(message: Any) -> bytes:
             if message.WhichOneof("upload_packet") != "file_contents":
                 raise invalid("only the first FileUpload message may carry metadata")
-            return message.file_contents.data
+            data: bytes = message.file_contents.data
+            return data
 
         file_id, binary_data_id = self._stream_upload(
             request_iterator, context, scope, metadata_of, chunk_of, is_file=True
@@ -226,7 +277,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
 
     @handler
     def StreamingDataCaptureUpload(
-        self, request_iterator: Any, context: Any, scope: Optional[frozenset]
+        self, request_iterator: Any, context: Any, scope: Scope
     ) -> Any:  # noqa: N802
         def metadata_of(first: Any) -> Any:
             if first.WhichOneof("upload_packet") != "metadata":
@@ -240,7 +291,8 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         def chunk_of(message: Any) -> bytes:
             if message.WhichOneof("upload_packet") != "data":
                 raise invalid("only the first StreamingDataCaptureUpload message may carry metadata")
-            return message.data
+            data: bytes = message.data
+            return data
 
         file_id, binary_data_id = self._stream_upload(
             request_iterator, context, scope, metadata_of, chunk_of, is_file=False
@@ -253,12 +305,12 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         self,
         request_iterator: Any,
         context: Any,
-        scope: Optional[frozenset],
+        scope: Scope,
         metadata_of: Any,
         chunk_of: Any,
         *,
         is_file: bool,
-    ) -> tuple:
+    ) -> Tuple[str, str]:
         messages = iter(request_iterator)
         try:
             first = next(messages, None)
@@ -268,6 +320,8 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             raise invalid("empty upload stream: the first message must carry metadata")
         md, sensor_metadata = metadata_of(first)
         target = self._target(md, scope)
+        _item_times(md, sensor_metadata, is_file)  # bad times and boxes fail before any data is read
+        _annotations(sensor_metadata)
         limit = self.server.max_upload_bytes
         _, temp = self.store.new_temp_file()
         committed = False
@@ -328,31 +382,15 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         *,
         is_file: bool = False,
         still_wanted: Optional[Any] = None,
-    ) -> tuple:
+    ) -> Tuple[str, str]:
         """Rename ``temp`` into place and record it, all or nothing. Returns (file_id, binary_data_id).
 
         ``still_wanted`` is asked last, inside the transaction: False rolls everything back.
         """
         md, part = target.metadata, target.part
         ext = md.file_extension
-        if is_file:
-            requested, received = _file_times(md)
-        else:
-            requested, received = _times(sensor_metadata)
-        annotations = (
-            sensor_metadata.annotations
-            if sensor_metadata is not None and sensor_metadata.HasField("annotations")
-            else None
-        )
-        if annotations is not None:
-            for box in annotations.bboxes:
-                check_box(
-                    box.x_min_normalized,
-                    box.y_min_normalized,
-                    box.x_max_normalized,
-                    box.y_max_normalized,
-                    box.confidence if box.HasField("confidence") else None,
-                )
+        requested, received = _item_times(md, sensor_metadata, is_file)
+        annotations = _annotations(sensor_metadata)
         file_id = new_id()
         binary_data_id = make_binary_data_id(part.organization_id, part.location_id, file_id)
         final = self.store.blob_path(file_id)
@@ -389,6 +427,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                     ),
                 )
                 row_id = cur.lastrowid
+                assert row_id is not None  # an INSERT just ran on this cursor
                 conn.executemany(
                     "INSERT OR IGNORE INTO binary_tags (binary_id, tag) VALUES (?, ?)",
                     [(row_id, t) for t in target.tags],
@@ -432,7 +471,7 @@ def _insert_annotations(conn: sqlite3.Connection, row_id: int, annotations: Any)
             "INSERT INTO bounding_boxes (id, binary_id, label, x_min, y_min, x_max, y_max, confidence, seq) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                box.id or new_id(),
+                new_id(),
                 row_id,
                 box.label,
                 box.x_min_normalized,
@@ -447,7 +486,7 @@ def _insert_annotations(conn: sqlite3.Connection, row_id: int, annotations: Any)
         conn.execute(
             "INSERT INTO classifications (id, binary_id, label, confidence, seq) VALUES (?, ?, ?, ?, ?)",
             (
-                item.id or new_id(),
+                new_id(),
                 row_id,
                 item.label,
                 item.confidence if item.HasField("confidence") else None,
@@ -470,7 +509,7 @@ READING_INSERT = """INSERT INTO readings (reading_id, organization_id, location_
     time_requested_ns, time_received_ns, data, data_pb) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
 
 
-def insert_readings(conn: sqlite3.Connection, rows: Sequence[tuple]) -> None:
+def insert_readings(conn: sqlite3.Connection, rows: Sequence[Tuple[Any, ...]]) -> None:
     """Insert ``readings`` rows (tuples in ``READING_INSERT`` column order; the last,
     ``data_pb``, may be left off); caller holds the transaction."""
     conn.executemany(READING_INSERT, (row if len(row) == 17 else (*row, None) for row in rows))
