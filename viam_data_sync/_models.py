@@ -149,6 +149,7 @@ class TabularData:
             and self.time_received == other.time_received
         )
 
+    # Mutable values compared by value are unhashable; mypy types __hash__ as a method.
     __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> Dict[str, Any]:
@@ -217,6 +218,7 @@ class TabularDataPoint:
             return NotImplemented
         return self.to_dict() == other.to_dict()
 
+    # Mutable values compared by value are unhashable; mypy types __hash__ as a method.
     __hash__ = None  # type: ignore[assignment]
 
     @property

@@ -130,6 +130,7 @@ class RetryPolicy:
 
     def replace(self, **changes: float) -> "RetryPolicy":
         """A copy with some fields changed."""
+        # The fields are all numbers; mypy cannot match **changes to each field's own type.
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     def backoff(self, retry_number: int, rng: Optional[random.Random] = None) -> float:
