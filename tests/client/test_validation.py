@@ -125,3 +125,27 @@ def test_constructor_validation():
             DataClient(channel, timeout=0)
     finally:
         channel.close()
+
+
+# The same mistake raises the same exception in every method (one set of checks,
+# _checks.py): a value of the wrong type is a TypeError, an empty one a ValueError.
+# iter_export_tabular and iter_mql used to raise ValueError for a non-string.
+SAME_MISTAKE = [
+    lambda c, v: c.export_tabular_data(v, "r", "a", "m"),
+    lambda c, v: c.iter_export_tabular(v, "r", "a", "m"),
+    lambda c, v: c.iter_mql(v, [{"$match": {}}]),
+    lambda c, v: c.tabular_data_by_sql(v, "SELECT 1"),
+    lambda c, v: c.tabular_data_by_mql(v, [{"$match": {}}]),
+    lambda c, v: c.get_database_connection(v),
+    lambda c, v: c.list_data_pipelines(v),
+    lambda c, v: c.list_datasets_by_organization_id(v),
+    lambda c, v: c.delete_tabular_data(v, 1),
+]
+
+
+@pytest.mark.parametrize("call", SAME_MISTAKE)
+@pytest.mark.parametrize("value, error", [(42, TypeError), (None, TypeError), ("", ValueError)])
+def test_the_same_mistake_raises_the_same_exception_everywhere(fake, call, value, error):
+    with pytest.raises(error):
+        call(fake.client, value)
+    assert fake.nothing_sent()
