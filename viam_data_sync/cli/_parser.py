@@ -68,6 +68,12 @@ def common_flags(top: bool) -> Parser:
     verbosity.add_argument(
         "-v", "--verbose", action="store_true", default=default(False), help="log details; tracebacks on errors"
     )
+    group.add_argument(
+        "--progress",
+        action="store_true",
+        default=default(False),
+        help="progress bars even when stderr is not a terminal (shown on a terminal by default)",
+    )
     return common
 
 

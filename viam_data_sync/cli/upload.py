@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence,
 from viam_data_sync.cli._connection import connect
 from viam_data_sync.cli._errors import EXIT_LOCAL_FILE, EXIT_OK, CliError
 from viam_data_sync.cli._parser import add_command, csv_list
-from viam_data_sync.cli._progress import Progress
+from viam_data_sync.cli._progress import Progress, ProgressMode, progress_mode
 
 if TYPE_CHECKING:
     from viam_data_sync.cli._parser import SubParsers
@@ -122,7 +122,7 @@ def upload_paths(
     tags: Optional[List[str]] = None,
     dataset_id: Optional[str] = None,
     recursive: bool = False,
-    progress: bool = False,
+    progress: ProgressMode = False,
     on_uploaded: Optional[Callable[[UploadResult], None]] = None,
     ledger: Optional[str] = None,
     on_skipped: Optional[Callable[[UploadResult], None]] = None,
@@ -227,7 +227,7 @@ def _run(args: argparse.Namespace) -> int:
             tags=csv_list(args.tags),
             dataset_id=args.dataset_id,
             recursive=args.recursive,
-            progress=not args.quiet,
+            progress=progress_mode(args),
             on_uploaded=report,
             ledger=args.ledger,
             on_skipped=skipped.append,
