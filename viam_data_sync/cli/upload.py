@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from viam_data_sync.cli._connection import connect
-from viam_data_sync.cli._errors import EXIT_LOCAL_FILE, EXIT_OK, CliError
+from viam_data_sync.cli._errors import EXIT_LOCAL_FILE, EXIT_OK, EXIT_USAGE, CliError
 from viam_data_sync.cli._parser import add_command, csv_list
 from viam_data_sync.cli._progress import Progress, ProgressMode, progress_mode
 
@@ -39,7 +39,7 @@ def _collect_files(paths: Sequence[str], recursive: bool) -> List[Path]:
         path = Path(raw)
         if path.is_dir():
             if not recursive:
-                raise CliError(f"{raw} is a directory (use --recursive)", EXIT_LOCAL_FILE)
+                raise CliError(f"{raw} is a directory: add -r (--recursive) to upload the files in it", EXIT_USAGE)
             for folder, dirnames, filenames in os.walk(path):
                 dirnames.sort()
                 files.extend(Path(folder) / name for name in sorted(filenames))
