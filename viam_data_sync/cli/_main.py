@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Iterator, Optional, Sequence
 
-from viam_data_sync.cli import demo, export, query, serve, upload
+from viam_data_sync.cli import datasets, delete, demo, export, query, serve, upload
 from viam_data_sync.cli._connection import ENV_API_KEY
 from viam_data_sync.cli._errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, explain
 from viam_data_sync.cli._parser import PROG, Parser, add_subcommands, common_flags, epilog, parse_command_line
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         parents=[common_flags(True)],
         allow_abbrev=False,
-        description="Export, query and upload Viam data; run a local Data API server or the demo.",
+        description="Export, query, upload and delete Viam data, manage datasets; run a local Data API server or the demo.",
         epilog=epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_parser(commands)
     upload.add_parser(commands)
     query.add_parsers(commands)
+    delete.add_parser(commands)
+    datasets.add_parser(commands)
     return parser
 
 

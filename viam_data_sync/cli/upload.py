@@ -195,7 +195,7 @@ def add_parser(commands: SubParsers) -> None:
     upload = add_command(
         commands, "upload", "upload files or folders (chunked); prints '<binary data id>\\t<path>'", _run
     )
-    upload.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    upload.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (with --tabular: JSON Lines files)")
     upload.add_argument("--part-id", required=True, metavar="ID", help="the part the data belongs to")
     upload.add_argument("--component-type", metavar="TYPE", help="component type")
     upload.add_argument("--component-name", metavar="NAME", help="component name")
@@ -203,6 +203,14 @@ def add_parser(commands: SubParsers) -> None:
     upload.add_argument("--tags", metavar="TAGS", help="comma-separated tags")
     upload.add_argument("--dataset-id", metavar="ID", help="add the uploaded files to this dataset")
     upload.add_argument("-r", "--recursive", action="store_true", help="upload the files inside folders")
+    tabular = upload.add_argument_group(
+        "readings: --tabular uploads each PATH's lines (JSON objects; an export tabular record or a reading) "
+        "through DataCaptureUpload"
+    )
+    tabular.add_argument("--tabular", action="store_true", help="PATHs are JSON Lines files of readings")
+    tabular.add_argument(
+        "--batch-size", type=int, default=500, metavar="N", help="readings per request (default 500)"
+    )
     upload.add_argument(
         "--ledger",
         metavar="FILE",
@@ -212,6 +220,9 @@ def add_parser(commands: SubParsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.tabular:
+        return _run_tabular(args)
+
     def report(result: UploadResult) -> None:
         print(f"{result.binary_data_id}\t{result.path}", flush=True)
 
@@ -235,4 +246,34 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         extra = f", skipped {len(skipped)} already uploaded (ledger)" if args.ledger else ""
         print(f"uploaded {len(results)} files{extra}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_tabular(args: argparse.Namespace) -> int:
+    from viam_data_sync.cli.upload_tabular import TabularUploadResult, upload_readings
+
+    unused = [flag for flag, value in (("--recursive", args.recursive), ("--dataset-id", args.dataset_id),
+                                       ("--ledger", args.ledger)) if value]
+    if unused:
+        raise CliError(f"{', '.join(unused)} cannot be used with --tabular (readings are not files)", EXIT_USAGE)
+
+    def report(result: TabularUploadResult) -> None:
+        print(f"{result.file_id}\t{result.path}:{result.first_line}", flush=True)
+
+    with connect(args) as client:
+        results = upload_readings(
+            client,
+            args.paths,
+            args.part_id,
+            component_type=args.component_type,
+            component_name=args.component_name,
+            method_name=args.method,
+            tags=csv_list(args.tags) or None,
+            batch_size=args.batch_size,
+            progress=progress_mode(args),
+            on_uploaded=report,
+        )
+    if not args.quiet:
+        readings = sum(result.readings for result in results)
+        print(f"uploaded {readings} readings in {len(results)} requests", file=sys.stderr)
     return EXIT_OK
