@@ -92,18 +92,18 @@ def _run_delete(args: argparse.Namespace) -> int:
 
 
 def _run_add(args: argparse.Namespace) -> int:
-    ids = _binary_ids(args)
-    with connect(args) as client:
-        client.add_binary_data_to_dataset_by_ids(ids, args.id)
-    print(f"added {len(ids)} files to dataset {args.id}", file=sys.stderr)
-    return EXIT_OK
+    return _change_files(args, "add_binary_data_to_dataset_by_ids", "added {n} files to")
 
 
 def _run_remove(args: argparse.Namespace) -> int:
+    return _change_files(args, "remove_binary_data_from_dataset_by_ids", "removed {n} files from")
+
+
+def _change_files(args: argparse.Namespace, method: str, done: str) -> int:
     ids = _binary_ids(args)
     with connect(args) as client:
-        client.remove_binary_data_from_dataset_by_ids(ids, args.id)
-    print(f"removed {len(ids)} files from dataset {args.id}", file=sys.stderr)
+        getattr(client, method)(ids, args.id)
+    print(f"{done.format(n=len(ids))} dataset {args.id}", file=sys.stderr)
     return EXIT_OK
 
 

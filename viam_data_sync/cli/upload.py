@@ -219,6 +219,16 @@ def add_parser(commands: SubParsers) -> None:
     )
 
 
+def _destination(args: argparse.Namespace) -> Dict[str, Any]:
+    """The destination flags, as both kinds of upload take them."""
+    return {
+        "component_type": args.component_type,
+        "component_name": args.component_name,
+        "method_name": args.method,
+        "tags": csv_list(args.tags) or None,
+    }
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.tabular:
         return _run_tabular(args)
@@ -232,10 +242,7 @@ def _run(args: argparse.Namespace) -> int:
             client,
             args.paths,
             args.part_id,
-            component_type=args.component_type,
-            component_name=args.component_name,
-            method_name=args.method,
-            tags=csv_list(args.tags),
+            **_destination(args),
             dataset_id=args.dataset_id,
             recursive=args.recursive,
             progress=progress_mode(args),
@@ -265,10 +272,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
             client,
             args.paths,
             args.part_id,
-            component_type=args.component_type,
-            component_name=args.component_name,
-            method_name=args.method,
-            tags=csv_list(args.tags) or None,
+            **_destination(args),
             batch_size=args.batch_size,
             progress=progress_mode(args),
             on_uploaded=report,
