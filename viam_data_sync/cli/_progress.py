@@ -92,7 +92,10 @@ class Progress:
             elapsed = self._bar.format_dict.get("elapsed") or 0.0
             rate = f", {tqdm.format_sizeof(self._bytes / elapsed, 'B/s', 1024)}" if elapsed > 0 else ""
             self._bar.set_postfix_str(f"{tqdm.format_sizeof(self._bytes, 'B', 1024)}{rate}", refresh=False)
+        first = self._bar.n == 0
         self._bar.update(n)
+        if first:  # show the first numbers at once, not after tqdm's interval
+            self._bar.refresh()
 
     def close(self) -> None:
         """Remove the bar (idempotent)."""

@@ -149,7 +149,7 @@ def _writer_for(fmt: str, source: Optional[Dict[str, Any]]) -> Optional[PageWrit
         if fmt != "jsonl":
             raise CliError("a per-source export (--resource-name) writes JSON Lines only", EXIT_USAGE)
         return ExportFormat()
-    return page_writer(fmt)
+    return None if fmt == "table" else page_writer(fmt)
 
 
 def _export_table(rows: _Rows, dest: str, stdout: Optional[IO[bytes]]) -> Tuple[int, int]:
