@@ -22,6 +22,7 @@ import datetime as dt
 import gzip
 import json
 import os
+import random
 
 import pytest
 
@@ -129,3 +130,21 @@ def test_sdk_dest_uses_the_same_layout(layout_env, tmp_path):
         assert _tree(root / "data") == {path for path, _ in expected.values()}
         for path, body in expected.values():
             assert (root / "data" / path).read_bytes() == body
+
+
+def test_a_gz_file_too_large_for_one_message_is_streamed_then_gunzipped(tmp_path):
+    body = random.Random(14).randbytes(1_300_000)  # random: gzip cannot shrink it
+    packed = gzip.compress(body, compresslevel=1)
+    assert len(packed) > 1024 * 1024  # over the inline limit below: it comes by signed URL
+    with LocalDataServer(auth=True, max_message_bytes=1536 * 1024) as server:  # 0.5 MiB inline at most
+        env = Env(server, FaultInjector(), LatencyInjector(0.0))
+        with env.client() as client:
+            client.file_upload(server.part_id, packed, component_name="big", file_name="big.bin.gz",
+                               file_extension=".gz")
+        args = ["export", "binary", "--dest", str(tmp_path), "--component-name", "big"]
+        result = run_cli(args, env.environ())
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "data" / f"{EPOCH}_big.bin").read_bytes() == body
+        assert sorted(os.listdir(tmp_path / "data")) == [f"{EPOCH}_big.bin"]  # no temporary file left
+        again = run_cli(args, env.environ())
+        assert "1 already complete" in again.stderr, again.stderr

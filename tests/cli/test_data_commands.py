@@ -13,7 +13,7 @@ from viam_data_sync import create_filter
 from viam_data_sync.server import LocalDataServer
 from viam_data_sync.testing import FaultInjector, LatencyInjector
 
-from .conftest import Env, run_cli
+from .conftest import Env, run_cli, run_on_terminal
 
 UTC = dt.timezone.utc
 
@@ -102,6 +102,37 @@ def test_delete_tabular_asks_and_refuses_without_a_terminal(own):
     done = run_cli([*args, "--yes"], own.environ())
     assert done.returncode == 0 and "deleted 1 readings" in done.stderr, done.stderr
     assert _count(own, "del") == 0
+
+
+def test_delete_asks_on_a_terminal(own):
+    ids = _upload_images(own, 2, "ask-cam")
+    args = ["delete", "binary", "--component-name", "ask-cam"]
+    code, shown, _ = run_on_terminal(args, own.environ(), answer="n")
+    assert code == 0 and "Delete 2 binary files matching the filter? [y/N]" in shown, shown
+    assert "nothing deleted" in shown
+    code, shown, _ = run_on_terminal(args, own.environ(), answer="y")
+    assert code == 0 and "deleted 2 binary files" in shown, shown
+    with own.client() as client:
+        assert client.binary_data_by_ids(ids, include_binary_data=False) == []
+
+
+def test_uploads_and_deletes_by_id_show_a_bar_on_a_terminal(own, tmp_path):
+    readings = tmp_path / "r.jsonl"
+    readings.write_text("".join(json.dumps({"readings": {"i": i}}) + "\n" for i in range(40)))
+    code, shown, _ = run_on_terminal(
+        ["upload", "--tabular", str(readings), "--part-id", own.server.part_id, "--component-name", "bar",
+         "--batch-size", "10"], own.environ())
+    assert code == 0 and "/40" in shown and "row/s" in shown and "%|" in shown, shown
+    files = tmp_path / "files"
+    files.mkdir()
+    for i in range(3):
+        (files / f"f{i}.bin").write_bytes(bytes(1000))
+    code, shown, out = run_on_terminal(["upload", "-r", str(files), "--part-id", own.server.part_id],
+                                       own.environ())
+    assert code == 0 and "%|" in shown and "B/s" in shown, shown  # bytes of 3000, with the rate
+    ids = [line.split("\t")[0] for line in out.splitlines()]
+    code, shown, _ = run_on_terminal(["delete", "binary", "--ids", ",".join(ids), "--yes"], own.environ())
+    assert code == 0 and "/3" in shown and "file" in shown and "%|" in shown, shown
 
 
 def test_delete_binary_by_filter_and_by_ids(own):

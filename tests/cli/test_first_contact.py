@@ -5,62 +5,23 @@ as a subprocess against the shared local server."""
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
 import json
 import os
-import pty
-import select
 import socket
-import struct
-import subprocess
-import sys
-import termios
-from pathlib import Path
 
 import pytest
 
-from .conftest import ROWS_PER_SENSOR, SENSORS, run_cli
+from .conftest import CONSOLE_SCRIPT, ROWS_PER_SENSOR, SENSORS, run_cli, run_on_terminal
 
-CONSOLE_SCRIPT = Path(sys.executable).with_name("viam-data-sync")
 EXPORT = ["export", "tabular", "--page-size", "20"]
-
-
-def _run_on_terminal(args, env, timeout=60.0):
-    """Run the console script with stderr (and stdin) on a pseudo-terminal; returns
-    (exit code, what the terminal showed, stdout)."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # 24 rows, 120 columns
-    proc = subprocess.Popen(
-        [str(CONSOLE_SCRIPT), *args], env=env, stdin=slave, stdout=subprocess.PIPE, stderr=slave
-    )
-    os.close(slave)
-    shown = b""
-    try:
-        while True:
-            ready, _, _ = select.select([master], [], [], timeout)
-            if not ready:
-                break
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            shown += chunk
-        out = proc.stdout.read()
-        code = proc.wait(timeout=timeout)
-    finally:
-        os.close(master)
-        proc.stdout.close()
-    return code, shown.decode("utf-8", "replace"), out.decode()
 
 
 # ---------------------------------------------------------------------- progress (finding 2)
 def test_export_on_a_terminal_shows_a_progress_bar(env, tmp_path):
     assert CONSOLE_SCRIPT.exists()
     dest = tmp_path / "rows.jsonl"
-    code, shown, _ = _run_on_terminal([*EXPORT, "--dest", str(dest)], env.environ())
+    code, shown, _ = run_on_terminal([*EXPORT, "--dest", str(dest)], env.environ())
     assert code == 0, shown
     total = len(SENSORS) * ROWS_PER_SENSOR
     assert f"/{total}" in shown and "row/s" in shown and "%|" in shown, shown  # tqdm's bar: total, rate
@@ -68,8 +29,16 @@ def test_export_on_a_terminal_shows_a_progress_bar(env, tmp_path):
     assert f"exported {total} rows" in shown
 
 
+def test_binary_export_on_a_terminal_shows_files_and_bytes(env, tmp_path):
+    code, shown, _ = run_on_terminal(
+        ["export", "binary", "--dest", str(tmp_path), "--component-name", "cam-1", "--parallel", "1"], env.environ()
+    )
+    assert code == 0, shown
+    assert "/10" in shown and "file/s" in shown and "%|" in shown and "B/s" in shown, shown
+
+
 def test_quiet_on_a_terminal_shows_no_bar(env, tmp_path):
-    code, shown, _ = _run_on_terminal(["-q", *EXPORT, "--dest", str(tmp_path / "q.jsonl")], env.environ())
+    code, shown, _ = run_on_terminal(["-q", *EXPORT, "--dest", str(tmp_path / "q.jsonl")], env.environ())
     assert code == 0, shown
     assert "%|" not in shown and shown.strip() == ""
 
