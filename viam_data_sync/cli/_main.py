@@ -111,7 +111,7 @@ def _without_grpc_log_lines() -> None:
     with the same command line, the variable set (POSIX ``exec``: same pid, same
     terminal, same signals). Where ``exec`` is not POSIX, the log stays on.
     """
-    if _GRPC_VERBOSITY in os.environ or os.name != "posix":
+    if _GRPC_VERBOSITY in os.environ or os.name != "posix" or not _is_the_command():
         return
     os.environ[_GRPC_VERBOSITY] = "NONE"
     if "grpc" not in sys.modules:
@@ -119,6 +119,13 @@ def _without_grpc_log_lines() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, list(sys.orig_argv))
+
+
+def _is_the_command() -> bool:
+    """Whether this process is ``viam-data-sync`` or ``python -m viam_data_sync.cli``
+    (not a program that calls ``main()``: that one is never replaced)."""
+    launched = os.path.normpath(sys.argv[0] if sys.argv else "")
+    return os.path.basename(launched) == PROG or launched.endswith(os.path.join("viam_data_sync", "cli", "__main__.py"))
 
 
 def _run(args: argparse.Namespace) -> int:

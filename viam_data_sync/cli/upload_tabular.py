@@ -108,18 +108,18 @@ def _batches(path: str, flags: _Flags, size: int) -> Iterator[_Batch]:
     """The file's lines as batches: consecutive lines with one destination, at most
     ``size`` each, with the line number of the first and their bytes."""
     batch: List[Tuple[Dict[str, Any], _Times]] = []
-    current: Optional[Destination] = None
+    current: Destination = ("", "", "", ())
     first = nbytes = 0
     for number, line, point, destination in _points(path, flags):
         if batch and (destination != current or len(batch) == size):
-            yield path, first, current, batch, nbytes  # type: ignore[misc]
+            yield path, first, current, batch, nbytes
             batch, nbytes = [], 0
         if not batch:
             first, current = number, destination
         batch.append(point)
         nbytes += len(line)
     if batch:
-        yield path, first, current, batch, nbytes  # type: ignore[misc]
+        yield path, first, current, batch, nbytes
 
 
 def _points(path: str, flags: _Flags) -> Iterator[Tuple[int, bytes, Tuple[Dict[str, Any], _Times], Destination]]:

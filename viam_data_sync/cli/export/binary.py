@@ -114,8 +114,9 @@ def export_binary(
                     )
                 finally:
                     iterator.close()
-        finally:
-            export.remove_empty_folders()
+        except BaseException:
+            export.remove_empty_folders()  # a failure before the first file leaves nothing
+            raise
     export.result.seconds = time.perf_counter() - started
     return export.result
 
@@ -323,32 +324,38 @@ def _directory_lock(directory: Path) -> Iterator[None]:
     created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
     try:
+        with _lock_file(directory):
+            yield
+    finally:
+        if created:
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only if empty
+
+
+@contextlib.contextmanager
+def _lock_file(directory: Path) -> Iterator[None]:
+    try:
         import fcntl
     except ImportError:  # Windows: no lock
         yield
         return
     path = directory / LOCK_NAME
-    try:
-        while True:
-            handle = open(path, "a+b")
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                handle.close()
-                raise CliError(f"another export is writing to {directory}", EXIT_LOCAL_FILE) from None
-            if _same_file(handle, path):
-                break
-            handle.close()  # removed by the holder we waited for: lock the new one
+    while True:
+        handle = open(path, "a+b")
         try:
-            yield
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             handle.close()
+            raise CliError(f"another export is writing to {directory}", EXIT_LOCAL_FILE) from None
+        if _same_file(handle, path):
+            break
+        handle.close()  # removed by the holder we waited for: lock the new one
+    try:
+        yield
     finally:
-        if created:
-            with contextlib.suppress(OSError):
-                directory.rmdir()  # only if empty
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+        handle.close()
 
 
 def _same_file(handle: Any, path: Path) -> bool:
