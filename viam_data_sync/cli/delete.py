@@ -4,8 +4,8 @@ confirmation (``--yes`` skips it; without a terminal the command refuses to ask)
 * ``delete tabular --org-id O --older-than-days N``: the organization's readings
   captured more than N days ago (0: all), as ``viam data delete tabular``.
 * ``delete binary [filter flags]`` or ``delete binary --ids ID,...``: binary files by
-  filter (counted first, so the question says how many) or by id (in batches of 100,
-  with a progress bar). An empty filter, which would delete everything, needs ``--all``.
+  filter (counted first, so the question says how many, and the bar its total) or by
+  id (in batches of 100, with a progress bar). An empty filter, which would delete everything, needs ``--all``.
 """
 
 from __future__ import annotations
@@ -85,7 +85,9 @@ def _run_binary(args: argparse.Namespace) -> int:
             if not confirm(f"Delete {count} binary files matching the filter?", args.yes):
                 print("nothing deleted", file=sys.stderr)
                 return EXIT_OK
-            deleted = client.delete_binary_data_by_filter(filter_)
+            with Progress(progress_mode(args), total=count, desc="delete", unit="file") as bar:
+                deleted = client.delete_binary_data_by_filter(filter_)  # one request: the bar shows 0/N, then N
+                bar.update(deleted)
     print(f"deleted {deleted} binary files", file=sys.stderr)
     return EXIT_OK
 

@@ -158,6 +158,8 @@ def _export_table(rows: _Rows, dest: str, stdout: Optional[IO[bytes]]) -> Tuple[
     from viam_data_sync._atomic import write_text_atomic
     from viam_data_sync._models import tabular_record
 
+    if dest != "-":
+        _check_folder(dest)
     records: List[Dict[str, Any]] = []
     pages = 0
     iterator = rows.open(None)
@@ -173,7 +175,6 @@ def _export_table(rows: _Rows, dest: str, stdout: Optional[IO[bytes]]) -> Tuple[
         out.write(text.encode("utf-8"))
         out.flush()
     else:
-        _check_folder(dest)
         write_text_atomic(dest, text)
     return len(records), pages
 
