@@ -154,12 +154,16 @@ class _BinaryExport:
                 folder.rmdir()  # only if empty
 
     def clear_temporary_files(self) -> None:
-        """Remove the temporary files of a dead run (final names never start with ".")."""
+        """Remove the temporary files (and folders) of a dead run: their names match
+        ``TEMP_GLOB`` (a downloaded file whose own name does is fetched again)."""
         for folder in (self.data_dir, self.meta_dir):
             if folder.is_dir():
-                for stale in folder.rglob(TEMP_GLOB):
+                for stale in sorted(folder.rglob(TEMP_GLOB), reverse=True):
                     with contextlib.suppress(OSError):
-                        stale.unlink()
+                        if stale.is_dir():
+                            shutil.rmtree(stale)
+                        else:
+                            stale.unlink()
 
     def data_path(self, name: str, metadata: Any) -> Path:
         from viam_data_sync._dest import export_data_name
@@ -258,7 +262,7 @@ class _BinaryExport:
         if not is_gzipped(metadata):
             self.client.download_binary_data(metadata.binary_data_id, target)
             return
-        with tempfile.TemporaryDirectory(dir=self.data_dir, prefix=".gz-") as folder:
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".gz-", suffix=".tmp") as folder:
             packed = self.client.download_binary_data(metadata.binary_data_id, Path(folder) / "packed.gz")
             with gzip.open(packed, "rb") as source:
                 write_atomic(target, lambda out: shutil.copyfileobj(source, out), binary=True)
