@@ -119,7 +119,7 @@ def test_client_only_install_has_no_server_engines(client_python: Path, tmp_path
     assert proc.returncode == 0, proc.stderr
     names = {entry["name"].lower() for entry in json.loads(proc.stdout)}
     assert "viam-data-sync" in names
-    assert {"grpcio", "protobuf", "pymongo", "tenacity"} <= names
+    assert {"grpcio", "protobuf", "pymongo", "tenacity", "tqdm"} <= names
     assert "sqlglot" not in names
     assert "mongomock" not in names
 

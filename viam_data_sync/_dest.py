@@ -3,9 +3,9 @@
 * Tabular rows: a JSON Lines file, one object per row (``TabularData.to_dict()``,
   i.e. :func:`~viam_data_sync._models.tabular_record`), encoded by :func:`jsonl_line`:
   the same bytes the CLI's ``export tabular --format jsonl`` writes for the same rows.
-* Binary data: a directory in the Viam CLI's export layout, ``DIR/data/<name>`` for
-  the bytes and ``DIR/metadata/<name>.json`` for the ``BinaryMetadata`` (protojson,
-  camelCase keys, as ``viam data export binary`` writes it).
+* Binary data: a directory in the layout of ``viam data export binary``:
+  ``DIR/data/<name>`` for the bytes and ``DIR/metadata/<name>.json`` for the
+  ``BinaryMetadata`` (protojson, camelCase keys), named by :func:`export_name`.
 
 Every file is written through :func:`viam_data_sync._atomic.write_atomic` (a unique
 temporary file beside it, fsynced, renamed over the final name), so a reader or a
@@ -17,13 +17,15 @@ a Python repr, never closes the file, and only logs errors.
 from __future__ import annotations
 
 import base64
+import gzip
 import datetime as _dt
 import hashlib
 import json
 import logging
 import os
+import posixpath
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Tuple
 
 from google.protobuf import json_format
 
@@ -167,9 +169,117 @@ def _extension(file_ext: str) -> str:
 
 
 def binary_file_name(metadata: Any) -> str:
-    """The local name of one binary item: its sanitized id plus its extension."""
+    """A single-component local name for one binary item: its sanitized id plus its
+    extension (``download_binary_data`` into a directory)."""
     identity = metadata.binary_data_id or metadata.id or metadata.file_name or "unnamed"
     return safe_file_name(identity) + _extension(metadata.file_ext)
+
+
+# The export layout of ``viam data export binary`` (viamrobotics/rdk ``cli/data.go``,
+# ``filenameForDownload`` and the download that uses it), restated:
+#   * the name is the uploaded ``file_name``; a name without a directory is prefixed
+#     with ``<time_requested>_`` (RFC 3339, nanoseconds without trailing zeros, UTC as
+#     ``Z``) so files sort by time; a name with directories is kept as it is; no name
+#     at all (a capture) becomes ``<time_requested>_<id><file_ext>``;
+#   * ``/.viam/capture/`` is removed from the name (else it would be hidden);
+#   * one trailing ``.gz`` is removed, and a ``.gz`` item (``file_ext == ".gz"``) is
+#     written gunzipped;
+#   * the reserved character ``:`` becomes ``_``;
+#   * the data file is ``data/<name>``, plus ``file_ext`` when the name does not end
+#     with it (never for ``.gz``); the metadata is ``metadata/<name>.json``, the
+#     ``BinaryMetadata`` as protojson with ``fileName`` set to ``<name>``.
+# One addition of ours: the name is always kept inside the export directory, whatever
+# the server sends (``..`` cannot climb out, a leading ``/`` is dropped).
+_GZ = ".gz"
+_CAPTURE_DIR = "/.viam/capture/"
+_RESERVED = ":"
+
+
+def rfc3339_nano(timestamp: Any) -> str:
+    """A ``Timestamp`` as Go's ``time.RFC3339Nano`` in UTC (an unset one is the epoch).
+
+    Example::
+
+        rfc3339_nano(Timestamp(seconds=0, nanos=500_000_000))  # '1970-01-01T00:00:00.5Z'
+    """
+    seconds, nanos = int(timestamp.seconds), int(timestamp.nanos)
+    moment = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc) + _dt.timedelta(seconds=seconds)
+    fraction = f"{nanos:09d}".rstrip("0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+
+
+def _go_ext(name: str) -> str:
+    """Go's ``filepath.Ext``: from the last dot of the last element (a leading dot too)."""
+    last = name.rsplit("/", 1)[-1]
+    dot = last.rfind(".")
+    return last[dot:] if dot >= 0 else ""
+
+
+def _has_directory(name: str) -> bool:
+    """Go's ``filepath.Dir(name) != "."``: the name, cleaned, has a directory part."""
+    return posixpath.normpath(posixpath.dirname(name) or ".") != "."
+
+
+def _inside(name: str) -> str:
+    """``name`` as a relative POSIX path that cannot leave its root (``..`` stops at it;
+    on Windows a backslash is a separator too)."""
+    if os.sep != "/":
+        name = name.replace(os.sep, "/")
+    cleaned = posixpath.normpath("/" + name).lstrip("/")
+    return "" if cleaned in ("", ".") else cleaned
+
+
+def export_name(metadata: Any) -> str:
+    """The name of one binary item in an export, as ``viam data export binary`` gives it:
+    a relative POSIX path, the same under ``data/`` and (plus ``.json``) ``metadata/``.
+
+    Example::
+
+        export_name(BinaryMetadata(id="f1", file_name="cam.png", time_requested=t))
+        # '2026-01-02T03_04_05Z_cam.png'
+    """
+    stamp = rfc3339_nano(metadata.time_requested)
+    identity = metadata.id or safe_file_name(metadata.binary_data_id)  # ``id`` as the Viam CLI; else all of the id
+    name = metadata.file_name
+    if not name:
+        name = f"{stamp}_{identity}{metadata.file_ext}"
+    elif not _has_directory(name):
+        name = f"{stamp}_{name}"
+    name = name.replace(_CAPTURE_DIR, "")
+    if _go_ext(name) == _GZ:
+        name = name[: -len(_GZ)]
+    name = _inside(name.replace(_RESERVED, "_"))
+    return name or f"{stamp.replace(_RESERVED, '_')}_{safe_file_name(identity)}"  # e.g. a name "/"
+
+
+def export_data_name(metadata: Any, name: str) -> str:
+    """The data file's name for ``name`` (:func:`export_name`): ``file_ext`` added unless
+    the name ends with it already or the item is gunzipped."""
+    ext = metadata.file_ext
+    if is_gzipped(metadata) or not ext or _go_ext(name) == ext:
+        return name
+    return _inside(name + ext.replace(_RESERVED, "_")) or name
+
+
+def is_gzipped(metadata: Any) -> bool:
+    """Whether the item is written gunzipped (its ``file_ext`` is ``.gz``)."""
+    return bool(metadata.file_ext == _GZ)
+
+
+def gunzip(data: bytes) -> bytes:
+    """The bytes of a ``.gz`` item, uncompressed (one layer, as the Viam CLI does)."""
+    return gzip.decompress(data)
+
+
+def export_metadata(metadata: Any, name: str) -> Dict[str, Any]:
+    """The protojson of ``metadata`` as an export writes it: ``fileName`` is the name it
+    was saved as, and a ``uri`` that is a path on the server's disk is dropped."""
+    document = metadata_to_json(metadata)
+    document["fileName"] = name
+    uri = str(document.get("uri", ""))
+    if uri.startswith("file:") or uri.startswith("/"):
+        document.pop("uri")
+    return document
 
 
 def metadata_to_json(metadata: Any) -> Dict[str, Any]:
@@ -179,32 +289,42 @@ def metadata_to_json(metadata: Any) -> Dict[str, Any]:
     return document
 
 
-def metadata_document(metadata: Any) -> str:
-    """The text of ``metadata/<name>.json``: :func:`metadata_to_json`, indented, keys sorted."""
-    return json.dumps(metadata_to_json(metadata), indent=2, sort_keys=True) + "\n"
+def metadata_document(metadata: Any, name: str) -> str:
+    """The text of ``metadata/<name>.json``: :func:`export_metadata`, indented."""
+    return json.dumps(export_metadata(metadata, name), indent=2) + "\n"
+
+
+def export_paths(root: PathLike, metadata: Any) -> Tuple[Path, Path]:
+    """``(data file, metadata file)`` of one item in the export at ``root``."""
+    name = export_name(metadata)
+    base = Path(root)
+    return base / "data" / export_data_name(metadata, name), base / "metadata" / f"{name}.json"
 
 
 def write_binary_dir(dest: PathLike, items: Iterable[Any]) -> List[Path]:
-    """Write each ``BinaryData`` as ``dest/data/<name>`` (if it carries bytes) and
-    ``dest/metadata/<name>.json``, each file atomically. Returns the data paths."""
+    """Write each ``BinaryData`` in the export layout (:func:`export_name`): its bytes (if
+    it carries them; ``.gz`` gunzipped) and its metadata, each file atomically. Returns
+    the data paths."""
     root = Path(dest)
-    data_dir, meta_dir = root / "data", root / "metadata"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    meta_dir.mkdir(parents=True, exist_ok=True)
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    (root / "metadata").mkdir(parents=True, exist_ok=True)
     written: List[Path] = []
     for item in _unique(items):
-        name = binary_file_name(item.metadata)
+        data_path, meta_path = export_paths(root, item.metadata)
+        data_path.parent.mkdir(parents=True, exist_ok=True)
+        meta_path.parent.mkdir(parents=True, exist_ok=True)
         if item.binary:
-            write_bytes_atomic(data_dir / name, bytes(item.binary))
-        write_text_atomic(meta_dir / f"{name}.json", metadata_document(item.metadata))
-        written.append(data_dir / name)
+            body = bytes(item.binary)
+            write_bytes_atomic(data_path, gunzip(body) if is_gzipped(item.metadata) else body)
+        write_text_atomic(meta_path, metadata_document(item.metadata, export_name(item.metadata)))
+        written.append(data_path)
     return written
 
 
 def _unique(items: Iterable[Any]) -> Iterator[Any]:
     seen = set()
     for item in items:
-        key = binary_file_name(item.metadata)
+        key = export_name(item.metadata)
         if key in seen:
             continue
         seen.add(key)
@@ -215,6 +335,9 @@ __all__ = [
     "check_dest_dir",
     "check_dest_file",
     "dumps",
+    "export_metadata",
+    "export_name",
+    "export_paths",
     "json_default",
     "jsonl_line",
     "metadata_document",

@@ -5,11 +5,17 @@ and a helper that runs ``python -m viam_data_sync.cli`` as a user would."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import os
+import pty
+import select
+import struct
 import subprocess
 import sys
+import termios
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 import pytest
@@ -74,6 +80,43 @@ def run_cli(
         timeout=timeout,
         input=input,
     )
+
+
+#: The ``viam-data-sync`` console script of this environment.
+CONSOLE_SCRIPT = Path(sys.executable).with_name("viam-data-sync")
+
+
+def run_on_terminal(args, env, timeout=60.0, answer=None):
+    """Run the console script with stderr and stdin on a pseudo-terminal, typing
+    ``answer`` once it asks; returns (exit code, what the terminal showed, stdout)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # 24 rows, 120 columns
+    proc = subprocess.Popen(
+        [str(CONSOLE_SCRIPT), *args], env=env, stdin=slave, stdout=subprocess.PIPE, stderr=slave
+    )
+    os.close(slave)
+    shown = b""
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], timeout)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if answer is not None and b"[y/N]" in shown:
+                os.write(master, answer.encode() + b"\n")
+                answer = None
+        out = proc.stdout.read()
+        code = proc.wait(timeout=timeout)
+    finally:
+        os.close(master)
+        proc.stdout.close()
+    return code, shown.decode("utf-8", "replace"), out.decode()
 
 
 def seed(env: Env) -> None:

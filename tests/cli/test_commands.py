@@ -60,8 +60,8 @@ def test_upload_files_and_folders_prints_ids(env, tmp_path):
 
 def test_upload_folder_needs_recursive(env, tmp_path):
     result = run_cli(["upload", str(tmp_path), "--part-id", env.server.part_id], env.environ())
-    assert result.returncode == 7
-    assert "--recursive" in result.stderr
+    assert result.returncode == 2  # a bad command line (issue 14: it was 7, a local file error)
+    assert "-r (--recursive)" in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_sql_jsonl_and_table(env):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import struct
 import zlib
 
@@ -39,10 +40,16 @@ from viam_data_sync.proto import BinaryMetadata, CaptureMetadata, TagsFilterType
         ".hidden",
     ],
 )
-def test_file_names_are_single_safe_components(binary_id):
-    name = local_file_name(BinaryMetadata(binary_data_id=binary_id, file_ext="../../x"))
-    assert "/" not in name and "\\" not in name and not name.startswith(".")
-    assert name not in ("", ".", "..") and len(name.encode()) <= 255
+def test_file_names_stay_inside_the_export(binary_id):
+    for metadata in (
+        BinaryMetadata(binary_data_id=binary_id, file_ext="../../x"),
+        BinaryMetadata(binary_data_id="o/l/f", id="f", file_name=binary_id, file_ext="../../x"),
+    ):
+        name = local_file_name(metadata)
+        parts = name.split("/")
+        assert name and not name.startswith("/") and ".." not in parts and "." not in parts and "" not in parts
+        assert "\\" not in name or os.sep == "/"  # a backslash is only a separator on Windows
+        assert len(parts[-1].encode()) <= 255
 
 
 def test_file_names_are_distinct_for_distinct_ids():
@@ -51,7 +58,7 @@ def test_file_names_are_distinct_for_distinct_ids():
 
 
 def test_file_names_match_the_sdk_dest_writer():
-    from viam_data_sync._dest import binary_file_name
+    from viam_data_sync._dest import export_data_name, export_name
 
     md = BinaryMetadata(
         binary_data_id="org/loc/file-1",
@@ -59,7 +66,8 @@ def test_file_names_match_the_sdk_dest_writer():
         capture_metadata=CaptureMetadata(mime_type="image/png"),
     )
     md.time_requested.CopyFrom(datetime_to_timestamp(dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)))
-    assert local_file_name(md) == binary_file_name(md) == "org%2Floc%2Ffile-1.png"
+    sdk = export_data_name(md, export_name(md))
+    assert local_file_name(md) == sdk == "2026-01-02T00_00_00Z_org%2Floc%2Ffile-1.png"
 
 
 def test_filter_flags_build_the_filter():

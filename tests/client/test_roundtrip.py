@@ -12,7 +12,7 @@ import pytest
 from viam_data_sync._upload import DEFAULT_CHUNK_SIZE
 from viam_data_sync import DataClient, RetryPolicy, create_filter
 from viam_data_sync._channel import channel_options
-from viam_data_sync._dest import read_jsonl, safe_file_name
+from viam_data_sync._dest import export_paths, read_jsonl
 from viam_data_sync.proto import Filter, Order, TagsFilter, TagsFilterType
 
 server_module = pytest.importorskip("viam_data_sync.server")
@@ -195,12 +195,11 @@ def test_uploads_round_trip_bytes(client, server, tmp_path):
     out = tmp_path / "export"
     data, count, last = client.binary_data_by_filter(create_filter(tags=["rt-up"]), dest=out)
     assert count == 3 or len(data) == 3
-    names = {safe_file_name(item.metadata.binary_data_id) + item.metadata.file_ext for item in data}
-    assert {p.name for p in (out / "data").iterdir()} == names
-    assert {p.name for p in (out / "metadata").iterdir()} == {n + ".json" for n in names}
-    for item in data:
-        name = safe_file_name(item.metadata.binary_data_id) + item.metadata.file_ext
-        assert (out / "data" / name).read_bytes() == item.binary
+    paths = [export_paths(out, item.metadata) for item in data]  # the Viam CLI's names
+    assert {p.name for p in (out / "data").iterdir()} == {data_path.name for data_path, _ in paths}
+    assert {p.name for p in (out / "metadata").iterdir()} == {meta_path.name for _, meta_path in paths}
+    for item, (data_path, _) in zip(data, paths):
+        assert data_path.read_bytes() == item.binary
 
 
 def test_tags_bounding_boxes_and_labels(client, server):

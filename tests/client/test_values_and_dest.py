@@ -155,15 +155,16 @@ def test_binary_dest_layout_with_slashes_in_ids(fake, tmp_path):
         response,
     )
     out = tmp_path / "out"
-    first = safe_file_name("org/part/../etc") + ".png"
-    assert "/" not in first and ".." not in first
+    first = "1970-01-01T00_00_00Z_a.png"  # the Viam CLI's name: <time_requested>_<file_name>
     assert (out / "data" / first).read_bytes() == b"\x89PNG"
     meta = json.loads((out / "metadata" / f"{first}.json").read_text())
     assert meta["binaryDataId"] == "org/part/../etc" and meta["captureMetadata"]["partId"] == "part"
-    second = safe_file_name("org/part/2") + ".jpg"
+    second = "1970-01-01T00_00_00Z_" + safe_file_name("org/part/2") + "jpg"  # no id, no name: the whole id
+    assert "/" not in second and ".." not in second
     assert not (out / "data" / second).exists()  # no bytes were included
     assert (out / "metadata" / f"{second}.json").exists()
     assert sorted(os.listdir(out)) == ["data", "metadata"]
+    assert sorted(os.listdir(out / "data")) == [first]
 
 
 def test_binary_dest_that_is_a_file_is_refused(fake, tmp_path):

@@ -4,11 +4,15 @@ Commands::
 
     viam-data-sync serve   [--db PATH] [--host H] [--port N] [--no-auth]
     viam-data-sync demo    [--out DIR]
-    viam-data-sync export tabular --dest FILE|- [--format jsonl|csv] [filter flags]
+    viam-data-sync export tabular --dest FILE|- [--format jsonl|csv|table] [filter flags]
     viam-data-sync export binary  --dest DIR [--parallel N] [--include-metadata] [filter flags]
     viam-data-sync upload  PATH... --part-id P [--recursive] [--tags a,b] [--dataset-id D]
-    viam-data-sync sql     --org-id O QUERY            [--format jsonl|table]
-    viam-data-sync mql     --org-id O PIPELINE_JSON    [--format jsonl|table]
+    viam-data-sync upload  --tabular FILE.jsonl... --part-id P [--component-name C] [--batch-size N]
+    viam-data-sync sql     --org-id O QUERY            [--format jsonl|csv|table]
+    viam-data-sync mql     --org-id O PIPELINE_JSON    [--format jsonl|csv|table]
+    viam-data-sync delete tabular --org-id O --older-than-days N [--yes]
+    viam-data-sync delete binary  [filter flags] | --ids ID,... [--yes]
+    viam-data-sync datasets list|create|rename|delete|add|remove ...
 
 Credentials: the API key id from ``--api-key-id`` or ``VIAM_API_KEY_ID``; the key itself
 only from ``VIAM_API_KEY`` or ``--api-key-file`` (see :mod:`._connection`). Secrets
@@ -25,11 +29,16 @@ continues from the checkpoint to the very bytes an uninterrupted run writes
 renames it when complete, so a file under its final name is always whole; a rerun
 skips those (:mod:`.export.binary`).
 
+Long commands draw a progress bar (tqdm) when stderr is a terminal; ``--quiet`` turns
+it off, ``--progress`` forces it on. grpc's own C-core log is turned off
+(``GRPC_VERBOSITY=NONE``, unless set) so that a failure stays one line.
+
 Modules: one per command (``serve``, ``demo``, ``export`` with ``tabular`` and
-``binary``, ``upload``, ``query`` for ``sql`` and ``mql``), each with its own
-``add_parser``; shared ones for the parser frame (``_parser``), the connection
-(``_connection``), exit codes (``_errors``), output (``_output``), progress bars
-(``_progress``) and redaction (``_secrets``). The functions :func:`export_tabular`,
+``binary``, ``upload`` with ``upload_tabular``, ``query`` for ``sql`` and ``mql``,
+``delete``, ``datasets``), each with its own ``add_parser``; shared ones for the
+parser frame (``_parser``), the connection (``_connection``), exit codes
+(``_errors``), output and formats (``_output``), progress bars (``_progress``),
+confirmations (``_confirm``) and redaction (``_secrets``). The functions :func:`export_tabular`,
 :func:`export_binary` and :func:`upload_paths` are what the commands run; the demo
 calls them too.
 

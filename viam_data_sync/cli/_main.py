@@ -10,10 +10,10 @@ import os
 import sys
 from typing import Iterator, Optional, Sequence
 
-from viam_data_sync.cli import demo, export, query, serve, upload
+from viam_data_sync.cli import datasets, delete, demo, export, query, serve, upload
 from viam_data_sync.cli._connection import ENV_API_KEY
 from viam_data_sync.cli._errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, explain
-from viam_data_sync.cli._parser import PROG, Parser, add_subcommands, common_flags, epilog
+from viam_data_sync.cli._parser import PROG, Parser, add_subcommands, common_flags, epilog, parse_command_line
 from viam_data_sync.cli._secrets import RedactingFilter, forget_secrets, redact, remember_secret
 
 #: The SDK's logger; the CLI's own messages come from its child ``viam_data_sync.cli``.
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         parents=[common_flags(True)],
         allow_abbrev=False,
-        description="Export, query and upload Viam data; run a local Data API server or the demo.",
+        description="Export, query, upload and delete Viam data, manage datasets; run a local Data API server or the demo.",
         epilog=epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_parser(commands)
     upload.add_parser(commands)
     query.add_parsers(commands)
+    delete.add_parser(commands)
+    datasets.add_parser(commands)
     return parser
 
 
@@ -79,17 +81,51 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         sys.exit(main(["sql", "--org-id", org_id, "SELECT COUNT(*) FROM readings"]))
     """
+    if argv is None:
+        _without_grpc_log_lines()
     parser = build_parser()
     forget_secrets()
     remember_secret(os.environ.get(ENV_API_KEY, "").strip())
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parse_command_line(parser, list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
     if getattr(args, "api_key", None):
         remember_secret(args.api_key)
     with _logging_to_stderr(args):
         return _run(args)
+
+
+#: grpc's C-core logs straight to stderr (a TLS handshake failure, a port in use), in
+#: lines of its own format around the CLI's one-line error. It reads this variable once,
+#: when grpc is imported.
+_GRPC_VERBOSITY = "GRPC_VERBOSITY"
+
+
+def _without_grpc_log_lines() -> None:
+    """Run the command with grpc's C-core log off (``GRPC_VERBOSITY=NONE``), unless the
+    user chose a verbosity.
+
+    grpc reads the variable when it is imported, and importing ``viam_data_sync`` (the
+    parent of this package) has imported it already: so the process replaces itself
+    with the same command line, the variable set (POSIX ``exec``: same pid, same
+    terminal, same signals). Where ``exec`` is not POSIX, the log stays on.
+    """
+    if _GRPC_VERBOSITY in os.environ or os.name != "posix" or not _is_the_command():
+        return
+    os.environ[_GRPC_VERBOSITY] = "NONE"
+    if "grpc" not in sys.modules:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, list(sys.orig_argv))
+
+
+def _is_the_command() -> bool:
+    """Whether this process is ``viam-data-sync`` or ``python -m viam_data_sync.cli``
+    (not a program that calls ``main()``: that one is never replaced)."""
+    launched = os.path.normpath(sys.argv[0] if sys.argv else "")
+    return os.path.basename(launched) == PROG or launched.endswith(os.path.join("viam_data_sync", "cli", "__main__.py"))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -37,18 +37,21 @@ class Parser(argparse.ArgumentParser):
 
 def epilog() -> str:
     """The end of every ``--help``: where credentials come from, and the exit codes."""
-    codes = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items())
     return (
         "credentials:\n"
         f"  key id: --api-key-id or {ENV_API_KEY_ID}; key: {ENV_API_KEY} or --api-key-file PATH\n"
         f"  address: --address or {ENV_ADDRESS} (default {DEFAULT_ADDRESS});"
-        f" {ENV_INSECURE}=1 for --insecure\n"
-        "\nexit codes:\n" + codes
+        f" {ENV_INSECURE}=1 for --insecure\n\n" + exit_codes()
     )
 
 
-def common_flags(top: bool) -> Parser:
-    """A parent parser with the connection and output flags.
+def exit_codes() -> str:
+    """The exit codes, as ``--help`` lists them."""
+    return "exit codes:\n" + "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items())
+
+
+def common_flags(top: bool, connection: bool = True) -> Parser:
+    """A parent parser with the connection (unless not ``connection``) and output flags.
 
     The flags are accepted before and after the command. The command's copy
     (``top=False``) has no defaults: argparse would otherwise let them overwrite a
@@ -59,8 +62,9 @@ def common_flags(top: bool) -> Parser:
         return value if top else argparse.SUPPRESS
 
     common = Parser(add_help=False, allow_abbrev=False)
-    group = common.add_argument_group("connection and output")
-    add_connection_flags(group, default)
+    group = common.add_argument_group("connection and output" if connection else "output")
+    if connection:
+        add_connection_flags(group, default)
     verbosity = group.add_mutually_exclusive_group()
     verbosity.add_argument(
         "-q", "--quiet", action="store_true", default=default(False), help="only errors on stderr, no progress bars"
@@ -68,23 +72,46 @@ def common_flags(top: bool) -> Parser:
     verbosity.add_argument(
         "-v", "--verbose", action="store_true", default=default(False), help="log details; tracebacks on errors"
     )
+    if not connection:
+        return common
+    group.add_argument(
+        "--progress",
+        action="store_true",
+        default=default(False),
+        help="progress bars even when stderr is not a terminal (shown on a terminal by default)",
+    )
     return common
 
 
-def add_command(sub: SubParsers, name: str, help_text: str, handler: Optional[Handler] = None) -> Parser:
-    """Add the command ``name`` (with the common flags) to ``sub``; ``handler`` runs it."""
+def add_command(
+    sub: SubParsers, name: str, help_text: str, handler: Optional[Handler] = None, *, connection: bool = True
+) -> Parser:
+    """Add the command ``name`` (with the common flags; the connection flags only if it
+    connects, ``connection``) to ``sub``; ``handler`` runs it."""
     parser = sub.add_parser(
         name,
         help=help_text,
         description=help_text,
-        parents=[common_flags(False)],
+        parents=[common_flags(False, connection)],
         allow_abbrev=False,
-        epilog=epilog(),
+        epilog=epilog() if connection else exit_codes(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.set_defaults(command_parser=parser)  # the deepest command's parser wins: see parse_command_line
     if handler is not None:
         parser.set_defaults(handler=handler)
     return parser
+
+
+def parse_command_line(parser: argparse.ArgumentParser, argv: List[str]) -> argparse.Namespace:
+    """``parser.parse_args(argv)``, except that an unknown flag is reported by the
+    command it was given to, with that command's usage (argparse leaves the unknown
+    flags of a sub-command to the top-level parser, which shows the top-level usage)."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        owner = getattr(args, "command_parser", None) or parser
+        owner.error("unrecognized arguments: " + " ".join(extras))
+    return args
 
 
 def add_subcommands(parser: argparse.ArgumentParser, dest: str, metavar: str) -> SubParsers:

@@ -296,7 +296,8 @@ class _Demo:
 def add_parser(commands: SubParsers) -> None:
     """``demo`` and its flags."""
     demo = add_command(
-        commands, "demo", "seed a local server through the SDK and run real export/query jobs", _run
+        commands, "demo", "seed a local server through the SDK and run real export/query jobs", _run,
+        connection=False,
     )
     demo.add_argument(
         "--out", default="demo-output", metavar="DIR", help="output folder (default ./demo-output)"

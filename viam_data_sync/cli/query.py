@@ -1,5 +1,5 @@
 """``viam-data-sync sql`` and ``viam-data-sync mql``: queries over the readings,
-printed as JSON Lines or as a table."""
+printed as JSON Lines, CSV or a table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict, List
 
 from viam_data_sync.cli._connection import connect
 from viam_data_sync.cli._errors import EXIT_OK, EXIT_USAGE, CliError
-from viam_data_sync.cli._output import print_records
+from viam_data_sync.cli._output import DEFAULT_FORMAT, FORMATS, print_records
 from viam_data_sync.cli._parser import add_command, read_argument
 
 if TYPE_CHECKING:
@@ -53,7 +53,9 @@ def add_parsers(commands: SubParsers) -> None:
 
 def _add_output_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--org-id", required=True, metavar="ID", help="organization id")
-    parser.add_argument("--format", choices=("jsonl", "table"), default="jsonl", help="output (default jsonl)")
+    parser.add_argument(
+        "--format", choices=tuple(FORMATS), default=DEFAULT_FORMAT, help="output (default jsonl)"
+    )
 
 
 def _run_sql(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, List
 
+from viam_data_sync.cli._errors import EXIT_FAILURE, CliError
 from viam_data_sync.cli._parser import add_command
 
 if TYPE_CHECKING:
@@ -13,7 +14,9 @@ if TYPE_CHECKING:
 
 def add_parser(commands: SubParsers) -> None:
     """``serve`` and its flags."""
-    serve = add_command(commands, "serve", "run the local Data API server (python -m viam_data_sync.server)", _run)
+    serve = add_command(
+        commands, "serve", "run the local Data API server (python -m viam_data_sync.server)", _run, connection=False
+    )
     serve.add_argument("--db", metavar="PATH", help="SQLite database file (default: temporary)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks one)")
@@ -29,4 +32,13 @@ def _run(args: argparse.Namespace) -> int:
     argv += ["--host", args.host, "--port", str(args.port)]
     if args.no_auth:
         argv.append("--no-auth")
-    return int(serve_main(argv) or 0)
+    try:
+        return int(serve_main(argv) or 0)
+    except RuntimeError as exc:
+        if "Failed to bind" not in str(exc):
+            raise
+        raise CliError(
+            f"cannot listen on {args.host}:{args.port}: the port is in use or not allowed here "
+            "(choose another --port, or 0 for a free one)",
+            EXIT_FAILURE,
+        ) from None

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from viam_data_sync.cli._connection import connect
-from viam_data_sync.cli._errors import EXIT_LOCAL_FILE, EXIT_OK, CliError
+from viam_data_sync.cli._errors import EXIT_LOCAL_FILE, EXIT_OK, EXIT_USAGE, CliError
 from viam_data_sync.cli._parser import add_command, csv_list
-from viam_data_sync.cli._progress import Progress
+from viam_data_sync.cli._progress import Progress, ProgressMode, progress_mode
 
 if TYPE_CHECKING:
     from viam_data_sync.cli._parser import SubParsers
@@ -39,7 +39,7 @@ def _collect_files(paths: Sequence[str], recursive: bool) -> List[Path]:
         path = Path(raw)
         if path.is_dir():
             if not recursive:
-                raise CliError(f"{raw} is a directory (use --recursive)", EXIT_LOCAL_FILE)
+                raise CliError(f"{raw} is a directory: add -r (--recursive) to upload the files in it", EXIT_USAGE)
             for folder, dirnames, filenames in os.walk(path):
                 dirnames.sort()
                 files.extend(Path(folder) / name for name in sorted(filenames))
@@ -122,7 +122,7 @@ def upload_paths(
     tags: Optional[List[str]] = None,
     dataset_id: Optional[str] = None,
     recursive: bool = False,
-    progress: bool = False,
+    progress: ProgressMode = False,
     on_uploaded: Optional[Callable[[UploadResult], None]] = None,
     ledger: Optional[str] = None,
     on_skipped: Optional[Callable[[UploadResult], None]] = None,
@@ -195,7 +195,7 @@ def add_parser(commands: SubParsers) -> None:
     upload = add_command(
         commands, "upload", "upload files or folders (chunked); prints '<binary data id>\\t<path>'", _run
     )
-    upload.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    upload.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (with --tabular: JSON Lines files)")
     upload.add_argument("--part-id", required=True, metavar="ID", help="the part the data belongs to")
     upload.add_argument("--component-type", metavar="TYPE", help="component type")
     upload.add_argument("--component-name", metavar="NAME", help="component name")
@@ -203,6 +203,14 @@ def add_parser(commands: SubParsers) -> None:
     upload.add_argument("--tags", metavar="TAGS", help="comma-separated tags")
     upload.add_argument("--dataset-id", metavar="ID", help="add the uploaded files to this dataset")
     upload.add_argument("-r", "--recursive", action="store_true", help="upload the files inside folders")
+    tabular = upload.add_argument_group(
+        "readings: --tabular uploads each PATH's lines (JSON objects; an export tabular record or a reading) "
+        "through DataCaptureUpload"
+    )
+    tabular.add_argument("--tabular", action="store_true", help="PATHs are JSON Lines files of readings")
+    tabular.add_argument(
+        "--batch-size", type=int, default=500, metavar="N", help="readings per request (default 500)"
+    )
     upload.add_argument(
         "--ledger",
         metavar="FILE",
@@ -211,7 +219,20 @@ def add_parser(commands: SubParsers) -> None:
     )
 
 
+def _destination(args: argparse.Namespace) -> Dict[str, Any]:
+    """The destination flags, as both kinds of upload take them."""
+    return {
+        "component_type": args.component_type,
+        "component_name": args.component_name,
+        "method_name": args.method,
+        "tags": csv_list(args.tags) or None,
+    }
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.tabular:
+        return _run_tabular(args)
+
     def report(result: UploadResult) -> None:
         print(f"{result.binary_data_id}\t{result.path}", flush=True)
 
@@ -221,13 +242,10 @@ def _run(args: argparse.Namespace) -> int:
             client,
             args.paths,
             args.part_id,
-            component_type=args.component_type,
-            component_name=args.component_name,
-            method_name=args.method,
-            tags=csv_list(args.tags),
+            **_destination(args),
             dataset_id=args.dataset_id,
             recursive=args.recursive,
-            progress=not args.quiet,
+            progress=progress_mode(args),
             on_uploaded=report,
             ledger=args.ledger,
             on_skipped=skipped.append,
@@ -235,4 +253,31 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         extra = f", skipped {len(skipped)} already uploaded (ledger)" if args.ledger else ""
         print(f"uploaded {len(results)} files{extra}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_tabular(args: argparse.Namespace) -> int:
+    from viam_data_sync.cli.upload_tabular import TabularUploadResult, upload_readings
+
+    unused = [flag for flag, value in (("--recursive", args.recursive), ("--dataset-id", args.dataset_id),
+                                       ("--ledger", args.ledger)) if value]
+    if unused:
+        raise CliError(f"{', '.join(unused)} cannot be used with --tabular (readings are not files)", EXIT_USAGE)
+
+    def report(result: TabularUploadResult) -> None:
+        print(f"{result.file_id}\t{result.path}:{result.first_line}", flush=True)
+
+    with connect(args) as client:
+        results = upload_readings(
+            client,
+            args.paths,
+            args.part_id,
+            **_destination(args),
+            batch_size=args.batch_size,
+            progress=progress_mode(args),
+            on_uploaded=report,
+        )
+    if not args.quiet:
+        readings = sum(result.readings for result in results)
+        print(f"uploaded {readings} readings in {len(results)} requests", file=sys.stderr)
     return EXIT_OK

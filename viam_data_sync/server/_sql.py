@@ -171,7 +171,10 @@ def _describe_parse_error(err: ParseError) -> str:
     first = err.errors[0]
     where = f" at line {first.get('line')}, column {first.get('col')}"
     near = first.get("highlight")
-    return f"{first.get('description')}{where}" + (f" near {near!r}" if near else "")
+    description = str(first.get("description"))
+    if "sqlglot" in description:  # the parser's own class names say nothing to the user
+        description = "syntax error"
+    return f"{description}{where}" + (f" near {near!r}" if near else "")
 
 
 def _check_read_only(tree: exp.Expr) -> Set[str]:

@@ -70,6 +70,12 @@ def _csv_lines(rows: List[List[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def page_writer(fmt: str) -> PageWriter:
+    """The resumable writer of the format ``fmt`` (``jsonl`` or ``csv``; ``parquet``
+    belongs here too, once written)."""
+    return TabularFormat(fmt)
+
+
 class ExportFormat:
     """One ``ExportTabularDataResponse`` per line as protojson (camelCase keys, RFC 3339
     times), the format of the Viam CLI's ``viam data export tabular`` ``data.ndjson``."""

@@ -12,46 +12,45 @@ import argparse
 import concurrent.futures
 import contextlib
 import dataclasses
+import gzip
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Tuple
 
-from viam_data_sync._atomic import TEMP_GLOB, write_bytes_atomic, write_text_atomic
+from viam_data_sync._atomic import TEMP_GLOB, write_atomic, write_bytes_atomic, write_text_atomic
 from viam_data_sync.cli._connection import connect
 from viam_data_sync.cli._errors import EXIT_FAILURE, EXIT_LOCAL_FILE, EXIT_OK, EXIT_USAGE, CliError
 from viam_data_sync.cli._filters import add_filter_flags, build_filter
 from viam_data_sync.cli._parser import add_command
-from viam_data_sync.cli._progress import Progress, count_for_bar
+from viam_data_sync.cli._progress import Progress, ProgressMode, count_for_bar, progress_mode
 
 if TYPE_CHECKING:
     from viam_data_sync.cli._parser import SubParsers
 
-#: One file to download: its local name and its ``BinaryMetadata``.
+#: One file to download: its name in the export (:func:`export_name`) and its ``BinaryMetadata``.
 _Wanted = Tuple[str, Any]
 
 
 def local_file_name(metadata: Any) -> str:
-    """The file name of a binary item in an export: its id made safe, plus its extension.
+    """The path of a binary item's file under ``DIR/data``, as ``viam data export
+    binary`` names it (:func:`viam_data_sync._dest.export_name`, plus the extension).
 
-    The same name ``binary_data_by_filter(dest=DIR)`` gives a file (``_dest``), so an
-    SDK export and a CLI export of one folder recognise each other's files. Every
-    character outside ``[A-Za-z0-9_-]`` is percent-encoded (ids contain slashes and are
-    never parsed), so a name is always one path component, never ``.``/``..``, and
-    distinct ids keep distinct names. Files are listed in service order, not by name;
-    each file's ``metadata/<name>.json`` carries its times.
+    The same name ``binary_data_by_filter(dest=DIR)`` gives a file, so an SDK export
+    and a CLI export of one folder recognise each other's files. A name may hold
+    directories (the uploaded file name's); it is always relative and never climbs
+    out of ``data/``.
 
     Example::
 
-        local_file_name(BinaryMetadata(binary_data_id="org/loc/f1", file_ext=".png"))  # 'org%2Floc%2Ff1.png'
+        local_file_name(BinaryMetadata(id="f1", file_name="a/b.png"))  # 'a/b.png'
     """
-    from viam_data_sync._dest import binary_file_name
+    from viam_data_sync._dest import export_data_name, export_name
 
-    name = binary_file_name(metadata)
-    if os.path.basename(name) != name or name.startswith(".") or os.sep in name:
-        raise ValueError(f"unsafe file name for {metadata.binary_data_id!r}")  # excluded by construction
-    return name
+    return export_data_name(metadata, export_name(metadata))
 
 
 @dataclasses.dataclass
@@ -76,13 +75,15 @@ def export_binary(
     include_metadata: bool = False,
     page_size: int = 100,
     batch_bytes: int = 8 * 1024 * 1024,
-    progress: bool = False,
+    progress: ProgressMode = False,
 ) -> BinaryExportResult:
     """Export every binary item matching ``filter_`` to ``dest``.
 
-    Layout (as the Viam CLI's): ``DEST/data/<name>`` holds the bytes and, with
-    ``include_metadata``, ``DEST/metadata/<name>.json`` the item's ``BinaryMetadata`` as
-    protojson (lowerCamelCase keys). Names come from :func:`local_file_name`.
+    Layout (that of ``viam data export binary``): ``DEST/data/<name>`` holds the bytes
+    (a ``.gz`` item gunzipped) and, with ``include_metadata``,
+    ``DEST/metadata/<name>.json`` the item's ``BinaryMetadata`` as protojson
+    (lowerCamelCase keys). Names come from :func:`local_file_name`; two items with one
+    name keep the first.
 
     Metadata is paged first (no bodies), then the bodies of the files not yet on disk
     are fetched by id in batches of at most ``batch_bytes`` by ``parallel`` workers, at
@@ -101,14 +102,21 @@ def export_binary(
     export = _BinaryExport(client, Path(dest), include_metadata, batch_bytes)
     with _directory_lock(export.root):
         export.clear_temporary_files()
-        iterator = client.iter_binary(filter_, include_binary_data=False, page_size=page_size)
-        total = count_for_bar(iterator, progress)
-        desc = os.path.basename(os.path.abspath(dest))
-        with Progress(progress, total=total, desc=desc, unit="file") as bar:
-            try:
-                _run_batches(export.pending_batches(iterator, bar), export.download, parallel, export.done(bar))
-            finally:
-                iterator.close()
+        export.make_folders()
+        try:
+            iterator = client.iter_binary(filter_, include_binary_data=False, page_size=page_size)
+            total = count_for_bar(iterator, progress)
+            desc = os.path.basename(os.path.abspath(dest))
+            with Progress(progress, total=total, desc=desc, unit="file", count_bytes=True) as bar:
+                try:
+                    _run_batches(
+                        export.pending_batches(iterator, bar), export.download, parallel, export.done(bar)
+                    )
+                finally:
+                    iterator.close()
+        except BaseException:
+            export.remove_empty_folders()  # a failure before the first file leaves nothing
+            raise
     export.result.seconds = time.perf_counter() - started
     return export.result
 
@@ -130,30 +138,59 @@ class _BinaryExport:
         self.include_metadata = include_metadata
         self.batch_bytes = batch_bytes
         self.result = BinaryExportResult(str(root), 0, 0, 0, 0, 0.0)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        if include_metadata:
-            self.meta_dir.mkdir(parents=True, exist_ok=True)
+        self.created: List[Path] = []  # folders this export made, removed again if left empty
+
+    def make_folders(self) -> None:
+        """``DIR/data`` (and ``DIR/metadata``), remembering which are new."""
+        for folder in (self.data_dir, self.meta_dir) if self.include_metadata else (self.data_dir,):
+            if not folder.is_dir():
+                folder.mkdir(parents=True, exist_ok=True)
+                self.created.append(folder)
+
+    def remove_empty_folders(self) -> None:
+        """Remove the folders this export made if nothing was written into them."""
+        for folder in reversed(self.created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty
 
     def clear_temporary_files(self) -> None:
-        """Remove the temporary files of a dead run (final names never start with ".")."""
+        """Remove the temporary files (and folders) of a dead run: their names match
+        ``TEMP_GLOB`` (a downloaded file whose own name does is fetched again)."""
         for folder in (self.data_dir, self.meta_dir):
             if folder.is_dir():
-                for stale in folder.glob(TEMP_GLOB):
+                for stale in sorted(folder.rglob(TEMP_GLOB), reverse=True):
                     with contextlib.suppress(OSError):
-                        stale.unlink()
+                        if stale.is_dir():
+                            shutil.rmtree(stale)
+                        else:
+                            stale.unlink()
+
+    def data_path(self, name: str, metadata: Any) -> Path:
+        from viam_data_sync._dest import export_data_name
+
+        return self.data_dir / export_data_name(metadata, name)
 
     def pending_batches(self, iterator: Any, bar: Progress) -> Iterator[List[_Wanted]]:
         """Walk the metadata pages; skip complete files; batch the rest by size (a batch
         never spans pages, so a page's files are on their way before the next page)."""
+        from viam_data_sync._dest import export_name, is_gzipped
+
+        seen = set()
         for page in iterator.iter_pages():
             batch: List[_Wanted] = []
             size = 0
             for item in page:
                 metadata = item.metadata
-                name = local_file_name(metadata)
+                name = export_name(metadata)
                 self.result.listed += 1
-                self.result.files.append(name)
-                if _is_complete(self.data_dir / name, int(metadata.file_size_bytes)):
+                if name in seen:  # two items, one name: the first is kept
+                    self.result.skipped += 1
+                    bar.update(1)
+                    continue
+                seen.add(name)
+                self.result.files.append(local_file_name(metadata))
+                expected = -1 if is_gzipped(metadata) else int(metadata.file_size_bytes)
+                if _is_complete(self.data_path(name, metadata), expected):
                     self.write_metadata(name, metadata)
                     self.result.skipped += 1
                     bar.update(1)
@@ -189,7 +226,7 @@ class _BinaryExport:
             count, size = outcome
             self.result.downloaded += count
             self.result.bytes_downloaded += size
-            bar.update(files)
+            bar.update(files, size)
 
         return record
 
@@ -200,7 +237,8 @@ class _BinaryExport:
         if self.include_metadata:
             path = self.meta_dir / f"{name}.json"
             if not path.exists():
-                write_text_atomic(path, metadata_document(metadata))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_text_atomic(path, metadata_document(metadata, name))
 
     def _fetch(self, batch: List[_Wanted]) -> List[Any]:
         from viam_data_sync._errors import ResourceExhausted
@@ -209,19 +247,37 @@ class _BinaryExport:
             return list(self.client.binary_data_by_ids([metadata.binary_data_id for _, metadata in batch]))
         except ResourceExhausted:
             if len(batch) == 1:  # one file over the message limit: stream it to disk
-                name, metadata = batch[0]
-                self.client.download_binary_data(metadata.binary_data_id, self.data_dir / name)
-                return [_Streamed(metadata)]
+                self._stream(*batch[0])
+                return [_Streamed(batch[0][1])]
             half = len(batch) // 2  # the sizes were estimates: split and try again
             return self._fetch(batch[:half]) + self._fetch(batch[half:])
 
+    def _stream(self, name: str, metadata: Any) -> None:
+        """One file over the message limit, through its signed URL (``.gz``: gunzipped
+        after, from a temporary file into the final name)."""
+        from viam_data_sync._dest import is_gzipped
+
+        target = self.data_path(name, metadata)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not is_gzipped(metadata):
+            self.client.download_binary_data(metadata.binary_data_id, target)
+            return
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".gz-", suffix=".tmp") as folder:
+            packed = self.client.download_binary_data(metadata.binary_data_id, Path(folder) / "packed.gz")
+            with gzip.open(packed, "rb") as source:
+                write_atomic(target, lambda out: shutil.copyfileobj(source, out), binary=True)
+
     def _write_body(self, name: str, metadata: Any, body: bytes) -> int:
+        from viam_data_sync._dest import gunzip, is_gzipped
+
         if metadata.file_size_bytes and len(body) != metadata.file_size_bytes:
             raise CliError(
                 f"{metadata.binary_data_id}: got {len(body)} bytes, metadata says {metadata.file_size_bytes}",
                 EXIT_FAILURE,
             )
-        write_bytes_atomic(self.data_dir / name, body)
+        target = self.data_path(name, metadata)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(target, gunzip(body) if is_gzipped(metadata) else body)
         return len(body)
 
 
@@ -257,25 +313,60 @@ def _run_batches(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+LOCK_NAME = ".viam-data-sync.lock"
+
+
 @contextlib.contextmanager
 def _directory_lock(directory: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``directory`` (POSIX); two exports into one
-    directory would remove each other's temporary files."""
+    directory would remove each other's temporary files.
+
+    The lock file is removed on every way out (success, failure, Ctrl-C), and a
+    ``directory`` this export created is removed again if it is left empty. A
+    process that waited for a lock file another one has just removed takes a new one.
+    """
+    created = not directory.exists()
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        with _lock_file(directory):
+            yield
+    finally:
+        if created:
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only if empty
+
+
+@contextlib.contextmanager
+def _lock_file(directory: Path) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # Windows: no lock
         yield
         return
-    path = directory / ".viam-data-sync.lock"
-    with open(path, "a+b") as handle:
+    path = directory / LOCK_NAME
+    while True:
+        handle = open(path, "a+b")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            handle.close()
             raise CliError(f"another export is writing to {directory}", EXIT_LOCAL_FILE) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        if _same_file(handle, path):
+            break
+        handle.close()  # removed by the holder we waited for: lock the new one
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+        handle.close()
+
+
+def _same_file(handle: Any, path: Path) -> bool:
+    try:
+        return os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _is_complete(path: Path, expected_size: int) -> bool:
@@ -284,7 +375,8 @@ def _is_complete(path: Path, expected_size: int) -> bool:
     except FileNotFoundError:
         return False
     # Files only ever appear under their final name complete (rename); the size check
-    # also catches a file that was changed or cut since.
+    # also catches a file that was changed or cut since (not for a gunzipped file,
+    # whose size on disk is not the one the metadata gives: ``expected_size`` < 0).
     return size == expected_size if expected_size > 0 else True
 
 
@@ -315,7 +407,7 @@ def _run(args: argparse.Namespace) -> int:
             parallel=args.parallel,
             include_metadata=args.include_metadata,
             page_size=args.page_size,
-            progress=not args.quiet,
+            progress=progress_mode(args),
         )
     if not args.quiet:
         print(

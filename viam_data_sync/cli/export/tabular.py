@@ -1,4 +1,5 @@
-"""``viam-data-sync export tabular``: rows to JSON Lines or CSV, resumable.
+"""``viam-data-sync export tabular``: rows to JSON Lines or CSV, resumable (or, to
+read, an aligned table).
 
 The export writes ``FILE.partial`` and, after each page, a checkpoint
 ``FILE.checkpoint`` (see :mod:`viam_data_sync.cli.export._checkpoint`). Run the same command again after an
@@ -11,6 +12,7 @@ export is complete.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
@@ -24,9 +26,10 @@ from viam_data_sync.cli._connection import connect
 from viam_data_sync.cli._errors import EXIT_LOCAL_FILE, EXIT_OK, EXIT_USAGE, CliError
 from viam_data_sync.cli._filters import add_filter_flags, build_filter
 from viam_data_sync.cli._parser import add_command, read_argument
-from viam_data_sync.cli._progress import Progress, count_for_bar
+from viam_data_sync.cli._progress import Progress, ProgressMode, count_for_bar, progress_mode
 from viam_data_sync.cli.export._checkpoint import Checkpoint, Position, query_key
-from viam_data_sync.cli.export._formats import ExportFormat, PageWriter, TabularFormat, batches
+from viam_data_sync.cli._output import FORMATS, format_for_dest, format_table
+from viam_data_sync.cli.export._formats import ExportFormat, PageWriter, batches, page_writer
 
 if TYPE_CHECKING:
     from viam_data_sync.cli._parser import SubParsers
@@ -80,7 +83,7 @@ def export_tabular(
     page_size: int = 100,
     parallel: Optional[int] = None,
     restart: bool = False,
-    progress: bool = False,
+    progress: ProgressMode = False,
     stdout: Optional[IO[bytes]] = None,
     source: Optional[Dict[str, Any]] = None,
 ) -> TabularExportResult:
@@ -106,6 +109,9 @@ def export_tabular(
     started = time.perf_counter()
     writer = _writer_for(fmt, source)
     rows = _Rows(client, filter_, source, page_size, parallel)
+    if writer is None:  # a table: all rows at once
+        count, pages = _export_table(rows, dest, stdout)
+        return TabularExportResult(dest, count, 0, pages, time.perf_counter() - started)
     if dest == "-":
         count, pages = _export_to_stream(rows, writer, stdout if stdout is not None else sys.stdout.buffer)
         return TabularExportResult("-", count, 0, pages, time.perf_counter() - started)
@@ -114,25 +120,63 @@ def export_tabular(
     checkpoint = Checkpoint(f"{dest}.checkpoint", query_key(writer.fmt, filter_, source))
     position = None if restart else checkpoint.resume_position(partial)
     handle, start = _open_partial(partial, writer, position)
-    with handle:
-        if position is None:
-            checkpoint.save(None, handle.tell(), 0)
-        else:
-            LOG.info("resuming %s after %d rows", dest, start.rows)
-        count, pages = _append_pages(rows, writer, handle, checkpoint, start, os.path.basename(dest), progress)
-        handle.flush()
-        os.fsync(handle.fileno())
+    written = [0]  # pages appended by this run
+    try:
+        with handle:
+            if position is None:
+                checkpoint.save(None, handle.tell(), 0)
+            else:
+                LOG.info("resuming %s after %d rows", dest, start.rows)
+            count, pages = _append_pages(
+                rows, writer, handle, checkpoint, start, os.path.basename(dest), progress, written
+            )
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        if position is None and not written[0]:  # nothing fetched: leave nothing behind
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(partial)
+            checkpoint.remove()
+        raise
     publish(partial, dest)
     checkpoint.remove()
     return TabularExportResult(dest, count, start.rows, pages, time.perf_counter() - started)
 
 
-def _writer_for(fmt: str, source: Optional[Dict[str, Any]]) -> PageWriter:
-    if source is None:
-        return TabularFormat(fmt)
-    if fmt != "jsonl":
-        raise CliError("a per-source export (--resource-name) writes JSON Lines only", EXIT_USAGE)
-    return ExportFormat()
+def _writer_for(fmt: str, source: Optional[Dict[str, Any]]) -> Optional[PageWriter]:
+    """The page writer of ``fmt``; ``None`` for a table (its widths need every row)."""
+    if source is not None:
+        if fmt != "jsonl":
+            raise CliError("a per-source export (--resource-name) writes JSON Lines only", EXIT_USAGE)
+        return ExportFormat()
+    return None if fmt == "table" else page_writer(fmt)
+
+
+def _export_table(rows: _Rows, dest: str, stdout: Optional[IO[bytes]]) -> Tuple[int, int]:
+    """Every row as one aligned table (not resumable: it is for reading, not for data).
+    Returns (rows, pages)."""
+    from viam_data_sync._atomic import write_text_atomic
+    from viam_data_sync._models import tabular_record
+
+    if dest != "-":
+        _check_folder(dest)
+    records: List[Dict[str, Any]] = []
+    pages = 0
+    iterator = rows.open(None)
+    try:
+        for page in rows.pages(iterator):
+            records.extend(tabular_record(row) for row in page)
+            pages += 1
+    finally:
+        iterator.close()
+    text = format_table(records)
+    if dest == "-":
+        out = stdout if stdout is not None else sys.stdout.buffer
+        out.write(text.encode("utf-8"))
+        out.flush()
+    else:
+        write_text_atomic(dest, text)
+    return len(records), pages
 
 
 def _check_folder(dest: str) -> None:
@@ -173,22 +217,26 @@ def _open_partial(partial: str, writer: PageWriter, position: Optional[Position]
 
 def _append_pages(
     rows: _Rows, writer: PageWriter, handle: IO[bytes], checkpoint: Checkpoint, start: Position, desc: str,
-    progress: bool,
+    progress: ProgressMode,
+    written: List[int],
 ) -> Tuple[int, int]:
-    """Append each page and checkpoint after it. Returns (rows in total, pages fetched)."""
+    """Append each page and checkpoint after it (``written[0]`` counts the pages).
+    Returns (rows in total, pages fetched)."""
     count, pages = start.rows, 0
     iterator = rows.open(start.cursor)
-    total = count_for_bar(iterator, progress and rows.source is None)
-    with Progress(progress, total=total, desc=desc, unit="row") as bar:
-        bar.update(count)
+    total = count_for_bar(iterator, progress if rows.source is None else False)
+    with Progress(progress, total=total, desc=desc, unit="row", count_bytes=True) as bar:
+        bar.update(count, start.offset)
         try:
             for page in rows.pages(iterator):
-                handle.write(writer.page(page))
+                data = writer.page(page)
+                handle.write(data)
                 handle.flush()  # the checkpoint must never claim bytes not yet written
                 count += len(page)
                 pages += 1
+                written[0] = pages
                 checkpoint.save(iterator.cursor, handle.tell(), count)
-                bar.update(len(page))
+                bar.update(len(page), len(data))
         finally:
             iterator.close()
     return count, pages
@@ -197,13 +245,13 @@ def _append_pages(
 # ---------------------------------------------------------------------- the command
 def add_parser(kinds: SubParsers) -> None:
     """``export tabular`` and its flags."""
-    tabular = add_command(kinds, "tabular", "export tabular rows to JSON Lines or CSV (resumable)", _run)
+    tabular = add_command(kinds, "tabular", "export tabular rows to JSON Lines or CSV (resumable), or a table", _run)
     tabular.add_argument("--dest", required=True, metavar="FILE", help="output file, or - for stdout")
     tabular.add_argument(
         "--format",
-        choices=("jsonl", "csv"),
+        choices=tuple(FORMATS),
         default=None,
-        help="output format (default: from the file suffix, else jsonl)",
+        help="output format (default: from the --dest suffix, else jsonl; table is not resumable)",
     )
     tabular.add_argument(
         "--page-size", type=int, default=100, metavar="N", help="rows per request (default 100)"
@@ -229,7 +277,7 @@ def add_parser(kinds: SubParsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    fmt = args.format or ("csv" if args.dest.lower().endswith(".csv") else "jsonl")
+    fmt = format_for_dest(args.format, args.dest)
     filter_ = build_filter(args)
     source = _export_source(args)
     with connect(args) as client:
@@ -241,7 +289,7 @@ def _run(args: argparse.Namespace) -> int:
             page_size=args.page_size,
             parallel=args.parallel,
             restart=args.restart,
-            progress=not args.quiet,
+            progress=progress_mode(args),
             source=source,
         )
     if args.dest != "-" and not args.quiet:
