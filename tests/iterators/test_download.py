@@ -84,3 +84,20 @@ def test_cli_binary_export_streams_files_over_the_message_limit(env, tmp_path):
     assert [p.read_bytes() for p in files] == [small, big]
     assert result.downloaded == 2 and result.bytes_downloaded == len(big) + len(small)
     assert len(list((tmp_path / "out" / "metadata").iterdir())) == 2
+
+
+def test_download_into_a_folder_uses_the_export_layout_name(env, tmp_path):
+    """The file gets the name ``viam data export binary`` (and dest=) gives it under
+    data/, directories of its file name kept inside the folder; it was named by id."""
+    server, client = env
+    binary_id = client.file_upload(server.part_id, b"\x89PNG...", file_name="cams/front/img.png",
+                                   file_extension=".png")
+    out = tmp_path / "out"
+    out.mkdir()
+    path = client.download_binary_data(binary_id, out)
+    exported = tmp_path / "exported"
+    client.binary_data_by_ids([binary_id], dest=exported)
+    (written,) = [p for p in (exported / "data").rglob("*") if p.is_file()]
+    assert path.relative_to(out) == written.relative_to(exported / "data")
+    assert path.read_bytes() == written.read_bytes() == b"\x89PNG..."
+    assert path.relative_to(out).parts[:2] == ("cams", "front")

@@ -86,10 +86,11 @@ class BinaryData(ClientBase):
         """Filter and download binary data, one page of ``limit`` items.
 
         To read everything, prefer :meth:`iter_binary`. With ``dest`` (a directory),
-        each item is written in the Viam CLI's layout: ``dest/data/<id><ext>`` (the
-        bytes, when included) and ``dest/metadata/<id><ext>.json`` (protojson), with
-        ids made safe as file names (they may contain ``/``); each file is replaced
-        atomically and a failure raises.
+        each item is written in the layout of ``viam data export binary``:
+        ``dest/data/<name>`` (the bytes, when included; ``.gz`` items gunzipped) and
+        ``dest/metadata/<name>.json`` (protojson), ``<name>`` being the capture time and
+        the uploaded file name, its directories kept inside ``dest``; each file is
+        replaced atomically and a failure raises.
 
         Args:
             filter: Which data; ``None`` for all (no filter is sent, as by the SDK).

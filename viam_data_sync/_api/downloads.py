@@ -10,7 +10,7 @@ from typing import Optional, Union
 
 from viam_data_sync._api._base import ClientBase
 from viam_data_sync._api.binary import binary_ids_request, signed_url
-from viam_data_sync._dest import binary_file_name
+from viam_data_sync._dest import export_data_name, export_name, is_gzipped
 from viam_data_sync._download import Progress, stream_url_to_file
 from viam_data_sync._rpcs import DataService
 
@@ -36,8 +36,10 @@ class Downloads(ClientBase):
 
         Args:
             binary_id: a ``binary_data_id`` string (or a ``BinaryID``).
-            dest: a file path, or an existing directory (the file is then named from
-                its id and extension, as ``dest=`` and the CLI name them).
+            dest: a file path, or an existing directory: the file is then named as
+                ``viam data export binary``, ``dest=`` and the CLI name it (its
+                directories kept inside ``dest``); the bytes are written as the service
+                stores them, so a ``.gz`` item keeps its ``.gz``.
             expiration_minutes: lifetime of the signed URL.
             progress: called as ``progress(bytes_so_far, total)``.
             timeout: socket timeout of the download, in seconds.
@@ -56,7 +58,9 @@ class Downloads(ClientBase):
         metadata = items[0].metadata
         target = Path(dest)
         if target.is_dir():
-            target = target / binary_file_name(metadata)
+            name = export_name(metadata)
+            target = target / (name + ".gz" if is_gzipped(metadata) else export_data_name(metadata, name))
+            target.parent.mkdir(parents=True, exist_ok=True)
         elif not target.parent.is_dir():
             raise FileNotFoundError(f"directory does not exist: {target.parent}")
         url, _expires = signed_url(self._caller, metadata.binary_data_id, expiration_minutes, timeout)
