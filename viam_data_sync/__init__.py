@@ -31,6 +31,7 @@ from viam_data_sync._errors import (
     Unauthenticated,
     Unavailable,
     Unimplemented,
+    UnboundedReadingsWarning,
     Unknown,
     UploadOutcomeUnknown,
     ViamDataError,
@@ -48,7 +49,7 @@ __all__ = [
     "Aborted", "AlreadyExists", "ApiError", "Cancelled", "Clock", "DataClient", "DeadlineExceeded",
     "FailedPrecondition", "IDEMPOTENCY", "Idempotency", "Internal", "InvalidArgument",
     "NotFound", "PermissionDenied", "ResourceExhausted", "RetryBudget", "RetryPolicy",
-    "USE_CLIENT_DEFAULT", "Unauthenticated", "Unavailable", "Unimplemented", "Unknown",
+    "USE_CLIENT_DEFAULT", "Unauthenticated", "UnboundedReadingsWarning", "Unavailable", "Unimplemented", "Unknown",
     "UploadOutcomeUnknown", "ViamDataError", "__version__", "channel_options", "create_filter",
 ]
 __all__ += ["records_to_dataframe", "tabular_to_dataframe"]

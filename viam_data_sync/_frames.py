@@ -99,8 +99,9 @@ def records_to_dataframe(records: Iterable[Mapping[str, Any]], *, flatten: bool 
 
     Example::
 
-        rows = client.tabular_data_by_sql(org_id, "SELECT component_name, COUNT(*) AS n "
-                                                  "FROM readings GROUP BY component_name")
+        rows = client.tabular_data_by_sql(org_id, "SELECT component_name, COUNT(*) AS n FROM readings "
+                                                  "WHERE time_received >= CAST('2025-01-01T00:00:00Z' AS TIMESTAMP) "
+                                                  "GROUP BY component_name")
         records_to_dataframe(rows)
     """
     pd = _pandas()
