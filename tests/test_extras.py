@@ -36,9 +36,15 @@ def run(args: List[str], *, cwd: Path, env: Dict[str, str], timeout: float = 120
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def client_hint(client_python: Path) -> str:
+    """The hint the client-only venv gives: it names the folder it was installed from."""
+    return f"the local server needs the 'server' extra: pip install '{client_python.parents[2] / 'source'}[server]'"
+
+
 def test_the_hint_names_the_command() -> None:
-    assert HINT == ("the local server needs the 'server' extra: pip install 'viam-data-sync[server]' "
-                    "(from a clone: pip install '.[server]')")
+    """Not on PyPI: the hint names this installation's source (here an editable clone)."""
+    assert HINT == f"the local server needs the 'server' extra: pip install -e '{ROOT}[server]'"
+    assert "pip install 'viam-data-sync[server]'" not in HINT
 
 
 def test_client_and_plugin_imports_leave_the_server_alone(tmp_path: Path) -> None:
@@ -158,6 +164,7 @@ def test_client_only_install_talks_to_a_local_server(client_python: Path, tmp_pa
 
 @pytest.mark.slow
 def test_client_only_server_import_names_the_extra(client_python: Path, tmp_path: Path) -> None:
+    HINT = client_hint(client_python)
     script = """
         try:
             import viam_data_sync.server
@@ -176,6 +183,7 @@ def test_client_only_server_import_names_the_extra(client_python: Path, tmp_path
 
 @pytest.mark.slow
 def test_client_only_python_m_server_names_the_extra(client_python: Path, tmp_path: Path) -> None:
+    HINT = client_hint(client_python)
     proc = run([str(client_python), "-m", "viam_data_sync.server", "--port", "0"], cwd=tmp_path,
                env=clean_env())
     assert proc.returncode == 1
@@ -188,6 +196,7 @@ def test_client_only_python_m_server_names_the_extra(client_python: Path, tmp_pa
 @pytest.mark.parametrize("command", [["serve", "--port", "0"], ["demo", "--quiet"]])
 def test_client_only_cli_serve_and_demo_print_just_the_hint(client_python: Path, tmp_path: Path,
                                                             command: list[str]) -> None:
+    HINT = client_hint(client_python)
     cli = client_python.parent / "viam-data-sync"
     proc = run([str(cli), *command], cwd=tmp_path, env=clean_env())
     assert proc.returncode == 1
@@ -197,6 +206,7 @@ def test_client_only_cli_serve_and_demo_print_just_the_hint(client_python: Path,
 
 @pytest.mark.slow
 def test_client_only_fixtures_fail_with_the_hint(client_python: Path, tmp_path: Path) -> None:
+    HINT = client_hint(client_python)
     (tmp_path / "test_uses_fixtures.py").write_text(textwrap.dedent("""
         def test_server(viam_server):
             pass
