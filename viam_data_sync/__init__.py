@@ -42,6 +42,7 @@ from viam_data_sync._retry import Idempotency, RetryBudget, RetryPolicy
 from viam_data_sync._rpcs import IDEMPOTENCY
 from viam_data_sync._version import __version__
 from viam_data_sync._frames import records_to_dataframe, tabular_to_dataframe
+from viam_data_sync._official import from_official, to_official
 
 _logging.getLogger("viam_data_sync").addHandler(_logging.NullHandler())
 
@@ -53,6 +54,7 @@ __all__ = [
     "UploadOutcomeUnknown", "ViamDataError", "__version__", "channel_options", "create_filter",
 ]
 __all__ += ["records_to_dataframe", "tabular_to_dataframe"]
+__all__ += ["from_official", "to_official"]
 __all__ += ["BinaryIterator", "ExportIterator", "MqlIterator", "TabularIterator"]
 
 # Tracebacks and reprs show viam_data_sync.X, not the private module.
