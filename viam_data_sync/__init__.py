@@ -43,6 +43,7 @@ from viam_data_sync._rpcs import IDEMPOTENCY
 from viam_data_sync._version import __version__
 from viam_data_sync._frames import records_to_dataframe, tabular_to_dataframe
 from viam_data_sync._official import from_official, to_official
+from viam_data_sync._viam_client import Credentials, DialOptions, ViamClient
 
 _logging.getLogger("viam_data_sync").addHandler(_logging.NullHandler())
 
@@ -55,6 +56,7 @@ __all__ = [
 ]
 __all__ += ["records_to_dataframe", "tabular_to_dataframe"]
 __all__ += ["from_official", "to_official"]
+__all__ += ["Credentials", "DialOptions", "ViamClient"]
 __all__ += ["BinaryIterator", "ExportIterator", "MqlIterator", "TabularIterator"]
 
 # Tracebacks and reprs show viam_data_sync.X, not the private module.
