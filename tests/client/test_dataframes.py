@@ -21,6 +21,14 @@ READINGS = [
 ]
 
 
+MATCH = [{"$match": {"component_name": "sensor-1"}}]
+
+
+def _by_time(frame):
+    """iter_mql pages by ``_id``: put the documents in capture order, as iter_tabular's."""
+    return frame.sort_values("time_received").reset_index(drop=True)
+
+
 def test_the_flattening_rule() -> None:
     assert flatten_record({"_id": 1, "data": {"readings": {"t": 1.5, "xy": [{"a": 1}], "e": {}, "n": None}}}) == {
         "_id": 1, "data.readings.t": 1.5, "data.readings.xy": [{"a": 1}], "data.readings.e": {},
@@ -42,8 +50,7 @@ def loaded():
 def test_tabular_and_mql_frames_have_the_same_data_columns(loaded) -> None:
     client, server = loaded
     tabular = tabular_to_dataframe(client.iter_tabular(create_filter(component_name="sensor-1")))
-    mql = records_to_dataframe(client.iter_mql(server.organization_id, [{"$match": {"component_name": "sensor-1"}},
-                                                                         {"$sort": {"time_received": 1}}]))
+    mql = _by_time(records_to_dataframe(client.iter_mql(server.organization_id, MATCH)))
     data_columns = ["data.readings.temp", "data.readings.pos.x", "data.readings.pos.y", "data.readings.tags",
                     "data.readings.empty"]
     assert sorted(c for c in tabular.columns if c.startswith("data")) == sorted(data_columns)
@@ -68,8 +75,6 @@ def test_sql_frames_flatten_the_same_way(loaded) -> None:
 def test_flatten_false_keeps_dicts_in_both(loaded) -> None:
     client, server = loaded
     tabular = tabular_to_dataframe(client.iter_tabular(create_filter(component_name="sensor-1")), flatten=False)
-    mql = records_to_dataframe(client.iter_mql(server.organization_id, [{"$match": {"component_name": "sensor-1"}},
-                                                                         {"$sort": {"time_received": 1}}]),
-                               flatten=False)
+    mql = _by_time(records_to_dataframe(client.iter_mql(server.organization_id, MATCH), flatten=False))
     assert list(tabular["data"]) == READINGS
     assert list(mql["data"]) == READINGS
