@@ -37,7 +37,8 @@ import os
 import re
 import sys
 import warnings
-from typing import List, Optional, Sequence, Union
+from types import FrameType
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 from viam_data_sync._errors import UnboundedReadingsWarning
 
@@ -252,28 +253,41 @@ def unbounded_readings_select(sql: str) -> bool:
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+#: "Already shown" registries, one per file of the caller's code. ``warnings.warn``
+#: keeps one per module instead, and every cell of a notebook runs in one module
+#: (``__main__``), so line 1 of a second cell would pass for line 1 of the first.
+_REGISTRIES: Dict[str, Dict[Any, Any]] = {}
 
 
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` of the first frame outside this package (the user's call)."""
-    frame = sys._getframe(1)
-    level = 1
+def _caller_frame() -> Optional[FrameType]:
+    """The first frame outside this package (the user's call)."""
+    frame: Optional[FrameType] = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
+        frame = frame.f_back
+    return frame
 
 
 def warn_if_unbounded(sql: str) -> None:
     """Warn with :class:`~viam_data_sync.UnboundedReadingsWarning`, attributed to the
     caller's line outside viam-data-sync, if ``sql`` is an unbounded ``readings`` SELECT.
 
+    Python's filters apply as to any warning; by default it is shown once per line of
+    the caller's code (each notebook cell counts as its own file).
+
     Example::
 
         warn_if_unbounded("SELECT * FROM readings LIMIT 5")   # UnboundedReadingsWarning
     """
-    if unbounded_readings_select(sql):
-        warnings.warn(MESSAGE, UnboundedReadingsWarning, stacklevel=_caller_stacklevel())
+    if not unbounded_readings_select(sql):
+        return
+    frame = _caller_frame()
+    if frame is None:
+        warnings.warn(MESSAGE, UnboundedReadingsWarning, stacklevel=2)
+        return
+    filename = frame.f_code.co_filename
+    module = frame.f_globals.get("__name__", "<string>")
+    warnings.warn_explicit(MESSAGE, UnboundedReadingsWarning, filename, frame.f_lineno, module,
+                           _REGISTRIES.setdefault(filename, {}), frame.f_globals)
 
 
 __all__ = ["MESSAGE", "unbounded_readings_select", "warn_if_unbounded"]

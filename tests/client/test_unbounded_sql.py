@@ -135,3 +135,30 @@ def test_a_script_sees_it_on_stderr_once_per_call_site(server, tmp_path, mode: s
     assert f"{script}:8: UnboundedReadingsWarning" in proc.stderr
     assert f"{script}:9: UnboundedReadingsWarning" in proc.stderr
     assert server.api_key not in proc.stderr
+
+
+NOTEBOOK = textwrap.dedent(
+    """
+    import sys
+    from viam_data_sync import DataClient
+    client = DataClient.from_api_key(sys.argv[1], sys.argv[2], sys.argv[3], insecure=True)
+    cell = 'client.tabular_data_by_sql(sys.argv[4], "SELECT COUNT(*) AS n FROM readings")'
+    user_ns = {"client": client, "sys": sys, "__name__": "__main__"}
+    for n in (1, 2, 1):   # cells 1 and 2, then cell 1 run again: each cell is its own file, line 1
+        exec(compile(cell, f"/tmp/ipykernel_1/cell{n}.py", "exec"), user_ns)
+    client.close()
+    """
+)
+
+
+def test_a_notebook_sees_it_once_per_cell(server, tmp_path) -> None:
+    """Notebook cells share one module (``__main__``) but are separate files."""
+    proc = subprocess.run(
+        [sys.executable, "-c", NOTEBOOK, server.api_key, server.api_key_id, server.address,
+         server.organization_id],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("UnboundedReadingsWarning") == 2, proc.stderr
+    assert "/tmp/ipykernel_1/cell1.py:1: UnboundedReadingsWarning" in proc.stderr
+    assert "/tmp/ipykernel_1/cell2.py:1: UnboundedReadingsWarning" in proc.stderr
