@@ -162,3 +162,42 @@ def test_a_notebook_sees_it_once_per_cell(server, tmp_path) -> None:
     assert proc.stderr.count("UnboundedReadingsWarning") == 2, proc.stderr
     assert "/tmp/ipykernel_1/cell1.py:1: UnboundedReadingsWarning" in proc.stderr
     assert "/tmp/ipykernel_1/cell2.py:1: UnboundedReadingsWarning" in proc.stderr
+
+
+def _docstring_examples():
+    """``(module, code)`` of every ``Example::`` block in the SDK's docstrings."""
+    import ast
+    from pathlib import Path
+
+    package = Path(viam_data_sync.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        if relative.startswith(("_proto/", "server/", "cli/")) or relative == "_unbounded_sql.py":
+            continue  # generated; the local server answers unbounded queries; the CLI's own; what warns
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)):
+                continue
+            doc = ast.get_docstring(node, clean=True) or ""
+            for block in doc.split("Example::")[1:]:
+                lines = []
+                for line in block.splitlines()[1:]:
+                    if line.strip() and not line.startswith(" "):
+                        break
+                    lines.append(line)
+                yield relative, textwrap.dedent("\n".join(lines))
+
+
+def test_docstring_examples_show_bounded_queries() -> None:
+    import ast
+
+    queries = []
+    for module, code in _docstring_examples():
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "from readings" in node.value.lower():
+                queries.append((module, node.value))
+    assert len(queries) >= 3, queries  # the examples are found at all
+    assert [q for q in queries if unbounded_readings_select(q[1])] == []
