@@ -241,3 +241,25 @@ def test_client_only_plugin_leaves_other_tests_alone(client_python: Path, tmp_pa
                env=clean_env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "2 passed" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize(("record", "tree", "command"), [
+    ({"url": "file:///src/viam-data-sync", "dir_info": {"editable": True}}, None,
+     "pip install -e '/src/viam-data-sync[server]'"),
+    ({"url": "file:///src/viam-data-sync", "dir_info": {}}, None, "pip install '/src/viam-data-sync[server]'"),
+    ({"url": "file:///dl/viam_data_sync-0.1.0-py3-none-any.whl", "archive_info": {}}, None,
+     "pip install '/dl/viam_data_sync-0.1.0-py3-none-any.whl[server]'"),
+    ({"url": "file:///dl/viam_data_sync-0.1.0.tar.gz", "archive_info": {}}, None,
+     "pip install '/dl/viam_data_sync-0.1.0.tar.gz[server]'"),
+    ({"url": "file:///it's/here", "dir_info": {}}, None, "pip install '/it'\\''s/here[server]'"),
+    ({"url": "https://example.com/viam_data_sync-0.1.0-py3-none-any.whl", "archive_info": {}}, None,
+     "pip install 'viam-data-sync[server] @ https://example.com/viam_data_sync-0.1.0-py3-none-any.whl'"),
+    ({"url": "https://example.com/viam-data-sync.git", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}, None,
+     "pip install 'viam-data-sync[server] @ git+https://example.com/viam-data-sync.git@abc123'"),
+    (None, Path("/src/clone"), "pip install -e '/src/clone[server]'"),
+    (None, None, "pip install '<your viam-data-sync clone or wheel>[server]'"),
+])
+def test_the_command_names_where_this_copy_came_from(record, tree, command) -> None:
+    from viam_data_sync._extras import command_for
+
+    assert command_for(record, "server", tree) == command

@@ -87,18 +87,37 @@ def install_command(extra: str) -> str:
         record = _installed_from()
     except Exception:  # a hint must never fail
         record = None
+    tree = _SOURCE_TREE if (_SOURCE_TREE / "setup.cfg").is_file() and (_SOURCE_TREE / "viam_data_sync").is_dir() \
+        else None
+    return command_for(record, extra, tree)
+
+
+def command_for(record: Optional[dict], extra: str, source_tree: Optional[Path] = None) -> str:
+    """The ``pip install`` command for ``extra``, given pip's ``direct_url.json`` record
+    (``None``: none) and the source tree this copy runs from, if any.
+
+    Example::
+
+        >>> command_for({"url": "file:///dl/viam_data_sync-0.1.0-py3-none-any.whl", "archive_info": {}}, "server")
+        "pip install '/dl/viam_data_sync-0.1.0-py3-none-any.whl[server]'"
+    """
     if record is not None:
         url = str(record.get("url", ""))
-        if url.startswith("file:") and "vcs_info" not in record:
+        vcs_info = record.get("vcs_info")
+        if url.startswith("file:") and vcs_info is None:
             path = _file_url_path(url)
             editable = "-e " if record.get("dir_info", {}).get("editable") else ""
             return f"pip install {editable}{_quote(f'{path}[{extra}]')}"
         if url:
-            vcs = record.get("vcs_info", {}).get("vcs")
-            reference = f"{vcs}+{url}" if vcs and not url.startswith(f"{vcs}+") else url
+            reference = url
+            if isinstance(vcs_info, dict) and vcs_info.get("vcs"):
+                vcs = vcs_info["vcs"]
+                reference = url if url.startswith(f"{vcs}+") else f"{vcs}+{url}"
+                if vcs_info.get("commit_id"):
+                    reference += f"@{vcs_info['commit_id']}"
             return f"pip install {_quote(f'{_DISTRIBUTION}[{extra}] @ {reference}')}"
-    if (_SOURCE_TREE / "setup.cfg").is_file() and (_SOURCE_TREE / "viam_data_sync").is_dir():
-        return f"pip install -e {_quote(f'{os.fspath(_SOURCE_TREE)}[{extra}]')}"
+    if source_tree is not None:
+        return f"pip install -e {_quote(f'{os.fspath(source_tree)}[{extra}]')}"
     return f"pip install '<your viam-data-sync clone or wheel>[{extra}]'"
 
 
