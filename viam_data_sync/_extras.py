@@ -26,7 +26,7 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Any, Dict, Optional
 
 # The top-level modules of setup.cfg's `server` extra (keep the two in step).
 SERVER_MODULES = ("sqlglot", "mongomock")
@@ -40,7 +40,7 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _installed_from() -> Optional[dict]:
+def _installed_from() -> Optional[Dict[str, Any]]:
     """pip's record of where this copy was installed from (PEP 610), if any."""
     import importlib.metadata
     import json
@@ -92,7 +92,7 @@ def install_command(extra: str) -> str:
     return command_for(record, extra, tree)
 
 
-def command_for(record: Optional[dict], extra: str, source_tree: Optional[Path] = None) -> str:
+def command_for(record: Optional[Dict[str, Any]], extra: str, source_tree: Optional[Path] = None) -> str:
     """The ``pip install`` command for ``extra``, given pip's ``direct_url.json`` record
     (``None``: none) and the source tree this copy runs from, if any.
 
