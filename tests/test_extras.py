@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,9 +37,16 @@ def run(args: List[str], *, cwd: Path, env: Dict[str, str], timeout: float = 120
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def client_hint(client_python: Path) -> str:
+    """The hint the client-only venv gives: it names the folder it was installed from."""
+    return f"the local server needs the 'server' extra: pip install '{client_python.parents[2] / 'source'}[server]'"
+
+
 def test_the_hint_names_the_command() -> None:
-    assert HINT == ("the local server needs the 'server' extra: pip install 'viam-data-sync[server]' "
-                    "(from a clone: pip install '.[server]')")
+    """Not on PyPI: the hint names this installation's source (here an editable clone)."""
+    match = re.fullmatch(r"the local server needs the 'server' extra: pip install -e '(.+)\[server\]'", HINT)
+    assert match is not None, HINT
+    assert Path(match.group(1)).resolve() == ROOT
 
 
 def test_client_and_plugin_imports_leave_the_server_alone(tmp_path: Path) -> None:
@@ -158,6 +166,7 @@ def test_client_only_install_talks_to_a_local_server(client_python: Path, tmp_pa
 
 @pytest.mark.slow
 def test_client_only_server_import_names_the_extra(client_python: Path, tmp_path: Path) -> None:
+    HINT = client_hint(client_python)
     script = """
         try:
             import viam_data_sync.server
@@ -176,6 +185,7 @@ def test_client_only_server_import_names_the_extra(client_python: Path, tmp_path
 
 @pytest.mark.slow
 def test_client_only_python_m_server_names_the_extra(client_python: Path, tmp_path: Path) -> None:
+    HINT = client_hint(client_python)
     proc = run([str(client_python), "-m", "viam_data_sync.server", "--port", "0"], cwd=tmp_path,
                env=clean_env())
     assert proc.returncode == 1
@@ -188,6 +198,7 @@ def test_client_only_python_m_server_names_the_extra(client_python: Path, tmp_pa
 @pytest.mark.parametrize("command", [["serve", "--port", "0"], ["demo", "--quiet"]])
 def test_client_only_cli_serve_and_demo_print_just_the_hint(client_python: Path, tmp_path: Path,
                                                             command: list[str]) -> None:
+    HINT = client_hint(client_python)
     cli = client_python.parent / "viam-data-sync"
     proc = run([str(cli), *command], cwd=tmp_path, env=clean_env())
     assert proc.returncode == 1
@@ -197,6 +208,7 @@ def test_client_only_cli_serve_and_demo_print_just_the_hint(client_python: Path,
 
 @pytest.mark.slow
 def test_client_only_fixtures_fail_with_the_hint(client_python: Path, tmp_path: Path) -> None:
+    HINT = client_hint(client_python)
     (tmp_path / "test_uses_fixtures.py").write_text(textwrap.dedent("""
         def test_server(viam_server):
             pass
@@ -229,3 +241,25 @@ def test_client_only_plugin_leaves_other_tests_alone(client_python: Path, tmp_pa
                env=clean_env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "2 passed" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize(("record", "tree", "command"), [
+    ({"url": "file:///src/viam-data-sync", "dir_info": {"editable": True}}, None,
+     "pip install -e '/src/viam-data-sync[server]'"),
+    ({"url": "file:///src/viam-data-sync", "dir_info": {}}, None, "pip install '/src/viam-data-sync[server]'"),
+    ({"url": "file:///dl/viam_data_sync-0.1.0-py3-none-any.whl", "archive_info": {}}, None,
+     "pip install '/dl/viam_data_sync-0.1.0-py3-none-any.whl[server]'"),
+    ({"url": "file:///dl/viam_data_sync-0.1.0.tar.gz", "archive_info": {}}, None,
+     "pip install '/dl/viam_data_sync-0.1.0.tar.gz[server]'"),
+    ({"url": "file:///it's/here", "dir_info": {}}, None, "pip install '/it'\\''s/here[server]'"),
+    ({"url": "https://example.com/viam_data_sync-0.1.0-py3-none-any.whl", "archive_info": {}}, None,
+     "pip install 'viam-data-sync[server] @ https://example.com/viam_data_sync-0.1.0-py3-none-any.whl'"),
+    ({"url": "https://example.com/viam-data-sync.git", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}, None,
+     "pip install 'viam-data-sync[server] @ git+https://example.com/viam-data-sync.git@abc123'"),
+    (None, Path("/src/clone"), "pip install -e '/src/clone[server]'"),
+    (None, None, "pip install '<your viam-data-sync clone or wheel>[server]'"),
+])
+def test_the_command_names_where_this_copy_came_from(record, tree, command) -> None:
+    from viam_data_sync._extras import command_for
+
+    assert command_for(record, "server", tree) == command

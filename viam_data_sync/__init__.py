@@ -31,6 +31,7 @@ from viam_data_sync._errors import (
     Unauthenticated,
     Unavailable,
     Unimplemented,
+    UnboundedReadingsWarning,
     Unknown,
     UploadOutcomeUnknown,
     ViamDataError,
@@ -40,7 +41,9 @@ from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterato
 from viam_data_sync._retry import Idempotency, RetryBudget, RetryPolicy
 from viam_data_sync._rpcs import IDEMPOTENCY
 from viam_data_sync._version import __version__
-from viam_data_sync._frames import records_to_dataframe, tabular_to_dataframe
+from viam_data_sync._frames import flatten_record, records_to_dataframe, tabular_to_dataframe
+from viam_data_sync._official import from_official, to_official
+from viam_data_sync._viam_client import Credentials, DialOptions, ViamClient
 
 _logging.getLogger("viam_data_sync").addHandler(_logging.NullHandler())
 
@@ -48,10 +51,12 @@ __all__ = [
     "Aborted", "AlreadyExists", "ApiError", "Cancelled", "Clock", "DataClient", "DeadlineExceeded",
     "FailedPrecondition", "IDEMPOTENCY", "Idempotency", "Internal", "InvalidArgument",
     "NotFound", "PermissionDenied", "ResourceExhausted", "RetryBudget", "RetryPolicy",
-    "USE_CLIENT_DEFAULT", "Unauthenticated", "Unavailable", "Unimplemented", "Unknown",
+    "USE_CLIENT_DEFAULT", "Unauthenticated", "UnboundedReadingsWarning", "Unavailable", "Unimplemented", "Unknown",
     "UploadOutcomeUnknown", "ViamDataError", "__version__", "channel_options", "create_filter",
 ]
-__all__ += ["records_to_dataframe", "tabular_to_dataframe"]
+__all__ += ["flatten_record", "records_to_dataframe", "tabular_to_dataframe"]
+__all__ += ["from_official", "to_official"]
+__all__ += ["Credentials", "DialOptions", "ViamClient"]
 __all__ += ["BinaryIterator", "ExportIterator", "MqlIterator", "TabularIterator"]
 
 # Tracebacks and reprs show viam_data_sync.X, not the private module.

@@ -95,7 +95,9 @@ class DataClient(
         from viam_data_sync import DataClient
 
         with DataClient.from_api_key("<API-KEY>", "<API-KEY-ID>") as data_client:
-            rows = data_client.tabular_data_by_sql("<ORG-ID>", "SELECT * FROM readings LIMIT 5")
+            rows = data_client.tabular_data_by_sql(
+                "<ORG-ID>", "SELECT * FROM readings "
+                            "WHERE time_received >= CAST('2025-01-01T00:00:00Z' AS TIMESTAMP) LIMIT 5")
 
         # or over your own channel
         data_client = DataClient(grpc.insecure_channel("localhost:8080"))

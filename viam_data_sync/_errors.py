@@ -20,6 +20,9 @@
     │   └── Unknown                UNKNOWN
     └── UploadOutcomeUnknown       an upload failed after its bytes may have been committed
 
+    UserWarning
+    └── UnboundedReadingsWarning   an SQL SELECT over readings with no time_received lower bound
+
 Bad input found before anything is sent raises the built-in ``ValueError``,
 ``TypeError`` or ``FileNotFoundError`` instead.
 """
@@ -194,6 +197,24 @@ class UploadOutcomeUnknown(ViamDataError):
     def __init__(self, message: str, cause: Optional[ApiError] = None) -> None:
         super().__init__(message)
         self.cause = cause
+
+
+class UnboundedReadingsWarning(UserWarning):
+    """``tabular_data_by_sql`` was given a ``SELECT`` over ``readings`` whose ``WHERE``
+    clause does not bound ``time_received`` from below: the Viam cloud returns no rows
+    for such queries (its known issue APP-10891). The local server does answer them.
+
+    A Python warning, shown once per line of your code that sends such a query (Python's
+    default filter); see ``viam_data_sync._unbounded_sql`` for what the check counts.
+
+    Example::
+
+        import warnings
+        from viam_data_sync import UnboundedReadingsWarning
+
+        warnings.filterwarnings("ignore", category=UnboundedReadingsWarning)   # silence it
+        warnings.filterwarnings("error", category=UnboundedReadingsWarning)    # or make it fail
+    """
 
 
 _BY_CODE = {

@@ -1,7 +1,8 @@
 """pandas DataFrames from tabular rows and from SQL/MQL results.
 
-pandas is optional: it is imported only when one of these functions is called, and
-a clear ``ImportError`` names the extra to install (``viam-data-sync[pandas]``).
+pandas is optional (the ``pandas`` extra): it is imported only when one of these
+functions is called, and a clear ``ImportError`` names the command that installs it
+for this installation (see :func:`viam_data_sync._extras.install_command`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Dict, Iterable, List, Mapping
 
+from viam_data_sync._extras import missing_extra_hint
 from viam_data_sync._models import CAPTURE_COLUMNS
 
 #: Metadata columns of :func:`tabular_to_dataframe`, in order.
@@ -19,14 +21,42 @@ def _pandas() -> Any:
     try:
         import pandas
     except ImportError as exc:
-        raise ImportError(
-            "DataFrame helpers need pandas, which is not installed: pip install viam-data-sync[pandas]"
-        ) from exc
+        raise ImportError(missing_extra_hint("DataFrame helpers need pandas, which is not installed; install",
+                                             "pandas"), name="pandas") from exc
     return pandas
 
 
 def _utc_series(pd: Any, values: List[Any]) -> Any:
     return pd.to_datetime(pd.Series(values, dtype="object"), utc=True)
+
+
+def flatten_record(record: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
+    """The one flattening rule of both DataFrame helpers: a non-empty dict value becomes
+    one column per key, named with dots (``{"data": {"readings": {"t": 1}}}`` gives
+    ``data.readings.t``), at any depth. Everything else is a value as it is: lists (of
+    dicts too), empty dicts, ``None``, datetimes.
+
+    Example::
+
+        >>> flatten_record({"_id": 1, "data": {"readings": {"t": 1.5, "xy": [1, 2]}, "x": {}}})
+        {'_id': 1, 'data.readings.t': 1.5, 'data.readings.xy': [1, 2], 'data.x': {}}
+    """
+    out: Dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            out.update(flatten_record(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def _frame(pd: Any, records: List[Dict[str, Any]]) -> Any:
+    """Columns in order of first appearance across ``records``; a missing key is NaN."""
+    columns: Dict[str, None] = {}
+    for record in records:
+        columns.update(dict.fromkeys(record))
+    return pd.DataFrame.from_records(records, columns=list(columns)) if records else pd.DataFrame()
 
 
 def tabular_to_dataframe(rows: Iterable[Any], *, flatten: bool = True) -> Any:
@@ -36,9 +66,11 @@ def tabular_to_dataframe(rows: Iterable[Any], *, flatten: bool = True) -> Any:
     the whole result is held in memory, so bound it with a filter or ``max_results``).
 
     Columns: :data:`METADATA_COLUMNS`, ``time_requested`` and ``time_received``
-    (timezone-aware UTC ``datetime64`` columns), then the payload. With ``flatten`` (the default) nested
-    payload keys become dotted columns (``data.readings.temperature``); with
-    ``flatten=False`` a single ``data`` column holds each payload dict.
+    (timezone-aware UTC ``datetime64`` columns), then the payload. With ``flatten`` (the
+    default) the payload is flattened by :func:`flatten_record` under ``data.``
+    (``data.readings.temperature``), the same columns :func:`records_to_dataframe`
+    gives an MQL or SQL result that has a ``data`` field; with ``flatten=False`` a
+    single ``data`` column holds each payload dict.
 
     Args:
         rows: ``TabularData`` rows (anything with ``.data``, ``.metadata``,
@@ -49,7 +81,7 @@ def tabular_to_dataframe(rows: Iterable[Any], *, flatten: bool = True) -> Any:
         A ``pandas.DataFrame`` (empty, with the metadata and time columns, for no rows).
 
     Raises:
-        ImportError: pandas is not installed.
+        ImportError: pandas is not installed (the message names the command that installs it).
 
     Example::
 
@@ -74,8 +106,7 @@ def tabular_to_dataframe(rows: Iterable[Any], *, flatten: bool = True) -> Any:
     frame["time_requested"] = _utc_series(pd, requested)
     frame["time_received"] = _utc_series(pd, received)
     if flatten:
-        data = pd.json_normalize(payloads, sep=".") if payloads else pd.DataFrame()
-        data.columns = [f"data.{column}" for column in data.columns]
+        data = _frame(pd, [flatten_record(payload, "data.") for payload in payloads])
         data.index = frame.index
         frame = pd.concat([frame, data], axis=1)
     else:
@@ -83,32 +114,34 @@ def tabular_to_dataframe(rows: Iterable[Any], *, flatten: bool = True) -> Any:
     return frame
 
 
-def records_to_dataframe(records: Iterable[Mapping[str, Any]], *, flatten: bool = False) -> Any:
+def records_to_dataframe(records: Iterable[Mapping[str, Any]], *, flatten: bool = True) -> Any:
     """A DataFrame from SQL or MQL results (``tabular_data_by_sql``/``_by_mql``,
     ``iter_mql``): one row per dict, columns in order of first appearance.
 
-    Columns of timezone-aware datetimes become UTC ``datetime64`` columns.
+    With ``flatten`` (the default) nested dicts become dotted columns by
+    :func:`flatten_record`, the same rule as :func:`tabular_to_dataframe`: an MQL
+    document ``{"data": {"readings": {"t": 1}}}`` gives a ``data.readings.t`` column,
+    as the same reading through ``iter_tabular`` does. ``flatten=False`` keeps each
+    top-level value as it is (dicts stay dicts). Columns of timezone-aware datetimes
+    become UTC ``datetime64`` columns.
 
     Args:
         records: dicts, e.g. the list ``tabular_data_by_sql`` returns or an ``iter_mql``.
-        flatten: expand nested dicts into dotted columns (MQL documents such as
-            ``{"data": {"readings": {...}}}``); SQL results are flat already.
+        flatten: expand nested dicts into dotted columns.
 
     Raises:
-        ImportError: pandas is not installed.
+        ImportError: pandas is not installed (the message names the command that installs it).
 
     Example::
 
-        rows = client.tabular_data_by_sql(org_id, "SELECT component_name, COUNT(*) AS n "
-                                                  "FROM readings GROUP BY component_name")
+        rows = client.tabular_data_by_sql(org_id, "SELECT component_name, COUNT(*) AS n FROM readings "
+                                                  "WHERE time_received >= CAST('2025-01-01T00:00:00Z' AS TIMESTAMP) "
+                                                  "GROUP BY component_name")
         records_to_dataframe(rows)
     """
     pd = _pandas()
-    items = [dict(record) for record in records]
-    if flatten:
-        frame = pd.json_normalize(items, sep=".") if items else pd.DataFrame()
-    else:
-        frame = pd.DataFrame.from_records(items) if items else pd.DataFrame()
+    items = [flatten_record(record) if flatten else dict(record) for record in records]
+    frame = _frame(pd, items)
     for column in frame.columns:
         values = frame[column]
         if values.dtype == object:
@@ -118,4 +151,4 @@ def records_to_dataframe(records: Iterable[Mapping[str, Any]], *, flatten: bool 
     return frame
 
 
-__all__ = ["tabular_to_dataframe", "records_to_dataframe"]
+__all__ = ["flatten_record", "records_to_dataframe", "tabular_to_dataframe"]

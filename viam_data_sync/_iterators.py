@@ -46,6 +46,7 @@ import bson
 from viam_data_sync._convert import ns_to_timestamp, timestamp_to_ns
 from viam_data_sync._models import TabularData, TabularDataPoint
 from viam_data_sync._pagination import decode_cursor, encode_cursor
+from viam_data_sync._progress import RowProgress
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 LOGGER = logging.getLogger("viam_data_sync")
@@ -198,6 +199,8 @@ class _RowIterator(Iterator[T]):
     ``_release()`` (cancel background work; idempotent, safe from ``__del__``).
     """
 
+    _progress: Optional[RowProgress] = None  # the ``progress=`` of the iter_* method
+
     def __init__(self) -> None:
         self._mode: Optional[str] = None  # "rows" or "pages", fixed by the first use
         self._closed = False
@@ -207,7 +210,13 @@ class _RowIterator(Iterator[T]):
 
     def __next__(self) -> T:
         self._use("rows")
+        if self._progress is not None:
+            return self._progress.row(lambda: self._step(self._next_row))
         return self._step(self._next_row)
+
+    def _with_progress(self, progress: Optional[RowProgress]) -> Self:
+        self._progress = progress  # reports what is handed out (see _progress.py)
+        return self
 
     def close(self) -> None:
         """Stop: cancel the background work. ``.cursor`` stays valid; ``next()`` raises
@@ -533,7 +542,8 @@ class FilterIterator(_RowIterator[T]):
         # A generator over the iterator, not stored in it: no reference cycle.
         while True:
             self._use("pages")
-            page = self._step(self._next_page)
+            page = self._step(self._next_page) if self._progress is None else self._progress.page(
+                lambda: self._step(self._next_page))
             if page is None:
                 return
             yield page

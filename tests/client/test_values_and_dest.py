@@ -224,16 +224,17 @@ def test_jsonl_dest_is_repeatable_whatever_the_map_order(tmp_path):
     assert a.read_bytes() == b.read_bytes()
 
 
-def test_sql_without_time_received_bound_warns_about_app_10891(caplog):
-    import logging
+def test_sql_without_time_received_bound_warns_about_app_10891():
+    import warnings
 
+    from viam_data_sync import UnboundedReadingsWarning
     from viam_data_sync._api.tabular import _warn_without_time_bound
 
-    with caplog.at_level(logging.WARNING, logger="viam_data_sync"):
+    with pytest.warns(UnboundedReadingsWarning, match="APP-10891"):
         _warn_without_time_bound("SELECT * FROM readings LIMIT 5")
-        assert "APP-10891" in caplog.text
-        caplog.clear()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
         _warn_without_time_bound(
             "SELECT * FROM readings WHERE time_received >= CAST('2024-01-01T00:00:00Z' AS TIMESTAMP)")
         _warn_without_time_bound("SELECT 1")
-        assert caplog.text == ""
+    assert seen == []

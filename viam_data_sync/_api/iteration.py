@@ -24,6 +24,7 @@ from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._convert import timestamp_to_ns
 from viam_data_sync._errors import ResourceExhausted
 from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
+from viam_data_sync._progress import RowProgressCallback, row_progress
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._retry import is_size_limit
 from viam_data_sync._rpcs import DataService
@@ -52,6 +53,7 @@ class Iteration(ClientBase):
         parallel: int = DEFAULT_PARALLEL,
         include_internal_data: bool = False,
         timeout: Any = USE_CLIENT_DEFAULT,
+        progress: Optional[RowProgressCallback] = None,
     ) -> TabularIterator:
         """Iterate over every tabular row matching ``filter``, exactly once.
 
@@ -68,6 +70,8 @@ class Iteration(ClientBase):
             parallel: time partitions fetched at once; 1 for a single cursor chain.
             include_internal_data: include Viam-internal data.
             timeout: per-request timeout (seconds).
+            progress: ``progress(rows, None)``, the rows handed out so far, before each
+                next row and at the end (see ``_progress.py``).
 
         Returns:
             A single-use iterator of ``DataClient.TabularData`` with ``.cursor``,
@@ -82,6 +86,7 @@ class Iteration(ClientBase):
         """
         filter_ = filter_or_empty(filter)
         descending = sort_order == _DESC
+        watch = row_progress(progress)
 
         caller = self._caller
 
@@ -107,7 +112,7 @@ class Iteration(ClientBase):
             fetch, filter_, row_time=lambda pair: timestamp_to_ns(pair[0].time_received), page_size=page_size,
             descending=descending, parallel=parallel, depth=4, start_after=start_after, max_results=max_results,
             count=count, probe=probe, convert=tabular_row, context=f"tabular:{include_internal_data}",
-        )
+        )._with_progress(watch)
 
     def iter_binary(
         self,
@@ -122,6 +127,7 @@ class Iteration(ClientBase):
         byte_budget: int = DEFAULT_BYTE_BUDGET,
         include_internal_data: bool = False,
         timeout: Any = USE_CLIENT_DEFAULT,
+        progress: Optional[RowProgressCallback] = None,
     ) -> BinaryIterator:
         """Iterate over every binary item matching ``filter``, exactly once.
 
@@ -132,7 +138,9 @@ class Iteration(ClientBase):
         time, so memory holds a few groups (about ``byte_budget`` each, or one file if
         a file is larger) per partition in flight, however many files there are.
         Measured: small pages and requests are faster than large ones on gRPC, hence
-        the defaults.
+        the defaults. ``progress=`` is called as ``progress(items, file_bytes)``
+        (``file_bytes`` is ``None`` without ``include_binary_data``) before each next
+        item and at the end.
 
         Returns:
             A single-use iterator of ``BinaryData`` messages with ``.cursor``,
@@ -147,6 +155,7 @@ class Iteration(ClientBase):
             raise ValueError("byte_budget must be > 0")
         filter_ = filter_or_empty(filter)
         descending = sort_order == _DESC
+        watch = row_progress(progress, (lambda item: len(item.binary)) if include_binary_data else None)
 
         caller = self._caller
 
@@ -206,7 +215,7 @@ class Iteration(ClientBase):
             start_after=start_after, max_results=max_results, count=count, probe=probe,
             expand=with_bodies if include_binary_data else None,
             context=f"binary:{include_internal_data}",
-        )
+        )._with_progress(watch)
 
     def iter_export_tabular(
         self,
@@ -221,6 +230,7 @@ class Iteration(ClientBase):
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
         timeout: Any = None,
+        progress: Optional[RowProgressCallback] = None,
     ) -> ExportIterator:
         """Stream ``ExportTabularData`` rows as they arrive (the official SDK buffers the
         whole stream in a list), resuming a broken stream without duplicates.
@@ -228,6 +238,8 @@ class Iteration(ClientBase):
         Args:
             timeout: bound on each stream (seconds); ``None`` (default) for no bound,
                 since an export of a large window may legitimately run long.
+            progress: ``progress(rows, None)``, the rows handed out so far, before each
+                next row and at the end.
 
         Returns:
             A single-use iterator of ``DataClient.TabularDataPoint`` with ``.cursor``.
@@ -238,8 +250,10 @@ class Iteration(ClientBase):
                                                     "rdk:component:sensor", "Readings"):
                 print(point.time_captured, point.payload)
         """
+        watch = row_progress(progress)
         return export_points(self._caller, part_id, resource_name, resource_api, method_name, start_time, end_time,
-                             additional_params, start_after=start_after, max_results=max_results, timeout=timeout)
+                             additional_params, start_after=start_after, max_results=max_results,
+                             timeout=timeout)._with_progress(watch)
 
     def iter_mql(
         self,
@@ -251,6 +265,7 @@ class Iteration(ClientBase):
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
         timeout: Any = USE_CLIENT_DEFAULT,
+        progress: Optional[RowProgressCallback] = None,
     ) -> MqlIterator:
         """Page an MQL aggregation by keyset so results of any size arrive in bounded
         pages, exactly once: each page runs ``pipeline`` followed by
@@ -258,6 +273,8 @@ class Iteration(ClientBase):
 
         Args:
             key: a unique field of the pipeline's output documents (``_id`` by default).
+            progress: ``progress(documents, None)``, the documents handed out so far,
+                before each next document and at the end.
 
         Example::
 
@@ -266,6 +283,7 @@ class Iteration(ClientBase):
                 print(doc["time_received"], doc["data"])
         """
         check_text("organization_id", organization_id)
+        watch = row_progress(progress)
         caller = self._caller
 
         stages = [bson.decode(s) if isinstance(s, (bytes, bytearray)) else s for s in pipeline]
@@ -275,5 +293,5 @@ class Iteration(ClientBase):
             return decode_documents(caller.call(DataService.TabularDataByMQL, request, timeout=timeout).raw_data)
 
         return MqlIterator(run, stages, key=key, page_size=page_size, start_after=start_after,
-                           max_results=max_results, context=organization_id)
+                           max_results=max_results, context=organization_id)._with_progress(watch)
 

@@ -5,7 +5,6 @@ A chapter of :class:`~viam_data_sync.DataClient` (see ``_client.py`` for the ind
 from __future__ import annotations
 
 import datetime as _dt
-import re
 import logging
 import os
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, cast
@@ -41,6 +40,7 @@ from viam_data_sync._errors import ViamDataError
 from viam_data_sync._models import TabularData, TabularDataPoint
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._rpcs import DataService
+from viam_data_sync._unbounded_sql import warn_if_unbounded
 
 LOGGER = logging.getLogger("viam_data_sync")
 
@@ -77,21 +77,11 @@ def _encode_stages(query: Any) -> List[bytes]:
 # ---------------------------------------------------------------------- the client
 
 
-_READINGS = re.compile(r"\breadings\b", re.IGNORECASE)
-
-
-_TIME_RECEIVED = re.compile(r"\btime_received\b", re.IGNORECASE)
-
-
 def _warn_without_time_bound(sql_query: str) -> None:
-    """Viam's known issue APP-10891: an SQL query on ``readings`` returns no rows unless
-    its WHERE clause bounds ``time_received`` from below. Say so before it bites."""
-    if _READINGS.search(sql_query) and not _TIME_RECEIVED.search(sql_query):
-        LOGGER.warning(
-            "SQL on readings without a time_received bound: the Viam cloud returns no rows for such "
-            "queries (known issue APP-10891); add e.g. "
-            "\"WHERE time_received >= CAST('2000-01-01T00:00:00Z' AS TIMESTAMP)\""
-        )
+    """Viam's known issue APP-10891: an SQL SELECT on ``readings`` returns no rows unless
+    its WHERE clause bounds ``time_received`` from below. Say so before it bites (an
+    :class:`~viam_data_sync.UnboundedReadingsWarning` at the caller's line)."""
+    warn_if_unbounded(sql_query)
 
 
 def tabular_pairs(response: Any) -> List[Tuple[Any, Any]]:
@@ -329,7 +319,10 @@ class TabularQueries(ClientBase):
         """Obtain unified tabular data and metadata, queried with SQL (table ``readings``).
 
         Make sure your API key has permissions at the organization level.
-        Results are decoded with pymongo's ``bson`` using tz-aware UTC codec options, so
+        A ``SELECT`` over ``readings`` with no ``time_received`` lower bound in its
+        ``WHERE`` clause warns with :class:`~viam_data_sync.UnboundedReadingsWarning`
+        (the cloud returns no rows for it: known issue APP-10891), once per line of
+        your code. Results are decoded with pymongo's ``bson`` using tz-aware UTC codec options, so
         datetimes are aware UTC (the official SDK returns naive ones).
 
         Args:
@@ -344,7 +337,8 @@ class TabularQueries(ClientBase):
 
             data = data_client.tabular_data_by_sql(
                 organization_id="<YOUR-ORG-ID>",
-                sql_query="SELECT * FROM readings LIMIT 5"
+                sql_query="SELECT * FROM readings "
+                          "WHERE time_received >= CAST('2025-01-01T00:00:00Z' AS TIMESTAMP) LIMIT 5"
             )
         """
         request = data_pb2.TabularDataBySQLRequest(

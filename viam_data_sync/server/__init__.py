@@ -11,8 +11,9 @@ Example::
     with LocalDataServer() as server:
         print(server.address, server.api_key_id, server.api_key)
 
-It needs the ``server`` extra (``pip install 'viam-data-sync[server]'``); without it,
-importing this package raises :class:`ImportError` with that command in its message.
+It needs the ``server`` extra (from a clone: ``pip install '.[server]'``); without it,
+importing this package raises :class:`ImportError` naming the command that installs it
+from where this copy came from (the clone's folder or the wheel file).
 """
 
 from viam_data_sync._extras import require_server_extra

@@ -2,8 +2,8 @@
 
 Registered through the ``pytest11`` entry point, so installing the package makes the
 fixtures available everywhere; nothing heavy is imported until a fixture is used. The
-fixtures need the ``server`` extra (``pip install 'viam-data-sync[server]'``); without
-it, a test that uses one fails with that command, and every other test runs as usual.
+fixtures need the ``server`` extra (from a clone: ``pip install '.[server]'``); without
+it, a test that uses one fails naming the command, and every other test runs as usual.
 
 Fixtures:
     ``viam_server``: a fresh in-memory :class:`~viam_data_sync.server.LocalDataServer`
