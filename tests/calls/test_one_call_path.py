@@ -100,7 +100,8 @@ def test_sql_call_against_a_dead_auth_service_through_the_client(caplog):
                                      retry=NO_WAIT) as client:
             with caplog.at_level(logging.WARNING, logger="viam_data_sync"):
                 with pytest.raises(Unavailable):
-                    client.tabular_data_by_sql(server.organization_id, "SELECT 1 AS one FROM readings")
+                    client.tabular_data_by_sql(server.organization_id, "SELECT 1 AS one FROM readings WHERE "
+                                              "time_received >= CAST('2000-01-01T00:00:00Z' AS TIMESTAMP)")
     assert faults.calls[AUTHENTICATE] == 5
     assert len(_retry_warnings(caplog)) == 4
 

@@ -165,3 +165,15 @@ def test_upload_ledger_makes_reruns_store_nothing_twice(env, tmp_path):
         _, count, _ = client.binary_data_by_filter(create_filter(component_name="ledgered"), count_only=True)
     assert count == 4
     assert len(ledger.read_text().splitlines()) == 8
+
+
+def test_sql_without_a_time_bound_warns_in_one_line(env):
+    """The SDK's UnboundedReadingsWarning reaches a CLI user as one line of the CLI's
+    own, not as a source line of the console script; --quiet keeps it out."""
+    query = "SELECT COUNT(*) AS n FROM readings"
+    result = run_cli(["sql", "--org-id", env.server.organization_id, query], env.environ())
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("viam-data-sync: warning: ") and "time_received" in lines[0]
+    quiet = run_cli(["sql", "--quiet", "--org-id", env.server.organization_id, query], env.environ())
+    assert quiet.returncode == 0 and quiet.stderr == ""

@@ -8,7 +8,8 @@ import contextlib
 import logging
 import os
 import sys
-from typing import Iterator, Optional, Sequence
+import warnings
+from typing import Iterator, Optional, Sequence, TextIO
 
 from viam_data_sync.cli import datasets, delete, demo, export, query, serve, upload
 from viam_data_sync.cli._connection import ENV_API_KEY
@@ -66,8 +67,17 @@ def _logging_to_stderr(args: argparse.Namespace) -> Iterator[None]:
     else:
         sdk.setLevel(logging.ERROR)
         cli.setLevel(logging.ERROR if args.quiet else logging.WARNING)
+    def one_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Optional[TextIO] = None, line: Optional[str] = None) -> None:
+        # The SDK's warnings (e.g. an SQL query on readings without a time bound) speak
+        # to the user of the command, not to a line of its source.
+        if not args.quiet:
+            print(f"{PROG}: warning: {redact(str(message))}", file=sys.stderr)
+
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line
+            yield
     finally:
         sdk.removeHandler(handler)
         sdk.setLevel(previous[0])
@@ -79,7 +89,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     Example::
 
-        sys.exit(main(["sql", "--org-id", org_id, "SELECT COUNT(*) FROM readings"]))
+        sys.exit(main(["sql", "--org-id", org_id, "SELECT COUNT(*) AS n FROM readings "
+                       "WHERE time_received >= CAST('2025-01-01T00:00:00Z' AS TIMESTAMP)"]))
     """
     if argv is None:
         _without_grpc_log_lines()

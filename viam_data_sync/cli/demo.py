@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List
 
+from viam_data_sync._extras import install_command
 from viam_data_sync._atomic import write_text_atomic
 from viam_data_sync._dest import dumps
 from viam_data_sync.cli import _demo_seed as seed
@@ -260,7 +261,7 @@ class _Demo:
         try:
             import pandas  # noqa: F401
         except ImportError:
-            return "skipped: pandas not installed (pip install viam-data-sync[pandas])"
+            return f"skipped: pandas not installed ({install_command('pandas')})"
         from viam_data_sync import tabular_to_dataframe
 
         frame = tabular_to_dataframe(client.iter_tabular(readings))
