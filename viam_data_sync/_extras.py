@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 
 # The top-level modules of setup.cfg's `server` extra (keep the two in step).
-SERVER_MODULES = ("sqlglot", "mongomock")
+SERVER_MODULES = ("sqlglot", "mongomock", "croniter")
 
 _SERVER_EXTRA_MESSAGE = (
     "the local server needs the 'server' extra: pip install 'viam-data-sync[server]' "
@@ -49,7 +49,7 @@ def require_server_extra() -> None:
     original error); any other import failure propagates unchanged.
 
     Raises:
-        MissingExtraError: ``sqlglot`` or ``mongomock`` is not installed. Its ``name``
+        MissingExtraError: ``sqlglot``, ``mongomock`` or ``croniter`` is not installed. Its ``name``
             is ``"viam_data_sync.server"``, the package that cannot be imported.
     """
     for module in SERVER_MODULES:

@@ -63,10 +63,10 @@ class Sequences(ClientBase):
 
         Example::
 
-            from viam_data_sync.proto import data_pb2
+            from viam_data_sync.proto import SequenceResourceFilter
 
             sequence_id = data_client.create_sequence(
-                "<PART-ID>", [data_pb2.SequenceResourceFilter(resource_name="camera-1")],
+                "<PART-ID>", [SequenceResourceFilter(resource_name="camera-1")],
                 start_time=datetime(2025, 1, 1, tzinfo=timezone.utc),
                 end_time=datetime(2025, 1, 2, tzinfo=timezone.utc))
         """

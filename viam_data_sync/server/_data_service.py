@@ -40,6 +40,10 @@ from viam_data_sync.server._rpc import (
     invalid,
     not_found,
 )
+from viam_data_sync.server._indexes import IndexesMixin
+from viam_data_sync.server._pipelines import sink_documents, sink_pipeline
+from viam_data_sync.server._saved_queries import SavedQueriesMixin, decode_stages, saved_query_stages
+from viam_data_sync.server._sequences import SequencesMixin
 from viam_data_sync.server._store import Store, hash_password, new_id, now_ns
 from viam_data_sync.server._values import clamp_int64, distinct
 
@@ -128,7 +132,7 @@ class _Page:
                         self.qhash).encode()
 
 
-class DataServicer(data_pb2_grpc.DataServiceServicer):
+class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grpc.DataServiceServicer):
     """The Data API's query, tag, annotation and delete RPCs.
 
     Args:
@@ -191,7 +195,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return response
 
     def _run_engine(
-        self, engine: str, organization_id: str, scope: Scope, payload: Any
+        self, engine: str, organization_id: str, scope: Scope, payload: Any, **mql_options: Any
     ) -> List[bytes]:
         import bson  # pymongo's
 
@@ -211,7 +215,8 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
                 from viam_data_sync.server._mql import run_mql
 
                 docs = run_mql(
-                    self.store.query_conn(), [organization_id], payload, max_docs=self.server.max_query_rows
+                    self.store.query_conn(), [organization_id], payload, max_docs=self.server.max_query_rows,
+                    **mql_options
                 )
         except ImportError:
             raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, f"the {engine} engine is not available") from None
@@ -247,25 +252,21 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 
     @handler
     def TabularDataByMQL(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        import bson
-
+        """MQL over the readings, the hot store (``use_recent_data`` or HOT_STORAGE) or a
+        pipeline's sink (PIPELINE_SINK); ``query_prefix_name`` runs a saved query first."""
+        stages = decode_stages(request.mql_binary, required=False, shape=False)
+        check_org(self.server, request.organization_id, scope)
         if request.HasField("query_prefix_name"):
-            raise RpcFail(
-                grpc.StatusCode.UNIMPLEMENTED, "saved queries (query_prefix_name) are not supported locally"
-            )
-        if (
-            request.HasField("data_source")
-            and request.data_source.type == data_pb2.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK
-        ):
-            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, "pipeline sinks are not supported locally")
-        stages = []
-        for index, raw in enumerate(request.mql_binary):
-            try:
-                stages.append(bson.decode(raw))
-            except Exception:  # noqa: BLE001 - any decode failure is the caller's
-                raise invalid(f"mql_binary[{index}] is not a valid BSON document") from None
+            stages = saved_query_stages(self.store, request.organization_id, request.query_prefix_name) + stages
+        source = request.data_source.type if request.HasField("data_source") else 0
+        options: Dict[str, Any] = {}
+        if source == data_pb2.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK:
+            pipeline_id = sink_pipeline(self.store, request.organization_id, request.data_source.pipeline_id, scope)
+            options["documents"] = sink_documents(self.store, pipeline_id)
+        elif source == data_pb2.TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE or request.use_recent_data:
+            options["received_since_ns"] = self.server.hot_store_since_ns()
         return data_pb2.TabularDataByMQLResponse(
-            raw_data=self._run_engine("MQL", request.organization_id, scope, stages)
+            raw_data=self._run_engine("MQL", request.organization_id, scope, stages, **options)
         )
 
     def _source_where(
@@ -758,5 +759,6 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 fill_unimplemented(
     DataServicer,
     data_pb2.DESCRIPTOR.services_by_name["DataService"],
-    {name for name, value in vars(DataServicer).items() if name[:1].isupper() and callable(value)},
+    {name for cls in DataServicer.__mro__[:4] for name, value in vars(cls).items()
+     if name[:1].isupper() and callable(value)},
 )

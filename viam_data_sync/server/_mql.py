@@ -90,6 +90,8 @@ def run_mql(
     stages: List[Dict[str, Any]],
     *,
     max_docs: int = 100_000,
+    documents: Optional[List[Dict[str, Any]]] = None,
+    received_since_ns: Optional[int] = None,
 ) -> List[Dict[str, Any]]:
     """Run an aggregation pipeline over the caller's ``sensorData.readings`` documents.
 
@@ -98,6 +100,8 @@ def run_mql(
         organization_ids: The organizations whose documents are visible; no other is.
         stages: The pipeline, one dict per stage, as decoded from BSON.
         max_docs: Largest number of result documents; more raises :class:`QueryError`.
+        documents: Run over these documents (a pipeline sink) instead of the readings.
+        received_since_ns: Only readings received at or after this time (the hot store).
 
     Returns:
         Plain dicts ready for ``bson.encode``; datetimes are timezone-aware UTC.
@@ -115,8 +119,13 @@ def run_mql(
         [{'_id': None, 'avg': 21.5}]
     """
     pipeline = _normalize(stages)
-    where, params, order, limit, offset, rest = _plan(pipeline)
-    docs = list(_load(conn, organization_ids, where, params, order, limit, offset))
+    if documents is not None:
+        docs, rest = documents, pipeline
+    else:
+        where, params, order, limit, offset, rest = _plan(pipeline)
+        if received_since_ns is not None:
+            where, params = [*where, "time_received_ns >= ?"], [*params, received_since_ns]
+        docs = list(_load(conn, organization_ids, where, params, order, limit, offset))
     for stage in rest:
         docs = _evaluate(docs, stage)
     if len(docs) > max_docs:
