@@ -14,9 +14,10 @@ dotted field paths with direction 1 or -1, or ``"text"``, ``"hashed"``, ``"2d"``
 INVALID_ARGUMENT, a name in use ALREADY_EXISTS, and deleting an unknown name NOT_FOUND.
 
 Where SQLite can serve an index, one is built: a hot-store index whose keys all have a
-direction becomes an SQLite index over the ``readings`` columns and ``json_extract``
-expressions of ``data``, limited (a partial index) to the organization's rows. Options
-are recorded and listed, not enforced (``unique`` rejects nothing).
+direction becomes an SQLite index over ``organization_id`` and the ``readings`` columns
+and ``json_extract`` expressions of ``data`` it names (see :func:`_sqlite_index`), which
+SQL queries comparing those fields use. Options are recorded and listed, not enforced
+(``unique`` rejects nothing).
 """
 
 from __future__ import annotations
@@ -91,23 +92,28 @@ def parse_spec(raw: List[bytes]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     return keys, {**options, "name": name}
 
 
-def _sqlite_index(conn: sqlite3.Connection, organization_id: str, name: str, keys: Dict[str, Any]) -> Optional[str]:
-    """Build the SQLite index serving a hot-store index, when every key has a direction."""
+def _sqlite_index(conn: sqlite3.Connection, keys: Dict[str, Any]) -> Optional[str]:
+    """Build the SQLite index serving a hot-store index, when every key has a direction.
+
+    Its columns are ``organization_id`` then the keys: reading columns as they are,
+    ``data.*`` paths as the SQL engine spells them (``json_extract(data, '$."a"."b"')``),
+    so the planner can use it for a query of one organization. Equal key lists share one
+    SQLite index (named by a hash of its columns).
+    """
     if not all(kind in (1, -1) for kind in keys.values()):
         return None
-    terms = []
+    terms = ["organization_id"]
     for field, kind in keys.items():
         if field in _COLUMNS:
             term = _COLUMNS[field]
         elif field.startswith("data."):
-            term = f"json_extract(data, '$.{field[5:]}')"  # the path matched _FIELD: no quotes
+            # The path matched _FIELD: letters, digits and underscores only, no quotes.
+            term = "json_extract(data, '$" + "".join(f'."{part}"' for part in field.split(".")[1:]) + "')"
         else:
             return None
         terms.append(f"{term} {'ASC' if kind == 1 else 'DESC'}")
-    index = "custom_" + hashlib.sha256(f"{organization_id}\0{name}".encode()).hexdigest()[:24]
-    org = organization_id.replace("'", "''")
-    conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON readings ({', '.join(terms)}) "
-                 f"WHERE organization_id = '{org}'")
+    index = "custom_" + hashlib.sha256(", ".join(terms).encode()).hexdigest()[:24]
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON readings ({', '.join(terms)})")
     return index
 
 
@@ -150,8 +156,7 @@ class IndexesMixin:
             if conn.execute("SELECT 1 FROM custom_indexes WHERE organization_id = ? AND collection_type = ? "
                             "AND pipeline_name = ? AND name = ?", (org, kind, pipeline, options["name"])).fetchone():
                 raise RpcFail(grpc.StatusCode.ALREADY_EXISTS, f"an index named {options['name'][:100]!r} exists")
-            index = _sqlite_index(conn, org, options["name"], keys) if kind == data_pb2.INDEXABLE_COLLECTION_HOT_STORE \
-                else None
+            index = _sqlite_index(conn, keys) if kind == data_pb2.INDEXABLE_COLLECTION_HOT_STORE else None
             conn.execute("INSERT INTO custom_indexes (organization_id, collection_type, pipeline_name, name, spec, "
                          "sqlite_index, created_ns) VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (org, kind, pipeline, options["name"], bytes(request.index_spec[0]), index, now_ns()))
@@ -180,8 +185,10 @@ class IndexesMixin:
                                (request.organization_id, kind, pipeline, request.index_name)).fetchone()
             if row is None:
                 raise not_found(f"index {request.index_name[:100]!r} not found")
-            if row["sqlite_index"]:
-                conn.execute(f"DROP INDEX IF EXISTS {row['sqlite_index']}")
             conn.execute("DELETE FROM custom_indexes WHERE organization_id = ? AND collection_type = ? "
                          "AND pipeline_name = ? AND name = ?", (request.organization_id, kind, pipeline, row["name"]))
+            still_used = conn.execute("SELECT 1 FROM custom_indexes WHERE sqlite_index = ?",
+                                      (row["sqlite_index"],)).fetchone()
+            if row["sqlite_index"] and still_used is None:
+                conn.execute(f"DROP INDEX IF EXISTS {row['sqlite_index']}")
         return data_pb2.DeleteIndexResponse()
