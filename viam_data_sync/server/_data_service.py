@@ -42,12 +42,15 @@ from viam_data_sync.server._rpc import (
 )
 from viam_data_sync.server._indexes import IndexesMixin
 from viam_data_sync.server._pipelines import sink_documents, sink_pipeline
+from viam_data_sync.server._schema import INTERNAL_TYPE_PATTERN, captured_ns
 from viam_data_sync.server._saved_queries import SavedQueriesMixin, decode_stages, saved_query_stages
 from viam_data_sync.server._sequences import SequencesMixin
 from viam_data_sync.server._store import Store, hash_password, new_id, now_ns
 from viam_data_sync.server._values import clamp_int64, distinct
 
 EXPORT_BATCH = 500
+#: How far back GetLatestTabularData looks, by sync time: one year (365 days).
+LATEST_WINDOW_NS = 365 * 24 * 3600 * 1_000_000_000
 SIGNED_URL_DEFAULT_MINUTES = 15
 SIGNED_URL_MAX_MINUTES = 10080
 MAX_TAG_LENGTH = 256
@@ -89,6 +92,12 @@ def check_box(x_min: float, y_min: float, x_max: float, y_max: float, confidence
         raise invalid("y_min_normalized must be less than y_max_normalized")
     if confidence is not None and not 0.0 <= confidence <= 1.0:
         raise invalid(f"confidence must be within [0, 1], got {confidence}")
+
+
+def exclude_internal(where: q.Where, request: Any) -> None:
+    """Leave out the RDK's internal resources' data unless ``include_internal_data``."""
+    if not request.include_internal_data:
+        where.add("t.component_type NOT LIKE ?", INTERNAL_TYPE_PATTERN)
 
 
 def _empty_filter() -> Any:
@@ -155,6 +164,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         qhash = q.query_hash(kind, flt, descending)
         conn = self.store.conn()
         where = q.compile_filter(conn, flt, scope, table)
+        exclude_internal(where, request)
         cursor = q.Cursor.decode(data_request.last, kind, descending, qhash) if data_request.last else None
         return _Page(
             conn=conn, table=table, kind=kind, where=where, descending=descending,
@@ -298,10 +308,11 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
 
     @handler
     def GetLatestTabularData(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        """The newest reading of one source (no one-year window: the store keeps no sync time)."""
+        """The newest reading of one source synced within the last year (by the server's clock)."""
         where = self._source_where(
             request.part_id, request.resource_name, request.resource_subtype, request.method_name, scope
         )
+        where.add("COALESCE(t.time_synced_ns, t.time_received_ns) >= ?", self.server.clock_ns() - LATEST_WINDOW_NS)
         wanted = (
             struct_to_dict(request.additional_parameters)
             if request.HasField("additional_parameters")
@@ -316,9 +327,11 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
             )
             for row in rows:
                 if self._params_match(row, wanted):
-                    ts = ns_to_timestamp(row["time_received_ns"])
+                    synced = row["time_synced_ns"]
                     return data_pb2.GetLatestTabularDataResponse(
-                        time_captured=ts, time_synced=ts, payload=rec.reading_struct(row)
+                        time_captured=ns_to_timestamp(captured_ns(row)),
+                        time_synced=ns_to_timestamp(row["time_received_ns"] if synced is None else synced),
+                        payload=rec.reading_struct(row),
                     )
             if len(rows) < 200:
                 return data_pb2.GetLatestTabularDataResponse()
@@ -359,7 +372,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
             resource_name=row["component_name"],
             resource_subtype=row["component_type"],
             method_name=row["method_name"],
-            time_captured=ns_to_timestamp(row["time_received_ns"]),
+            time_captured=ns_to_timestamp(captured_ns(row)),
             organization_id=row["organization_id"],
             location_id=row["location_id"],
             robot_name=row["robot_name"],
@@ -487,7 +500,9 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
     def DeleteBinaryDataByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         flt = self._filter(request)
         with self.store.write() as conn:
-            ids = q.select_ids(conn, q.compile_filter(conn, flt, scope, q.BINARY))
+            where = q.compile_filter(conn, flt, scope, q.BINARY)
+            exclude_internal(where, request)
+            ids = q.select_ids(conn, where)
             file_ids = self._delete_rows(conn, ids)
         self._unlink(file_ids)
         return data_pb2.DeleteBinaryDataByFilterResponse(deleted_count=len(file_ids))

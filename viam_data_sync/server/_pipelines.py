@@ -26,7 +26,7 @@ import sqlite3
 from typing import Any, Dict, List, Optional
 
 import grpc
-from croniter import croniter
+from croniter import croniter  # type: ignore[import-untyped]  # croniter ships no stubs; types-croniter is not a dependency
 
 from viam_data_sync._convert import ns_to_datetime, ns_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2

@@ -330,10 +330,13 @@ class LocalDataServer:
         user = f"db-user-{organization_id}@" if has_user else ""
         return f"mongodb://{user}{self.database_hostname}:27017/sensorData"
 
+    def clock_ns(self) -> int:
+        """The time by :attr:`clock`, in ns since the epoch."""
+        return int(self.clock.now().timestamp() * 1_000_000) * 1000
+
     def hot_store_since_ns(self) -> int:
         """The oldest ``time_received`` (ns) the hot store still holds, by :attr:`clock`."""
-        now = self.clock.now()
-        return int((now.timestamp() - self.hot_store_hours * 3600) * 1_000_000_000)
+        return self.clock_ns() - int(self.hot_store_hours * 3600 * 1_000_000_000)
 
     def run_due_pipelines(self) -> int:
         """Run every data pipeline window due by :attr:`clock`, in this thread; returns
