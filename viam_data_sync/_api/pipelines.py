@@ -132,7 +132,7 @@ class DataPipelines(ClientBase):
         self._caller.call(DataPipelinesService.RenameDataPipeline, request, timeout=timeout)
 
     def delete_data_pipeline(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:
-        """Delete a data pipeline (its results stay in the sink).
+        """Delete a data pipeline; no run is scheduled for it any more.
 
         Args:
             id: The pipeline id.
