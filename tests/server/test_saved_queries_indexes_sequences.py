@@ -135,6 +135,15 @@ def test_pipeline_sink_indexes_name_an_existing_pipeline(api: Api) -> None:
                                                             pipeline_name="p")).indexes
     assert (index.index_name, index.pipeline_name, index.collection_type) == ("n_1", "p", SINK)
     assert api.call(api.data.ListIndexes, index_request(api, data_pb2.ListIndexesRequest)).indexes == []
+    pipeline_id = api.call(pipelines.ListDataPipelines,
+                           pb.ListDataPipelinesRequest(organization_id=api.organization_id)).data_pipelines[0].id
+    api.call(pipelines.RenameDataPipeline, pb.RenameDataPipelineRequest(id=pipeline_id, name="q"))
+    (index,) = api.call(api.data.ListIndexes, index_request(api, data_pb2.ListIndexesRequest, SINK,
+                                                            pipeline_name="q")).indexes
+    assert index.pipeline_name == "q"  # the sink's indexes follow a rename
+    api.call(pipelines.DeleteDataPipeline, pb.DeleteDataPipelineRequest(id=pipeline_id))
+    fails(grpc.StatusCode.NOT_FOUND, api.call, api.data.ListIndexes,
+          index_request(api, data_pb2.ListIndexesRequest, SINK, pipeline_name="q"))
 
 
 @pytest.mark.parametrize("spec", [

@@ -134,11 +134,17 @@ def _naive(ns: int) -> _dt.datetime:
 
 def sink_documents(store: Store, pipeline_id: str) -> List[Dict[str, Any]]:
     """The documents of a pipeline's sink, in the order they were written (naive UTC
-    datetimes, as the MQL evaluator takes them)."""
+    datetimes, as the MQL evaluator takes them); at most ``MAX_SCANNED_DOCS`` of the MQL
+    engine, RESOURCE_EXHAUSTED beyond."""
     import bson
 
-    rows = store.query_conn().execute("SELECT doc FROM pipeline_sink WHERE pipeline_id = ? ORDER BY id",
-                                      (pipeline_id,))
+    from viam_data_sync.server._mql import MAX_SCANNED_DOCS
+
+    rows = store.query_conn().execute("SELECT doc FROM pipeline_sink WHERE pipeline_id = ? ORDER BY id LIMIT ?",
+                                      (pipeline_id, MAX_SCANNED_DOCS + 1)).fetchall()
+    if len(rows) > MAX_SCANNED_DOCS:
+        raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                      f"the pipeline's sink holds more than {MAX_SCANNED_DOCS} documents")
     return [bson.decode(row[0]) for row in rows]
 
 
@@ -304,6 +310,9 @@ class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
                 self._name_free(conn, row["organization_id"], name)
             conn.execute("UPDATE data_pipelines SET name = ?, updated_ns = ? WHERE id = ?",
                          (name, max(now_ns(), row["updated_ns"] + 1), row["id"]))
+            conn.execute("UPDATE custom_indexes SET pipeline_name = ? WHERE organization_id = ? "
+                         "AND collection_type = ? AND pipeline_name = ?",  # its sink's indexes follow it
+                         (name, row["organization_id"], data_pb2.INDEXABLE_COLLECTION_PIPELINE_SINK, row["name"]))
         return pb.RenameDataPipelineResponse()
 
     @handler
