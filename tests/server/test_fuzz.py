@@ -60,7 +60,7 @@ def _seed_org(api: Api, name: str) -> dict:
     pipelines = data_pipelines_pb2_grpc.DataPipelinesServiceStub(api.channel)
     pipeline = api.call(pipelines.CreateDataPipeline, data_pipelines_pb2.CreateDataPipelineRequest(
         organization_id=api.organization_id, name=name, schedule="* * * * *",
-        mql_binary=[bson.encode({"$count": "n"})], enable_backfill=True)).id
+        mql_binary=[bson.encode({"$count": "n"})], enable_backfill=False)).id
     return {
         "org": [api.organization_id],
         "part": [api.part_id],

@@ -105,7 +105,7 @@ def test_disable_stops_the_schedule_and_enable_resumes_at_the_next_window(api: A
     api.call(stub(api).EnableDataPipeline, pb.EnableDataPipelineRequest(id=pipeline_id))  # idempotent
     assert server.run_due_pipelines() == 0  # the windows passed while disabled are skipped
     clock.advance(hours=1)
-    assert server.run_due_pipelines() == 1
+    server.run_due_pipelines()  # (or the scheduler thread did, woken by the clock)
     (run,) = runs(api, pipeline_id)
     assert window(run) == (dt.datetime(2025, 1, 1, 3, tzinfo=UTC), dt.datetime(2025, 1, 1, 4, tzinfo=UTC))
 

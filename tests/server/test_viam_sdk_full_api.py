@@ -98,7 +98,7 @@ async def _scenario(server: LocalDataServer, clock: ManualClock) -> None:
         assert pipeline.name == "hourly-avg" and pipeline.schedule == "0 * * * *" and pipeline.enabled
         assert (await client.list_data_pipeline_runs(pipeline_id)).runs == []
         clock.advance(hours=1)  # 11:30: the window [10:00, 11:00) is due
-        assert server.run_due_pipelines() == 1
+        server.run_due_pipelines()  # every due window has run when this returns
         page = await client.list_data_pipeline_runs(pipeline_id)
         (run,) = page.runs
         assert run.status == DataPipelineRunStatus.DATA_PIPELINE_RUN_STATUS_COMPLETED and run.error_message == ""

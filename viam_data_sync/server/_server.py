@@ -340,8 +340,9 @@ class LocalDataServer:
 
     def run_due_pipelines(self) -> int:
         """Run every data pipeline window due by :attr:`clock`, in this thread; returns
-        how many ran. The scheduler does the same on its own; this makes a test's
-        "advance the clock, then look" deterministic.
+        how many this call ran. The scheduler thread does the same on its own (and may
+        get there first); when this returns, every due window has run, which makes a
+        test's "advance the clock, then look" deterministic.
 
         Example::
 
