@@ -144,7 +144,7 @@ def test_crud_validation_and_names(api: Api) -> None:
     with pytest.raises(grpc.RpcError) as excinfo:
         create(api)
     assert code_of(excinfo) == grpc.StatusCode.ALREADY_EXISTS
-    for schedule in ("not cron", "* * * *", "61 * * * *", ""):
+    for schedule in ("not cron", "* * * *", "61 * * * *", "", "0 0 31 2 *"):
         with pytest.raises(grpc.RpcError) as excinfo:
             create(api, "other", schedule=schedule)
         assert code_of(excinfo) == grpc.StatusCode.INVALID_ARGUMENT

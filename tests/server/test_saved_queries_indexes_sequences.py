@@ -149,7 +149,7 @@ def test_pipeline_sink_indexes_name_an_existing_pipeline(api: Api) -> None:
 @pytest.mark.parametrize("spec", [
     {}, {"keys": {}}, {"keys": {"a": 2}}, {"keys": {"a": True}}, {"keys": {"$a": 1}}, {"keys": {"a": 1}, "x": 1},
     {"keys": {"a": 1}, "options": {"name": "_id_"}}, {"keys": {"a": 1}, "options": {"bogus": 1}},
-    {"keys": {"a'); DROP TABLE readings; --": 1}},
+    {"keys": {"a'); DROP TABLE readings; --": 1}}, {"keys": {f"k{i}": 1 for i in range(33)}},
 ])
 def test_bad_index_specs_are_invalid(api: Api, spec: Any) -> None:
     fails(grpc.StatusCode.INVALID_ARGUMENT, api.call, api.data.CreateIndex,
@@ -210,3 +210,20 @@ def test_sequence_pages_and_tokens(api: Api) -> None:
           data_pb2.ListSequencesRequest(organization_id=api.organization_id, page_token="garbage"))
     fails(grpc.StatusCode.INVALID_ARGUMENT, create_sequence, api, api.part_id,
           start_time=datetime_to_timestamp(T0 + dt.timedelta(days=2)))
+
+
+def test_many_resources_and_method_names_select_the_right_binary_data(api: Api) -> None:
+    when = T0 + dt.timedelta(minutes=1)
+    wanted = api.upload_binary(b"cam", when=when, component_name="cam", method_name="GetImages")
+    api.upload_binary(b"other method", when=when, component_name="cam2", method_name="Other")
+    api.upload_binary(b"any method", when=when, component_name="cam3", method_name="Other")
+    resources = [data_pb2.SequenceResourceFilter(resource_name=f"r{i}") for i in range(5000)]
+    resources += [data_pb2.SequenceResourceFilter(resource_name="cam", method_name="GetImages"),
+                  data_pb2.SequenceResourceFilter(resource_name="cam2", method_name="GetImages"),
+                  data_pb2.SequenceResourceFilter(resource_name="cam3")]
+    sequence_id = api.call(api.data.CreateSequence, data_pb2.CreateSequenceRequest(
+        part_id=api.part_id, resources=resources, start_time=datetime_to_timestamp(T0),
+        end_time=datetime_to_timestamp(T0 + dt.timedelta(hours=1)))).id
+    data = api.call(api.data.GetSequenceBinaryData, data_pb2.GetSequenceBinaryDataRequest(sequence_id=sequence_id)).data
+    assert sorted(d.binary for d in data) == [b"any method", b"cam"] and wanted in {d.metadata.binary_data_id
+                                                                                  for d in data}

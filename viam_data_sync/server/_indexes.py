@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS custom_indexes (
     PRIMARY KEY (organization_id, collection_type, pipeline_name, name)) WITHOUT ROWID;
 """
 
+#: Most fields of one compound index (MongoDB's limit).
+MAX_INDEX_KEYS = 32
 _KINDS = frozenset({"text", "hashed", "2d", "2dsphere"})
 _OPTIONS = frozenset({"name", "unique", "sparse", "partialFilterExpression", "expireAfterSeconds"})
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
@@ -76,6 +78,8 @@ def parse_spec(raw: List[bytes]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         keys, options = spec, {}
     if not isinstance(keys, dict) or not keys:
         raise invalid("index_spec keys must be a non-empty document")
+    if len(keys) > MAX_INDEX_KEYS:
+        raise invalid(f"an index has at most {MAX_INDEX_KEYS} keys (as in MongoDB)")
     if not isinstance(options, dict):
         raise invalid("index_spec options must be a document")
     for field, kind in keys.items():

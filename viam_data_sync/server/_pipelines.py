@@ -26,7 +26,7 @@ import sqlite3
 from typing import Any, Dict, List, Optional
 
 import grpc
-from croniter import croniter  # type: ignore[import-untyped]  # croniter ships no stubs; types-croniter is not a dependency
+from croniter import CroniterError, croniter  # type: ignore[import-untyped]  # croniter ships no stubs; types-croniter is not a dependency
 
 from viam_data_sync._convert import ns_to_datetime, ns_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2
@@ -72,9 +72,15 @@ def create_tables(store: Store) -> None:
 
 
 def check_schedule(schedule: str) -> str:
-    """A five-field cron expression; INVALID_ARGUMENT otherwise."""
+    """A five-field cron expression that fires; INVALID_ARGUMENT otherwise."""
     if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
         raise invalid(f"schedule {schedule[:100]!r} is not a five-field cron expression")
+    try:
+        fires = croniter(schedule, _dt.datetime.now(_UTC))
+        fires.get_next(_dt.datetime)
+        fires.get_prev(_dt.datetime)
+    except CroniterError:  # e.g. "0 0 31 2 *": valid, but never fires
+        raise invalid(f"schedule {schedule[:100]!r} never fires") from None
     return schedule
 
 

@@ -80,18 +80,15 @@ def sequence_message(conn: sqlite3.Connection, row: sqlite3.Row) -> Any:
 
 
 def binary_where(row: sqlite3.Row) -> tuple[str, List[Any]]:
-    """SQL condition (on ``binary_data``) and parameters selecting a sequence's binary data."""
-    clauses, params = [], [row["organization_id"], row["part_id"], row["start_ns"], row["end_ns"]]
-    for name, method in json.loads(row["resources"]):
-        if method:
-            clauses.append("(component_name = ? AND method_name = ?)")
-            params += [name, method]
-        else:
-            clauses.append("component_name = ?")
-            params.append(name)
-    sql = (f"organization_id = ? AND part_id = ? AND time_received_ns BETWEEN ? AND ? "
-           f"AND ({' OR '.join(clauses)})")
-    return sql, params
+    """SQL condition (on ``binary_data``) and parameters selecting a sequence's binary data.
+
+    The resources go in as one JSON parameter (``json_each``), so any number of them
+    makes one fixed-size condition.
+    """
+    sql = ("organization_id = ? AND part_id = ? AND time_received_ns BETWEEN ? AND ? "
+           "AND EXISTS (SELECT 1 FROM json_each(?) AS r WHERE json_extract(r.value, '$[0]') = component_name "
+           "AND json_extract(r.value, '$[1]') IN ('', method_name))")
+    return sql, [row["organization_id"], row["part_id"], row["start_ns"], row["end_ns"], row["resources"]]
 
 
 def sequence_dataset(conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> sqlite3.Row:
