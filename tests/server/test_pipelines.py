@@ -180,3 +180,19 @@ def test_another_organization_sees_nothing_and_learns_nothing(api: Api, server: 
             assert code_of(excinfo) == grpc.StatusCode.NOT_FOUND
             assert excinfo.value.details() == f"data pipeline {target} not found"
     assert len(sink(make_api(server, channel), pipeline_id)) == 1  # still there for its owner
+
+
+def test_a_hot_storage_pipeline_reads_only_the_hot_store(api: Api, server: LocalDataServer,
+                                                         clock: ManualClock) -> None:
+    readings_at(api, "a", 5)                   # 00:05 on the first day
+    clock.advance(days=2)                       # the hot store (24 h) no longer holds it
+    request = pb.CreateDataPipelineRequest(
+        organization_id=api.organization_id, name="hot", schedule="0 * * * *", enable_backfill=True,
+        mql_binary=[bson.encode(s) for s in COUNT_BY_COMPONENT],
+        data_source_type=data_pb2.TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE)
+    hot = str(api.call(stub(api).CreateDataPipeline, request).id)
+    standard = create(api, "standard", backfill=True)
+    server.run_due_pipelines()
+    assert [d["n"] for d in sink(api, standard)] == [1]
+    assert sink(api, hot) == [] and {r.data_source_type for r in runs(api, hot)} == {
+        data_pb2.TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE}

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sqlite3
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import grpc
 from croniter import CroniterError, croniter  # type: ignore[import-untyped]  # croniter ships no stubs; types-croniter is not a dependency
@@ -171,12 +171,16 @@ class PipelineRunner:
         store: The store.
         clock: The pipelines' clock.
         max_docs: Most documents a run may produce.
+        hot_store_since: The oldest ``time_received`` (ns) the hot store holds now; a
+            HOT_STORAGE pipeline reads only those readings. None: all of them.
     """
 
-    def __init__(self, store: Store, clock: PipelineClock, max_docs: int = MAX_RUN_DOCS) -> None:
+    def __init__(self, store: Store, clock: PipelineClock, max_docs: int = MAX_RUN_DOCS,
+                 hot_store_since: Optional[Callable[[], int]] = None) -> None:
         self.store = store
         self.clock = clock
         self.max_docs = max_docs
+        self.hot_store_since = hot_store_since
 
     def now_ns(self) -> int:
         return _ns(self.clock.now())
@@ -210,8 +214,12 @@ class PipelineRunner:
                   *stored_stages(pipeline["mql"])]
         docs: List[bytes] = []
         status, error = pb.DATA_PIPELINE_RUN_STATUS_COMPLETED, ""
+        since = None
+        if pipeline["data_source_type"] == data_pb2.TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE and self.hot_store_since:
+            since = self.hot_store_since()
         try:
-            result = run_mql(self.store.query_conn(), [pipeline["organization_id"]], stages, max_docs=self.max_docs)
+            result = run_mql(self.store.query_conn(), [pipeline["organization_id"]], stages, max_docs=self.max_docs,
+                             received_since_ns=since)
             docs = [bson.encode(doc) for doc in result]
         except (QueryError, RecursionError, bson.errors.InvalidDocument, OverflowError) as exc:
             status, error = pb.DATA_PIPELINE_RUN_STATUS_FAILED, str(exc) or type(exc).__name__

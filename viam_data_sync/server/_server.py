@@ -168,7 +168,8 @@ class LocalDataServer:
                 self.store = Store(db_path, db_path + ".blobs")
                 for area in (_sequences, _sequence_export, _saved_queries, _pipelines, _indexes):
                     area.create_tables(self.store)
-                self.pipeline_runner = PipelineRunner(self.store, self.clock, self.max_query_rows)
+                self.pipeline_runner = PipelineRunner(self.store, self.clock, self.max_query_rows,
+                                                      self.hot_store_since_ns)
                 self.authority = TokenAuthority(
                     self.store, enabled=self.auth_enabled, token_ttl=self.token_ttl
                 )
