@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import zipfile
 from urllib.parse import urlparse
 from urllib.request import url2pathname
@@ -103,3 +104,17 @@ def test_enable_and_disable_data_pipeline(client, server):
     assert client.get_data_pipeline(pipeline_id).enabled is True
     with pytest.raises(NotFound):
         client.enable_data_pipeline("no-such-pipeline")
+
+
+def test_an_export_whose_files_are_gone_is_failed_not_partial(client, server):
+    upload_image(client, server, 30, name="camera-9", payload=b"soon gone")
+    resource = SequenceResourceFilter(resource_name="camera-9")
+    sequence_id = client.create_sequence(server.part_id, [resource], T0, T0 + dt.timedelta(minutes=1))
+    dataset_id = client.create_dataset("sequences-gone", server.organization_id, type=1)
+    client.add_sequences_to_dataset(dataset_id, [sequence_id])
+    (item,), _ = client.get_sequence_binary_data(sequence_id)
+    os.unlink(url2pathname(urlparse(item.metadata.uri).path))  # the blob file lost on disk
+    state = client.get_sequence_dataset_export(client.start_sequence_dataset_export(dataset_id))
+    assert state.status == 3 and state.download_url == "" and "export failed" in state.error_message
+    exports = os.path.join(server.store.blob_dir, "exports")
+    assert not [name for name in os.listdir(exports) if name.endswith(".tmp") or state.job_id in name]

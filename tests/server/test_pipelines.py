@@ -196,3 +196,17 @@ def test_a_hot_storage_pipeline_reads_only_the_hot_store(api: Api, server: Local
     assert [d["n"] for d in sink(api, standard)] == [1]
     assert sink(api, hot) == [] and {r.data_source_type for r in runs(api, hot)} == {
         data_pb2.TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE}
+
+
+def test_windows_missed_while_the_server_was_down_run_when_it_is_back(tmp_path: Any, clock: ManualClock) -> None:
+    path = tmp_path / "store.db"
+    with LocalDataServer(path, clock=clock) as first, grpc.insecure_channel(first.address) as channel:
+        api = make_api(first, channel)
+        readings_at(api, "a", 5)
+        pipeline_id = create(api)
+    clock.advance(hours=3)  # 03:30, nobody serving
+    with LocalDataServer(path, clock=clock) as again, grpc.insecure_channel(again.address) as channel:
+        api = make_api(again, channel)
+        again.run_due_pipelines()
+        assert [window(r)[1].hour for r in runs(api, pipeline_id)] == [3, 2, 1]
+        assert [d["n"] for d in sink(api, pipeline_id)] == [1]
