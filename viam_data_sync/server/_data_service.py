@@ -774,6 +774,6 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
 fill_unimplemented(
     DataServicer,
     data_pb2.DESCRIPTOR.services_by_name["DataService"],
-    {name for cls in DataServicer.__mro__[:4] for name, value in vars(cls).items()
-     if name[:1].isupper() and callable(value)},
+    {name for cls in DataServicer.__mro__ if cls not in (data_pb2_grpc.DataServiceServicer, object)
+     for name, value in vars(cls).items() if name[:1].isupper() and callable(value)},
 )
