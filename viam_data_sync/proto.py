@@ -32,6 +32,8 @@ from viam_data_sync._proto.app.data.v1.data_pb2 import (
     IndexableCollection,
     IndexCreator,
     Order,
+    Sequence,
+    SequenceResourceFilter,
     TabularData,
     TabularDataSource,
     TabularDataSourceType,
@@ -54,7 +56,7 @@ __all__ = [
     "CaptureInterval", "CaptureMetadata", "Classification", "DataCaptureUploadMetadata",
     "DataPipelineRunStatus", "DataRequest", "DataType", "Dataset", "DatasetType", "DeleteTabularFilter", "FileData",
     "Filter", "Index", "IndexCreator", "IndexableCollection", "ListValue", "Order",
-    "SensorData", "SensorMetadata", "Struct", "TabularData", "TabularDataSource",
+    "SensorData", "SensorMetadata", "Sequence", "SequenceResourceFilter", "Struct", "TabularData", "TabularDataSource",
     "TabularDataSourceType", "TagsFilter", "TagsFilterType", "Timestamp", "UploadMetadata",
     "Value",
 ]

@@ -80,3 +80,19 @@ def test_bad_pipeline_calls_refused_before_sending(fake, call):
     with pytest.raises((ValueError, TypeError)):
         call(fake.client)
     assert fake.nothing_sent()
+
+
+@pytest.mark.parametrize("method, call", [
+    ("EnableDataPipeline", lambda c: c.enable_data_pipeline("p1")),
+    ("DisableDataPipeline", lambda c: c.disable_data_pipeline(id="p1")),
+])
+def test_enable_and_disable_send_the_id(fake, method, call):
+    result, request, _ = fake.unary(method, call)
+    assert result is None and request.SerializeToString() == getattr(pb, method + "Request")(id="p1").SerializeToString()
+
+
+@pytest.mark.parametrize("call", [lambda c: c.enable_data_pipeline(""), lambda c: c.disable_data_pipeline(3)])
+def test_enable_and_disable_refuse_bad_ids_before_sending(fake, call):
+    with pytest.raises((ValueError, TypeError)):
+        call(fake.client)
+    assert fake.nothing_sent()

@@ -155,6 +155,16 @@ CURSORS = [
 ]
 
 
+SCHEDULES = ["0 * * * *", "*/5 * * * *", "61 * * * *", "* * * *", "* * * * * *", "", "a b c d e", "0 0 31 2 *",
+             "@hourly", "0-59/0 * * * *"]
+INDEX_SPECS: List[Any] = [
+    {"keys": {"data.x": 1}}, {"keys": {"data.x": -1, "component_name": 1}, "options": {"name": "n"}},
+    {"keys": {"a": "text"}}, {"keys": {}}, {"keys": {"a": 0}}, {"keys": {"a": 1}, "options": {"name": 5}},
+    {"keys": {"a": 1}, "options": {"name": "x" * 500}}, {"keys": "a"}, {"keys": {"a.": 1}},
+    {"keys": {"data." + "a." * 200 + "b": 1}}, {"a": 1}, {"keys": {"a": 1}, "options": []},
+]
+
+
 @dataclass
 class Ids:
     """Real ids the generator may use: ours (visible) and another organization's."""
@@ -179,8 +189,14 @@ _ID_FIELDS = {
     "binary_data_ids": "binary",
     "dataset_id": "dataset",
     "dataset_ids": "dataset",
-    "id": "dataset",
+    "id": "any_id",
     "ids": "dataset",
+    "sequence_id": "sequence",
+    "sequence_ids": "sequence",
+    "job_id": "job",
+    "pipeline_id": "pipeline",
+    "pipeline_name": "pipeline_name",
+    "query_prefix_name": "query_name",
     "file_id": "file",
     "bbox_id": "bbox",
     "entity": "key_id",
@@ -200,6 +216,10 @@ class RequestGenerator:
         roll = rng.random()
         if name in _ID_FIELDS and roll < 0.6:
             return self.ids.pick(rng, _ID_FIELDS[name])
+        if name == "schedule" and roll < 0.8:
+            return rng.choice(SCHEDULES)
+        if name == "paths" and roll < 0.7:
+            return rng.choice(["resources", "sequence_tags", "start_time", "end_time", "id", "", "a.b"])
         if name == "sql_query" and roll < 0.9:
             return rng.choice(SQL_QUERIES)
         if name == "last" and roll < 0.8:
@@ -246,6 +266,8 @@ class RequestGenerator:
                 return bson.encode(stage)
             except Exception:  # noqa: BLE001 - a stage bson itself refuses: send garbage
                 return b"\x05\x00\x00\x00\x00"
+        if name == "index_spec" and rng.random() < 0.7:
+            return bson.encode(rng.choice(INDEX_SPECS))
         if name == "value" and rng.random() < 0.5:
             return rng.choice([b"\xff\xff\xff", b"\x0a\x05abc", b"\x08\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01"])
         size = rng.choice([0, 1, 7, 100, 4096])

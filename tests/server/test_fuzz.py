@@ -8,10 +8,12 @@ import datetime as dt
 import random
 from typing import Any, List, Set, Tuple
 
+import bson
 import grpc
 
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2
+from viam_data_sync._convert import datetime_to_timestamp
+from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2, data_pipelines_pb2_grpc
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
@@ -43,6 +45,22 @@ def _seed_org(api: Api, name: str) -> dict:
         dataset_pb2.CreateDatasetRequest(name=name, organization_id=api.organization_id),
     ).id
     fleet = server.store.fleet_of_part(api.part_id)
+    when = datetime_to_timestamp(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
+    sequence = api.call(api.data.CreateSequence, data_pb2.CreateSequenceRequest(
+        part_id=api.part_id, resources=[data_pb2.SequenceResourceFilter(resource_name="camera")],
+        start_time=when, end_time=when)).id
+    sequences = api.call(api.dataset.CreateDataset, dataset_pb2.CreateDatasetRequest(
+        name=name + "-sequences", organization_id=api.organization_id, type=dataset_pb2.DATASET_TYPE_SEQUENCE_DATA)).id
+    api.call(api.data.AddSequencesToDataset, data_pb2.AddSequencesToDatasetRequest(
+        dataset_id=sequences, sequence_ids=[sequence]))
+    job = api.call(api.dataset.StartSequenceDatasetExport,
+                   dataset_pb2.StartSequenceDatasetExportRequest(dataset_id=sequences)).job_id
+    query = api.call(api.data.CreateSavedQuery, data_pb2.CreateSavedQueryRequest(
+        organization_id=api.organization_id, name=name, mql_binary=[bson.encode({"$limit": 1})])).id
+    pipelines = data_pipelines_pb2_grpc.DataPipelinesServiceStub(api.channel)
+    pipeline = api.call(pipelines.CreateDataPipeline, data_pipelines_pb2.CreateDataPipelineRequest(
+        organization_id=api.organization_id, name=name, schedule="* * * * *",
+        mql_binary=[bson.encode({"$count": "n"})], enable_backfill=False)).id
     return {
         "org": [api.organization_id],
         "part": [api.part_id],
@@ -50,8 +68,14 @@ def _seed_org(api: Api, name: str) -> dict:
         "location": [fleet.location_id],
         "binary": [binary],
         "file": [binary.split("/")[-1]],
-        "dataset": [dataset],
+        "dataset": [dataset, sequences],
         "bbox": [box],
+        "sequence": [sequence],
+        "job": [job],
+        "pipeline": [pipeline],
+        "pipeline_name": [name],
+        "query_name": [name],
+        "any_id": [dataset, sequences, sequence, query, pipeline],
     }
 
 

@@ -107,23 +107,6 @@ def test_database_connection_and_user(api: Api) -> None:
     assert b"long-enough-pw" not in stored
 
 
-def test_unimplemented_rpcs_name_themselves(api: Api) -> None:
-    cases = [
-        (api.data.CreateIndex, data_pb2.CreateIndexRequest(), "CreateIndex"),
-        (api.data.ListSequences, data_pb2.ListSequencesRequest(), "ListSequences"),
-        (
-            api.dataset.StartSequenceDatasetExport,
-            dataset_pb2.StartSequenceDatasetExportRequest(),
-            "StartSequenceDatasetExport",
-        ),
-    ]
-    for method, request, name in cases:
-        with pytest.raises(grpc.RpcError) as excinfo:
-            api.call(method, request)
-        assert code_of(excinfo) == grpc.StatusCode.UNIMPLEMENTED
-        assert name in excinfo.value.details()
-
-
 def test_unexpected_errors_become_internal_without_traceback(
     api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -291,13 +274,3 @@ def test_extra_interceptors_see_every_call() -> None:
         assert code_of(excinfo) == grpc.StatusCode.UNAVAILABLE
         assert list(api.call(api.data.TagsByFilter, data_pb2.TagsByFilterRequest()).tags) == []
     assert "/proto.rpc.v1.AuthService/Authenticate" in interceptor.seen
-
-
-def test_data_pipelines_answer_unimplemented_naming_the_rpc(api):
-    from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2, data_pipelines_pb2_grpc
-
-    stub = data_pipelines_pb2_grpc.DataPipelinesServiceStub(api.channel)
-    with pytest.raises(grpc.RpcError) as info:
-        api.call(stub.ListDataPipelines, data_pipelines_pb2.ListDataPipelinesRequest(organization_id="o"))
-    assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "DataPipelinesService/ListDataPipelines" in info.value.details()

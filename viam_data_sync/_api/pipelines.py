@@ -23,7 +23,7 @@ from viam_data_sync._rpcs import DataPipelinesService
 
 
 class DataPipelines(ClientBase):
-    """get/list/create/rename/delete data pipelines and list their runs."""
+    """get/list/create/rename/delete/enable/disable data pipelines and list their runs."""
 
     def get_data_pipeline(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> DataPipeline:
         """Get a data pipeline by id.
@@ -132,7 +132,7 @@ class DataPipelines(ClientBase):
         self._caller.call(DataPipelinesService.RenameDataPipeline, request, timeout=timeout)
 
     def delete_data_pipeline(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:
-        """Delete a data pipeline (its results stay in the sink).
+        """Delete a data pipeline; no run is scheduled for it any more.
 
         Args:
             id: The pipeline id.
@@ -143,6 +143,32 @@ class DataPipelines(ClientBase):
             data_client.delete_data_pipeline(id="<YOUR-DATA-PIPELINE-ID>")
         """
         self._caller.call(DataPipelinesService.DeleteDataPipeline, pb.DeleteDataPipelineRequest(id=check_text("id", id)), timeout=timeout)
+
+    def enable_data_pipeline(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:
+        """Enable a data pipeline: its schedule runs again from the next window on.
+
+        Args:
+            id: The pipeline id.
+            timeout: Deadline of this call (seconds).
+
+        Example::
+
+            data_client.enable_data_pipeline(id="<YOUR-DATA-PIPELINE-ID>")
+        """
+        self._caller.call(DataPipelinesService.EnableDataPipeline, pb.EnableDataPipelineRequest(id=check_text("id", id)), timeout=timeout)
+
+    def disable_data_pipeline(self, id: str, *, timeout: Any = USE_CLIENT_DEFAULT) -> None:
+        """Disable a data pipeline: no run is scheduled until it is enabled again.
+
+        Args:
+            id: The pipeline id.
+            timeout: Deadline of this call (seconds).
+
+        Example::
+
+            data_client.disable_data_pipeline(id="<YOUR-DATA-PIPELINE-ID>")
+        """
+        self._caller.call(DataPipelinesService.DisableDataPipeline, pb.DisableDataPipelineRequest(id=check_text("id", id)), timeout=timeout)
 
     def list_data_pipeline_runs(
         self, id: str, page_size: int = 10, *, timeout: Any = USE_CLIENT_DEFAULT

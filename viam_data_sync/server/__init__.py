@@ -20,7 +20,8 @@ from viam_data_sync._extras import require_server_extra
 
 require_server_extra()
 
+from viam_data_sync.server._scheduler import ManualClock, PipelineClock
 from viam_data_sync.server._server import LocalDataServer
 from viam_data_sync.server._store import FleetIds
 
-__all__ = ["LocalDataServer", "FleetIds"]
+__all__ = ["LocalDataServer", "FleetIds", "ManualClock", "PipelineClock"]

@@ -40,10 +40,17 @@ from viam_data_sync.server._rpc import (
     invalid,
     not_found,
 )
+from viam_data_sync.server._indexes import IndexesMixin
+from viam_data_sync.server._pipelines import sink_documents, sink_pipeline
+from viam_data_sync.server._schema import INTERNAL_TYPE_PATTERN, captured_ns
+from viam_data_sync.server._saved_queries import SavedQueriesMixin, decode_stages, saved_query_stages
+from viam_data_sync.server._sequences import SequencesMixin
 from viam_data_sync.server._store import Store, hash_password, new_id, now_ns
 from viam_data_sync.server._values import clamp_int64, distinct
 
 EXPORT_BATCH = 500
+#: How far back GetLatestTabularData looks, by sync time: one year (365 days).
+LATEST_WINDOW_NS = 365 * 24 * 3600 * 1_000_000_000
 SIGNED_URL_DEFAULT_MINUTES = 15
 SIGNED_URL_MAX_MINUTES = 10080
 MAX_TAG_LENGTH = 256
@@ -87,6 +94,12 @@ def check_box(x_min: float, y_min: float, x_max: float, y_max: float, confidence
         raise invalid(f"confidence must be within [0, 1], got {confidence}")
 
 
+def exclude_internal(where: q.Where, request: Any) -> None:
+    """Leave out the RDK's internal resources' data unless ``include_internal_data``."""
+    if not request.include_internal_data:
+        where.add("t.component_type NOT LIKE ?", INTERNAL_TYPE_PATTERN)
+
+
 def _empty_filter() -> Any:
     return data_pb2.Filter()
 
@@ -128,7 +141,7 @@ class _Page:
                         self.qhash).encode()
 
 
-class DataServicer(data_pb2_grpc.DataServiceServicer):
+class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grpc.DataServiceServicer):
     """The Data API's query, tag, annotation and delete RPCs.
 
     Args:
@@ -151,6 +164,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         qhash = q.query_hash(kind, flt, descending)
         conn = self.store.conn()
         where = q.compile_filter(conn, flt, scope, table)
+        exclude_internal(where, request)
         cursor = q.Cursor.decode(data_request.last, kind, descending, qhash) if data_request.last else None
         return _Page(
             conn=conn, table=table, kind=kind, where=where, descending=descending,
@@ -191,7 +205,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return response
 
     def _run_engine(
-        self, engine: str, organization_id: str, scope: Scope, payload: Any
+        self, engine: str, organization_id: str, scope: Scope, payload: Any, **mql_options: Any
     ) -> List[bytes]:
         import bson  # pymongo's
 
@@ -211,7 +225,8 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
                 from viam_data_sync.server._mql import run_mql
 
                 docs = run_mql(
-                    self.store.query_conn(), [organization_id], payload, max_docs=self.server.max_query_rows
+                    self.store.query_conn(), [organization_id], payload, max_docs=self.server.max_query_rows,
+                    **mql_options
                 )
         except ImportError:
             raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, f"the {engine} engine is not available") from None
@@ -247,25 +262,21 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 
     @handler
     def TabularDataByMQL(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        import bson
-
+        """MQL over the readings, the hot store (``use_recent_data`` or HOT_STORAGE) or a
+        pipeline's sink (PIPELINE_SINK); ``query_prefix_name`` runs a saved query first."""
+        stages = decode_stages(request.mql_binary, required=False, shape=False)
+        check_org(self.server, request.organization_id, scope)
         if request.HasField("query_prefix_name"):
-            raise RpcFail(
-                grpc.StatusCode.UNIMPLEMENTED, "saved queries (query_prefix_name) are not supported locally"
-            )
-        if (
-            request.HasField("data_source")
-            and request.data_source.type == data_pb2.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK
-        ):
-            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, "pipeline sinks are not supported locally")
-        stages = []
-        for index, raw in enumerate(request.mql_binary):
-            try:
-                stages.append(bson.decode(raw))
-            except Exception:  # noqa: BLE001 - any decode failure is the caller's
-                raise invalid(f"mql_binary[{index}] is not a valid BSON document") from None
+            stages = saved_query_stages(self.store, request.organization_id, request.query_prefix_name) + stages
+        source = request.data_source.type if request.HasField("data_source") else 0
+        options: Dict[str, Any] = {}
+        if source == data_pb2.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK:
+            pipeline_id = sink_pipeline(self.store, request.organization_id, request.data_source.pipeline_id, scope)
+            options["documents"] = sink_documents(self.store, pipeline_id)
+        elif source == data_pb2.TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE or request.use_recent_data:
+            options["received_since_ns"] = self.server.hot_store_since_ns()
         return data_pb2.TabularDataByMQLResponse(
-            raw_data=self._run_engine("MQL", request.organization_id, scope, stages)
+            raw_data=self._run_engine("MQL", request.organization_id, scope, stages, **options)
         )
 
     def _source_where(
@@ -297,10 +308,11 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 
     @handler
     def GetLatestTabularData(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        """The newest reading of one source (no one-year window: the store keeps no sync time)."""
+        """The newest reading of one source synced within the last year (by the server's clock)."""
         where = self._source_where(
             request.part_id, request.resource_name, request.resource_subtype, request.method_name, scope
         )
+        where.add("COALESCE(t.time_synced_ns, t.time_received_ns) >= ?", self.server.clock_ns() - LATEST_WINDOW_NS)
         wanted = (
             struct_to_dict(request.additional_parameters)
             if request.HasField("additional_parameters")
@@ -315,9 +327,11 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             )
             for row in rows:
                 if self._params_match(row, wanted):
-                    ts = ns_to_timestamp(row["time_received_ns"])
+                    synced = row["time_synced_ns"]
                     return data_pb2.GetLatestTabularDataResponse(
-                        time_captured=ts, time_synced=ts, payload=rec.reading_struct(row)
+                        time_captured=ns_to_timestamp(captured_ns(row)),
+                        time_synced=ns_to_timestamp(row["time_received_ns"] if synced is None else synced),
+                        payload=rec.reading_struct(row),
                     )
             if len(rows) < 200:
                 return data_pb2.GetLatestTabularDataResponse()
@@ -358,7 +372,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             resource_name=row["component_name"],
             resource_subtype=row["component_type"],
             method_name=row["method_name"],
-            time_captured=ns_to_timestamp(row["time_received_ns"]),
+            time_captured=ns_to_timestamp(captured_ns(row)),
             organization_id=row["organization_id"],
             location_id=row["location_id"],
             robot_name=row["robot_name"],
@@ -486,7 +500,9 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
     def DeleteBinaryDataByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         flt = self._filter(request)
         with self.store.write() as conn:
-            ids = q.select_ids(conn, q.compile_filter(conn, flt, scope, q.BINARY))
+            where = q.compile_filter(conn, flt, scope, q.BINARY)
+            exclude_internal(where, request)
+            ids = q.select_ids(conn, where)
             file_ids = self._delete_rows(conn, ids)
         self._unlink(file_ids)
         return data_pb2.DeleteBinaryDataByFilterResponse(deleted_count=len(file_ids))
@@ -758,5 +774,6 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
 fill_unimplemented(
     DataServicer,
     data_pb2.DESCRIPTOR.services_by_name["DataService"],
-    {name for name, value in vars(DataServicer).items() if name[:1].isupper() and callable(value)},
+    {name for cls in DataServicer.__mro__ if cls not in (data_pb2_grpc.DataServiceServicer, object)
+     for name, value in vars(cls).items() if name[:1].isupper() and callable(value)},
 )

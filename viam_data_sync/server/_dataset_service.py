@@ -16,6 +16,7 @@ from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from viam_data_sync.server._data_service import check_org
 from viam_data_sync.server._rpc import RpcFail, Scope, fill_unimplemented, handler, invalid, not_found
+from viam_data_sync.server._sequence_export import SequenceExportMixin
 from viam_data_sync.server._store import Store, new_id, now_ns
 from viam_data_sync.server._values import distinct
 
@@ -42,7 +43,7 @@ def _to_proto(row: sqlite3.Row) -> Any:
     )
 
 
-class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
+class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServicer):
     """Datasets: named, per-organization sets of binary data."""
 
     def __init__(self, server: Any) -> None:
@@ -168,5 +169,7 @@ fill_unimplemented(
         "ListDatasetsByOrganizationID",
         "ListDatasetsByIDs",
         "MergeDatasets",
+        "StartSequenceDatasetExport",
+        "GetSequenceDatasetExport",
     },
 )

@@ -6,7 +6,8 @@ documents) rather than an engine of our own. Around it this module:
 
 * validates stages against the cloud's supported list, rejecting others by name;
 * rewrites the few supported stages mongomock lacks (``$unset``, ``$replaceWith``,
-  ``$sortByCount``, the ``$count`` accumulator) into equivalent ones it has;
+  ``$sortByCount``, the ``$count`` accumulator) into equivalent ones it has, and runs
+  ``$bucketAuto`` itself (``_bucket_auto.py``);
 * pushes work down to SQLite: the caller's organizations always, and a leading
   ``$match`` on top-level indexed fields (``_id``, ``organization_id``,
   ``location_id``, ``robot_id``, ``part_id``, ``component_type``, ``component_name``,
@@ -31,6 +32,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from mongomock import OperationFailure
 from mongomock.aggregate import process_pipeline
 
+from viam_data_sync.server._bucket_auto import bucket_auto
 from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server._rpc import log_unexpected
 from viam_data_sync.server._values import MAX_LIST_ITEMS
@@ -61,7 +63,7 @@ _CLOUD_STAGES = frozenset({
 })
 #: The subset the local server runs.
 SUPPORTED_STAGES = frozenset({
-    "$addFields", "$bucket", "$count", "$group", "$limit", "$match", "$project",
+    "$addFields", "$bucket", "$bucketAuto", "$count", "$group", "$limit", "$match", "$project",
     "$replaceRoot", "$replaceWith", "$sample", "$set", "$skip", "$sort", "$sortByCount",
     "$unset", "$unwind",
 })
@@ -90,6 +92,8 @@ def run_mql(
     stages: List[Dict[str, Any]],
     *,
     max_docs: int = 100_000,
+    documents: Optional[List[Dict[str, Any]]] = None,
+    received_since_ns: Optional[int] = None,
 ) -> List[Dict[str, Any]]:
     """Run an aggregation pipeline over the caller's ``sensorData.readings`` documents.
 
@@ -98,6 +102,8 @@ def run_mql(
         organization_ids: The organizations whose documents are visible; no other is.
         stages: The pipeline, one dict per stage, as decoded from BSON.
         max_docs: Largest number of result documents; more raises :class:`QueryError`.
+        documents: Run over these documents (a pipeline sink) instead of the readings.
+        received_since_ns: Only readings received at or after this time (the hot store).
 
     Returns:
         Plain dicts ready for ``bson.encode``; datetimes are timezone-aware UTC.
@@ -115,8 +121,13 @@ def run_mql(
         [{'_id': None, 'avg': 21.5}]
     """
     pipeline = _normalize(stages)
-    where, params, order, limit, offset, rest = _plan(pipeline)
-    docs = list(_load(conn, organization_ids, where, params, order, limit, offset))
+    if documents is not None:
+        docs, rest = documents, pipeline
+    else:
+        where, params, order, limit, offset, rest = _plan(pipeline)
+        if received_since_ns is not None:
+            where, params = [*where, "time_received_ns >= ?"], [*params, received_since_ns]
+        docs = list(_load(conn, organization_ids, where, params, order, limit, offset))
     for stage in rest:
         docs = _evaluate(docs, stage)
     if len(docs) > max_docs:
@@ -364,7 +375,9 @@ def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List
 
 # ------------------------------------------------------------------ evaluation
 def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[str, Any]]:
-    (name, _spec), = stage.items()
+    (name, spec), = stage.items()
+    if name == "$bucketAuto":
+        return bucket_auto(docs, spec, _evaluate)
     try:
         # mongomock is not annotated: its evaluator returns an iterable of dicts.
         result: List[Dict[str, Any]] = list(

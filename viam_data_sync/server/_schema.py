@@ -33,8 +33,10 @@ CREATE TABLE IF NOT EXISTS readings (
     time_requested_ns INTEGER,                          -- NULL when not sent
     time_received_ns INTEGER NOT NULL,
     data             TEXT NOT NULL,                     -- JSON object: the reading payload
-    data_pb          BLOB                               -- the same payload as a serialized
+    data_pb          BLOB,                              -- the same payload as a serialized
                                                         -- google.protobuf.Struct (served as is)
+    time_synced_ns   INTEGER                            -- when the server stored it (NULL in
+                                                        -- stores older than the column)
 );
 CREATE INDEX IF NOT EXISTS readings_org_time ON readings (organization_id, time_received_ns, id);
 CREATE INDEX IF NOT EXISTS readings_source ON readings
@@ -68,6 +70,19 @@ def create_schema(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(readings)")}
     if "data_pb" not in columns:  # a store created before the column existed
         conn.execute("ALTER TABLE readings ADD COLUMN data_pb BLOB")
+    if "time_synced_ns" not in columns:
+        conn.execute("ALTER TABLE readings ADD COLUMN time_synced_ns INTEGER")
+
+
+#: Component types of the RDK's internal resources (``rdk-internal:...``): the data a
+#: filter query's ``include_internal_data`` brings in.
+INTERNAL_TYPE_PATTERN = "rdk-internal:%"
+
+
+def captured_ns(row: sqlite3.Row) -> int:
+    """When a reading was captured: its ``time_requested``, or ``time_received`` without one."""
+    requested = row["time_requested_ns"]
+    return int(row["time_received_ns"] if requested is None else requested)
 
 
 def unstorable_key(value: Any) -> Optional[str]:

@@ -16,13 +16,15 @@ import grpc
 from viam_data_sync._proto.app.data.v1 import data_pb2_grpc
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2_grpc
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2_grpc
-from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2, data_pipelines_pb2_grpc
+from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
 from viam_data_sync.server._auth import AuthServicer, TokenAuthority
 from viam_data_sync.server._data_service import DataServicer
 from viam_data_sync.server._dataset_service import DatasetServicer
 from viam_data_sync.server._store import FleetIds, Store
-from viam_data_sync.server._rpc import fill_unimplemented
+from viam_data_sync.server import _indexes, _pipelines, _saved_queries, _sequence_export, _sequences
+from viam_data_sync.server._pipelines import PipelineRunner, PipelinesServicer
+from viam_data_sync.server._scheduler import PipelineClock, Scheduler
 from viam_data_sync.server._sync_service import DataSyncServicer
 
 LOG = logging.getLogger("viam_data_sync.server")
@@ -39,20 +41,6 @@ KEEPALIVE_OPTIONS: Tuple[Tuple[str, int], ...] = (
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.min_ping_interval_without_data_ms", 1000),
     ("grpc.http2.max_ping_strikes", 0),  # 0: never close a connection for its pings
-)
-
-
-class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
-    """Data pipelines are not run by the local server: every RPC answers UNIMPLEMENTED
-    naming itself (after the usual authentication check)."""
-
-    def __init__(self, server: Any) -> None:
-        self.server = server
-        self.auth = server.authority
-
-
-fill_unimplemented(
-    PipelinesServicer, data_pipelines_pb2.DESCRIPTOR.services_by_name["DataPipelinesService"], set()
 )
 
 
@@ -84,6 +72,10 @@ class LocalDataServer:
         mongodb_uri: what it reports as ``mongodb_uri`` (default built from the hostname).
         api_key_id: id of the default API key (default: created, or found again).
         api_key: secret of the default API key (default: found again, else generated).
+        clock: the server's clock for data pipeline schedules and the hot store's
+            window (default: the real time); a :class:`ManualClock` lets tests drive it.
+        hot_store_hours: how far back the hot store (``use_recent_data``, the
+            HOT_STORAGE source) reaches, by ``time_received``.
 
     Example::
 
@@ -111,6 +103,8 @@ class LocalDataServer:
         mongodb_uri: Optional[str] = None,
         api_key_id: Optional[str] = None,
         api_key: Optional[str] = None,
+        clock: Optional[PipelineClock] = None,
+        hot_store_hours: float = 24.0,
     ) -> None:
         if max_page_size < 1:
             raise ValueError("max_page_size must be >= 1")
@@ -118,6 +112,8 @@ class LocalDataServer:
             raise ValueError("max_message_bytes must be at least 1 MiB")
         if max_upload_bytes is not None and max_upload_bytes < 0:
             raise ValueError("max_upload_bytes must be >= 0")
+        if not hot_store_hours > 0:
+            raise ValueError("hot_store_hours must be > 0")
         if (api_key is None) != (api_key_id is None) and api_key is not None:
             raise ValueError("api_key needs api_key_id")
         self.path = None if path is None else os.fspath(path)
@@ -134,6 +130,10 @@ class LocalDataServer:
         self.database_hostname = database_hostname
         self._mongodb_uri = mongodb_uri
         self._want_key = (api_key_id, api_key)
+        self.clock = clock or PipelineClock()
+        self.hot_store_hours = hot_store_hours
+        self.pipeline_runner: Optional[PipelineRunner] = None
+        self.scheduler: Optional[Scheduler] = None
         self.port: int = 0
         self.store: Optional[Store] = None
         self.authority: Optional[TokenAuthority] = None
@@ -166,12 +166,18 @@ class LocalDataServer:
                 os.makedirs(parent, exist_ok=True)
             try:
                 self.store = Store(db_path, db_path + ".blobs")
+                for area in (_sequences, _sequence_export, _saved_queries, _pipelines, _indexes):
+                    area.create_tables(self.store)
+                self.pipeline_runner = PipelineRunner(self.store, self.clock, self.max_query_rows,
+                                                      self.hot_store_since_ns)
                 self.authority = TokenAuthority(
                     self.store, enabled=self.auth_enabled, token_ttl=self.token_ttl
                 )
                 self._ensure_defaults()
                 self._server = self._build_server()
                 self._server.start()
+                self.scheduler = Scheduler(self.clock, self.pipeline_runner.run_due, self.pipeline_runner.next_due)
+                self.scheduler.start()
             except BaseException:
                 self._cleanup()
                 raise
@@ -229,6 +235,9 @@ class LocalDataServer:
             self._cleanup()
 
     def _cleanup(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+            self.scheduler = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -321,6 +330,29 @@ class LocalDataServer:
             return self._mongodb_uri
         user = f"db-user-{organization_id}@" if has_user else ""
         return f"mongodb://{user}{self.database_hostname}:27017/sensorData"
+
+    def clock_ns(self) -> int:
+        """The time by :attr:`clock`, in ns since the epoch."""
+        return int(self.clock.now().timestamp() * 1_000_000) * 1000
+
+    def hot_store_since_ns(self) -> int:
+        """The oldest ``time_received`` (ns) the hot store still holds, by :attr:`clock`."""
+        return self.clock_ns() - int(self.hot_store_hours * 3600 * 1_000_000_000)
+
+    def run_due_pipelines(self) -> int:
+        """Run every data pipeline window due by :attr:`clock`, in this thread; returns
+        how many this call ran. The scheduler thread does the same on its own (and may
+        get there first); when this returns, every due window has run, which makes a
+        test's "advance the clock, then look" deterministic.
+
+        Example::
+
+            clock.advance(hours=1)
+            server.run_due_pipelines()
+        """
+        if self.scheduler is None:
+            raise RuntimeError("the server is not started")
+        return self.scheduler.run_due()
 
     # ------------------------------------------------------------ helpers for tests
     def create_organization(

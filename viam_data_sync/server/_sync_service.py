@@ -506,13 +506,14 @@ def _fsync_dir(path: str) -> None:
 
 READING_INSERT = """INSERT INTO readings (reading_id, organization_id, location_id, robot_id, robot_name,
     part_id, part_name, component_type, component_name, method_name, method_parameters, tags, mime_type,
-    time_requested_ns, time_received_ns, data, data_pb) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
+    time_requested_ns, time_received_ns, data, data_pb, time_synced_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
 
 
 def insert_readings(conn: sqlite3.Connection, rows: Sequence[Tuple[Any, ...]]) -> None:
-    """Insert ``readings`` rows (tuples in ``READING_INSERT`` column order; the last,
-    ``data_pb``, may be left off); caller holds the transaction."""
-    conn.executemany(READING_INSERT, (row if len(row) == 17 else (*row, None) for row in rows))
+    """Insert ``readings`` rows (tuples in ``READING_INSERT`` column order up to
+    ``data_pb``, which may be left off), synced now; caller holds the transaction."""
+    synced = now_ns()
+    conn.executemany(READING_INSERT, ((*row, synced) if len(row) == 17 else (*row, None, synced) for row in rows))
 
 
 fill_unimplemented(

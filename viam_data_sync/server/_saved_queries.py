@@ -1,0 +1,159 @@
+"""Saved queries: named MQL pipelines of an organization (the ``DataService`` saved
+query RPCs, a mixin of ``DataServicer``), and the BSON stage checks they share with
+``TabularDataByMQL`` and data pipelines.
+
+Names are unique within an organization (ALREADY_EXISTS otherwise).
+``TabularDataByMQL`` with ``query_prefix_name`` runs the saved query of that name in the
+request's organization, followed by the request's own ``mql_binary`` stages.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, Dict, List, Sequence
+
+import grpc
+
+from viam_data_sync._convert import ns_to_timestamp
+from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync.server._owned import owned_row
+from viam_data_sync.server._rpc import RpcFail, Scope, handler, invalid, not_found
+from viam_data_sync.server._store import Store, new_id, now_ns
+
+MAX_NAME_LENGTH = 256
+
+DDL = """
+CREATE TABLE IF NOT EXISTS saved_queries (
+    id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL,
+    mql TEXT NOT NULL,                       -- JSON array of the BSON stages, hex
+    created_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL,
+    UNIQUE (organization_id, name));
+"""
+
+
+def create_tables(store: Store) -> None:
+    with store.write_lock:
+        store.conn().executescript(DDL)
+
+
+def decode_stages(raw: Sequence[bytes], field: str = "mql_binary", *, required: bool = True,
+                  shape: bool = True) -> List[Dict[str, Any]]:
+    """BSON stage documents, decoded; with ``shape``, each must be one ``{"$stage": spec}``
+    (without, the MQL engine says what is wrong with a stage)."""
+    import bson
+
+    if required and not raw:
+        raise invalid(f"{field} must hold at least one stage")
+    stages = []
+    for index, item in enumerate(raw):
+        try:
+            stage = bson.decode(item)
+        except Exception:  # noqa: BLE001 - any decode failure is the caller's
+            raise invalid(f"{field}[{index}] is not a valid BSON document") from None
+        if shape and (len(stage) != 1 or not next(iter(stage)).startswith("$")):
+            raise invalid(f"{field}[{index}] must be one stage: a document with a single $-key")
+        stages.append(stage)
+    return stages
+
+
+def stored_stages(text: str) -> List[Dict[str, Any]]:
+    """The stages of an ``mql`` column."""
+    import bson
+
+    return [bson.decode(bytes.fromhex(item)) for item in json.loads(text)]
+
+
+def store_stages(raw: Sequence[bytes]) -> str:
+    return json.dumps([bytes(item).hex() for item in raw])
+
+
+def _name(name: str) -> str:
+    if not name.strip() or len(name) > MAX_NAME_LENGTH:
+        raise invalid(f"name must be 1-{MAX_NAME_LENGTH} characters, not blank")
+    return name
+
+
+def _exists(name: str) -> RpcFail:
+    return RpcFail(grpc.StatusCode.ALREADY_EXISTS, f"a saved query named {name[:100]!r} already exists")
+
+
+def _message(row: sqlite3.Row) -> Any:
+    return data_pb2.Query(
+        id=row["id"], organization_id=row["organization_id"], name=row["name"],
+        mql_binary=[bytes.fromhex(item) for item in json.loads(row["mql"])],
+        created_on=ns_to_timestamp(row["created_ns"]), updated_at=ns_to_timestamp(row["updated_ns"]))
+
+
+def saved_query_stages(store: Store, organization_id: str, name: str) -> List[Dict[str, Any]]:
+    """The stages of the saved query ``name`` of ``organization_id`` (visible already)."""
+    row = store.conn().execute(
+        "SELECT mql FROM saved_queries WHERE organization_id = ? AND name = ?", (organization_id, name)).fetchone()
+    if row is None:
+        raise not_found(f"saved query {name[:100]!r} not found")
+    return stored_stages(row["mql"])
+
+
+class SavedQueriesMixin:
+    """The saved-query RPCs of ``DataServicer`` (which provides ``store`` and ``server``)."""
+
+    store: Store
+    server: Any
+
+    @handler
+    def CreateSavedQuery(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        from viam_data_sync.server._data_service import check_org
+
+        check_org(self.server, request.organization_id, scope)
+        name = _name(request.name)
+        decode_stages(request.mql_binary)
+        query_id, now = new_id(), now_ns()
+        with self.store.write() as conn:
+            if conn.execute("SELECT 1 FROM saved_queries WHERE organization_id = ? AND name = ?",
+                            (request.organization_id, name)).fetchone():
+                raise _exists(name)
+            conn.execute(
+                "INSERT INTO saved_queries (id, organization_id, name, mql, created_ns, updated_ns) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (query_id, request.organization_id, name, store_stages(request.mql_binary), now, now))
+        return data_pb2.CreateSavedQueryResponse(id=query_id)
+
+    @handler
+    def UpdateSavedQuery(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        """Replaces the name and the stages (both required, as on create)."""
+        name = _name(request.name)
+        decode_stages(request.mql_binary)
+        with self.store.write() as conn:
+            row = owned_row(conn, "saved_queries", request.id, scope, "saved query")
+            if name != row["name"] and conn.execute(
+                    "SELECT 1 FROM saved_queries WHERE organization_id = ? AND name = ?",
+                    (row["organization_id"], name)).fetchone():
+                raise _exists(name)
+            conn.execute("UPDATE saved_queries SET name = ?, mql = ?, updated_ns = ? WHERE id = ?",
+                         (name, store_stages(request.mql_binary), max(now_ns(), row["updated_ns"] + 1), row["id"]))
+        return data_pb2.UpdateSavedQueryResponse()
+
+    @handler
+    def GetSavedQuery(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        row = owned_row(self.store.conn(), "saved_queries", request.id, scope, "saved query")
+        return data_pb2.GetSavedQueryResponse(saved_query=_message(row))
+
+    @handler
+    def DeleteSavedQuery(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        with self.store.write() as conn:
+            row = owned_row(conn, "saved_queries", request.id, scope, "saved query")
+            conn.execute("DELETE FROM saved_queries WHERE id = ?", (row["id"],))
+        return data_pb2.DeleteSavedQueryResponse()
+
+    @handler
+    def ListSavedQueries(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        """The organization's saved queries, oldest first; ``limit`` 0 means all."""
+        from viam_data_sync.server._data_service import check_org
+
+        check_org(self.server, request.organization_id, scope)
+        if request.limit < 0:
+            raise invalid("limit must not be negative")
+        rows = self.store.conn().execute(
+            "SELECT * FROM saved_queries WHERE organization_id = ? ORDER BY created_ns, id LIMIT ?",
+            (request.organization_id, request.limit or -1)).fetchall()
+        return data_pb2.ListSavedQueriesResponse(queries=[_message(r) for r in rows])

@@ -1,0 +1,253 @@
+"""Sequences: a time window over some resources of one part, tagged, and kept in
+sequence datasets. The ``DataService`` sequence RPCs (a mixin of ``DataServicer``).
+
+A sequence belongs to its part's organization. Its binary data is every binary item of
+that part whose component is one of the sequence's resources (and whose method is the
+resource's ``method_name``, when one is given) and whose ``time_received`` lies within
+``[start_time, end_time]``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, Dict, List, Sequence
+
+from viam_data_sync._convert import ns_to_timestamp
+from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
+from viam_data_sync.server._owned import decode_token, encode_token, owned_row, page_size, window_ns
+from viam_data_sync.server._rpc import Scope, handler, invalid, not_found
+from viam_data_sync.server._store import Store, new_id, now_ns
+from viam_data_sync.server._values import distinct, stored_ns
+
+DDL = """
+CREATE TABLE IF NOT EXISTS sequences (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,   -- creation order, the page position
+    id TEXT NOT NULL UNIQUE, organization_id TEXT NOT NULL, part_id TEXT NOT NULL,
+    resources TEXT NOT NULL,                 -- JSON [[resource_name, method_name], ...]
+    tags TEXT NOT NULL,                      -- JSON array of strings
+    start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+    created_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sequences_org ON sequences (organization_id, seq);
+CREATE TABLE IF NOT EXISTS sequence_datasets (
+    dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    sequence_id TEXT NOT NULL REFERENCES sequences(id) ON DELETE CASCADE,
+    added INTEGER NOT NULL,
+    PRIMARY KEY (dataset_id, sequence_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sequence_datasets_sequence ON sequence_datasets (sequence_id, dataset_id);
+"""
+
+#: The fields ``UpdateSequence``'s field mask may name.
+UPDATABLE = ("resources", "sequence_tags", "start_time", "end_time")
+
+
+def create_tables(store: Store) -> None:
+    with store.write_lock:
+        store.conn().executescript(DDL)
+
+
+def _resources(items: Sequence[Any]) -> str:
+    if not items:
+        raise invalid("a sequence needs at least one resource")
+    out: List[List[str]] = []
+    for item in items:
+        if not item.resource_name:
+            raise invalid("every resource needs a resource_name")
+        out.append([item.resource_name, item.method_name])
+    return json.dumps(distinct([tuple(r) for r in out], "resources"))
+
+
+def _tags(tags: Sequence[str]) -> str:
+    for tag in tags:
+        if not tag.strip():
+            raise invalid("sequence tags must not be empty")
+    return json.dumps(distinct(list(tags), "sequence_tags"))
+
+
+def sequence_message(conn: sqlite3.Connection, row: sqlite3.Row) -> Any:
+    """The ``Sequence`` message of a ``sequences`` row, its datasets included."""
+    datasets = [r[0] for r in conn.execute(
+        "SELECT dataset_id FROM sequence_datasets WHERE sequence_id = ? ORDER BY added, dataset_id", (row["id"],))]
+    return data_pb2.Sequence(
+        id=row["id"], part_id=row["part_id"], sequence_tags=json.loads(row["tags"]),
+        created_at=ns_to_timestamp(row["created_ns"]), updated_at=ns_to_timestamp(row["updated_ns"]),
+        start_time=ns_to_timestamp(row["start_ns"]), end_time=ns_to_timestamp(row["end_ns"]),
+        resources=[data_pb2.SequenceResourceFilter(resource_name=n, method_name=m)
+                   for n, m in json.loads(row["resources"])],
+        dataset_ids=datasets,
+    )
+
+
+def binary_where(row: sqlite3.Row) -> tuple[str, List[Any]]:
+    """SQL condition (on ``binary_data``) and parameters selecting a sequence's binary data.
+
+    The resources go in as one JSON parameter (``json_each``), so any number of them
+    makes one fixed-size condition.
+    """
+    sql = ("organization_id = ? AND part_id = ? AND time_received_ns BETWEEN ? AND ? "
+           "AND EXISTS (SELECT 1 FROM json_each(?) AS r WHERE json_extract(r.value, '$[0]') = component_name "
+           "AND json_extract(r.value, '$[1]') IN ('', method_name))")
+    return sql, [row["organization_id"], row["part_id"], row["start_ns"], row["end_ns"], row["resources"]]
+
+
+def sequence_dataset(conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> sqlite3.Row:
+    """A dataset visible to ``scope`` that holds sequences (INVALID_ARGUMENT for a binary one)."""
+    row = owned_row(conn, "datasets", dataset_id, scope, "dataset")
+    if row["type"] != dataset_pb2.DATASET_TYPE_SEQUENCE_DATA:
+        raise invalid(f"dataset {dataset_id[:100]} is not a sequence dataset")
+    return row
+
+
+class SequencesMixin:
+    """The sequence RPCs of ``DataServicer`` (which provides ``store``, ``server``,
+    ``auth``, ``_binary_items``, ``_fit`` and ``_blob_bytes``)."""
+
+    store: Store
+    server: Any
+
+    @handler
+    def CreateSequence(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        if not request.part_id:
+            raise invalid("part_id is required")
+        part = self.store.part_info(request.part_id)
+        if part is None or (scope is not None and part.organization_id not in scope):
+            raise not_found(f"part {request.part_id[:100]} not found")
+        start, end = window_ns(request.start_time if request.HasField("start_time") else None,
+                               request.end_time if request.HasField("end_time") else None)
+        resources, tags, now = _resources(request.resources), _tags(request.sequence_tags), now_ns()
+        sequence_id = new_id()
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT INTO sequences (id, organization_id, part_id, resources, tags, start_ns, end_ns, "
+                "created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sequence_id, part.organization_id, part.part_id, resources, tags, start, end, now, now))
+        return data_pb2.CreateSequenceResponse(id=sequence_id)
+
+    @handler
+    def GetSequence(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        with self.store.read() as conn:
+            row = owned_row(conn, "sequences", request.id, scope, "sequence")
+            return data_pb2.GetSequenceResponse(sequence=sequence_message(conn, row))
+
+    @handler
+    def UpdateSequence(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        """Sets exactly the fields the mask names (an empty mask is INVALID_ARGUMENT)."""
+        paths = list(dict.fromkeys(request.field_mask.paths))
+        if not paths:
+            raise invalid("field_mask must name at least one of: " + ", ".join(UPDATABLE))
+        unknown = [p for p in paths if p not in UPDATABLE]
+        if unknown:
+            raise invalid(f"field_mask names {unknown[0][:100]!r}, which cannot be updated")
+        changes: Dict[str, Any] = {}
+        if "resources" in paths:
+            changes["resources"] = _resources(request.resources)
+        if "sequence_tags" in paths:
+            changes["tags"] = _tags(request.sequence_tags)
+        for field, column in (("start_time", "start_ns"), ("end_time", "end_ns")):
+            if field in paths:
+                if not request.HasField(field):
+                    raise invalid(f"field_mask names {field} but the request has none")
+                changes[column] = stored_ns(getattr(request, field), field)
+        with self.store.write() as conn:
+            row = owned_row(conn, "sequences", request.id, scope, "sequence")
+            if changes.get("start_ns", row["start_ns"]) > changes.get("end_ns", row["end_ns"]):
+                raise invalid("start_time must not be after end_time")
+            changes["updated_ns"] = max(now_ns(), row["updated_ns"] + 1)
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            conn.execute(f"UPDATE sequences SET {assignments} WHERE id = ?", [*changes.values(), row["id"]])
+        return data_pb2.UpdateSequenceResponse()
+
+    @handler
+    def DeleteSequence(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        with self.store.write() as conn:
+            row = owned_row(conn, "sequences", request.id, scope, "sequence")
+            conn.execute("DELETE FROM sequences WHERE id = ?", (row["id"],))
+        return data_pb2.DeleteSequenceResponse()
+
+    @handler
+    def ListSequences(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        from viam_data_sync.server._data_service import check_org
+
+        check_org(self.server, request.organization_id, scope)
+        after = decode_token(request.page_token, "sequences", request.organization_id) or 0
+        size = page_size(request.page_size, self.server.max_page_size)
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM sequences WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (request.organization_id, after, size + 1)).fetchall()
+            response = data_pb2.ListSequencesResponse(
+                sequences=[sequence_message(conn, r) for r in rows[:size]])
+        if len(rows) > size:
+            response.next_page_token = encode_token("sequences", rows[size - 1]["seq"], request.organization_id)
+        return response
+
+    @handler
+    def SequencesByDatasetID(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        with self.store.read() as conn:
+            dataset = sequence_dataset(conn, request.dataset_id, scope)
+            base = "FROM sequences s JOIN sequence_datasets d ON d.sequence_id = s.id WHERE d.dataset_id = ?"
+            count = conn.execute(f"SELECT count(*) {base}", (dataset["id"],)).fetchone()[0]
+            if request.count_only:
+                return data_pb2.SequencesByDatasetIDResponse(count=count)
+            after = decode_token(request.page_token, "dataset-sequences", dataset["id"]) or 0
+            size = page_size(request.page_size, self.server.max_page_size)
+            rows = conn.execute(f"SELECT s.* {base} AND s.seq > ? ORDER BY s.seq LIMIT ?",
+                                (dataset["id"], after, size + 1)).fetchall()
+            response = data_pb2.SequencesByDatasetIDResponse(
+                sequences=[sequence_message(conn, r) for r in rows[:size]], count=count)
+        if len(rows) > size:
+            response.next_page_token = encode_token("dataset-sequences", rows[size - 1]["seq"], dataset["id"])
+        return response
+
+    def _sequence_members(self, request: Any, scope: Scope) -> Any:
+        ids = distinct([i for i in request.sequence_ids], "sequence_ids")
+        if not ids:
+            raise invalid("no sequence ids given")
+        conn = self.store.conn()
+        dataset = sequence_dataset(conn, request.dataset_id, scope)
+        for sequence_id in ids:
+            row = owned_row(conn, "sequences", sequence_id, scope, "sequence")
+            if row["organization_id"] != dataset["organization_id"]:
+                raise invalid(f"sequence {sequence_id[:100]} is not in the dataset's organization")
+        return dataset["id"], ids
+
+    @handler
+    def AddSequencesToDataset(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        with self.store.write() as conn:
+            dataset_id, ids = self._sequence_members(request, scope)
+            now = now_ns()
+            conn.executemany(
+                "INSERT OR IGNORE INTO sequence_datasets (dataset_id, sequence_id, added) VALUES (?, ?, ?)",
+                [(dataset_id, sequence_id, now + i) for i, sequence_id in enumerate(ids)])
+        return data_pb2.AddSequencesToDatasetResponse()
+
+    @handler
+    def RemoveSequencesFromDataset(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        with self.store.write() as conn:
+            dataset_id, ids = self._sequence_members(request, scope)
+            conn.executemany("DELETE FROM sequence_datasets WHERE dataset_id = ? AND sequence_id = ?",
+                             [(dataset_id, sequence_id) for sequence_id in ids])
+        return data_pb2.RemoveSequencesFromDatasetResponse()
+
+    @handler
+    def GetSequenceBinaryData(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        """One page of the sequence's binary data, bytes included, in upload order."""
+        conn = self.store.conn()
+        sequence = owned_row(conn, "sequences", request.sequence_id, scope, "sequence")
+        after = decode_token(request.page_token, "sequence-binary", sequence["id"])
+        size = page_size(request.page_size, self.server.max_page_size)
+        where, params = binary_where(sequence)
+        if after is not None:
+            where += " AND id > ?"
+            params.append(after)
+        rows = conn.execute(f"SELECT * FROM binary_data WHERE {where} ORDER BY id LIMIT ?",
+                            [*params, size + 1]).fetchall()
+        more = len(rows) > size
+        page = self._fit(rows[:size])  # type: ignore[attr-defined]  # DataServicer's
+        response = data_pb2.GetSequenceBinaryDataResponse()
+        for row, meta in zip(page, self._binary_items(conn, page)):  # type: ignore[attr-defined]
+            response.data.add(metadata=meta, binary=self._blob_bytes(row))  # type: ignore[attr-defined]
+        if more or len(page) < len(rows[:size]):
+            response.next_page_token = encode_token("sequence-binary", page[-1]["id"], sequence["id"])
+        return response
