@@ -40,6 +40,7 @@ from viam_data_sync._api.downloads import Downloads
 from viam_data_sync._api.filters import Filters
 from viam_data_sync._api.indexes import Indexes
 from viam_data_sync._api.iteration import Iteration
+from viam_data_sync._api.partitions import Partitions
 from viam_data_sync._api.pipelines import DataPipelines
 from viam_data_sync._api.sequences import Sequences
 from viam_data_sync._api.tabular import TabularQueries
@@ -68,6 +69,7 @@ class DataClient(
     DataPipelines,       # _api/pipelines.py:  data pipelines and their runs
     Sequences,           # _api/sequences.py:  sequences and sequence-dataset exports
     Iteration,           # _api/iteration.py:  iter_tabular, iter_binary, iter_export_tabular, iter_mql
+    Partitions,          # _api/partitions.py: plan_tabular, plan_binary, read_partition
     Downloads,           # _api/downloads.py:  download_binary_data
     Filters,             # _api/filters.py:    create_filter
 ):

@@ -43,9 +43,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Self, Sequence
 
 import bson
 
-from viam_data_sync._convert import ns_to_timestamp, timestamp_to_ns
 from viam_data_sync._models import TabularData, TabularDataPoint
 from viam_data_sync._pagination import decode_cursor, encode_cursor
+from viam_data_sync._planning import Range, even_ranges, interval_of, partition_count, with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 LOGGER = logging.getLogger("viam_data_sync")
@@ -62,11 +62,7 @@ RowTime = Callable[[Any], int]
 Expand = Callable[[List[Any]], Iterator[List[Any]]]
 #: ``fetch_page(lo, hi, last) -> (rows, next_last)``: one page of one partition.
 _PageFetch = Callable[[Optional[int], Optional[int], str], Tuple[List[Any], str]]
-#: A closed time range in nanoseconds; ``None`` for an open end.
-_Range = Tuple[Optional[int], Optional[int]]
 
-_INNER_BOUNDARY_OFFSET_NS = 777  # odd offset: inner boundaries never sit on round times
-_MAX_PARTITIONS = 4096
 _CLOSED = ("this iterator is closed: iterators are single use, so continue in a new one "
            "with start_after=<this iterator's .cursor>")
 _MIXED = ("iter_pages() and row iteration (next(), for) cannot be mixed on one iterator; "
@@ -81,51 +77,13 @@ def _context_hash(*parts: Any) -> str:
     return digest.hexdigest()[:16]
 
 
-def _interval_of(filter_: data_pb2.Filter) -> _Range:
-    if not filter_.HasField("interval"):
-        return None, None
-    lo = timestamp_to_ns(filter_.interval.start) if filter_.interval.HasField("start") else None
-    hi = timestamp_to_ns(filter_.interval.end) if filter_.interval.HasField("end") else None
-    return lo, hi
-
-
-def _with_interval(filter_: data_pb2.Filter, lo: Optional[int], hi: Optional[int]) -> data_pb2.Filter:
-    narrowed = data_pb2.Filter()
-    narrowed.CopyFrom(filter_)
-    narrowed.ClearField("interval")
-    if lo is not None or hi is not None:
-        narrowed.interval.SetInParent()
-        if lo is not None:
-            narrowed.interval.start.CopyFrom(ns_to_timestamp(lo))
-        if hi is not None:
-            narrowed.interval.end.CopyFrom(ns_to_timestamp(hi))
-    return narrowed
-
-
 def _fetch_narrowed(fetch: FilterFetch, filter_: data_pb2.Filter, page_size: int,
                     lo: Optional[int], hi: Optional[int], last: str) -> Tuple[List[Any], str]:
-    return fetch(_with_interval(filter_, lo, hi), last, page_size)
+    return fetch(with_interval(filter_, lo, hi), last, page_size)
 
 
 def _unchanged(row: Any) -> Any:
     return row
-
-
-def plan_partitions(
-    lo: Optional[int], hi: Optional[int], first_ns: int, last_ns: int, count: int
-) -> List[_Range]:
-    """Split ``[lo, hi]`` into ``count`` disjoint ranges whose inner boundaries are
-    spread evenly over the data's observed span ``[first_ns, last_ns]``."""
-    if count <= 1 or last_ns <= first_ns:
-        return [(lo, hi)]
-    step = (last_ns - first_ns) / count
-    inner: List[int] = []
-    for k in range(1, count):
-        b = (int(first_ns + k * step) // 1000) * 1000 + _INNER_BOUNDARY_OFFSET_NS
-        if (lo is None or b > lo) and (hi is None or b < hi) and (not inner or b > inner[-1]):
-            inner.append(b)
-    bounds: List[Optional[int]] = [lo, *inner, hi]
-    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 
 #: A queued chunk: ``(page_last, chunk, next_last, end, offset, last_chunk)``.
@@ -313,7 +271,7 @@ class FilterIterator(_RowIterator[T]):
         self._expand = expand
         self._convert: Callable[[Any], T] = convert if convert is not None else _unchanged
         self._context = _context_hash(self.kind, context, filter_.SerializeToString(deterministic=True), descending)
-        self._ulo, self._uhi = _interval_of(filter_)
+        self._ulo, self._uhi = interval_of(filter_)
         # Position (what .cursor encodes).
         self._lo, self._hi = self._ulo, self._uhi
         self._page_last, self._skip = "", 0
@@ -330,7 +288,7 @@ class FilterIterator(_RowIterator[T]):
         # Consumption: the plan, the partitions started, the chunk being yielded.
         self._stop = threading.Event()
         self._executor: Optional[ThreadPoolExecutor] = None
-        self._schedule: Optional[List[_Range]] = None
+        self._schedule: Optional[List[Range]] = None
         self._parts: List[_Partition] = []
         self._index = 0  # the partition being read
         self._chunk: List[Any] = []
@@ -375,19 +333,19 @@ class FilterIterator(_RowIterator[T]):
         return self._page_stream()
 
     # ------------------------------------------------------------ planning
-    def _plan(self) -> List[_Range]:
+    def _plan(self) -> List[Range]:
         """The partitions still to read, in yield order, starting with the current."""
         if not self._resumed:
             return self._split(self._ulo, self._uhi)
         current = (self._lo, self._hi)
-        rest: Optional[_Range]
+        rest: Optional[Range]
         if self._descending:
             rest = None if self._lo is None or self._lo == self._ulo else (self._ulo, self._lo)
         else:
             rest = None if self._hi is None or self._hi == self._uhi else (self._hi, self._uhi)
         return [current] + (self._split(*rest) if rest else [])
 
-    def _split(self, lo: Optional[int], hi: Optional[int]) -> List[_Range]:
+    def _split(self, lo: Optional[int], hi: Optional[int]) -> List[Range]:
         """Plan partitions for ``[lo, hi]``.
 
         Partitioning pays only when round trips are slow (a real network, or a service
@@ -397,25 +355,23 @@ class FilterIterator(_RowIterator[T]):
         about ``depth`` pages each, so ``parallel`` workers keep pages flowing while
         memory stays at most ``2 * parallel * (depth + 1)`` pages.
         """
-        parts: List[_Range] = [(lo, hi)]
+        parts: List[Range] = [(lo, hi)]
         if self.parallel > 1 and self._probe is not None:
-            narrowed = _with_interval(self._filter, lo, hi)
+            narrowed = with_interval(self._filter, lo, hi)
             started = time.monotonic()
             first = self._probe(narrowed, False)
             rtt = time.monotonic() - started
             if first is not None and rtt >= self.min_rtt:
                 last = self._probe(narrowed, True)
                 total = self._count(narrowed) if self._count is not None else self.parallel * self.page_size
-                per_partition = self.page_size * self._depth
-                count = max(self.parallel, min(_MAX_PARTITIONS, -(-total // per_partition)))
+                count = partition_count(total, self.page_size * self._depth, minimum=self.parallel)
                 if last is not None and total > self.page_size:
-                    a, b = sorted((self._row_time(first), self._row_time(last)))
-                    parts = plan_partitions(lo, hi, a, b, count)
+                    parts = even_ranges(lo, hi, first, last, self._row_time, count)
             LOGGER.debug("iteration plan: %d partition(s), probe %.1f ms", len(parts), rtt * 1000)
         self._partitions = len(parts)
         return list(reversed(parts)) if self._descending else parts
 
-    def _start(self) -> List[_Range]:
+    def _start(self) -> List[Range]:
         schedule = self._schedule = self._plan()
         self._executor = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="viam-data-sync-page")
         self._lo, self._hi = schedule[0]

@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from viam_data_sync._convert import ns_to_timestamp, timestamp_to_ns
-from viam_data_sync._iterators import FilterIterator, plan_partitions
+from viam_data_sync._iterators import FilterIterator
+from viam_data_sync._planning import plan_partitions
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 

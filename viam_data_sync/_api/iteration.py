@@ -3,39 +3,32 @@
 What sync users need and the official SDK does not give them: ``iter_tabular``,
 ``iter_binary``, ``iter_export_tabular`` and ``iter_mql``. Each builds one of the
 iterators of :mod:`viam_data_sync._iterators` and hands it page fetchers made from the
-request builders of the tabular and binary chapters and the one call path; the
-iterators never reach back into the client.
+request builders of the tabular and binary chapters and the one call path
+(:mod:`viam_data_sync._api.sources`); the iterators never reach back into the client.
 
 A chapter of :class:`~viam_data_sync.DataClient` (see ``_client.py`` for the index).
 """
 from __future__ import annotations
 
 import datetime as _dt
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import bson
 
 from viam_data_sync._api._base import ClientBase
-from viam_data_sync._api.binary import binary_ids_request, binary_page_request
-from viam_data_sync._api.tabular import decode_documents, export_points, mql_request, tabular_page_request, tabular_pairs, tabular_row
-from viam_data_sync._checks import check_text, filter_or_empty
+from viam_data_sync._api.sources import (
+    DEFAULT_BYTE_BUDGET,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_PARALLEL,
+    binary_iterator,
+    tabular_iterator,
+)
+from viam_data_sync._api.tabular import decode_documents, export_points, mql_request
+from viam_data_sync._checks import check_text
 from viam_data_sync._config import USE_CLIENT_DEFAULT
-from viam_data_sync._convert import timestamp_to_ns
-from viam_data_sync._errors import ResourceExhausted
 from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync._retry import is_size_limit
 from viam_data_sync._rpcs import DataService
-
-#: Default rows per request; Viam's own CLI caps pages at 100 so requests do not time out.
-DEFAULT_PAGE_SIZE = 100
-#: Default time partitions fetched at once by ``iter_tabular``/``iter_binary``.
-DEFAULT_PARALLEL = 4
-#: ``iter_binary``: the most file bytes fetched in one request and held per partition.
-DEFAULT_BYTE_BUDGET = 4 * 1024 * 1024
-
-_ASC, _DESC = data_pb2.ORDER_ASCENDING, data_pb2.ORDER_DESCENDING
 
 
 class Iteration(ClientBase):
@@ -80,34 +73,9 @@ class Iteration(ClientBase):
                 print(row.time_received, row.data["readings"])
             save(it.cursor)   # later: client.iter_tabular(f, start_after=saved)
         """
-        filter_ = filter_or_empty(filter)
-        descending = sort_order == _DESC
-
-        caller = self._caller
-
-        def page(narrowed: Any, last: Optional[str], limit: Optional[int], order: Optional[int],
-                 count_only: bool) -> data_pb2.TabularDataByFilterResponse:
-            request = tabular_page_request(narrowed, limit, order, last, count_only, include_internal_data)
-            return caller.call(DataService.TabularDataByFilter, request, timeout=timeout)
-
-        def fetch(narrowed: Any, last: str, limit: int, order: Optional[int] = None) -> Any:
-            # Raw rows: converted to TabularData on the consuming thread, overlapping
-            # the conversion of one page with the fetch of the next.
-            response = page(narrowed, last or None, limit, order or (_DESC if descending else _ASC), False)
-            return tabular_pairs(response), response.last
-
-        def probe(narrowed: Any, reverse: bool) -> Any:
-            rows, _ = fetch(narrowed, "", 1, _DESC if reverse else _ASC)
-            return rows[0] if rows else None
-
-        def count(narrowed: Any) -> int:
-            return int(page(narrowed, None, None, None, True).count)
-
-        return TabularIterator(
-            fetch, filter_, row_time=lambda pair: timestamp_to_ns(pair[0].time_received), page_size=page_size,
-            descending=descending, parallel=parallel, depth=4, start_after=start_after, max_results=max_results,
-            count=count, probe=probe, convert=tabular_row, context=f"tabular:{include_internal_data}",
-        )
+        return tabular_iterator(self._caller, filter, page_size=page_size, sort_order=sort_order,
+                                start_after=start_after, max_results=max_results, parallel=parallel,
+                                include_internal_data=include_internal_data, timeout=timeout)
 
     def iter_binary(
         self,
@@ -143,70 +111,10 @@ class Iteration(ClientBase):
             for item in client.iter_binary(create_filter(component_type="camera")):
                 Path(item.metadata.file_name).write_bytes(item.binary)
         """
-        if byte_budget <= 0:
-            raise ValueError("byte_budget must be > 0")
-        filter_ = filter_or_empty(filter)
-        descending = sort_order == _DESC
-
-        caller = self._caller
-
-        def page(narrowed: Any, last: Optional[str], limit: Optional[int], order: Optional[int],
-                 count_only: bool) -> data_pb2.BinaryDataByFilterResponse:
-            request = binary_page_request(narrowed, limit, order, last, False, count_only, include_internal_data)
-            return caller.call(DataService.BinaryDataByFilter, request, timeout=timeout)
-
-        def fetch(narrowed: Any, last: str, limit: int, order: Optional[int] = None) -> Any:
-            response = page(narrowed, last or None, limit, order or (_DESC if descending else _ASC), False)
-            return list(response.data), response.last
-
-        def bodies_of(group: List[Any]) -> Dict[str, Any]:
-            ids = [row.metadata.binary_data_id for row in group]
-            try:
-                request = binary_ids_request(ids, True)
-                items = caller.call(DataService.BinaryDataByIDs, request, timeout=timeout).data
-            except ResourceExhausted as exc:
-                # Over a message-size limit (ours or the service's): halve and retry.
-                if len(group) == 1 or not is_size_limit(exc.code, exc.details):
-                    raise
-                half = len(group) // 2
-                return {**bodies_of(group[:half]), **bodies_of(group[half:])}
-            return {item.metadata.binary_data_id: item for item in items}
-
-        def with_bodies(rows: List[Any]) -> Iterator[List[Any]]:
-            """The page's items with their bytes, one ``byte_budget`` group at a time
-            (the next group is fetched while this one is consumed)."""
-            groups: List[List[Any]] = [[]]
-            size = 0
-            for row in rows:
-                row_size = int(row.metadata.file_size_bytes)
-                if groups[-1] and size + row_size > byte_budget:
-                    groups.append([])
-                    size = 0
-                groups[-1].append(row)
-                size += row_size
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="viam-data-sync-bodies") as pool:
-                pending = pool.submit(bodies_of, groups[0])
-                for index, group in enumerate(groups):
-                    bodies = pending.result()
-                    if index + 1 < len(groups):
-                        pending = pool.submit(bodies_of, groups[index + 1])
-                    # None marks an item deleted since its metadata page was read.
-                    yield [bodies.get(row.metadata.binary_data_id) for row in group]
-
-        def probe(narrowed: Any, reverse: bool) -> Any:
-            rows, _ = fetch(narrowed, "", 1, _DESC if reverse else _ASC)
-            return rows[0] if rows else None
-
-        def count(narrowed: Any) -> int:
-            return int(page(narrowed, None, None, None, True).count)
-
-        return BinaryIterator(
-            fetch, filter_, row_time=lambda item: timestamp_to_ns(item.metadata.time_received),
-            page_size=page_size, descending=descending, parallel=parallel, depth=1,
-            start_after=start_after, max_results=max_results, count=count, probe=probe,
-            expand=with_bodies if include_binary_data else None,
-            context=f"binary:{include_internal_data}",
-        )
+        return binary_iterator(self._caller, filter, include_binary_data=include_binary_data, page_size=page_size,
+                               sort_order=sort_order, start_after=start_after, max_results=max_results,
+                               parallel=parallel, byte_budget=byte_budget,
+                               include_internal_data=include_internal_data, timeout=timeout)
 
     def iter_export_tabular(
         self,
