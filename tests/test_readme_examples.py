@@ -50,3 +50,9 @@ def test_example_partitions(server, tmp_path):
     out = run_example("partitions", server, tmp_path)
     assert out.strip().endswith("2000 rows")
     assert int(out.split()[0]) >= 4
+
+
+def test_example_arrow(server, tmp_path):
+    pytest.importorskip("duckdb")
+    pytest.importorskip("polars")
+    assert run_example("arrow", server, tmp_path).split() == ["2000", "1999.0"]

@@ -32,6 +32,7 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from viam_data_sync._api.annotations import TagsAndAnnotations
+from viam_data_sync._api.arrow import ArrowQueries
 from viam_data_sync._api.binary import BinaryData
 from viam_data_sync._api.connection import ClientConnection
 from viam_data_sync._api.database import DatabaseAccess
@@ -70,6 +71,7 @@ class DataClient(
     Sequences,           # _api/sequences.py:  sequences and sequence-dataset exports
     Iteration,           # _api/iteration.py:  iter_tabular, iter_binary, iter_export_tabular, iter_mql
     Partitions,          # _api/partitions.py: plan_tabular, plan_binary, read_partition
+    ArrowQueries,        # _api/arrow.py:      tabular_data_by_sql_arrow/_by_mql_arrow, arrow_schema
     Downloads,           # _api/downloads.py:  download_binary_data
     Filters,             # _api/filters.py:    create_filter
 ):

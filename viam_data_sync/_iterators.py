@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import logging
 import queue
 import threading
@@ -43,6 +44,10 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Self, Sequence
 
 import bson
 
+from viam_data_sync._arrow import DEFAULT_BATCH_ROWS, batches, binary_batch, inferred_schema, records_batch
+from viam_data_sync._arrow import tabular_batch
+from viam_data_sync._arrow import reader as arrow_reader
+from viam_data_sync._arrow import table as arrow_table
 from viam_data_sync._models import TabularData, TabularDataPoint
 from viam_data_sync._pagination import decode_cursor, encode_cursor
 from viam_data_sync._planning import Range, even_ranges, interval_of, partition_count, with_interval
@@ -159,6 +164,7 @@ class _RowIterator(Iterator[T]):
     def __init__(self) -> None:
         self._mode: Optional[str] = None  # "rows" or "pages", fixed by the first use
         self._closed = False
+        self._arrow_state: Optional[Tuple[Any, List[Any], Iterator[Any]]] = None
 
     def __iter__(self) -> Self:
         return self
@@ -184,6 +190,68 @@ class _RowIterator(Iterator[T]):
             self._release()
         except Exception:  # a finalizer must not raise; nothing is left to clean up
             pass
+
+    # ------------------------------------------------------------ Arrow
+    def iter_batches(self, batch_rows: int = DEFAULT_BATCH_ROWS, *, schema: Any = None) -> Iterator[Any]:
+        """Yield ``pyarrow.RecordBatch``es of at most ``batch_rows`` rows, in constant
+        memory (needs the ``arrow`` extra). Columns are built per page; see
+        :mod:`viam_data_sync._arrow` for the schema. Without ``schema`` the first
+        batch's schema is used for every batch. Like ``iter_pages()``, this cannot be
+        mixed with ``next()`` on one iterator.
+
+        Example::
+
+            for batch in client.iter_tabular(f).iter_batches(50_000):
+                sink.write_batch(batch)
+        """
+        return batches(self._arrow_chunks(), self._arrow_build, batch_rows, schema)
+
+    def to_arrow(self, *, schema: Any = None) -> Any:
+        """Every remaining row as one ``pyarrow.Table`` (needs the ``arrow`` extra).
+        Without ``schema``, each page's inferred schema is unified (a field null in
+        some pages takes the type other pages give it).
+
+        Example::
+
+            df = client.iter_tabular(f).to_arrow().to_pandas()
+        """
+        return arrow_table(self._arrow_chunks(), self._arrow_build, schema)
+
+    def infer_arrow_schema(self) -> Any:
+        """Read the remaining rows and return the ``pyarrow.Schema`` they imply, a
+        column null throughout still typed ``null`` (for
+        ``DataClient.arrow_schema``, which unifies several)."""
+        return inferred_schema(self._arrow_chunks(), self._arrow_build)
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The Arrow PyCapsule stream protocol: pyarrow (``pa.table(it)``,
+        ``pa.RecordBatchReader.from_stream(it)``), DuckDB and Polars read the
+        iterator lazily, batch by batch."""
+        # Readers (DuckDB's) may ask twice, once for the schema and once for the rows:
+        # the first batch is read once, to learn the schema, and kept until pulled.
+        if self._arrow_state is None:
+            stream = self.iter_batches()
+            first = next(stream)  # there is always one batch, if only an empty one
+            self._arrow_state = (first.schema, [first], stream)
+        schema, head, rest = self._arrow_state
+
+        def batches_left() -> Iterator[Any]:
+            while head:
+                yield head.pop(0)
+            yield from rest
+
+        return arrow_reader(schema, batches_left()).__arrow_c_stream__(requested_schema)
+
+    def _arrow_chunks(self) -> Iterator[List[Any]]:
+        """Lists of rows for :meth:`_arrow_build` (by default: converted rows)."""
+        while True:
+            chunk = list(itertools.islice(self, DEFAULT_BATCH_ROWS))
+            if not chunk:
+                return
+            yield chunk
+
+    def _arrow_build(self, rows: List[Any], schema: Any) -> Any:
+        return records_batch([row.to_dict() if hasattr(row, "to_dict") else row for row in rows], schema)
 
     # ------------------------------------------------------------ for subclasses
     def _next_row(self) -> T:
@@ -468,7 +536,8 @@ class FilterIterator(_RowIterator[T]):
             if self.done or not self._next_chunk():
                 raise StopIteration
 
-    def _next_page(self) -> Optional[List[T]]:
+    def _next_raw(self) -> Optional[List[Any]]:
+        """The next rows not yet yielded, as fetched (unconverted); ``None`` at the end."""
         while not self._limit_reached():
             if self.done or not self._next_chunk():
                 return None
@@ -476,14 +545,29 @@ class FilterIterator(_RowIterator[T]):
             rows = self._chunk[start:]
             if self.max_results is not None:
                 rows = rows[: max(0, self.max_results - self.yielded)]
-            page = [self._convert(row) for row in rows if row is not None]
+            present = [row for row in rows if row is not None]
             self._chunk_pos = start + len(rows)
             self._skip = self._chunk_offset + self._chunk_pos
-            self.yielded += len(page)
-            if page:
-                return page
+            self.yielded += len(present)
+            if present:
+                return present
         self._release()
         return None
+
+    def _next_page(self) -> Optional[List[T]]:
+        rows = self._next_raw()
+        return None if rows is None else [self._convert(row) for row in rows]
+
+    def _raw_stream(self) -> Iterator[List[Any]]:
+        while True:
+            self._use("pages")
+            rows = self._step(self._next_raw)
+            if rows is None:
+                return
+            yield rows
+
+    def _arrow_chunks(self) -> Iterator[List[Any]]:
+        return self._raw_stream()
 
     def _page_stream(self) -> Iterator[List[T]]:
         # A generator over the iterator, not stored in it: no reference cycle.
@@ -518,6 +602,9 @@ class TabularIterator(FilterIterator[TabularData]):
                 print(row.time_received, row.data["readings"])
     """
 
+    def _arrow_build(self, rows: List[Any], schema: Any) -> Any:
+        return tabular_batch(rows, schema)
+
 
 class BinaryIterator(FilterIterator[data_pb2.BinaryData]):
     """What :meth:`DataClient.iter_binary` returns: ``BinaryData`` messages, exactly once.
@@ -530,6 +617,9 @@ class BinaryIterator(FilterIterator[data_pb2.BinaryData]):
         item = next(it)             # StopIteration if nothing matches
         it.close()
     """
+
+    def _arrow_build(self, rows: List[Any], schema: Any) -> Any:
+        return binary_batch(rows, schema)
 
 
 class ExportIterator(_RowIterator[TabularDataPoint]):

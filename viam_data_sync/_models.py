@@ -23,7 +23,7 @@ import bson
 
 from google.protobuf import message as _message
 
-from viam_data_sync._convert import any_map_to_params, timestamp_to_datetime
+from viam_data_sync._convert import any_map_to_params, ns_to_datetime, timestamp_to_datetime
 from viam_data_sync._planning import with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
@@ -364,12 +364,12 @@ class Partition:
     @property
     def start(self) -> Optional[_dt.datetime]:
         """``start_ns`` as an aware UTC datetime (microseconds), or ``None``."""
-        return None if self.start_ns is None else _ns_datetime(self.start_ns)
+        return None if self.start_ns is None else ns_to_datetime(self.start_ns)
 
     @property
     def end(self) -> Optional[_dt.datetime]:
         """``end_ns`` as an aware UTC datetime (microseconds), or ``None``."""
-        return None if self.end_ns is None else _ns_datetime(self.end_ns)
+        return None if self.end_ns is None else ns_to_datetime(self.end_ns)
 
     @property
     def key(self) -> str:
@@ -412,6 +412,3 @@ class Partition:
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a Partition's JSON: {exc}") from exc
 
-
-def _ns_datetime(ns: int) -> _dt.datetime:
-    return _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc) + _dt.timedelta(microseconds=ns // 1000)

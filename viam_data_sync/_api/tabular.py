@@ -94,6 +94,16 @@ def _warn_without_time_bound(sql_query: str) -> None:
         )
 
 
+def sql_request(organization_id: Any, sql_query: Any) -> data_pb2.TabularDataBySQLRequest:
+    """A checked ``TabularDataBySQLRequest`` (with the APP-10891 warning)."""
+    request = data_pb2.TabularDataBySQLRequest(
+        organization_id=check_text("organization_id", organization_id),
+        sql_query=check_text("sql_query", sql_query),
+    )
+    _warn_without_time_bound(sql_query)
+    return request
+
+
 def tabular_pairs(response: Any) -> List[Tuple[Any, Any]]:
     """``(item, capture_metadata)`` for each row of a ``TabularDataByFilterResponse``."""
     metadata = list(response.metadata)
@@ -347,11 +357,7 @@ class TabularQueries(ClientBase):
                 sql_query="SELECT * FROM readings LIMIT 5"
             )
         """
-        request = data_pb2.TabularDataBySQLRequest(
-            organization_id=check_text("organization_id", organization_id),
-            sql_query=check_text("sql_query", sql_query),
-        )
-        _warn_without_time_bound(sql_query)
+        request = sql_request(organization_id, sql_query)
         response = self._caller.call(DataService.TabularDataBySQL, request, timeout=timeout)
         return decode_documents(response.raw_data)
 
