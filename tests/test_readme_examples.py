@@ -31,7 +31,7 @@ def server():
 
 
 def run_example(name: str, server, tmp_path: Path) -> str:
-    script = tmp_path / f"{name}.py"
+    script = tmp_path / f"example_{name}.py"
     script.write_text(examples()[name])
     env = dict(os.environ, VIAM_API_KEY=server.api_key, VIAM_API_KEY_ID=server.api_key_id,
                VIAM_APP_ADDRESS=server.address, VIAM_INSECURE="1")
@@ -56,3 +56,11 @@ def test_example_arrow(server, tmp_path):
     pytest.importorskip("duckdb")
     pytest.importorskip("polars")
     assert run_example("arrow", server, tmp_path).split() == ["2000", "1999.0"]
+
+
+def test_example_dask(server, tmp_path):
+    pytest.importorskip("dask.distributed")
+    lines = run_example("dask", server, tmp_path).splitlines()
+    npartitions, known, total = lines[0].split()
+    assert int(npartitions) >= 4 and known == "True" and int(total) == sum(range(2000))
+    assert lines[1] == "0"
