@@ -2,6 +2,7 @@
 as a program in a subprocess against a real local server with auth on."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -58,9 +59,37 @@ def test_example_arrow(server, tmp_path):
     assert run_example("arrow", server, tmp_path).split() == ["2000", "1999.0"]
 
 
+@pytest.mark.dask
 def test_example_dask(server, tmp_path):
     pytest.importorskip("dask.distributed")
     lines = run_example("dask", server, tmp_path).splitlines()
     npartitions, known, total = lines[0].split()
     assert int(npartitions) >= 4 and known == "True" and int(total) == sum(range(2000))
     assert lines[1] == "0"
+
+
+@pytest.mark.airflow
+def test_example_airflow(server, tmp_path):
+    pytest.importorskip("airflow.sdk")
+    export_dir = tmp_path / "exports"
+    export_dir.mkdir()
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "example_airflow.py").write_text(examples()["airflow"])
+    connection = {"conn_type": "viam", "login": server.api_key_id, "password": server.api_key,
+                  "host": server.address, "extra": {"insecure": True}}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(AIRFLOW_HOME=str(tmp_path / "home"), AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+               AIRFLOW__CORE__LOAD_EXAMPLES="False", AIRFLOW_CONN_VIAM_DEFAULT=json.dumps(connection),
+               EXPORT_DIR=str(export_dir))
+    migrated = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, capture_output=True,
+                              text=True, timeout=300)
+    assert migrated.returncode == 0, migrated.stderr[-3000:]
+    done = subprocess.run([sys.executable, str(dags / "example_airflow.py")], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    state, files = done.stdout.strip().splitlines()[-1].split()
+    assert state == "success" and int(files) >= 4
+    import pyarrow.parquet as pq
+
+    assert sum(pq.read_metadata(f).num_rows for f in export_dir.iterdir()) == 2000
