@@ -31,11 +31,11 @@ def server():
         yield server
 
 
-def run_example(name: str, server, tmp_path: Path) -> str:
+def run_example(name: str, server, tmp_path: Path, **extra: str) -> str:
     script = tmp_path / f"example_{name}.py"
     script.write_text(examples()[name])
     env = dict(os.environ, VIAM_API_KEY=server.api_key, VIAM_API_KEY_ID=server.api_key_id,
-               VIAM_APP_ADDRESS=server.address, VIAM_INSECURE="1")
+               VIAM_APP_ADDRESS=server.address, VIAM_INSECURE="1", **extra)
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=240)
     assert done.returncode == 0, done.stderr
@@ -93,3 +93,10 @@ def test_example_airflow(server, tmp_path):
     import pyarrow.parquet as pq
 
     assert sum(pq.read_metadata(f).num_rows for f in export_dir.iterdir()) == 2000
+
+
+def test_example_sync(server, tmp_path):
+    out = run_example("sync", server, tmp_path, ORG_ID=server.organization_id).splitlines()
+    assert out[0] == f"2000 tabular-after-{'0' * 24}.jsonl"
+    assert out[1] == "0 None"
+    assert len((tmp_path / "exports" / out[0].split()[1]).read_text().splitlines()) == 2000

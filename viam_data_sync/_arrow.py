@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from viam_data_sync._frames import METADATA_COLUMNS
 
@@ -259,12 +259,49 @@ def documents_table(raw_data: Sequence[bytes], schema: Any = None) -> Any:
     return pa.Table.from_pylist(docs, schema=schema)
 
 
-def records_batch(records: Sequence[Dict[str, Any]], schema: Any = None) -> Any:
-    """A ``pyarrow.RecordBatch`` of plain dicts (MQL documents, export points)."""
+def _flatten_record(record: Mapping[str, Any], prefix: str, row: int, columns: Dict[str, List[Any]]) -> None:
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            _flatten_record(value, f"{name}.", row, columns)
+            continue
+        if isinstance(value, (list, tuple)):
+            value = json.dumps(value, default=str)
+        column = columns.get(name)
+        if column is None:
+            column = columns[name] = [None] * row
+        elif len(column) < row:
+            column.extend([None] * (row - len(column)))
+        column.append(value)
+
+
+def _record_column(pa: Any, name: str, values: List[Any]) -> Any:
+    kinds = {type(v) for v in values if v is not None}
+    if kinds == {int}:
+        return pa.array(values, type=pa.int64())
+    if kinds and not kinds <= {bool, float, int, str}:
+        try:
+            return pa.array(values)  # datetimes, bytes, ObjectIds as pyarrow sees them
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            return _typed(pa, name, [None if v is None else str(v) for v in values], pa.string())
+    return _inferred(pa, name, values)
+
+
+def records_batch(records: Sequence[Mapping[str, Any]], schema: Any = None) -> Any:
+    """A ``pyarrow.RecordBatch`` of plain dicts (MQL documents, export points), nested
+    dicts flattened to dotted columns (``data.readings.temperature``) in order of first
+    appearance, lists as JSON text."""
     pa = pyarrow()
-    if schema is not None:
-        return pa.RecordBatch.from_pylist(list(records), schema=schema)
-    return pa.RecordBatch.from_pylist(list(records))
+    columns: Dict[str, List[Any]] = {}
+    for row, record in enumerate(records):
+        _flatten_record(record, "", row, columns)
+    for column in columns.values():
+        column.extend([None] * (len(records) - len(column)))
+    if schema is None:
+        return pa.RecordBatch.from_pydict({name: _record_column(pa, name, values) for name, values in columns.items()})
+    arrays = [_typed(pa, f.name, columns[f.name], f.type) if f.name in columns else pa.nulls(len(records), f.type)
+              for f in schema]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def inferred_schema(chunks: Iterable[List[Any]], build: Any) -> Any:

@@ -44,6 +44,7 @@ from viam_data_sync._api.iteration import Iteration
 from viam_data_sync._api.partitions import Partitions
 from viam_data_sync._api.pipelines import DataPipelines
 from viam_data_sync._api.sequences import Sequences
+from viam_data_sync._api.sync import IncrementalSync
 from viam_data_sync._api.tabular import TabularQueries
 from viam_data_sync._api.uploads import Uploads
 from viam_data_sync._models import (
@@ -72,6 +73,7 @@ class DataClient(
     Iteration,           # _api/iteration.py:  iter_tabular, iter_binary, iter_export_tabular, iter_mql
     Partitions,          # _api/partitions.py: plan_tabular, plan_binary, read_partition
     ArrowQueries,        # _api/arrow.py:      tabular_data_by_sql_arrow/_by_mql_arrow, arrow_schema
+    IncrementalSync,     # _api/sync.py:       sync_tabular
     Downloads,           # _api/downloads.py:  download_binary_data
     Filters,             # _api/filters.py:    create_filter
 ):

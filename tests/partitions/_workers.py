@@ -26,8 +26,9 @@ class LiveWriter:
     the other: a batch is created only once the previous one is stored."""
 
     def __init__(self, address: str, part_id: str, *, start: int, batch: int = 20,
-                 component_name: str = "sensor-1") -> None:
+                 component_name: str = "sensor-1", pause: float = 0.0) -> None:
         self.address, self.part_id, self.batch, self.component_name = address, part_id, batch, component_name
+        self.pause = pause
         self.next = start
         self.stored = 0
         self._stop = threading.Event()
@@ -64,3 +65,4 @@ class LiveWriter:
                         type=data_sync_pb2.DATA_TYPE_TABULAR_SENSOR),
                     sensor_contents=contents), timeout=30)
                 self.stored += len(contents)
+                self._stop.wait(self.pause)

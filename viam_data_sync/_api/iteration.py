@@ -11,9 +11,7 @@ A chapter of :class:`~viam_data_sync.DataClient` (see ``_client.py`` for the ind
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
-
-import bson
+from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
 from viam_data_sync._api._base import ClientBase
 from viam_data_sync._api.sources import (
@@ -21,14 +19,13 @@ from viam_data_sync._api.sources import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_PARALLEL,
     binary_iterator,
+    mql_iterator,
     tabular_iterator,
 )
-from viam_data_sync._api.tabular import decode_documents, export_points, mql_request
-from viam_data_sync._checks import check_text
+from viam_data_sync._api.tabular import export_points
 from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync._rpcs import DataService
 
 
 class Iteration(ClientBase):
@@ -173,15 +170,6 @@ class Iteration(ClientBase):
             for doc in client.iter_mql(org_id, pipeline):
                 print(doc["time_received"], doc["data"])
         """
-        check_text("organization_id", organization_id)
-        caller = self._caller
-
-        stages = [bson.decode(s) if isinstance(s, (bytes, bytearray)) else s for s in pipeline]
-
-        def run(page_pipeline: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-            request = mql_request(organization_id, page_pipeline)
-            return decode_documents(caller.call(DataService.TabularDataByMQL, request, timeout=timeout).raw_data)
-
-        return MqlIterator(run, stages, key=key, page_size=page_size, start_after=start_after,
-                           max_results=max_results, context=organization_id)
+        return mql_iterator(self._caller, organization_id, pipeline, page_size=page_size, key=key,
+                            start_after=start_after, max_results=max_results, timeout=timeout)
 

@@ -6,7 +6,8 @@ oldest or newest row), ``count`` (``count_only``) and ``row_time`` (the time key
 made from the request builders of the tabular and binary chapters and the one call
 path. :func:`tabular_iterator` and :func:`binary_iterator` build the iterators of
 ``iter_tabular`` / ``iter_binary`` and ``read_partition`` from them; the planner of
-``plan_tabular`` / ``plan_binary`` uses the same probes and counts.
+``plan_tabular`` / ``plan_binary`` uses the same probes and counts;
+:func:`mql_iterator` builds ``iter_mql``'s, which incremental sync pages with too.
 
 Shared by the iteration and partitions chapters (module-level functions handed the
 caller; neither calls the other's public methods).
@@ -15,16 +16,18 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import bson
 
 from viam_data_sync._api.binary import binary_ids_request, binary_page_request
-from viam_data_sync._api.tabular import tabular_page_request, tabular_pairs, tabular_row
+from viam_data_sync._api.tabular import decode_documents, mql_request, tabular_page_request, tabular_pairs, tabular_row
 from viam_data_sync._call import Caller
-from viam_data_sync._checks import filter_or_empty
+from viam_data_sync._checks import check_text, filter_or_empty
 from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._convert import timestamp_to_ns
 from viam_data_sync._errors import ResourceExhausted
-from viam_data_sync._iterators import BinaryIterator, TabularIterator
+from viam_data_sync._iterators import BinaryIterator, MqlIterator, TabularIterator
 from viam_data_sync._planning import with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._retry import is_size_limit
@@ -198,3 +201,26 @@ def binary_iterator(
         expand=with_bodies if include_binary_data else None,
         context=f"binary:{include_internal_data}",
     )
+
+
+def mql_iterator(
+    caller: Caller,
+    organization_id: str,
+    pipeline: Sequence[Union[Dict[str, Any], bytes]],
+    *,
+    page_size: int = 1000,
+    key: str = "_id",
+    start_after: Optional[str] = None,
+    max_results: Optional[int] = None,
+    timeout: Any = USE_CLIENT_DEFAULT,
+) -> MqlIterator:
+    """The iterator of ``iter_mql`` (see there for the arguments)."""
+    check_text("organization_id", organization_id)
+    stages = [bson.decode(s) if isinstance(s, (bytes, bytearray)) else s for s in pipeline]
+
+    def run(page_pipeline: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        request = mql_request(organization_id, page_pipeline)
+        return decode_documents(caller.call(DataService.TabularDataByMQL, request, timeout=timeout).raw_data)
+
+    return MqlIterator(run, stages, key=key, page_size=page_size, start_after=start_after,
+                       max_results=max_results, context=organization_id)

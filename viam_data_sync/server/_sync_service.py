@@ -23,7 +23,6 @@ import json
 import mimetypes
 import os
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence
 
@@ -34,7 +33,7 @@ from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_g
 from viam_data_sync.server._data_service import check_box
 from viam_data_sync.server._records import make_binary_data_id
 from viam_data_sync.server._rpc import LOG, RpcFail, fill_unimplemented, handler, invalid, not_found
-from viam_data_sync.server._store import PartInfo, new_id, now_ns
+from viam_data_sync.server._store import IngestIds, PartInfo, new_id, now_ns
 
 MAX_READING_BYTES = 4 * 1024 * 1024  # the cloud rejects larger tabular readings
 CHUNK_LOG_EVERY = 10_000
@@ -180,7 +179,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             requested, received = _times(item.metadata if item.HasField("metadata") else None)
             rows.append(
                 (
-                    uuid.uuid4().hex,
+                    "",  # the ingestion-ordered id, taken inside the write transaction
                     part.organization_id,
                     part.location_id,
                     part.robot_id,
@@ -200,7 +199,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                 )
             )
         with self.store.write() as conn:
-            insert_readings(conn, rows)
+            insert_readings(conn, rows, self.store.ingest_ids)
         return new_id()
 
     # ------------------------------------------------------------ streams
@@ -470,10 +469,14 @@ READING_INSERT = """INSERT INTO readings (reading_id, organization_id, location_
     time_requested_ns, time_received_ns, data, data_pb) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
 
 
-def insert_readings(conn: sqlite3.Connection, rows: Sequence[tuple]) -> None:
+def insert_readings(conn: sqlite3.Connection, rows: Sequence[tuple], ids: Optional[IngestIds] = None) -> None:
     """Insert ``readings`` rows (tuples in ``READING_INSERT`` column order; the last,
-    ``data_pb``, may be left off); caller holds the transaction."""
-    conn.executemany(READING_INSERT, (row if len(row) == 17 else (*row, None) for row in rows))
+    ``data_pb``, may be left off); caller holds the transaction. With ``ids``, each
+    row's id is replaced by the next ingestion-ordered id."""
+    fresh = ids.take(conn, len(rows)) if ids is not None else None
+    conn.executemany(READING_INSERT, (
+        ((fresh[k], *row[1:]) if fresh is not None else row) + (() if len(row) == 17 else (None,))
+        for k, row in enumerate(rows)))
 
 
 fill_unimplemented(
