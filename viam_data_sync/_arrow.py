@@ -18,12 +18,15 @@ partition) to fix it.
 """
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import warnings
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from viam_data_sync._frames import METADATA_COLUMNS
 
+_LOG = logging.getLogger("viam_data_sync")
 _TIME_COLUMNS = ("time_requested", "time_received")
 _BINARY_COLUMNS = ("binary_data_id", "file_name", "file_ext", "uri", "file_size_bytes")
 #: Default rows per record batch of ``iter_batches``.
@@ -254,7 +257,12 @@ def documents_table(raw_data: Sequence[bytes], schema: Any = None) -> Any:
     if PyMongoArrowContext is not None and schema is None:
         context = PyMongoArrowContext(None, codec_options=codec)
         context.process_bson_stream(b"".join(bytes(raw) for raw in raw_data))
-        return context.finish()
+        try:
+            return context.finish()
+        except pa.ArrowInvalid as exc:
+            # pymongoarrow 1.15 builds no values for a field that is an empty document
+            # in every row ({} as additional_parameters): decode in Python instead.
+            _LOG.debug("pymongoarrow could not build the table (%s); decoding with bson", exc)
     docs = [bson.decode(bytes(raw), codec_options=codec) for raw in raw_data]
     return pa.Table.from_pylist(docs, schema=schema)
 
@@ -319,3 +327,76 @@ def table(chunks: Iterable[List[Any]], build: Any, schema: Any = None) -> Any:
     if schema is None:
         schema = unify_schemas(batch.schema for batch in built) if built else build([], None).schema
     return pa.Table.from_batches([_conform(pa, batch, schema) for batch in built], schema=schema)
+
+
+class ArrowOutput:
+    """Arrow methods of every iterator (``_RowIterator`` of :mod:`._iterators`):
+    ``iter_batches``, ``to_arrow``, ``infer_arrow_schema`` and ``__arrow_c_stream__``.
+
+    A subclass gives ``_arrow_chunks()`` (lists of rows; by default, groups of the
+    rows ``next()`` yields) and ``_arrow_build(rows, schema)`` (a record batch).
+    """
+
+    _arrow_state: Optional[Tuple[Any, List[Any], Iterator[Any]]] = None
+
+    def iter_batches(self, batch_rows: int = DEFAULT_BATCH_ROWS, *, schema: Any = None) -> Iterator[Any]:
+        """Yield ``pyarrow.RecordBatch``es of at most ``batch_rows`` rows, in constant
+        memory (needs the ``arrow`` extra). Columns are built per page; see
+        :mod:`viam_data_sync._arrow` for the schema. Without ``schema`` the first
+        batch's schema is used for every batch. Like ``iter_pages()``, this cannot be
+        mixed with ``next()`` on one iterator.
+
+        Example::
+
+            for batch in client.iter_tabular(f).iter_batches(50_000):
+                sink.write_batch(batch)
+        """
+        return batches(self._arrow_chunks(), self._arrow_build, batch_rows, schema)
+
+    def to_arrow(self, *, schema: Any = None) -> Any:
+        """Every remaining row as one ``pyarrow.Table`` (needs the ``arrow`` extra).
+        Without ``schema``, each page's inferred schema is unified (a field null in
+        some pages takes the type other pages give it).
+
+        Example::
+
+            df = client.iter_tabular(f).to_arrow().to_pandas()
+        """
+        return table(self._arrow_chunks(), self._arrow_build, schema)
+
+    def infer_arrow_schema(self) -> Any:
+        """Read the remaining rows and return the ``pyarrow.Schema`` they imply, a
+        column null throughout still typed ``null`` (for
+        ``DataClient.arrow_schema``, which unifies several)."""
+        return inferred_schema(self._arrow_chunks(), self._arrow_build)
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The Arrow PyCapsule stream protocol: pyarrow (``pa.table(it)``,
+        ``pa.RecordBatchReader.from_stream(it)``), DuckDB and Polars read the
+        iterator lazily, batch by batch."""
+        # Readers (DuckDB's) may ask twice, once for the schema and once for the rows:
+        # the first batch is read once, to learn the schema, and kept until pulled.
+        if getattr(self, "_arrow_state", None) is None:
+            stream = self.iter_batches()
+            first = next(stream)  # there is always one batch, if only an empty one
+            self._arrow_state = (first.schema, [first], stream)
+        schema, head, rest = self._arrow_state  # type: ignore[misc]
+
+        def batches_left() -> Iterator[Any]:
+            while head:
+                yield head.pop(0)
+            yield from rest
+
+        return reader(schema, batches_left()).__arrow_c_stream__(requested_schema)
+
+    def _arrow_chunks(self) -> Iterator[List[Any]]:
+        """Lists of rows for :meth:`_arrow_build` (by default: converted rows)."""
+        while True:
+            rows: Iterator[Any] = self  # type: ignore[assignment]  # the subclass is an iterator
+            chunk = list(itertools.islice(rows, DEFAULT_BATCH_ROWS))
+            if not chunk:
+                return
+            yield chunk
+
+    def _arrow_build(self, rows: List[Any], schema: Any) -> Any:
+        return records_batch([row.to_dict() if hasattr(row, "to_dict") else row for row in rows], schema)

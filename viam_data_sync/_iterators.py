@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import logging
 import queue
 import threading
@@ -44,10 +43,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Self, Sequence
 
 import bson
 
-from viam_data_sync._arrow import DEFAULT_BATCH_ROWS, batches, binary_batch, inferred_schema, records_batch
-from viam_data_sync._arrow import tabular_batch
-from viam_data_sync._arrow import reader as arrow_reader
-from viam_data_sync._arrow import table as arrow_table
+from viam_data_sync._arrow import ArrowOutput, binary_batch, tabular_batch
+from viam_data_sync._fetching import DEFAULT_MAX_CONCURRENCY, Concurrency, Expand, Item, PartitionPages
 from viam_data_sync._models import TabularData, TabularDataPoint
 from viam_data_sync._pagination import decode_cursor, encode_cursor
 from viam_data_sync._planning import Range, even_ranges, interval_of, partition_count, with_interval
@@ -62,11 +59,6 @@ S = TypeVar("S")
 FilterFetch = Callable[[data_pb2.Filter, str, int], Tuple[List[Any], str]]
 #: ``time_ns(row) -> int``: the time a raw row sorts by (for partition planning).
 RowTime = Callable[[Any], int]
-#: ``expand(rows) -> chunks``: a page's raw rows replaced by chunks (``None`` marks a
-#: row that vanished), e.g. the rows with their file bodies.
-Expand = Callable[[List[Any]], Iterator[List[Any]]]
-#: ``fetch_page(lo, hi, last) -> (rows, next_last)``: one page of one partition.
-_PageFetch = Callable[[Optional[int], Optional[int], str], Tuple[List[Any], str]]
 
 _CLOSED = ("this iterator is closed: iterators are single use, so continue in a new one "
            "with start_after=<this iterator's .cursor>")
@@ -91,58 +83,7 @@ def _unchanged(row: Any) -> Any:
     return row
 
 
-#: A queued chunk: ``(page_last, chunk, next_last, end, offset, last_chunk)``.
-_Item = Tuple[str, List[Any], str, bool, int, bool]
-
-
-class _Partition:
-    """One time partition's pages, fetched in order by a worker into a bounded queue."""
-
-    def __init__(self, lo: Optional[int], hi: Optional[int], start_last: str, depth: int) -> None:
-        self.lo, self.hi, self.start_last = lo, hi, start_last
-        self.pages: "queue.Queue[_Item | BaseException]" = queue.Queue(maxsize=depth)
-
-    def produce(self, fetch_page: _PageFetch, expand: Optional[Expand], stop: threading.Event) -> None:
-        """Queue :data:`_Item` tuples, then nothing (the last has ``end``), or an error.
-
-        Without ``expand`` a page is one chunk. With it, a page's rows are replaced by
-        the chunks it yields (e.g. bodies fetched a budget at a time; ``None`` for a
-        row that vanished), queued one by one, so memory holds a few chunks, not a page.
-        """
-        last = self.start_last
-        try:
-            while not stop.is_set():
-                rows, next_last = fetch_page(self.lo, self.hi, last)
-                end = not rows or not next_last or next_last == last
-                chunks = expand(rows) if expand is not None and rows else iter([rows])
-                offset = 0
-                chunk = next(chunks, [])
-                while True:
-                    following = next(chunks, None)
-                    item: _Item = (last, chunk, next_last, end, offset, following is None)
-                    if not self._put(item, stop):
-                        return
-                    if following is None:
-                        break
-                    offset += len(chunk)
-                    chunk = following
-                if end:
-                    return
-                last = next_last
-        except BaseException as exc:  # handed to the consumer, raised there
-            self._put(exc, stop)
-
-    def _put(self, item: "_Item | BaseException", stop: threading.Event) -> bool:
-        while not stop.is_set():
-            try:
-                self.pages.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-
-class _RowIterator(Iterator[T]):
+class _RowIterator(ArrowOutput, Iterator[T]):
     """The iteration protocol every ``iter_*`` iterator shares.
 
     * ``next(it)`` returns the next row; ``iter(it) is it``; after the last row every
@@ -164,7 +105,6 @@ class _RowIterator(Iterator[T]):
     def __init__(self) -> None:
         self._mode: Optional[str] = None  # "rows" or "pages", fixed by the first use
         self._closed = False
-        self._arrow_state: Optional[Tuple[Any, List[Any], Iterator[Any]]] = None
 
     def __iter__(self) -> Self:
         return self
@@ -190,68 +130,6 @@ class _RowIterator(Iterator[T]):
             self._release()
         except Exception:  # a finalizer must not raise; nothing is left to clean up
             pass
-
-    # ------------------------------------------------------------ Arrow
-    def iter_batches(self, batch_rows: int = DEFAULT_BATCH_ROWS, *, schema: Any = None) -> Iterator[Any]:
-        """Yield ``pyarrow.RecordBatch``es of at most ``batch_rows`` rows, in constant
-        memory (needs the ``arrow`` extra). Columns are built per page; see
-        :mod:`viam_data_sync._arrow` for the schema. Without ``schema`` the first
-        batch's schema is used for every batch. Like ``iter_pages()``, this cannot be
-        mixed with ``next()`` on one iterator.
-
-        Example::
-
-            for batch in client.iter_tabular(f).iter_batches(50_000):
-                sink.write_batch(batch)
-        """
-        return batches(self._arrow_chunks(), self._arrow_build, batch_rows, schema)
-
-    def to_arrow(self, *, schema: Any = None) -> Any:
-        """Every remaining row as one ``pyarrow.Table`` (needs the ``arrow`` extra).
-        Without ``schema``, each page's inferred schema is unified (a field null in
-        some pages takes the type other pages give it).
-
-        Example::
-
-            df = client.iter_tabular(f).to_arrow().to_pandas()
-        """
-        return arrow_table(self._arrow_chunks(), self._arrow_build, schema)
-
-    def infer_arrow_schema(self) -> Any:
-        """Read the remaining rows and return the ``pyarrow.Schema`` they imply, a
-        column null throughout still typed ``null`` (for
-        ``DataClient.arrow_schema``, which unifies several)."""
-        return inferred_schema(self._arrow_chunks(), self._arrow_build)
-
-    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
-        """The Arrow PyCapsule stream protocol: pyarrow (``pa.table(it)``,
-        ``pa.RecordBatchReader.from_stream(it)``), DuckDB and Polars read the
-        iterator lazily, batch by batch."""
-        # Readers (DuckDB's) may ask twice, once for the schema and once for the rows:
-        # the first batch is read once, to learn the schema, and kept until pulled.
-        if self._arrow_state is None:
-            stream = self.iter_batches()
-            first = next(stream)  # there is always one batch, if only an empty one
-            self._arrow_state = (first.schema, [first], stream)
-        schema, head, rest = self._arrow_state
-
-        def batches_left() -> Iterator[Any]:
-            while head:
-                yield head.pop(0)
-            yield from rest
-
-        return arrow_reader(schema, batches_left()).__arrow_c_stream__(requested_schema)
-
-    def _arrow_chunks(self) -> Iterator[List[Any]]:
-        """Lists of rows for :meth:`_arrow_build` (by default: converted rows)."""
-        while True:
-            chunk = list(itertools.islice(self, DEFAULT_BATCH_ROWS))
-            if not chunk:
-                return
-            yield chunk
-
-    def _arrow_build(self, rows: List[Any], schema: Any) -> Any:
-        return records_batch([row.to_dict() if hasattr(row, "to_dict") else row for row in rows], schema)
 
     # ------------------------------------------------------------ for subclasses
     def _next_row(self) -> T:
@@ -306,7 +184,7 @@ class FilterIterator(_RowIterator[T]):
         row_time: RowTime,
         page_size: int,
         descending: bool,
-        parallel: int = 1,
+        parallel: Optional[int] = 1,
         depth: int = 2,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
@@ -316,19 +194,32 @@ class FilterIterator(_RowIterator[T]):
         expand: Optional[Expand] = None,
         convert: Optional[Callable[[Any], T]] = None,
         context: str = "",
+        max_concurrency: Optional[int] = None,
     ) -> None:
         super().__init__()
         if not isinstance(page_size, int) or page_size <= 0:
             raise ValueError("page_size must be a positive int")
-        if not isinstance(parallel, int) or parallel < 1:
-            raise ValueError("parallel must be an int >= 1")
+        if parallel is not None and (not isinstance(parallel, int) or isinstance(parallel, bool) or parallel < 1):
+            raise ValueError("parallel must be an int >= 1, or None to adapt")
+        if max_concurrency is not None:
+            if not isinstance(max_concurrency, int) or isinstance(max_concurrency, bool):
+                raise TypeError(f"max_concurrency must be an int, got {type(max_concurrency).__name__}")
+            if max_concurrency < 1:
+                raise ValueError("max_concurrency must be >= 1")
         if max_results is not None and (not isinstance(max_results, int) or max_results < 0):
             raise ValueError("max_results must be an int >= 0")
         self._fetch = fetch
         self._filter = filter_
         self._row_time = row_time
         self.page_size = page_size
-        self.parallel = parallel
+        self._adaptive = parallel is None
+        if parallel is None:
+            cap = max_concurrency if max_concurrency is not None else DEFAULT_MAX_CONCURRENCY
+        else:
+            cap = parallel if max_concurrency is None else min(parallel, max_concurrency)
+        self.parallel = self.max_concurrency = cap
+        self.concurrency = Concurrency(cap)
+        self._handed: Optional[float] = None  # when the current chunk went to the consumer
         self._depth = max(1, depth)
         self._descending = descending
         self.max_results = max_results
@@ -357,7 +248,7 @@ class FilterIterator(_RowIterator[T]):
         self._stop = threading.Event()
         self._executor: Optional[ThreadPoolExecutor] = None
         self._schedule: Optional[List[Range]] = None
-        self._parts: List[_Partition] = []
+        self._parts: List[PartitionPages] = []
         self._index = 0  # the partition being read
         self._chunk: List[Any] = []
         self._chunk_pos = 0  # next row of _chunk to yield
@@ -430,8 +321,11 @@ class FilterIterator(_RowIterator[T]):
             first = self._probe(narrowed, False)
             rtt = time.monotonic() - started
             if first is not None and rtt >= self.min_rtt:
-                last = self._probe(narrowed, True)
-                total = self._count(narrowed) if self._count is not None else self.parallel * self.page_size
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="viam-data-sync-plan") as pool:
+                    # The count and the newest row, at once: one round trip, not two.
+                    counted = pool.submit(self._count, narrowed) if self._count is not None else None
+                    last = self._probe(narrowed, True)
+                    total = counted.result() if counted is not None else self.parallel * self.page_size
                 count = partition_count(total, self.page_size * self._depth, minimum=self.parallel)
                 if last is not None and total > self.page_size:
                     parts = even_ranges(lo, hi, first, last, self._row_time, count)
@@ -443,10 +337,24 @@ class FilterIterator(_RowIterator[T]):
         schedule = self._schedule = self._plan()
         self._executor = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="viam-data-sync-page")
         self._lo, self._hi = schedule[0]
-        window = 2 * self.parallel if len(schedule) > 1 else 1
-        for _ in range(min(window, len(schedule))):
-            self._start_partition()
+        if self._adaptive:
+            self._grow()
+        else:
+            window = 2 * self.parallel if len(schedule) > 1 else 1
+            for _ in range(min(window, len(schedule))):
+                self._start_partition()
         return schedule
+
+    def _grow(self) -> None:
+        """Adaptive mode: start partitions until as many fetch as the measurements ask
+        (:meth:`Concurrency.wanted`), at most ``2 * max_concurrency`` ahead."""
+        assert self._schedule is not None
+        want = self.concurrency.wanted()
+        fetching = sum(1 for part in self._parts[self._index:] if part.fetching)
+        while (fetching < want and len(self._parts) < len(self._schedule)
+               and len(self._parts) - self._index < 2 * self.max_concurrency):
+            self._start_partition()
+            fetching += 1
 
     def _start_partition(self) -> None:
         """Start fetching the next partition of the plan not started yet (if any)."""
@@ -455,16 +363,19 @@ class FilterIterator(_RowIterator[T]):
         if index < len(self._schedule):
             lo, hi = self._schedule[index]
             first_last = self._page_last if index == 0 and self._resumed else ""
-            part = _Partition(lo, hi, first_last, self._depth + 1)
+            part = PartitionPages(lo, hi, first_last, self._depth + 1)
             self._parts.append(part)
             # The worker gets what it needs, not the iterator: dropping the iterator stops it.
             fetch_page = functools.partial(_fetch_narrowed, self._fetch, self._filter, self.page_size)
-            self._executor.submit(part.produce, fetch_page, self._expand, self._stop)
+            self._executor.submit(part.produce, fetch_page, self._expand, self._stop, self.concurrency)
 
     # ------------------------------------------------------------ consuming
     def _next_chunk(self) -> bool:
         """Make the next chunk with rows not yet yielded current; False at the end."""
         schedule = self._schedule if self._schedule is not None else self._start()
+        if self._handed is not None:  # what the consumer spent on the last chunk
+            self.concurrency.consumed(time.monotonic() - self._handed)
+            self._handed = None
         if self._after is not None:
             after, self._after = self._after, None
             self._past_chunk(*after)
@@ -480,6 +391,9 @@ class FilterIterator(_RowIterator[T]):
             if self._skip < page_end:
                 self._chunk, self._chunk_pos, self._chunk_offset = chunk, max(0, self._skip - offset), offset
                 self._after = (last_chunk, end, next_last)
+                if self._adaptive:
+                    self._grow()
+                self._handed = time.monotonic()
                 return True
             if last_chunk and not end:
                 # The whole page was yielded before the resume (with another page size).
@@ -490,7 +404,7 @@ class FilterIterator(_RowIterator[T]):
         self._release()
         return False
 
-    def _take(self, part: _Partition) -> "_Item | BaseException":
+    def _take(self, part: PartitionPages) -> "Item | BaseException":
         """The partition's next item. Waits, but not for ever once the iterator is
         closed (``close()`` from another thread): its workers queue nothing more."""
         while True:
@@ -508,7 +422,8 @@ class FilterIterator(_RowIterator[T]):
             self._page_last, self._skip = next_last, 0
             return
         assert self._schedule is not None
-        self._start_partition()  # keep the window of partitions in flight full
+        if not self._adaptive:
+            self._start_partition()  # keep the window of partitions in flight full
         self._index += 1
         if self._index < len(self._schedule):
             self._lo, self._hi = self._schedule[self._index]

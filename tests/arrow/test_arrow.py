@@ -151,6 +151,16 @@ def test_sql_and_mql_arrow_variants_equal_the_documents(env):
     assert mql.column("k").to_pylist() == [d["k"] for d in mql_docs]
 
 
+def test_select_star_with_empty_documents_decodes(env):
+    sql = ("SELECT * FROM readings WHERE component_name = 'gauge' "
+           "AND time_received >= CAST('2000-01-01T00:00:00Z' AS TIMESTAMP)")
+    with client_for(env) as client:
+        table = client.tabular_data_by_sql_arrow(env.organization_id, sql)
+        docs = client.tabular_data_by_sql(env.organization_id, sql)
+    assert table.num_rows == len(docs) == 300
+    assert table.column("component_name").to_pylist() == [d["component_name"] for d in docs]
+
+
 def test_binary_and_mql_iterators_to_arrow(env):
     with client_for(env) as client:
         for n in range(3):

@@ -24,6 +24,7 @@ from viam_data_sync import DataClient, Partition, create_filter  # noqa: E402
 from viam_data_sync._proto.app.data.v1 import data_pb2  # noqa: E402
 from viam_data_sync.server import LocalDataServer  # noqa: E402
 
+from .._interceptors import wrap_unary  # noqa: E402
 from ..iterators._seed import T0, seed_readings  # noqa: E402
 
 ROWS = 6000
@@ -38,18 +39,13 @@ class FailOneExportPage(grpc.ServerInterceptor):
         self.fired = 0
 
     def intercept_service(self, continuation, details):
-        handler = continuation(details)
-        if handler is None or not details.method.endswith("/TabularDataByFilter"):
-            return handler
-        inner = handler.unary_unary
+        return wrap_unary(continuation, details, "TabularDataByFilter", self._maybe_fail)
 
-        def run(request, context):
-            if not self.fired and request.data_request.last and request.data_request.limit == 1000:
-                self.fired += 1
-                context.abort(grpc.StatusCode.UNAVAILABLE, "injected: task dies mid-export")
-            return inner(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(run, handler.request_deserializer, handler.response_serializer)
+    def _maybe_fail(self, inner, request, context):
+        if not self.fired and request.data_request.last and request.data_request.limit == 1000:
+            self.fired += 1
+            context.abort(grpc.StatusCode.UNAVAILABLE, "injected: task dies mid-export")
+        return inner(request, context)
 
 
 @pytest.fixture(scope="module")

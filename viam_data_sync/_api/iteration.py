@@ -39,15 +39,18 @@ class Iteration(ClientBase):
         sort_order: Optional[int] = None,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
-        parallel: int = DEFAULT_PARALLEL,
+        parallel: Optional[int] = DEFAULT_PARALLEL,
         include_internal_data: bool = False,
         timeout: Any = USE_CLIENT_DEFAULT,
+        max_concurrency: Optional[int] = None,
     ) -> TabularIterator:
         """Iterate over every tabular row matching ``filter``, exactly once.
 
-        Pages are fetched ahead by ``parallel`` workers over disjoint capture-time
-        partitions (memory stays bounded: a couple of pages per worker), each page
-        retried on its own. ``.cursor`` resumes where you stopped, in any process.
+        Pages are fetched ahead by workers over disjoint time partitions (memory stays
+        bounded: a few pages per worker), each page retried on its own. By default the
+        number fetching at once adapts: about ``round trip / time your loop spends on a
+        page`` chains, up to ``max_concurrency`` (32), halved while the service answers
+        RESOURCE_EXHAUSTED. ``.cursor`` resumes where you stopped, in any process.
 
         Args:
             filter: which rows; ``None`` for all the caller can see.
@@ -55,9 +58,11 @@ class Iteration(ClientBase):
             sort_order: ``Order.ORDER_ASCENDING`` (default) or ``ORDER_DESCENDING``.
             start_after: a ``.cursor`` of an earlier iterator over the same query.
             max_results: stop after this many rows (the cursor stays resumable).
-            parallel: time partitions fetched at once; 1 for a single cursor chain.
+            parallel: time partitions fetched at once; 1 for a single cursor chain;
+                ``None`` (default) to adapt to measured round trips and page times.
             include_internal_data: include Viam-internal data.
             timeout: per-request timeout (seconds).
+            max_concurrency: the most partitions fetched at once (default 32).
 
         Returns:
             A single-use iterator of ``DataClient.TabularData`` with ``.cursor``,
@@ -72,7 +77,8 @@ class Iteration(ClientBase):
         """
         return tabular_iterator(self._caller, filter, page_size=page_size, sort_order=sort_order,
                                 start_after=start_after, max_results=max_results, parallel=parallel,
-                                include_internal_data=include_internal_data, timeout=timeout)
+                                include_internal_data=include_internal_data, timeout=timeout,
+                                max_concurrency=max_concurrency)
 
     def iter_binary(
         self,
@@ -83,10 +89,11 @@ class Iteration(ClientBase):
         sort_order: Optional[int] = None,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
-        parallel: int = 2,
+        parallel: Optional[int] = 2,
         byte_budget: int = DEFAULT_BYTE_BUDGET,
         include_internal_data: bool = False,
         timeout: Any = USE_CLIENT_DEFAULT,
+        max_concurrency: Optional[int] = None,
     ) -> BinaryIterator:
         """Iterate over every binary item matching ``filter``, exactly once.
 
@@ -111,7 +118,8 @@ class Iteration(ClientBase):
         return binary_iterator(self._caller, filter, include_binary_data=include_binary_data, page_size=page_size,
                                sort_order=sort_order, start_after=start_after, max_results=max_results,
                                parallel=parallel, byte_budget=byte_budget,
-                               include_internal_data=include_internal_data, timeout=timeout)
+                               include_internal_data=include_internal_data, timeout=timeout,
+                               max_concurrency=max_concurrency)
 
     def iter_export_tabular(
         self,

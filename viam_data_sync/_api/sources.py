@@ -35,8 +35,8 @@ from viam_data_sync._rpcs import DataService
 
 #: Default rows per request; Viam's own CLI caps pages at 100 so requests do not time out.
 DEFAULT_PAGE_SIZE = 100
-#: Default time partitions fetched at once by ``iter_tabular``/``iter_binary``.
-DEFAULT_PARALLEL = 4
+#: ``iter_tabular``'s default ``parallel``: ``None``, adapt (up to ``max_concurrency``).
+DEFAULT_PARALLEL = None
 #: ``iter_binary``: the most file bytes fetched in one request and held per partition.
 DEFAULT_BYTE_BUDGET = 4 * 1024 * 1024
 
@@ -122,9 +122,10 @@ def tabular_iterator(
     sort_order: Optional[int] = None,
     start_after: Optional[str] = None,
     max_results: Optional[int] = None,
-    parallel: int = DEFAULT_PARALLEL,
+    parallel: Optional[int] = DEFAULT_PARALLEL,
     include_internal_data: bool = False,
     timeout: Any = USE_CLIENT_DEFAULT,
+    max_concurrency: Optional[int] = None,
 ) -> TabularIterator:
     """The iterator of ``iter_tabular`` (see there for the arguments)."""
     filter_ = filter_or_empty(filter)
@@ -135,6 +136,7 @@ def tabular_iterator(
         source.fetch, filter_, row_time=source.row_time, page_size=page_size,
         descending=descending, parallel=parallel, depth=4, start_after=start_after, max_results=max_results,
         count=source.count, probe=source.probe, convert=tabular_row, context=f"tabular:{include_internal_data}",
+        max_concurrency=max_concurrency,
     )
 
 
@@ -147,10 +149,11 @@ def binary_iterator(
     sort_order: Optional[int] = None,
     start_after: Optional[str] = None,
     max_results: Optional[int] = None,
-    parallel: int = 2,
+    parallel: Optional[int] = 2,
     byte_budget: int = DEFAULT_BYTE_BUDGET,
     include_internal_data: bool = False,
     timeout: Any = USE_CLIENT_DEFAULT,
+    max_concurrency: Optional[int] = None,
 ) -> BinaryIterator:
     """The iterator of ``iter_binary`` (see there for the arguments)."""
     if byte_budget <= 0:
@@ -199,7 +202,7 @@ def binary_iterator(
         page_size=page_size, descending=descending, parallel=parallel, depth=1,
         start_after=start_after, max_results=max_results, count=source.count, probe=source.probe,
         expand=with_bodies if include_binary_data else None,
-        context=f"binary:{include_internal_data}",
+        context=f"binary:{include_internal_data}", max_concurrency=max_concurrency,
     )
 
 
