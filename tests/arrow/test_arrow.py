@@ -173,6 +173,9 @@ def test_binary_and_mql_iterators_to_arrow(env):
         assert table.column("component_name").to_pylist() == ["cam"] * 3
         docs = client.iter_mql(env.organization_id, [{"$match": {"component_name": "gauge"}}], page_size=64)
         assert docs.to_arrow().num_rows == 300
+        points = client.iter_export_tabular(env.part_id, "gauge", "rdk:component:sensor", "Readings").to_arrow()
+        assert points.num_rows == 300
+        assert sorted(points.column("payload.readings.k").to_pylist()) == [float(k) for k in range(300)]
 
 
 def test_importing_the_sdk_never_imports_pyarrow():
@@ -185,3 +188,28 @@ def test_importing_the_sdk_never_imports_pyarrow():
     out = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_without_the_extras_the_error_names_them(env):
+    """``sys.modules[name] = None`` is how Python spells "not installed" for one process."""
+    script = f"""
+        import sys
+        sys.modules["pyarrow"] = None
+        sys.modules["dask"] = None
+        import grpc
+        from viam_data_sync import DataClient, create_filter
+        from viam_data_sync.dask import read_tabular
+        client = DataClient(grpc.insecure_channel("{env.address}"))
+        rows = client.iter_tabular(create_filter(component_name="gauge"))
+        assert next(rows).data["readings"]["k"] == 0       # the SDK works without them
+        for attempt in (lambda: client.iter_tabular().to_arrow(), lambda: read_tabular()):
+            try:
+                attempt()
+            except ImportError as exc:
+                print(exc)
+    """
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "Arrow output needs pyarrow, which is not installed: pip install 'viam-data-sync[arrow]'",
+        "the Dask reader needs dask: pip install 'viam-data-sync[dask]'"]
