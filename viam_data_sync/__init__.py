@@ -37,6 +37,7 @@ from viam_data_sync._errors import (
 )
 from viam_data_sync._filters import create_filter
 from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
+from viam_data_sync._api.sync import SyncRun
 from viam_data_sync._models import Partition
 from viam_data_sync._retry import Idempotency, RetryBudget, RetryPolicy
 from viam_data_sync._rpcs import IDEMPOTENCY
@@ -53,7 +54,7 @@ __all__ = [
     "UploadOutcomeUnknown", "ViamDataError", "__version__", "channel_options", "create_filter",
 ]
 __all__ += ["records_to_dataframe", "tabular_to_dataframe"]
-__all__ += ["BinaryIterator", "ExportIterator", "MqlIterator", "TabularIterator", "Partition"]
+__all__ += ["BinaryIterator", "ExportIterator", "MqlIterator", "TabularIterator", "Partition", "SyncRun"]
 
 # Tracebacks and reprs show viam_data_sync.X, not the private module.
 for _name in __all__:

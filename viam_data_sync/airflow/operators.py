@@ -108,6 +108,11 @@ class ViamExportPartitionOperator(BaseOperator):
 
     Returns:
         ``{"path", "rows", "bytes", "sha256"}``.
+
+    Example::
+
+        ViamExportPartitionOperator.partial(task_id="export", dest="/data/readings",
+                                            format="parquet", retries=3).expand(partition=plan.output)
     """
 
     template_fields: Sequence[str] = ("partition", "dest")
@@ -136,6 +141,11 @@ class ViamExportBinaryOperator(BaseOperator):
 
     Returns:
         ``{"path", "rows", "bytes", "sha256"}`` (rows: items; sha256: of the folder).
+
+    Example::
+
+        ViamExportBinaryOperator(task_id="images", dest="/data/images",
+                                 filter={"component_type": "rdk:component:camera"})
     """
 
     template_fields: Sequence[str] = ("partition", "filter", "dest")
@@ -171,6 +181,10 @@ class ViamUploadOperator(BaseOperator):
 
     Returns:
         ``{"uploaded", "skipped", "bytes", "ledger"}``.
+
+    Example::
+
+        ViamUploadOperator(task_id="upload", paths=["/data/outbox"], part_id="<PART-ID>", recursive=True)
     """
 
     template_fields: Sequence[str] = ("paths", "part_id", "ledger", "tags")
@@ -213,6 +227,13 @@ class ViamQueryOperator(BaseOperator):
 
     Returns:
         ``{"path", "rows", "bytes", "sha256"}``.
+
+    Example::
+
+        ViamQueryOperator(task_id="daily", organization_id="<ORG-ID>", format="parquet",
+                          path="/data/daily-{{ ds }}.parquet",
+                          sql="SELECT component_name, COUNT(*) AS n FROM readings "
+                              "WHERE time_received >= CAST('{{ ds }}' AS TIMESTAMP) GROUP BY component_name")
     """
 
     template_fields: Sequence[str] = ("organization_id", "sql", "mql", "path")
