@@ -67,11 +67,12 @@ def main() -> int:
     parser.add_argument("--image-kb", type=int, default=256)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--max-upload-bytes", type=int, default=None)
+    parser.add_argument("--max-workers", type=int, default=16)
     ns = parser.parse_args()
     latency = LatencyInjector(0.0)
     with tempfile.TemporaryDirectory() as tmp:
         server = LocalDataServer(os.path.join(tmp, "bench.db"), auth=False, interceptors=[latency],
-                                 max_page_size=10_000, max_message_bytes=256 << 20)
+                                 max_page_size=10_000, max_message_bytes=256 << 20, max_workers=ns.max_workers)
         with server:
             seed(server.address, server.part_id, ns.rows, ns.images, ns.image_kb)
             latency.seconds = ns.latency_ms / 1000.0  # seeding ran at full speed

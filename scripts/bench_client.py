@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import grpc
 
@@ -38,7 +38,7 @@ def sensor_filter() -> Any:
 
 
 # ---------------------------------------------------------------- tabular paging
-def ours(address: str, page_size: int, parallel: int) -> int:
+def ours(address: str, page_size: int, parallel: Optional[int]) -> int:
     with DataClient(grpc.insecure_channel(address, options=OPTIONS)) as client:
         return sum(1 for _ in client.iter_tabular(sensor_filter(), page_size=page_size, parallel=parallel))
 
@@ -100,13 +100,13 @@ def bench_tabular(ns: argparse.Namespace) -> None:
     rows = ns.rows
     with server_process(rows=rows) as srv:
         address = srv["address"]
-        assert ours(address, ns.page_size, 4) == rows == raw_grpc(address, ns.page_size) == official(address, ns.page_size)
-        t_ours = best_of(ns.runs, lambda: ours(address, ns.page_size, 4))
+        assert ours(address, ns.page_size, None) == rows == raw_grpc(address, ns.page_size) == official(address, ns.page_size)
+        t_ours = best_of(ns.runs, lambda: ours(address, ns.page_size, None))
         t_seq = best_of(ns.runs, lambda: ours(address, ns.page_size, 1))
         t_raw = best_of(ns.runs, lambda: raw_grpc(address, ns.page_size))
         t_off = best_of(ns.runs, lambda: official(address, ns.page_size))
     report(f"tabular paging, loopback, {rows} rows, page {ns.page_size} (rows/s, best of {ns.runs})", [
-        ("ours iter_tabular (default, parallel=4)", f"{rows / t_ours:,.0f}"),
+        ("ours iter_tabular (default: adaptive)", f"{rows / t_ours:,.0f}"),
         ("ours iter_tabular(parallel=1)", f"{rows / t_seq:,.0f}"),
         ("(a) raw grpcio loop + dict conversion", f"{rows / t_raw:,.0f}"),
         ("(b) official viam-sdk, asyncio.run per page", f"{rows / t_off:,.0f}"),
@@ -119,13 +119,13 @@ def bench_latency(ns: argparse.Namespace) -> None:
     rows = ns.latency_rows
     with server_process(rows=rows, latency_ms=20) as srv:
         address = srv["address"]
-        assert ours(address, 100, 4) == rows
-        t_ours = best_of(ns.runs, lambda: ours(address, 100, 4))
+        assert ours(address, 100, None) == rows
+        t_ours = best_of(ns.runs, lambda: ours(address, 100, None))
         t_prefetch = best_of(ns.runs, lambda: ours(address, 100, 1))
         t_plain = best_of(ns.runs, lambda: ours_plain_loop(address, 100))
         t_off = best_of(1, lambda: official(address, 100))
     report(f"latency hiding, 20 ms per call, {rows} rows, page 100 (seconds, best of {ns.runs})", [
-        ("ours iter_tabular default (4 partitions)", f"{t_ours:.2f}s"),
+        ("ours iter_tabular default (adaptive)", f"{t_ours:.2f}s"),
         ("ours iter_tabular(parallel=1) (prefetch only)", f"{t_prefetch:.2f}s"),
         ("plain sequential paging", f"{t_plain:.2f}s"),
         ("(b) official viam-sdk, asyncio.run per page", f"{t_off:.2f}s"),

@@ -38,6 +38,8 @@ from viam_data_sync._errors import (
 )
 from viam_data_sync._filters import create_filter
 from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
+from viam_data_sync._api.sync import SyncRun
+from viam_data_sync._models import Partition
 from viam_data_sync._retry import Idempotency, RetryBudget, RetryPolicy
 from viam_data_sync._rpcs import IDEMPOTENCY
 from viam_data_sync._version import __version__
@@ -57,8 +59,7 @@ __all__ = [
 __all__ += ["flatten_record", "records_to_dataframe", "tabular_to_dataframe"]
 __all__ += ["from_official", "to_official"]
 __all__ += ["Credentials", "DialOptions", "ViamClient"]
-__all__ += ["BinaryIterator", "ExportIterator", "MqlIterator", "TabularIterator"]
-
+__all__ += ["BinaryIterator", "ExportIterator", "MqlIterator", "TabularIterator", "Partition", "SyncRun"]
 # Tracebacks and reprs show viam_data_sync.X, not the private module.
 for _name in __all__:
     _obj = globals()[_name]

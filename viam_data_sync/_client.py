@@ -32,6 +32,7 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from viam_data_sync._api.annotations import TagsAndAnnotations
+from viam_data_sync._api.arrow import ArrowQueries
 from viam_data_sync._api.binary import BinaryData
 from viam_data_sync._api.connection import ClientConnection
 from viam_data_sync._api.database import DatabaseAccess
@@ -40,8 +41,10 @@ from viam_data_sync._api.downloads import Downloads
 from viam_data_sync._api.filters import Filters
 from viam_data_sync._api.indexes import Indexes
 from viam_data_sync._api.iteration import Iteration
+from viam_data_sync._api.partitions import Partitions
 from viam_data_sync._api.pipelines import DataPipelines
 from viam_data_sync._api.sequences import Sequences
+from viam_data_sync._api.sync import IncrementalSync
 from viam_data_sync._api.tabular import TabularQueries
 from viam_data_sync._api.uploads import Uploads
 from viam_data_sync._models import (
@@ -68,6 +71,9 @@ class DataClient(
     DataPipelines,       # _api/pipelines.py:  data pipelines and their runs
     Sequences,           # _api/sequences.py:  sequences and sequence-dataset exports
     Iteration,           # _api/iteration.py:  iter_tabular, iter_binary, iter_export_tabular, iter_mql
+    Partitions,          # _api/partitions.py: plan_tabular, plan_binary, read_partition
+    ArrowQueries,        # _api/arrow.py:      tabular_data_by_sql_arrow/_by_mql_arrow, arrow_schema
+    IncrementalSync,     # _api/sync.py:       sync_tabular
     Downloads,           # _api/downloads.py:  download_binary_data
     Filters,             # _api/filters.py:    create_filter
 ):

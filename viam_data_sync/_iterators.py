@@ -43,10 +43,12 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Self, Sequence
 
 import bson
 
-from viam_data_sync._convert import ns_to_timestamp, timestamp_to_ns
+from viam_data_sync._arrow import ArrowOutput, binary_batch, tabular_batch
+from viam_data_sync._fetching import DEFAULT_MAX_CONCURRENCY, Concurrency, Expand, Item, PartitionPages
 from viam_data_sync._models import TabularData, TabularDataPoint
 from viam_data_sync._pagination import decode_cursor, encode_cursor
 from viam_data_sync._progress import RowProgress
+from viam_data_sync._planning import Range, even_ranges, interval_of, partition_count, with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 LOGGER = logging.getLogger("viam_data_sync")
@@ -58,16 +60,7 @@ S = TypeVar("S")
 FilterFetch = Callable[[data_pb2.Filter, str, int], Tuple[List[Any], str]]
 #: ``time_ns(row) -> int``: the time a raw row sorts by (for partition planning).
 RowTime = Callable[[Any], int]
-#: ``expand(rows) -> chunks``: a page's raw rows replaced by chunks (``None`` marks a
-#: row that vanished), e.g. the rows with their file bodies.
-Expand = Callable[[List[Any]], Iterator[List[Any]]]
-#: ``fetch_page(lo, hi, last) -> (rows, next_last)``: one page of one partition.
-_PageFetch = Callable[[Optional[int], Optional[int], str], Tuple[List[Any], str]]
-#: A closed time range in nanoseconds; ``None`` for an open end.
-_Range = Tuple[Optional[int], Optional[int]]
 
-_INNER_BOUNDARY_OFFSET_NS = 777  # odd offset: inner boundaries never sit on round times
-_MAX_PARTITIONS = 4096
 _CLOSED = ("this iterator is closed: iterators are single use, so continue in a new one "
            "with start_after=<this iterator's .cursor>")
 _MIXED = ("iter_pages() and row iteration (next(), for) cannot be mixed on one iterator; "
@@ -82,105 +75,16 @@ def _context_hash(*parts: Any) -> str:
     return digest.hexdigest()[:16]
 
 
-def _interval_of(filter_: data_pb2.Filter) -> _Range:
-    if not filter_.HasField("interval"):
-        return None, None
-    lo = timestamp_to_ns(filter_.interval.start) if filter_.interval.HasField("start") else None
-    hi = timestamp_to_ns(filter_.interval.end) if filter_.interval.HasField("end") else None
-    return lo, hi
-
-
-def _with_interval(filter_: data_pb2.Filter, lo: Optional[int], hi: Optional[int]) -> data_pb2.Filter:
-    narrowed = data_pb2.Filter()
-    narrowed.CopyFrom(filter_)
-    narrowed.ClearField("interval")
-    if lo is not None or hi is not None:
-        narrowed.interval.SetInParent()
-        if lo is not None:
-            narrowed.interval.start.CopyFrom(ns_to_timestamp(lo))
-        if hi is not None:
-            narrowed.interval.end.CopyFrom(ns_to_timestamp(hi))
-    return narrowed
-
-
 def _fetch_narrowed(fetch: FilterFetch, filter_: data_pb2.Filter, page_size: int,
                     lo: Optional[int], hi: Optional[int], last: str) -> Tuple[List[Any], str]:
-    return fetch(_with_interval(filter_, lo, hi), last, page_size)
+    return fetch(with_interval(filter_, lo, hi), last, page_size)
 
 
 def _unchanged(row: Any) -> Any:
     return row
 
 
-def plan_partitions(
-    lo: Optional[int], hi: Optional[int], first_ns: int, last_ns: int, count: int
-) -> List[_Range]:
-    """Split ``[lo, hi]`` into ``count`` disjoint ranges whose inner boundaries are
-    spread evenly over the data's observed span ``[first_ns, last_ns]``."""
-    if count <= 1 or last_ns <= first_ns:
-        return [(lo, hi)]
-    step = (last_ns - first_ns) / count
-    inner: List[int] = []
-    for k in range(1, count):
-        b = (int(first_ns + k * step) // 1000) * 1000 + _INNER_BOUNDARY_OFFSET_NS
-        if (lo is None or b > lo) and (hi is None or b < hi) and (not inner or b > inner[-1]):
-            inner.append(b)
-    bounds: List[Optional[int]] = [lo, *inner, hi]
-    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
-
-
-#: A queued chunk: ``(page_last, chunk, next_last, end, offset, last_chunk)``.
-_Item = Tuple[str, List[Any], str, bool, int, bool]
-
-
-class _Partition:
-    """One time partition's pages, fetched in order by a worker into a bounded queue."""
-
-    def __init__(self, lo: Optional[int], hi: Optional[int], start_last: str, depth: int) -> None:
-        self.lo, self.hi, self.start_last = lo, hi, start_last
-        self.pages: "queue.Queue[_Item | BaseException]" = queue.Queue(maxsize=depth)
-
-    def produce(self, fetch_page: _PageFetch, expand: Optional[Expand], stop: threading.Event) -> None:
-        """Queue :data:`_Item` tuples, then nothing (the last has ``end``), or an error.
-
-        Without ``expand`` a page is one chunk. With it, a page's rows are replaced by
-        the chunks it yields (e.g. bodies fetched a budget at a time; ``None`` for a
-        row that vanished), queued one by one, so memory holds a few chunks, not a page.
-        """
-        last = self.start_last
-        try:
-            while not stop.is_set():
-                rows, next_last = fetch_page(self.lo, self.hi, last)
-                end = not rows or not next_last or next_last == last
-                chunks = expand(rows) if expand is not None and rows else iter([rows])
-                offset = 0
-                chunk = next(chunks, [])
-                while True:
-                    following = next(chunks, None)
-                    item: _Item = (last, chunk, next_last, end, offset, following is None)
-                    if not self._put(item, stop):
-                        return
-                    if following is None:
-                        break
-                    offset += len(chunk)
-                    chunk = following
-                if end:
-                    return
-                last = next_last
-        except BaseException as exc:  # handed to the consumer, raised there
-            self._put(exc, stop)
-
-    def _put(self, item: "_Item | BaseException", stop: threading.Event) -> bool:
-        while not stop.is_set():
-            try:
-                self.pages.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-
-class _RowIterator(Iterator[T]):
+class _RowIterator(ArrowOutput, Iterator[T]):
     """The iteration protocol every ``iter_*`` iterator shares.
 
     * ``next(it)`` returns the next row; ``iter(it) is it``; after the last row every
@@ -289,7 +193,7 @@ class FilterIterator(_RowIterator[T]):
         row_time: RowTime,
         page_size: int,
         descending: bool,
-        parallel: int = 1,
+        parallel: Optional[int] = 1,
         depth: int = 2,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
@@ -299,19 +203,32 @@ class FilterIterator(_RowIterator[T]):
         expand: Optional[Expand] = None,
         convert: Optional[Callable[[Any], T]] = None,
         context: str = "",
+        max_concurrency: Optional[int] = None,
     ) -> None:
         super().__init__()
         if not isinstance(page_size, int) or page_size <= 0:
             raise ValueError("page_size must be a positive int")
-        if not isinstance(parallel, int) or parallel < 1:
-            raise ValueError("parallel must be an int >= 1")
+        if parallel is not None and (not isinstance(parallel, int) or isinstance(parallel, bool) or parallel < 1):
+            raise ValueError("parallel must be an int >= 1, or None to adapt")
+        if max_concurrency is not None:
+            if not isinstance(max_concurrency, int) or isinstance(max_concurrency, bool):
+                raise TypeError(f"max_concurrency must be an int, got {type(max_concurrency).__name__}")
+            if max_concurrency < 1:
+                raise ValueError("max_concurrency must be >= 1")
         if max_results is not None and (not isinstance(max_results, int) or max_results < 0):
             raise ValueError("max_results must be an int >= 0")
         self._fetch = fetch
         self._filter = filter_
         self._row_time = row_time
         self.page_size = page_size
-        self.parallel = parallel
+        self._adaptive = parallel is None
+        if parallel is None:
+            cap = max_concurrency if max_concurrency is not None else DEFAULT_MAX_CONCURRENCY
+        else:
+            cap = parallel if max_concurrency is None else min(parallel, max_concurrency)
+        self.parallel = self.max_concurrency = cap
+        self.concurrency = Concurrency(cap)
+        self._handed: Optional[float] = None  # when the current chunk went to the consumer
         self._depth = max(1, depth)
         self._descending = descending
         self.max_results = max_results
@@ -322,7 +239,7 @@ class FilterIterator(_RowIterator[T]):
         self._expand = expand
         self._convert: Callable[[Any], T] = convert if convert is not None else _unchanged
         self._context = _context_hash(self.kind, context, filter_.SerializeToString(deterministic=True), descending)
-        self._ulo, self._uhi = _interval_of(filter_)
+        self._ulo, self._uhi = interval_of(filter_)
         # Position (what .cursor encodes).
         self._lo, self._hi = self._ulo, self._uhi
         self._page_last, self._skip = "", 0
@@ -339,8 +256,8 @@ class FilterIterator(_RowIterator[T]):
         # Consumption: the plan, the partitions started, the chunk being yielded.
         self._stop = threading.Event()
         self._executor: Optional[ThreadPoolExecutor] = None
-        self._schedule: Optional[List[_Range]] = None
-        self._parts: List[_Partition] = []
+        self._schedule: Optional[List[Range]] = None
+        self._parts: List[PartitionPages] = []
         self._index = 0  # the partition being read
         self._chunk: List[Any] = []
         self._chunk_pos = 0  # next row of _chunk to yield
@@ -384,19 +301,19 @@ class FilterIterator(_RowIterator[T]):
         return self._page_stream()
 
     # ------------------------------------------------------------ planning
-    def _plan(self) -> List[_Range]:
+    def _plan(self) -> List[Range]:
         """The partitions still to read, in yield order, starting with the current."""
         if not self._resumed:
             return self._split(self._ulo, self._uhi)
         current = (self._lo, self._hi)
-        rest: Optional[_Range]
+        rest: Optional[Range]
         if self._descending:
             rest = None if self._lo is None or self._lo == self._ulo else (self._ulo, self._lo)
         else:
             rest = None if self._hi is None or self._hi == self._uhi else (self._hi, self._uhi)
         return [current] + (self._split(*rest) if rest else [])
 
-    def _split(self, lo: Optional[int], hi: Optional[int]) -> List[_Range]:
+    def _split(self, lo: Optional[int], hi: Optional[int]) -> List[Range]:
         """Plan partitions for ``[lo, hi]``.
 
         Partitioning pays only when round trips are slow (a real network, or a service
@@ -406,32 +323,47 @@ class FilterIterator(_RowIterator[T]):
         about ``depth`` pages each, so ``parallel`` workers keep pages flowing while
         memory stays at most ``2 * parallel * (depth + 1)`` pages.
         """
-        parts: List[_Range] = [(lo, hi)]
+        parts: List[Range] = [(lo, hi)]
         if self.parallel > 1 and self._probe is not None:
-            narrowed = _with_interval(self._filter, lo, hi)
+            narrowed = with_interval(self._filter, lo, hi)
             started = time.monotonic()
             first = self._probe(narrowed, False)
             rtt = time.monotonic() - started
             if first is not None and rtt >= self.min_rtt:
-                last = self._probe(narrowed, True)
-                total = self._count(narrowed) if self._count is not None else self.parallel * self.page_size
-                per_partition = self.page_size * self._depth
-                count = max(self.parallel, min(_MAX_PARTITIONS, -(-total // per_partition)))
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="viam-data-sync-plan") as pool:
+                    # The count and the newest row, at once: one round trip, not two.
+                    counted = pool.submit(self._count, narrowed) if self._count is not None else None
+                    last = self._probe(narrowed, True)
+                    total = counted.result() if counted is not None else self.parallel * self.page_size
+                count = partition_count(total, self.page_size * self._depth, minimum=self.parallel)
                 if last is not None and total > self.page_size:
-                    a, b = sorted((self._row_time(first), self._row_time(last)))
-                    parts = plan_partitions(lo, hi, a, b, count)
+                    parts = even_ranges(lo, hi, first, last, self._row_time, count)
             LOGGER.debug("iteration plan: %d partition(s), probe %.1f ms", len(parts), rtt * 1000)
         self._partitions = len(parts)
         return list(reversed(parts)) if self._descending else parts
 
-    def _start(self) -> List[_Range]:
+    def _start(self) -> List[Range]:
         schedule = self._schedule = self._plan()
         self._executor = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="viam-data-sync-page")
         self._lo, self._hi = schedule[0]
-        window = 2 * self.parallel if len(schedule) > 1 else 1
-        for _ in range(min(window, len(schedule))):
-            self._start_partition()
+        if self._adaptive:
+            self._grow()
+        else:
+            window = 2 * self.parallel if len(schedule) > 1 else 1
+            for _ in range(min(window, len(schedule))):
+                self._start_partition()
         return schedule
+
+    def _grow(self) -> None:
+        """Adaptive mode: start partitions until as many fetch as the measurements ask
+        (:meth:`Concurrency.wanted`), at most ``2 * max_concurrency`` ahead."""
+        assert self._schedule is not None
+        want = self.concurrency.wanted()
+        fetching = sum(1 for part in self._parts[self._index:] if part.fetching)
+        while (fetching < want and len(self._parts) < len(self._schedule)
+               and len(self._parts) - self._index < 2 * self.max_concurrency):
+            self._start_partition()
+            fetching += 1
 
     def _start_partition(self) -> None:
         """Start fetching the next partition of the plan not started yet (if any)."""
@@ -440,16 +372,19 @@ class FilterIterator(_RowIterator[T]):
         if index < len(self._schedule):
             lo, hi = self._schedule[index]
             first_last = self._page_last if index == 0 and self._resumed else ""
-            part = _Partition(lo, hi, first_last, self._depth + 1)
+            part = PartitionPages(lo, hi, first_last, self._depth + 1)
             self._parts.append(part)
             # The worker gets what it needs, not the iterator: dropping the iterator stops it.
             fetch_page = functools.partial(_fetch_narrowed, self._fetch, self._filter, self.page_size)
-            self._executor.submit(part.produce, fetch_page, self._expand, self._stop)
+            self._executor.submit(part.produce, fetch_page, self._expand, self._stop, self.concurrency)
 
     # ------------------------------------------------------------ consuming
     def _next_chunk(self) -> bool:
         """Make the next chunk with rows not yet yielded current; False at the end."""
         schedule = self._schedule if self._schedule is not None else self._start()
+        if self._handed is not None:  # what the consumer spent on the last chunk
+            self.concurrency.consumed(time.monotonic() - self._handed)
+            self._handed = None
         if self._after is not None:
             after, self._after = self._after, None
             self._past_chunk(*after)
@@ -465,6 +400,9 @@ class FilterIterator(_RowIterator[T]):
             if self._skip < page_end:
                 self._chunk, self._chunk_pos, self._chunk_offset = chunk, max(0, self._skip - offset), offset
                 self._after = (last_chunk, end, next_last)
+                if self._adaptive:
+                    self._grow()
+                self._handed = time.monotonic()
                 return True
             if last_chunk and not end:
                 # The whole page was yielded before the resume (with another page size).
@@ -475,7 +413,7 @@ class FilterIterator(_RowIterator[T]):
         self._release()
         return False
 
-    def _take(self, part: _Partition) -> "_Item | BaseException":
+    def _take(self, part: PartitionPages) -> "Item | BaseException":
         """The partition's next item. Waits, but not for ever once the iterator is
         closed (``close()`` from another thread): its workers queue nothing more."""
         while True:
@@ -493,11 +431,16 @@ class FilterIterator(_RowIterator[T]):
             self._page_last, self._skip = next_last, 0
             return
         assert self._schedule is not None
-        self._start_partition()  # keep the window of partitions in flight full
+        if not self._adaptive:
+            self._start_partition()  # keep the window of partitions in flight full
         self._index += 1
         if self._index < len(self._schedule):
             self._lo, self._hi = self._schedule[self._index]
             self._page_last, self._skip = "", 0
+            if self._adaptive:
+                # The partition read next may not be started yet (those before it were
+                # empty, so no chunk was handed out to grow from): _grow starts it.
+                self._grow()
 
     def _limit_reached(self) -> bool:
         return self.max_results is not None and self.yielded >= self.max_results
@@ -521,7 +464,8 @@ class FilterIterator(_RowIterator[T]):
             if self.done or not self._next_chunk():
                 raise StopIteration
 
-    def _next_page(self) -> Optional[List[T]]:
+    def _next_raw(self) -> Optional[List[Any]]:
+        """The next rows not yet yielded, as fetched (unconverted); ``None`` at the end."""
         while not self._limit_reached():
             if self.done or not self._next_chunk():
                 return None
@@ -529,14 +473,29 @@ class FilterIterator(_RowIterator[T]):
             rows = self._chunk[start:]
             if self.max_results is not None:
                 rows = rows[: max(0, self.max_results - self.yielded)]
-            page = [self._convert(row) for row in rows if row is not None]
+            present = [row for row in rows if row is not None]
             self._chunk_pos = start + len(rows)
             self._skip = self._chunk_offset + self._chunk_pos
-            self.yielded += len(page)
-            if page:
-                return page
+            self.yielded += len(present)
+            if present:
+                return present
         self._release()
         return None
+
+    def _next_page(self) -> Optional[List[T]]:
+        rows = self._next_raw()
+        return None if rows is None else [self._convert(row) for row in rows]
+
+    def _raw_stream(self) -> Iterator[List[Any]]:
+        while True:
+            self._use("pages")
+            rows = self._step(self._next_raw)
+            if rows is None:
+                return
+            yield rows
+
+    def _arrow_chunks(self) -> Iterator[List[Any]]:
+        return self._raw_stream()
 
     def _page_stream(self) -> Iterator[List[T]]:
         # A generator over the iterator, not stored in it: no reference cycle.
@@ -572,6 +531,9 @@ class TabularIterator(FilterIterator[TabularData]):
                 print(row.time_received, row.data["readings"])
     """
 
+    def _arrow_build(self, rows: List[Any], schema: Any) -> Any:
+        return tabular_batch(rows, schema)
+
 
 class BinaryIterator(FilterIterator[data_pb2.BinaryData]):
     """What :meth:`DataClient.iter_binary` returns: ``BinaryData`` messages, exactly once.
@@ -584,6 +546,9 @@ class BinaryIterator(FilterIterator[data_pb2.BinaryData]):
         item = next(it)             # StopIteration if nothing matches
         it.close()
     """
+
+    def _arrow_build(self, rows: List[Any], schema: Any) -> Any:
+        return binary_batch(rows, schema)
 
 
 class ExportIterator(_RowIterator[TabularDataPoint]):

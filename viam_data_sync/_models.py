@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as _dt
+import hashlib
+import json
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional
@@ -21,7 +23,8 @@ import bson
 
 from google.protobuf import message as _message
 
-from viam_data_sync._convert import any_map_to_params, timestamp_to_datetime
+from viam_data_sync._convert import any_map_to_params, ns_to_datetime, timestamp_to_datetime
+from viam_data_sync._planning import with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 #: Where a reading comes from, in order: the ``readings`` table's names, plus the names
@@ -354,3 +357,126 @@ __all__ = [
     "sorted_keys",
     "tabular_record",
 ]
+
+
+_PARTITION_KINDS = ("tabular", "binary")
+_PARTITION_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One part of a plan (:meth:`DataClient.plan_tabular` / ``plan_binary``): a filter
+    narrowed to a half-open ``time_received`` range, as a plain value a scheduler can
+    hand to another process or machine.
+
+    It is frozen and hashable, pickles, and round-trips through :meth:`to_json` /
+    :meth:`from_json`. It holds no credentials: the reader rebuilds its own client and
+    calls :meth:`DataClient.read_partition`. The partitions of one plan are disjoint
+    and cover the plan's window exactly.
+
+    Attributes:
+        kind: ``"tabular"`` or ``"binary"``.
+        filter_bytes: the caller's ``Filter``, serialized (without this range).
+        start_ns: where the range starts, in ns since the epoch (inclusive); ``None``
+            when the plan's filter had no start.
+        end_ns: where it ends (exclusive); ``None`` only when open.
+        estimated_rows: rows (or items) counted in the range when it was planned.
+        estimated_bytes: their bytes as the service reported them (file sizes for
+            binary data).
+        index: its place in the plan (0-based, in time order).
+        count: how many partitions the plan has.
+        include_internal_data: the plan's ``include_internal_data``.
+
+    Example::
+
+        plan = client.plan_tabular(create_filter(component_name="sensor-1"))
+        payloads = [p.to_json() for p in plan]                # to workers
+        rows = list(other_client.read_partition(Partition.from_json(payloads[0])))
+    """
+
+    kind: str
+    filter_bytes: bytes
+    start_ns: Optional[int]
+    end_ns: Optional[int]
+    estimated_rows: int = 0
+    estimated_bytes: int = 0
+    index: int = 0
+    count: int = 1
+    include_internal_data: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in _PARTITION_KINDS:
+            raise ValueError(f"kind must be one of {_PARTITION_KINDS}, not {self.kind!r}")
+        if not isinstance(self.filter_bytes, bytes):
+            raise TypeError("filter_bytes must be bytes (a serialized Filter)")
+        for name in ("start_ns", "end_ns"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise TypeError(f"{name} must be an int (ns since the epoch) or None")
+        if self.start_ns is not None and self.end_ns is not None and self.end_ns <= self.start_ns:
+            raise ValueError("end_ns must be after start_ns")
+        for name in ("estimated_rows", "estimated_bytes", "index", "count"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be an int >= 0")
+        try:
+            data_pb2.Filter.FromString(self.filter_bytes)
+        except _message.DecodeError as exc:
+            raise ValueError("filter_bytes is not a serialized Filter") from exc
+
+    @property
+    def filter(self) -> data_pb2.Filter:
+        """The filter this partition reads: the plan's filter, narrowed to its range."""
+        return with_interval(data_pb2.Filter.FromString(self.filter_bytes), self.start_ns, self.end_ns)
+
+    @property
+    def start(self) -> Optional[_dt.datetime]:
+        """``start_ns`` as an aware UTC datetime (microseconds), or ``None``."""
+        return None if self.start_ns is None else ns_to_datetime(self.start_ns)
+
+    @property
+    def end(self) -> Optional[_dt.datetime]:
+        """``end_ns`` as an aware UTC datetime (microseconds), or ``None``."""
+        return None if self.end_ns is None else ns_to_datetime(self.end_ns)
+
+    @property
+    def key(self) -> str:
+        """A short stable name for this partition (its kind, filter and range hashed):
+        the same partition always has the same key, e.g. for an output file name."""
+        digest = hashlib.sha256(b"%s\x00%s\x00%r\x00%r\x00%r" % (
+            self.kind.encode(), self.filter_bytes, self.start_ns, self.end_ns, self.include_internal_data))
+        return f"{self.kind}-{self.index:05d}-{digest.hexdigest()[:12]}"
+
+    def to_json(self) -> str:
+        """This partition as a JSON string (:meth:`from_json` reads it back)."""
+        return json.dumps({
+            "v": _PARTITION_FORMAT, "kind": self.kind,
+            "filter": base64.b64encode(self.filter_bytes).decode("ascii"),
+            "start_ns": self.start_ns, "end_ns": self.end_ns,
+            "estimated_rows": self.estimated_rows, "estimated_bytes": self.estimated_bytes,
+            "index": self.index, "count": self.count, "include_internal_data": self.include_internal_data,
+        }, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: "str | bytes | Mapping[str, Any]") -> "Partition":
+        """The partition :meth:`to_json` wrote (a JSON string, or the dict it parses to).
+
+        Raises:
+            ValueError: not a partition's JSON (or a newer format).
+        """
+        try:
+            data = dict(text) if isinstance(text, Mapping) else json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise ValueError("not a Partition's JSON") from exc
+        if not isinstance(data, dict) or data.get("v") != _PARTITION_FORMAT:
+            raise ValueError("not a Partition's JSON (or written by a newer viam-data-sync)")
+        try:
+            return cls(
+                kind=data["kind"], filter_bytes=base64.b64decode(data["filter"], validate=True),
+                start_ns=data["start_ns"], end_ns=data["end_ns"], estimated_rows=data["estimated_rows"],
+                estimated_bytes=data["estimated_bytes"], index=data["index"], count=data["count"],
+                include_internal_data=bool(data["include_internal_data"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a Partition's JSON: {exc}") from exc
+

@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from viam_data_sync._convert import ns_to_timestamp, timestamp_to_ns
-from viam_data_sync._iterators import FilterIterator, plan_partitions
+from viam_data_sync._iterators import FilterIterator
+from viam_data_sync._planning import plan_partitions
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 
@@ -197,3 +198,15 @@ def test_expanded_chunks_are_queued_one_by_one():
     pages = list(it.iter_pages())
     assert max(len(p) for p in pages) <= 3  # a chunk, never a whole page
     assert sorted(r for p in pages for r in p) == [r for r in model.rows if r[1] % 17]
+
+
+def test_adaptive_iteration_crosses_a_run_of_empty_partitions():
+    """Rows at both ends of a long span: the partitions in between are empty. Adaptive
+    mode (parallel=None) used to step past them onto a partition it had not started,
+    and failed with IndexError."""
+    times = list(range(0, 100_000, 1000)) + [10**12 + k * 1000 for k in range(100)]
+    model = Model(times)
+    it = make(model, parallel=None, max_concurrency=2)
+    got = [row[0] for row in it]
+    assert got == sorted(times)
+    assert it.partitions > 4

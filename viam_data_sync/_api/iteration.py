@@ -3,40 +3,30 @@
 What sync users need and the official SDK does not give them: ``iter_tabular``,
 ``iter_binary``, ``iter_export_tabular`` and ``iter_mql``. Each builds one of the
 iterators of :mod:`viam_data_sync._iterators` and hands it page fetchers made from the
-request builders of the tabular and binary chapters and the one call path; the
-iterators never reach back into the client.
+request builders of the tabular and binary chapters and the one call path
+(:mod:`viam_data_sync._api.sources`); the iterators never reach back into the client.
 
 A chapter of :class:`~viam_data_sync.DataClient` (see ``_client.py`` for the index).
 """
 from __future__ import annotations
 
 import datetime as _dt
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
-
-import bson
+from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
 from viam_data_sync._api._base import ClientBase
-from viam_data_sync._api.binary import binary_ids_request, binary_page_request
-from viam_data_sync._api.tabular import decode_documents, export_points, mql_request, tabular_page_request, tabular_pairs, tabular_row
-from viam_data_sync._checks import check_text, filter_or_empty
+from viam_data_sync._api.sources import (
+    DEFAULT_BYTE_BUDGET,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_PARALLEL,
+    binary_iterator,
+    mql_iterator,
+    tabular_iterator,
+)
+from viam_data_sync._api.tabular import export_points
 from viam_data_sync._config import USE_CLIENT_DEFAULT
-from viam_data_sync._convert import timestamp_to_ns
-from viam_data_sync._errors import ResourceExhausted
 from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
 from viam_data_sync._progress import RowProgressCallback, row_progress
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync._retry import is_size_limit
-from viam_data_sync._rpcs import DataService
-
-#: Default rows per request; Viam's own CLI caps pages at 100 so requests do not time out.
-DEFAULT_PAGE_SIZE = 100
-#: Default time partitions fetched at once by ``iter_tabular``/``iter_binary``.
-DEFAULT_PARALLEL = 4
-#: ``iter_binary``: the most file bytes fetched in one request and held per partition.
-DEFAULT_BYTE_BUDGET = 4 * 1024 * 1024
-
-_ASC, _DESC = data_pb2.ORDER_ASCENDING, data_pb2.ORDER_DESCENDING
 
 
 class Iteration(ClientBase):
@@ -50,16 +40,19 @@ class Iteration(ClientBase):
         sort_order: Optional[int] = None,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
-        parallel: int = DEFAULT_PARALLEL,
+        parallel: Optional[int] = DEFAULT_PARALLEL,
         include_internal_data: bool = False,
         timeout: Any = USE_CLIENT_DEFAULT,
+        max_concurrency: Optional[int] = None,
         progress: Optional[RowProgressCallback] = None,
     ) -> TabularIterator:
         """Iterate over every tabular row matching ``filter``, exactly once.
 
-        Pages are fetched ahead by ``parallel`` workers over disjoint capture-time
-        partitions (memory stays bounded: a couple of pages per worker), each page
-        retried on its own. ``.cursor`` resumes where you stopped, in any process.
+        Pages are fetched ahead by workers over disjoint time partitions (memory stays
+        bounded: a few pages per worker), each page retried on its own. By default the
+        number fetching at once adapts: about ``round trip / time your loop spends on a
+        page`` chains, up to ``max_concurrency`` (32), halved while the service answers
+        RESOURCE_EXHAUSTED. ``.cursor`` resumes where you stopped, in any process.
 
         Args:
             filter: which rows; ``None`` for all the caller can see.
@@ -67,9 +60,11 @@ class Iteration(ClientBase):
             sort_order: ``Order.ORDER_ASCENDING`` (default) or ``ORDER_DESCENDING``.
             start_after: a ``.cursor`` of an earlier iterator over the same query.
             max_results: stop after this many rows (the cursor stays resumable).
-            parallel: time partitions fetched at once; 1 for a single cursor chain.
+            parallel: time partitions fetched at once; 1 for a single cursor chain;
+                ``None`` (default) to adapt to measured round trips and page times.
             include_internal_data: include Viam-internal data.
             timeout: per-request timeout (seconds).
+            max_concurrency: the most partitions fetched at once (default 32).
             progress: ``progress(rows, None)``, the rows handed out so far, before each
                 next row and at the end (see ``_progress.py``).
 
@@ -84,35 +79,10 @@ class Iteration(ClientBase):
                 print(row.time_received, row.data["readings"])
             save(it.cursor)   # later: client.iter_tabular(f, start_after=saved)
         """
-        filter_ = filter_or_empty(filter)
-        descending = sort_order == _DESC
-        watch = row_progress(progress)
-
-        caller = self._caller
-
-        def page(narrowed: Any, last: Optional[str], limit: Optional[int], order: Optional[int],
-                 count_only: bool) -> data_pb2.TabularDataByFilterResponse:
-            request = tabular_page_request(narrowed, limit, order, last, count_only, include_internal_data)
-            return caller.call(DataService.TabularDataByFilter, request, timeout=timeout)
-
-        def fetch(narrowed: Any, last: str, limit: int, order: Optional[int] = None) -> Any:
-            # Raw rows: converted to TabularData on the consuming thread, overlapping
-            # the conversion of one page with the fetch of the next.
-            response = page(narrowed, last or None, limit, order or (_DESC if descending else _ASC), False)
-            return tabular_pairs(response), response.last
-
-        def probe(narrowed: Any, reverse: bool) -> Any:
-            rows, _ = fetch(narrowed, "", 1, _DESC if reverse else _ASC)
-            return rows[0] if rows else None
-
-        def count(narrowed: Any) -> int:
-            return int(page(narrowed, None, None, None, True).count)
-
-        return TabularIterator(
-            fetch, filter_, row_time=lambda pair: timestamp_to_ns(pair[0].time_received), page_size=page_size,
-            descending=descending, parallel=parallel, depth=4, start_after=start_after, max_results=max_results,
-            count=count, probe=probe, convert=tabular_row, context=f"tabular:{include_internal_data}",
-        )._with_progress(watch)
+        return tabular_iterator(self._caller, filter, page_size=page_size, sort_order=sort_order,
+                                start_after=start_after, max_results=max_results, parallel=parallel,
+                                include_internal_data=include_internal_data, timeout=timeout,
+                                max_concurrency=max_concurrency)._with_progress(row_progress(progress))
 
     def iter_binary(
         self,
@@ -123,10 +93,11 @@ class Iteration(ClientBase):
         sort_order: Optional[int] = None,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
-        parallel: int = 2,
+        parallel: Optional[int] = 2,
         byte_budget: int = DEFAULT_BYTE_BUDGET,
         include_internal_data: bool = False,
         timeout: Any = USE_CLIENT_DEFAULT,
+        max_concurrency: Optional[int] = None,
         progress: Optional[RowProgressCallback] = None,
     ) -> BinaryIterator:
         """Iterate over every binary item matching ``filter``, exactly once.
@@ -151,71 +122,12 @@ class Iteration(ClientBase):
             for item in client.iter_binary(create_filter(component_type="camera")):
                 Path(item.metadata.file_name).write_bytes(item.binary)
         """
-        if byte_budget <= 0:
-            raise ValueError("byte_budget must be > 0")
-        filter_ = filter_or_empty(filter)
-        descending = sort_order == _DESC
-        watch = row_progress(progress, (lambda item: len(item.binary)) if include_binary_data else None)
-
-        caller = self._caller
-
-        def page(narrowed: Any, last: Optional[str], limit: Optional[int], order: Optional[int],
-                 count_only: bool) -> data_pb2.BinaryDataByFilterResponse:
-            request = binary_page_request(narrowed, limit, order, last, False, count_only, include_internal_data)
-            return caller.call(DataService.BinaryDataByFilter, request, timeout=timeout)
-
-        def fetch(narrowed: Any, last: str, limit: int, order: Optional[int] = None) -> Any:
-            response = page(narrowed, last or None, limit, order or (_DESC if descending else _ASC), False)
-            return list(response.data), response.last
-
-        def bodies_of(group: List[Any]) -> Dict[str, Any]:
-            ids = [row.metadata.binary_data_id for row in group]
-            try:
-                request = binary_ids_request(ids, True)
-                items = caller.call(DataService.BinaryDataByIDs, request, timeout=timeout).data
-            except ResourceExhausted as exc:
-                # Over a message-size limit (ours or the service's): halve and retry.
-                if len(group) == 1 or not is_size_limit(exc.code, exc.details):
-                    raise
-                half = len(group) // 2
-                return {**bodies_of(group[:half]), **bodies_of(group[half:])}
-            return {item.metadata.binary_data_id: item for item in items}
-
-        def with_bodies(rows: List[Any]) -> Iterator[List[Any]]:
-            """The page's items with their bytes, one ``byte_budget`` group at a time
-            (the next group is fetched while this one is consumed)."""
-            groups: List[List[Any]] = [[]]
-            size = 0
-            for row in rows:
-                row_size = int(row.metadata.file_size_bytes)
-                if groups[-1] and size + row_size > byte_budget:
-                    groups.append([])
-                    size = 0
-                groups[-1].append(row)
-                size += row_size
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="viam-data-sync-bodies") as pool:
-                pending = pool.submit(bodies_of, groups[0])
-                for index, group in enumerate(groups):
-                    bodies = pending.result()
-                    if index + 1 < len(groups):
-                        pending = pool.submit(bodies_of, groups[index + 1])
-                    # None marks an item deleted since its metadata page was read.
-                    yield [bodies.get(row.metadata.binary_data_id) for row in group]
-
-        def probe(narrowed: Any, reverse: bool) -> Any:
-            rows, _ = fetch(narrowed, "", 1, _DESC if reverse else _ASC)
-            return rows[0] if rows else None
-
-        def count(narrowed: Any) -> int:
-            return int(page(narrowed, None, None, None, True).count)
-
-        return BinaryIterator(
-            fetch, filter_, row_time=lambda item: timestamp_to_ns(item.metadata.time_received),
-            page_size=page_size, descending=descending, parallel=parallel, depth=1,
-            start_after=start_after, max_results=max_results, count=count, probe=probe,
-            expand=with_bodies if include_binary_data else None,
-            context=f"binary:{include_internal_data}",
-        )._with_progress(watch)
+        return binary_iterator(self._caller, filter, include_binary_data=include_binary_data, page_size=page_size,
+                               sort_order=sort_order, start_after=start_after, max_results=max_results,
+                               parallel=parallel, byte_budget=byte_budget,
+                               include_internal_data=include_internal_data, timeout=timeout,
+                               max_concurrency=max_concurrency)._with_progress(
+            row_progress(progress, (lambda item: len(item.binary)) if include_binary_data else None))
 
     def iter_export_tabular(
         self,
@@ -282,16 +194,6 @@ class Iteration(ClientBase):
             for doc in client.iter_mql(org_id, pipeline):
                 print(doc["time_received"], doc["data"])
         """
-        check_text("organization_id", organization_id)
-        watch = row_progress(progress)
-        caller = self._caller
-
-        stages = [bson.decode(s) if isinstance(s, (bytes, bytearray)) else s for s in pipeline]
-
-        def run(page_pipeline: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-            request = mql_request(organization_id, page_pipeline)
-            return decode_documents(caller.call(DataService.TabularDataByMQL, request, timeout=timeout).raw_data)
-
-        return MqlIterator(run, stages, key=key, page_size=page_size, start_after=start_after,
-                           max_results=max_results, context=organization_id)._with_progress(watch)
+        return mql_iterator(self._caller, organization_id, pipeline, page_size=page_size, key=key,
+                            start_after=start_after, max_results=max_results, timeout=timeout)._with_progress(row_progress(progress))
 

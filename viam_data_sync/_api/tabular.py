@@ -84,6 +84,16 @@ def _warn_without_time_bound(sql_query: str) -> None:
     warn_if_unbounded(sql_query)
 
 
+def sql_request(organization_id: Any, sql_query: Any) -> data_pb2.TabularDataBySQLRequest:
+    """A checked ``TabularDataBySQLRequest`` (with the APP-10891 warning)."""
+    request = data_pb2.TabularDataBySQLRequest(
+        organization_id=check_text("organization_id", organization_id),
+        sql_query=check_text("sql_query", sql_query),
+    )
+    _warn_without_time_bound(sql_query)
+    return request
+
+
 def tabular_pairs(response: Any) -> List[Tuple[Any, Any]]:
     """``(item, capture_metadata)`` for each row of a ``TabularDataByFilterResponse``."""
     metadata = list(response.metadata)
@@ -341,11 +351,7 @@ class TabularQueries(ClientBase):
                           "WHERE time_received >= CAST('2025-01-01T00:00:00Z' AS TIMESTAMP) LIMIT 5"
             )
         """
-        request = data_pb2.TabularDataBySQLRequest(
-            organization_id=check_text("organization_id", organization_id),
-            sql_query=check_text("sql_query", sql_query),
-        )
-        _warn_without_time_bound(sql_query)
+        request = sql_request(organization_id, sql_query)
         response = self._caller.call(DataService.TabularDataBySQL, request, timeout=timeout)
         return decode_documents(response.raw_data)
 

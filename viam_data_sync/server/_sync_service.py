@@ -28,7 +28,6 @@ import json
 import mimetypes
 import os
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 
@@ -41,9 +40,8 @@ from viam_data_sync.server._data_service import check_box
 from viam_data_sync.server._records import make_binary_data_id
 from viam_data_sync.server._schema import unstorable_key
 from viam_data_sync.server._rpc import LOG, RpcFail, Scope, fill_unimplemented, handler, invalid, not_found
-from viam_data_sync.server._store import PartInfo, Store, new_id, now_ns
+from viam_data_sync.server._store import IngestIds, PartInfo, Store, new_id, now_ns
 from viam_data_sync.server._values import stored_ns
-
 MAX_READING_BYTES = 4 * 1024 * 1024  # the cloud rejects larger tabular readings
 CHUNK_LOG_EVERY = 10_000
 
@@ -230,7 +228,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             requested, received = _times(item.metadata if item.HasField("metadata") else None)
             rows.append(
                 (
-                    uuid.uuid4().hex,
+                    "",  # the ingestion-ordered id, taken inside the write transaction
                     part.organization_id,
                     part.location_id,
                     part.robot_id,
@@ -250,7 +248,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                 )
             )
         with self.store.write() as conn:
-            insert_readings(conn, rows)
+            insert_readings(conn, rows, self.store.ingest_ids)
         return new_id()
 
     # ------------------------------------------------------------ streams
@@ -509,11 +507,15 @@ READING_INSERT = """INSERT INTO readings (reading_id, organization_id, location_
     time_requested_ns, time_received_ns, data, data_pb, time_synced_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
 
 
-def insert_readings(conn: sqlite3.Connection, rows: Sequence[Tuple[Any, ...]]) -> None:
+def insert_readings(conn: sqlite3.Connection, rows: Sequence[Tuple[Any, ...]], ids: Optional[IngestIds] = None) -> None:
     """Insert ``readings`` rows (tuples in ``READING_INSERT`` column order up to
-    ``data_pb``, which may be left off), synced now; caller holds the transaction."""
+    ``data_pb``, which may be left off), synced now; caller holds the transaction. With
+    ``ids``, each row's id is replaced by the next ingestion-ordered id."""
     synced = now_ns()
-    conn.executemany(READING_INSERT, ((*row, synced) if len(row) == 17 else (*row, None, synced) for row in rows))
+    fresh = ids.take(conn, len(rows)) if ids is not None else None
+    conn.executemany(READING_INSERT, (
+        ((fresh[k], *row[1:]) if fresh is not None else row) + ((synced,) if len(row) == 17 else (None, synced))
+        for k, row in enumerate(rows)))
 
 
 fill_unimplemented(
