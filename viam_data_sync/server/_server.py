@@ -8,7 +8,6 @@ import os
 import shutil
 import tempfile
 import threading
-from concurrent import futures
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import grpc
@@ -18,6 +17,7 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2_grpc
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2_grpc
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2, data_pipelines_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
+from viam_data_sync.server._aio import HandlerCollector, Limits, ServingCore
 from viam_data_sync.server._auth import AuthServicer, TokenAuthority
 from viam_data_sync.server._data_service import DataServicer
 from viam_data_sync.server._dataset_service import DatasetServicer
@@ -59,6 +59,9 @@ fill_unimplemented(
 class LocalDataServer:
     """A local Viam Data API server: same services and wire format as the cloud.
 
+    No caller can starve another: calls wait on their clients in an event loop, holding
+    no thread, and each caller's share of the server is bounded (see the limits below).
+
     Serves ``DataService``, ``DatasetService``, ``DataSyncService`` and ``AuthService``
     on a real port, backed by SQLite (WAL) and blob files. On first start it creates a
     default fleet (organization, location, robot, part) and an API key for it; reopening
@@ -76,9 +79,19 @@ class LocalDataServer:
         max_message_bytes: gRPC send/receive message size limit.
         max_upload_bytes: largest upload accepted (default 1 GiB; ``None``: no limit);
             RESOURCE_EXHAUSTED beyond it, as on a full disk.
-        interceptors: extra ``grpc.ServerInterceptor`` objects (e.g. fault injection).
+        interceptors: extra ``grpc.ServerInterceptor`` objects (e.g. fault injection);
+            they run in the serving loop, so they must not block (see ``_aio.py``).
         token_ttl: lifetime of issued access tokens, in seconds.
-        max_workers: size of the gRPC handler thread pool.
+        max_workers: threads doing database and file work (calls waiting on their
+            client hold none).
+        max_workers_per_caller: how many of them one caller (API key) may use at once
+            (default: half); its other calls wait their turn.
+        max_calls_per_caller: calls one caller may have open at once; RESOURCE_EXHAUSTED
+            beyond.
+        max_concurrent_calls: calls open at once overall; RESOURCE_EXHAUSTED beyond.
+        request_idle_timeout: seconds a call may wait for its request, or an upload for
+            its next chunk (or a response stream for its client to read), before it is
+            ended with DEADLINE_EXCEEDED.
         max_query_rows: cap on rows/documents an SQL or MQL query may return.
         database_hostname: what ``GetDatabaseConnection`` reports as ``hostname``.
         mongodb_uri: what it reports as ``mongodb_uri`` (default built from the hostname).
@@ -106,6 +119,10 @@ class LocalDataServer:
         interceptors: Sequence[grpc.ServerInterceptor] = (),
         token_ttl: float = 3600.0,
         max_workers: int = 16,
+        max_workers_per_caller: Optional[int] = None,
+        max_calls_per_caller: int = 32,
+        max_concurrent_calls: int = 1024,
+        request_idle_timeout: float = 60.0,
         max_query_rows: int = 100_000,
         database_hostname: str = "localhost",
         mongodb_uri: Optional[str] = None,
@@ -130,6 +147,14 @@ class LocalDataServer:
         self.interceptors = tuple(interceptors)
         self.token_ttl = token_ttl
         self.max_workers = max_workers
+        self.limits = Limits(
+            max_workers=max_workers,
+            max_workers_per_caller=max_workers_per_caller or max(1, max_workers // 2),
+            max_calls_per_caller=max_calls_per_caller,
+            max_concurrent_calls=max_concurrent_calls,
+            request_idle_timeout=request_idle_timeout,
+        )
+        self.limits.check()
         self.max_query_rows = max_query_rows
         self.database_hostname = database_hostname
         self._mongodb_uri = mongodb_uri
@@ -137,7 +162,7 @@ class LocalDataServer:
         self.port: int = 0
         self.store: Optional[Store] = None
         self.authority: Optional[TokenAuthority] = None
-        self._server: Optional[grpc.Server] = None
+        self._server: Optional[ServingCore] = None
         self._tmpdir: Optional[str] = None
         self._lock = threading.Lock()
         self.fleet: Optional[FleetIds] = None
@@ -171,7 +196,6 @@ class LocalDataServer:
                 )
                 self._ensure_defaults()
                 self._server = self._build_server()
-                self._server.start()
             except BaseException:
                 self._cleanup()
                 raise
@@ -183,39 +207,33 @@ class LocalDataServer:
             )
             return self
 
-    def _build_server(self) -> grpc.Server:
+    def _build_server(self) -> ServingCore:
         options = [
             ("grpc.max_receive_message_length", self.max_message_bytes),
             ("grpc.max_send_message_length", self.max_message_bytes),
             ("grpc.so_reuseport", 0),
             *KEEPALIVE_OPTIONS,
         ]
-        server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="viam-data-server"),
-            interceptors=list(self.interceptors),
-            options=options,
-        )
+        collector = HandlerCollector()
         # The generated *_pb2_grpc modules carry no annotations (grpcio-tools emits none).
         data_pb2_grpc.add_DataServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            DataServicer(self), server
+            DataServicer(self), collector
         )
         dataset_pb2_grpc.add_DatasetServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            DatasetServicer(self), server
+            DatasetServicer(self), collector
         )
         data_sync_pb2_grpc.add_DataSyncServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            DataSyncServicer(self), server
+            DataSyncServicer(self), collector
         )
         auth_pb2_grpc.add_AuthServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            AuthServicer(self._require_authority()), server
+            AuthServicer(self._require_authority()), collector
         )
         data_pipelines_pb2_grpc.add_DataPipelinesServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            PipelinesServicer(self), server
+            PipelinesServicer(self), collector
         )
-        port = server.add_insecure_port(f"{self.host}:{self.requested_port}")
-        if not port:
-            raise OSError(f"cannot listen on {self.host}:{self.requested_port}")
-        self.port = port
-        return server
+        core = ServingCore(collector.handlers, self.interceptors, self._require_authority(), self.limits, options)
+        self.port = core.start(f"{self.host}:{self.requested_port}")
+        return core
 
     def stop(self, grace: Optional[float] = 1.0) -> None:
         """Stop serving (in-flight calls get ``grace`` seconds) and close the store.
@@ -225,7 +243,7 @@ class LocalDataServer:
         with self._lock:
             server, self._server = self._server, None
             if server is not None:
-                server.stop(grace).wait()
+                server.stop(grace)
             self._cleanup()
 
     def _cleanup(self) -> None:
@@ -239,7 +257,7 @@ class LocalDataServer:
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until the server stops (or ``timeout``); True if it stopped."""
         server = self._server
-        return True if server is None else bool(server.wait_for_termination(timeout))
+        return True if server is None else server.wait(timeout)
 
     def __enter__(self) -> "LocalDataServer":
         return self.start()
