@@ -17,6 +17,7 @@ import sys
 import threading
 from typing import Any, Optional, Sequence
 
+from viam_data_sync.server._query_pool import DEFAULT_QUERY_MEMORY_BYTES, DEFAULT_QUERY_TIMEOUT, DEFAULT_QUERY_WORKERS
 from viam_data_sync.server._server import DEFAULT_MAX_UPLOAD_BYTES, LocalDataServer
 
 
@@ -41,6 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_UPLOAD_BYTES,
         help=f"largest upload accepted (default {DEFAULT_MAX_UPLOAD_BYTES}, 1 GiB)",
     )
+    parser.add_argument(
+        "--request-idle-timeout", type=float, default=60.0,
+        help="seconds a call may wait for its request or next upload chunk (default 60)",
+    )
+    parser.add_argument("--query-workers", type=int, default=DEFAULT_QUERY_WORKERS,
+                        help=f"processes running SQL and MQL queries (default {DEFAULT_QUERY_WORKERS})")
+    parser.add_argument(
+        "--query-memory-bytes", type=int, default=DEFAULT_QUERY_MEMORY_BYTES,
+        help=f"memory limit of one query's process (default {DEFAULT_QUERY_MEMORY_BYTES}, 512 MiB; 0: none)",
+    )
+    parser.add_argument("--query-timeout", type=float, default=DEFAULT_QUERY_TIMEOUT,
+                        help=f"seconds one query may run (default {DEFAULT_QUERY_TIMEOUT:g})")
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     return parser
 
@@ -63,6 +76,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         api_key_id=args.api_key_id,
         api_key=args.api_key,
         max_upload_bytes=args.max_upload_bytes,
+        request_idle_timeout=args.request_idle_timeout,
+        query_workers=args.query_workers,
+        query_memory_bytes=args.query_memory_bytes,
+        query_timeout=args.query_timeout,
     )
     try:
         server.start()

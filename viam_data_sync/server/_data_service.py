@@ -40,6 +40,7 @@ from viam_data_sync.server._rpc import (
     invalid,
     not_found,
 )
+from viam_data_sync.server._query_pool import QueryPool
 from viam_data_sync.server._store import Store, hash_password, new_id, now_ns
 from viam_data_sync.server._values import clamp_int64, distinct
 
@@ -191,58 +192,27 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         return response
 
     def _run_engine(
-        self, engine: str, organization_id: str, scope: Scope, payload: Any
+        self, engine: str, organization_id: str, scope: Scope, payload: Any, context: Any
     ) -> List[bytes]:
-        import bson  # pymongo's
-
+        """The query's BSON documents, run in a query worker process (``_query_pool.py``),
+        bounded in time, memory and size."""
         check_org(self.server, organization_id, scope)
-        try:
-            from viam_data_sync.server._query_errors import QueryError
-        except ImportError:
-            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, f"the {engine} engine is not available") from None
-        try:
-            if engine == "SQL":
-                from viam_data_sync.server._sql import run_sql
-
-                docs = run_sql(
-                    self.store.query_conn(), [organization_id], payload, max_rows=self.server.max_query_rows
-                )
-            else:
-                from viam_data_sync.server._mql import run_mql
-
-                docs = run_mql(
-                    self.store.query_conn(), [organization_id], payload, max_docs=self.server.max_query_rows
-                )
-        except ImportError:
-            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, f"the {engine} engine is not available") from None
-        except QueryError as exc:
-            raise invalid(str(exc) or f"{engine} query not understood") from None
-        except RecursionError:
-            raise invalid(f"the {engine} query is nested too deeply") from None
-        out: List[bytes] = []
-        total = 0
-        budget = self.server.max_message_bytes - 64 * 1024
-        for position, doc in enumerate(docs):
-            try:
-                encoded = bson.encode(doc)
-            except (bson.errors.InvalidDocument, OverflowError) as exc:
-                # e.g. an integer the pipeline computed beyond int64, or a key with a NUL
-                # stored before uploads refused those.
-                raise invalid(f"{engine} result {position} cannot be encoded as BSON: {exc}") from None
-            total += len(encoded) + 8
-            if total > budget:
-                raise RpcFail(
-                    grpc.StatusCode.RESOURCE_EXHAUSTED,
-                    f"{engine} result exceeds {self.server.max_message_bytes} bytes; add a limit",
-                )
-            out.append(encoded)
-        return out
+        queries: QueryPool = self.server.queries
+        return queries.run(
+            engine,
+            organization_id,
+            [organization_id],
+            payload,
+            max_rows=self.server.max_query_rows,
+            max_bytes=self.server.max_message_bytes - 64 * 1024,
+            time_remaining=context.time_remaining(),
+        )
 
     @handler
     def TabularDataBySQL(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         if not request.sql_query.strip():
             raise invalid("sql_query is required")
-        raw = self._run_engine("SQL", request.organization_id, scope, request.sql_query)
+        raw = self._run_engine("SQL", request.organization_id, scope, request.sql_query, context)
         return data_pb2.TabularDataBySQLResponse(raw_data=raw)
 
     @handler
@@ -265,7 +235,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
             except Exception:  # noqa: BLE001 - any decode failure is the caller's
                 raise invalid(f"mql_binary[{index}] is not a valid BSON document") from None
         return data_pb2.TabularDataByMQLResponse(
-            raw_data=self._run_engine("MQL", request.organization_id, scope, stages)
+            raw_data=self._run_engine("MQL", request.organization_id, scope, stages, context)
         )
 
     def _source_where(

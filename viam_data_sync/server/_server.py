@@ -22,6 +22,13 @@ from viam_data_sync.server._auth import AuthServicer, TokenAuthority
 from viam_data_sync.server._data_service import DataServicer
 from viam_data_sync.server._dataset_service import DatasetServicer
 from viam_data_sync.server._store import FleetIds, Store
+from viam_data_sync.server._query_pool import (
+    DEFAULT_QUERY_MEMORY_BYTES,
+    DEFAULT_QUERY_TIMEOUT,
+    DEFAULT_QUERY_WORKERS,
+    QueryPool,
+)
+from viam_data_sync.server._query_pool import check_settings as check_query_settings
 from viam_data_sync.server._rpc import fill_unimplemented
 from viam_data_sync.server._sync_service import DataSyncServicer
 
@@ -97,6 +104,12 @@ class LocalDataServer:
         mongodb_uri: what it reports as ``mongodb_uri`` (default built from the hostname).
         api_key_id: id of the default API key (default: created, or found again).
         api_key: secret of the default API key (default: found again, else generated).
+        query_workers: worker processes running SQL and MQL queries (at most this many
+            at once; one organization's take at most half).
+        query_memory_bytes: address-space limit of each query worker (default 512 MiB;
+            0: none); a query needing more answers RESOURCE_EXHAUSTED.
+        query_timeout: seconds one query may run (default 30); then its worker is killed
+            and the call answers DEADLINE_EXCEEDED.
 
     Example::
 
@@ -128,6 +141,9 @@ class LocalDataServer:
         mongodb_uri: Optional[str] = None,
         api_key_id: Optional[str] = None,
         api_key: Optional[str] = None,
+        query_workers: int = DEFAULT_QUERY_WORKERS,
+        query_memory_bytes: int = DEFAULT_QUERY_MEMORY_BYTES,
+        query_timeout: float = DEFAULT_QUERY_TIMEOUT,
     ) -> None:
         if max_page_size < 1:
             raise ValueError("max_page_size must be >= 1")
@@ -159,6 +175,9 @@ class LocalDataServer:
         self.database_hostname = database_hostname
         self._mongodb_uri = mongodb_uri
         self._want_key = (api_key_id, api_key)
+        check_query_settings(query_workers, query_memory_bytes, query_timeout)
+        self._query_settings = (query_workers, query_memory_bytes, query_timeout)
+        self.queries: Optional[QueryPool] = None
         self.port: int = 0
         self.store: Optional[Store] = None
         self.authority: Optional[TokenAuthority] = None
@@ -191,6 +210,8 @@ class LocalDataServer:
                 os.makedirs(parent, exist_ok=True)
             try:
                 self.store = Store(db_path, db_path + ".blobs")
+                workers, memory, seconds = self._query_settings
+                self.queries = QueryPool(db_path, workers=workers, memory_bytes=memory, timeout=seconds)
                 self.authority = TokenAuthority(
                     self.store, enabled=self.auth_enabled, token_ttl=self.token_ttl
                 )
@@ -247,6 +268,9 @@ class LocalDataServer:
             self._cleanup()
 
     def _cleanup(self) -> None:
+        if self.queries is not None:
+            self.queries.close()
+            self.queries = None
         if self.store is not None:
             self.store.close()
             self.store = None
