@@ -709,7 +709,8 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
     # ------------------------------------------------------------ signed URL
     @handler
     def CreateBinaryDataSignedURL(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        """A ``file://`` URL of the blob (the local server has no HTTP endpoint)."""
+        """An HTTP URL of the blob on the server's HTTP listener, HMAC-signed with its
+        expiry (``_http.py``), as the cloud's signed URLs are."""
         ref = rec.ref_from_string(request.binary_data_id) if request.binary_data_id else None
         if ref is None:
             raise invalid("binary_data_id is required")
@@ -721,7 +722,7 @@ class DataServicer(data_pb2_grpc.DataServiceServicer):
         row = rec.resolve(self.store.conn(), [ref], scope, missing_ok=False)[0]
         expires = now_ns() + minutes * 60 * 1_000_000_000
         return data_pb2.CreateBinaryDataSignedURLResponse(
-            signed_url=rec.blob_uri(self.store.blob_path(row["file_id"])), expires_at=ns_to_timestamp(expires)
+            signed_url=self.server.signer.url(row["file_id"], expires / 1e9), expires_at=ns_to_timestamp(expires)
         )
 
 

@@ -19,6 +19,7 @@ from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2, data_
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
 from viam_data_sync.server._aio import HandlerCollector, Limits, ServingCore
 from viam_data_sync.server._auth import AuthServicer, TokenAuthority
+from viam_data_sync.server._http import BLOB_PREFIX, HttpListener, UrlSigner, blob_route, url_base
 from viam_data_sync.server._data_service import DataServicer
 from viam_data_sync.server._dataset_service import DatasetServicer
 from viam_data_sync.server._store import FleetIds, Store
@@ -110,6 +111,8 @@ class LocalDataServer:
             0: none); a query needing more answers RESOURCE_EXHAUSTED.
         query_timeout: seconds one query may run (default 30); then its worker is killed
             and the call answers DEADLINE_EXCEEDED.
+        http_port: TCP port of the HTTP listener serving signed blob URLs, on ``host``
+            (0: a free one, see :attr:`http_address`).
 
     Example::
 
@@ -144,6 +147,7 @@ class LocalDataServer:
         query_workers: int = DEFAULT_QUERY_WORKERS,
         query_memory_bytes: int = DEFAULT_QUERY_MEMORY_BYTES,
         query_timeout: float = DEFAULT_QUERY_TIMEOUT,
+        http_port: int = 0,
     ) -> None:
         if max_page_size < 1:
             raise ValueError("max_page_size must be >= 1")
@@ -178,6 +182,10 @@ class LocalDataServer:
         check_query_settings(query_workers, query_memory_bytes, query_timeout)
         self._query_settings = (query_workers, query_memory_bytes, query_timeout)
         self.queries: Optional[QueryPool] = None
+        self.requested_http_port = http_port
+        self.http_port = 0
+        self.signer: Optional[UrlSigner] = None
+        self._http: Optional[HttpListener] = None
         self.port: int = 0
         self.store: Optional[Store] = None
         self.authority: Optional[TokenAuthority] = None
@@ -217,6 +225,7 @@ class LocalDataServer:
                 )
                 self._ensure_defaults()
                 self._server = self._build_server()
+                self._start_http()
             except BaseException:
                 self._cleanup()
                 raise
@@ -256,6 +265,20 @@ class LocalDataServer:
         self.port = core.start(f"{self.host}:{self.requested_port}")
         return core
 
+    def _start_http(self) -> None:
+        store, authority = self._require_store(), self._require_authority()
+        listener = HttpListener(self.host, self.requested_http_port, idle_timeout=self.limits.request_idle_timeout)
+        self.http_port = listener.port
+        self.signer = UrlSigner(authority.signing_key, url_base(self.host, self.http_port)[0])
+
+        def blob_path(file_id: str) -> Optional[str]:
+            row = store.conn().execute("SELECT 1 FROM binary_data WHERE file_id = ?", (file_id,)).fetchone()
+            return None if row is None else store.blob_path(file_id)
+
+        listener.routes[BLOB_PREFIX] = blob_route(self.signer, blob_path)
+        listener.start()
+        self._http = listener
+
     def stop(self, grace: Optional[float] = 1.0) -> None:
         """Stop serving (in-flight calls get ``grace`` seconds) and close the store.
 
@@ -268,6 +291,9 @@ class LocalDataServer:
             self._cleanup()
 
     def _cleanup(self) -> None:
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
         if self.queries is not None:
             self.queries.close()
             self.queries = None
@@ -320,6 +346,11 @@ class LocalDataServer:
     def address(self) -> str:
         """``"host:port"`` to dial (e.g. ``grpc.insecure_channel(server.address)``)."""
         return f"{self.host}:{self.port}"
+
+    @property
+    def http_address(self) -> str:
+        """``"host:port"`` of the HTTP listener serving signed blob URLs."""
+        return f"{url_base(self.host, self.http_port)[1]}:{self.http_port}"
 
     def _fleet(self) -> FleetIds:
         if self.fleet is None:
