@@ -18,6 +18,7 @@ def add_parser(commands: SubParsers) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks one)")
     serve.add_argument("--no-auth", action="store_true", help="serve without API-key authentication")
+    serve.add_argument("--max-upload-bytes", type=int, help="largest upload accepted (default 1 GiB)")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -29,4 +30,9 @@ def _run(args: argparse.Namespace) -> int:
     argv += ["--host", args.host, "--port", str(args.port)]
     if args.no_auth:
         argv.append("--no-auth")
+    # The common --api-key-id/--api-key-file name the served key here: the store keeps
+    # it, and a missing key file is written with its secret.
+    for flag in ("max_upload_bytes", "api_key_id", "api_key_file"):
+        if getattr(args, flag, None) is not None:
+            argv += ["--" + flag.replace("_", "-"), str(getattr(args, flag))]
     return int(serve_main(argv) or 0)

@@ -5,18 +5,24 @@ Example::
     python -m viam_data_sync.server --db ./data.db --port 8080
 
 It prints the address and the credentials of its own default API key (a local key for
-this server only), one ``name: value`` per line, then serves.
+this server only), one ``name: value`` per line, and a ready-to-paste ``export
+VIAM_API_KEY_ID=… VIAM_API_KEY=… VIAM_APP_ADDRESS=… VIAM_INSECURE=1`` line, then serves.
+``--api-key-file`` names a file holding the key's secret: read if it exists, else
+written (mode 0600) with the secret the server serves, so later runs reuse it.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shlex
 import signal
 import sys
 import threading
 from typing import Any, Optional, Sequence
 
+from viam_data_sync._atomic import write_atomic
 from viam_data_sync.server._query_pool import DEFAULT_QUERY_MEMORY_BYTES, DEFAULT_QUERY_TIMEOUT, DEFAULT_QUERY_WORKERS
 from viam_data_sync.server._server import DEFAULT_MAX_UPLOAD_BYTES, LocalDataServer
 
@@ -36,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-auth", action="store_true", help="serve without API-key authentication")
     parser.add_argument("--api-key-id", default=None, help="use this id for the default API key")
     parser.add_argument("--api-key", default=None, help="use this secret for the default API key")
+    parser.add_argument(
+        "--api-key-file", metavar="PATH", default=None,
+        help="file with the default API key's secret: read if it exists, else written with it",
+    )
     parser.add_argument(
         "--max-upload-bytes",
         type=int,
@@ -65,16 +75,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         level=getattr(logging, str(args.log_level).upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if (args.api_key is None) != (args.api_key_id is None):
-        print("--api-key and --api-key-id go together", file=sys.stderr)
+    if args.api_key is not None and args.api_key_file is not None:
+        print("give --api-key or --api-key-file, not both", file=sys.stderr)
         return 2
+    api_key = args.api_key
+    if args.api_key_file is not None and os.path.exists(args.api_key_file):
+        with open(args.api_key_file, encoding="utf-8") as fh:
+            api_key = fh.read().strip()
+        if not api_key:
+            print(f"{args.api_key_file} is empty", file=sys.stderr)
+            return 2
     server = LocalDataServer(
         args.db,
         args.host,
         args.port,
         auth=not args.no_auth,
         api_key_id=args.api_key_id,
-        api_key=args.api_key,
+        api_key=api_key,
         max_upload_bytes=args.max_upload_bytes,
         request_idle_timeout=args.request_idle_timeout,
         query_workers=args.query_workers,
@@ -86,6 +103,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except OSError as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
+    if args.api_key_file is not None and api_key is None:
+        _write_secret(args.api_key_file, server.api_key)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -101,6 +120,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"part_id: {server.part_id}")
         print(f"api_key_id: {server.api_key_id}")
         print(f"api_key: {server.api_key}")
+        print(f"http_address: {server.http_address}")
+        print(export_line(server))
         print("ready", flush=True)
         while not stop.wait(0.5):
             pass
@@ -109,6 +130,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             signal.signal(sig, handler)
         server.stop(grace=2.0)
     return 0
+
+
+def export_line(server: LocalDataServer) -> str:
+    """The shell line that points ``DataClient.from_env()`` and the CLI at ``server``."""
+    pairs = [("VIAM_API_KEY_ID", server.api_key_id), ("VIAM_API_KEY", server.api_key)] if server.auth_enabled else []
+    pairs += [("VIAM_APP_ADDRESS", server.address), ("VIAM_INSECURE", "1")]
+    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in pairs)
+
+
+def _write_secret(path: str, secret: str) -> None:
+    def write(fh: Any) -> None:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(secret + "\n")
+
+    write_atomic(path, write)
 
 
 if __name__ == "__main__":

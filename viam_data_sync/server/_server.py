@@ -104,7 +104,8 @@ class LocalDataServer:
         database_hostname: what ``GetDatabaseConnection`` reports as ``hostname``.
         mongodb_uri: what it reports as ``mongodb_uri`` (default built from the hostname).
         api_key_id: id of the default API key (default: created, or found again).
-        api_key: secret of the default API key (default: found again, else generated).
+        api_key: secret of the default API key (default: found again, else generated);
+            without ``api_key_id``, the default key's id keeps (or gets) this secret.
         query_workers: worker processes running SQL and MQL queries (at most this many
             at once; one organization's take at most half).
         query_memory_bytes: address-space limit of each query worker (default 512 MiB;
@@ -155,8 +156,6 @@ class LocalDataServer:
             raise ValueError("max_message_bytes must be at least 1 MiB")
         if max_upload_bytes is not None and max_upload_bytes < 0:
             raise ValueError("max_upload_bytes must be >= 0")
-        if (api_key is None) != (api_key_id is None) and api_key is not None:
-            raise ValueError("api_key needs api_key_id")
         self.path = None if path is None else os.fspath(path)
         self.host = host
         self.requested_port = port
