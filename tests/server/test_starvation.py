@@ -65,6 +65,9 @@ def _wait_for(predicate: Any, seconds: float = 20.0) -> None:
 
 def test_idle_unauthenticated_calls_and_idle_uploads_starve_no_one() -> None:
     release = threading.Event()
+    # All 64 uploads are one key's, and the channels of one process share one connection
+    # (the caller of an Authenticate): the per-caller bound is raised so that every idle
+    # call stays open and holds what it can (the bound itself is the last test's).
     with ExitStack() as stack, LocalDataServer(max_calls_per_caller=2 * IDLE) as server:
         stack.callback(release.set)
         idle: List[Any] = []
@@ -138,3 +141,26 @@ def test_one_caller_cannot_hold_more_than_its_share_of_calls(release: threading.
             future.cancel()
         _wait_for(lambda: _tmp_files(server) == [])
         assert abuser.tabular_by_filter(count_only=True).count == 0  # its calls closed: room again
+
+
+def test_a_response_stream_its_client_does_not_read_is_ended() -> None:
+    """A stalled reader held a worker thread for as long as it liked."""
+    with LocalDataServer(request_idle_timeout=1.0) as server, grpc.insecure_channel(server.address) as channel:
+        api = make_api(server, channel)
+        for _ in range(10):  # 20 MB of readings: more than the transport buffers
+            api.upload_tabular([{"pad": "x" * 2000, "i": j} for j in range(1000)])
+        request = data_pb2.ExportTabularDataRequest(
+            part_id=server.part_id, resource_name="sensor-1", resource_subtype="rdk:component:sensor",
+            method_name="Readings",
+        )
+        stream = api.call(api.data.ExportTabularData, request, timeout=60)
+        next(stream)
+        time.sleep(3)  # read nothing for longer than the idle timeout
+        read = 1
+        with pytest.raises(grpc.RpcError) as excinfo:
+            for _ in stream:
+                read += 1
+        assert excinfo.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert "request_idle_timeout" in excinfo.value.details()
+        assert read < 10_000  # ended part-way: what was already buffered, then the status
+        assert api.tabular_by_filter(count_only=True).count == 10_000  # and the server serves on
