@@ -100,3 +100,9 @@ def test_serve_reads_the_secret_from_an_existing_key_file(served: Tuple[Path, Pa
             assert client.binary_data_by_filter()[0] == []
     finally:
         _stop(process)
+
+
+def test_serve_names_a_limit_out_of_range() -> None:
+    result = run_cli(["serve", "--port", "0", "--max-upload-bytes", "-1"], _clean_env())
+    assert result.returncode == 2
+    assert "max_upload_bytes must be >= 0" in result.stderr

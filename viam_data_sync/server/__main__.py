@@ -85,19 +85,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not api_key:
             print(f"{args.api_key_file} is empty", file=sys.stderr)
             return 2
-    server = LocalDataServer(
-        args.db,
-        args.host,
-        args.port,
-        auth=not args.no_auth,
-        api_key_id=args.api_key_id,
-        api_key=api_key,
-        max_upload_bytes=args.max_upload_bytes,
-        request_idle_timeout=args.request_idle_timeout,
-        query_workers=args.query_workers,
-        query_memory_bytes=args.query_memory_bytes,
-        query_timeout=args.query_timeout,
-    )
+    try:
+        server = _server(args, api_key)
+    except ValueError as exc:  # a limit out of range: named by the message
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
     try:
         server.start()
     except OSError as exc:
@@ -130,6 +122,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             signal.signal(sig, handler)
         server.stop(grace=2.0)
     return 0
+
+
+def _server(args: argparse.Namespace, api_key: Optional[str]) -> LocalDataServer:
+    return LocalDataServer(
+        args.db,
+        args.host,
+        args.port,
+        auth=not args.no_auth,
+        api_key_id=args.api_key_id,
+        api_key=api_key,
+        max_upload_bytes=args.max_upload_bytes,
+        request_idle_timeout=args.request_idle_timeout,
+        query_workers=args.query_workers,
+        query_memory_bytes=args.query_memory_bytes,
+        query_timeout=args.query_timeout,
+    )
 
 
 def export_line(server: LocalDataServer) -> str:
