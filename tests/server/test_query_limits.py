@@ -10,6 +10,7 @@ failed (status and RSS) on that code.
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any, Dict, Iterator, List, Tuple
 
@@ -17,6 +18,7 @@ import bson
 import grpc
 import pytest
 
+from viam_data_sync import DataClient, ResourceExhausted
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 from .conftest import Api, make_api, remote_server, start_server_process
@@ -91,6 +93,19 @@ def test_a_query_past_its_memory_limit_is_resource_exhausted(
     assert "query_memory_bytes" in error.details() and "256 MiB" in error.details()
     assert _peak_rss(pid) < SERVER_RSS_BOUND
     assert bson.decode(_sql(api, "SELECT COUNT(*) AS n FROM readings").raw_data[0]) == {"n": 2}  # still serving
+
+
+def test_the_client_does_not_repeat_a_query_over_the_memory_limit(
+    limited: Tuple[Api, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    api, _ = limited
+    info = api.server
+    caplog.set_level(logging.WARNING, logger="viam_data_sync")
+    with DataClient.from_api_key(info.api_key, info.api_key_id, info.address, insecure=True) as client:
+        with pytest.raises(ResourceExhausted) as excinfo:
+            client.tabular_data_by_sql(api.organization_id, "SELECT length(randomblob(900000000)) AS n")
+    assert not excinfo.value.retryable
+    assert "retry" not in caplog.text.lower()  # refused once: repeating cannot pass the limit
 
 
 def test_a_query_past_its_time_limit_is_deadline_exceeded_and_killed(limited: Tuple[Api, int]) -> None:

@@ -217,7 +217,8 @@ class QueryPool:
             limit = f"{self.memory_bytes // (1024 * 1024)} MiB" if self.memory_bytes else "the machine's memory"
             raise RpcFail(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"the {engine} query needed more memory than the server allows one query ({limit}, "
+                # "too large": clients do not repeat what cannot pass the limit
+                f"the {engine} query is too large for the server's memory limit of one query ({limit}, "
                 "query_memory_bytes); narrow it with a filter or a limit",
             )
         if kind == "too_large":

@@ -73,7 +73,7 @@ class _TooLarge(Exception):
 
 def _memory_message(engine: str) -> str:
     return (
-        f"the {engine} query needed more memory than the server allows one query "
+        f"the {engine} query is too large for the server's memory limit of one query "
         "(query_memory_bytes); narrow it with a filter or a limit"
     )
 
