@@ -9,6 +9,7 @@ leaves a file under the final name.
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import urllib.request
@@ -20,9 +21,11 @@ from viam_data_sync._atomic import write_atomic
 
 LOGGER = logging.getLogger("viam_data_sync")
 
-#: Schemes a signed URL may use: HTTPS from the cloud; ``file`` from the local server,
-#: which has no HTTP endpoint. Plain HTTP only when asked for (``allow_http``).
-_SAFE_SCHEMES = ("https", "file")
+#: A signed URL is followed only over HTTPS (the cloud's), or plain HTTP to a loopback
+#: address (the local server's listener on 127.0.0.1), or plain HTTP anywhere when asked
+#: for (``allow_http``). Never ``file`` or any other scheme: a server must not make the
+#: client read a local file (say ``file:///etc/passwd`` into an export folder).
+_SAFE_SCHEMES = ("https",)
 DOWNLOAD_CHUNK = 1024 * 1024
 
 Progress = Callable[[int, Optional[int]], None]
@@ -30,6 +33,25 @@ Progress = Callable[[int, Optional[int]], None]
 
 class IncompleteDownload(IOError):
     """The body ended before the size the metadata promised (or ran past it)."""
+
+
+def _is_loopback(host: Optional[str]) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(url: str, allow_http: bool) -> None:
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    if scheme not in _SAFE_SCHEMES and not (scheme == "http" and (allow_http or _is_loopback(parsed.hostname))):
+        where = "a non-loopback host over plain http" if scheme == "http" else f"a {scheme or 'scheme-less'} URL"
+        raise ValueError(f"refusing to download from {where} (only https, or http to loopback)")
 
 
 def stream_url_to_file(
@@ -45,14 +67,12 @@ def stream_url_to_file(
     """Download ``url`` to ``dest`` atomically; returns the number of bytes written.
 
     Raises:
-        ValueError: an unsupported URL scheme.
+        ValueError: a URL that is not https (or http to a loopback address, or any http
+            with ``allow_http``).
         IncompleteDownload: the size differs from ``expected_size``.
         OSError: reading or writing failed (no file is left under ``dest``).
     """
-    scheme = urlparse(url).scheme.lower()
-    allowed = _SAFE_SCHEMES + (("http",) if allow_http else ())
-    if scheme not in allowed:
-        raise ValueError(f"refusing to download from a {scheme or 'scheme-less'} URL")
+    _check_url(url, allow_http)
     if chunk_size <= 0:
         raise ValueError("chunk_size must be > 0")
     target = Path(dest)
@@ -60,7 +80,11 @@ def stream_url_to_file(
 
     def copy_body(out: IO[bytes]) -> None:
         nonlocal written
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - checked above
+            # urllib follows redirects to http, https and ftp only (never file); check
+            # where one led before reading a byte of it.
+            final = getattr(response, "geturl", lambda: url)()
+            _check_url(final, allow_http)
             while True:
                 chunk = response.read(chunk_size)
                 if not chunk:

@@ -2,9 +2,12 @@
 the signed URL with constant memory; never a partial file under the final name."""
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
 import io
 import os
+import threading
 import urllib.request
 
 import grpc
@@ -41,12 +44,25 @@ def test_file_over_the_message_limit_streams_to_disk(env, tmp_path):
     assert [p.name for p in out.iterdir()] == [path.name]  # no temp file left
 
 
+def _served(directory):
+    """A loopback HTTP server of ``directory`` (signed URLs are http(s), never file://)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
 def test_short_download_leaves_nothing(tmp_path, monkeypatch):
     src = tmp_path / "src.bin"
     src.write_bytes(b"x" * 1000)
     dest = tmp_path / "dest.bin"
-    with pytest.raises(IncompleteDownload):
-        stream_url_to_file(src.as_uri(), dest, expected_size=2000)
+    httpd = _served(tmp_path)
+    try:
+        with pytest.raises(IncompleteDownload):
+            stream_url_to_file(f"http://127.0.0.1:{httpd.server_address[1]}/src.bin", dest, expected_size=2000)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
     assert list(tmp_path.iterdir()) == [src]
 
     class Broken(io.BytesIO):

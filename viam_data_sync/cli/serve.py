@@ -21,6 +21,11 @@ def add_parser(commands: SubParsers) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks one)")
     serve.add_argument("--no-auth", action="store_true", help="serve without API-key authentication")
+    serve.add_argument("--max-upload-bytes", type=int, help="largest upload accepted (default 1 GiB)")
+    serve.add_argument("--api-key-id", metavar="ID",
+                       help="id of the key to serve (kept by the store across restarts)")
+    serve.add_argument("--api-key-file", metavar="PATH",
+                       help="file holding the key's secret; written (mode 0600) if it does not exist")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -32,6 +37,11 @@ def _run(args: argparse.Namespace) -> int:
     argv += ["--host", args.host, "--port", str(args.port)]
     if args.no_auth:
         argv.append("--no-auth")
+    # The common --api-key-id/--api-key-file name the served key here: the store keeps
+    # it, and a missing key file is written with its secret.
+    for flag in ("max_upload_bytes", "api_key_id", "api_key_file"):
+        if getattr(args, flag, None) is not None:
+            argv += ["--" + flag.replace("_", "-"), str(getattr(args, flag))]
     try:
         return int(serve_main(argv) or 0)
     except RuntimeError as exc:

@@ -56,6 +56,7 @@ class TokenAuthority:
         self.enabled = enabled
         self.token_ttl = float(token_ttl)
         self._key = store.signing_key()
+        self.signing_key = self._key  # also keys signed blob URLs (``_http.py``), through a derivation
         self._kid = hashlib.sha256(self._key).hexdigest()[:8]
 
     def issue(self, key_id: str, ttl: Optional[float] = None) -> str:
@@ -102,11 +103,10 @@ class TokenAuthority:
             raise _unauthenticated("access token expired; authenticate again")
         return claims
 
-    def scope(self, context: grpc.ServicerContext) -> Scope:
-        """Organizations the caller may see (None = all, when auth is off)."""
-        if not self.enabled:
-            return None
-        values = [v for k, v in (context.invocation_metadata() or ()) if k.lower() == "authorization"]
+    def key_id_of(self, metadata: Any) -> str:
+        """The API key id of the call's token (signature and expiry checked, no database
+        read); UNAUTHENTICATED when the header is missing, malformed, forged or expired."""
+        values = [v for k, v in (metadata or ()) if k.lower() == "authorization"]
         if not values:
             raise _unauthenticated("missing authorization metadata (expected 'Bearer <token>')")
         if len(values) != 1:
@@ -117,7 +117,13 @@ class TokenAuthority:
         if not value.startswith("Bearer "):
             raise _unauthenticated("authorization must be 'Bearer <token>'")
         claims = self.verify(value[len("Bearer ") :].strip())
-        orgs = self.store.key_organizations(str(claims.get("sub", "")))
+        return str(claims.get("sub", ""))
+
+    def scope(self, context: grpc.ServicerContext) -> Scope:
+        """Organizations the caller may see (None = all, when auth is off)."""
+        if not self.enabled:
+            return None
+        orgs = self.store.key_organizations(self.key_id_of(context.invocation_metadata()))
         if orgs is None:
             raise _unauthenticated("the API key of this token no longer exists")
         return orgs

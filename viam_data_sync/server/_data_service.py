@@ -45,6 +45,7 @@ from viam_data_sync.server._pipelines import sink_documents, sink_pipeline
 from viam_data_sync.server._schema import INTERNAL_TYPE_PATTERN, captured_ns
 from viam_data_sync.server._saved_queries import SavedQueriesMixin, decode_stages, saved_query_stages
 from viam_data_sync.server._sequences import SequencesMixin
+from viam_data_sync.server._query_pool import QueryPool
 from viam_data_sync.server._store import Store, hash_password, new_id, now_ns
 from viam_data_sync.server._values import clamp_int64, distinct
 
@@ -205,59 +206,29 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         return response
 
     def _run_engine(
-        self, engine: str, organization_id: str, scope: Scope, payload: Any, **mql_options: Any
+        self, engine: str, organization_id: str, scope: Scope, payload: Any, context: Any,
+        **mql_options: Any
     ) -> List[bytes]:
-        import bson  # pymongo's
-
+        """The query's BSON documents, run in a query worker process (``_query_pool.py``),
+        bounded in time, memory and size."""
         check_org(self.server, organization_id, scope)
-        try:
-            from viam_data_sync.server._query_errors import QueryError
-        except ImportError:
-            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, f"the {engine} engine is not available") from None
-        try:
-            if engine == "SQL":
-                from viam_data_sync.server._sql import run_sql
-
-                docs = run_sql(
-                    self.store.query_conn(), [organization_id], payload, max_rows=self.server.max_query_rows
-                )
-            else:
-                from viam_data_sync.server._mql import run_mql
-
-                docs = run_mql(
-                    self.store.query_conn(), [organization_id], payload, max_docs=self.server.max_query_rows,
-                    **mql_options
-                )
-        except ImportError:
-            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, f"the {engine} engine is not available") from None
-        except QueryError as exc:
-            raise invalid(str(exc) or f"{engine} query not understood") from None
-        except RecursionError:
-            raise invalid(f"the {engine} query is nested too deeply") from None
-        out: List[bytes] = []
-        total = 0
-        budget = self.server.max_message_bytes - 64 * 1024
-        for position, doc in enumerate(docs):
-            try:
-                encoded = bson.encode(doc)
-            except (bson.errors.InvalidDocument, OverflowError) as exc:
-                # e.g. an integer the pipeline computed beyond int64, or a key with a NUL
-                # stored before uploads refused those.
-                raise invalid(f"{engine} result {position} cannot be encoded as BSON: {exc}") from None
-            total += len(encoded) + 8
-            if total > budget:
-                raise RpcFail(
-                    grpc.StatusCode.RESOURCE_EXHAUSTED,
-                    f"{engine} result exceeds {self.server.max_message_bytes} bytes; add a limit",
-                )
-            out.append(encoded)
-        return out
+        queries: QueryPool = self.server.queries
+        return queries.run(
+            engine,
+            organization_id,
+            [organization_id],
+            payload,
+            max_rows=self.server.max_query_rows,
+            max_bytes=self.server.max_message_bytes - 64 * 1024,
+            time_remaining=context.time_remaining(),
+            options=mql_options,
+        )
 
     @handler
     def TabularDataBySQL(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         if not request.sql_query.strip():
             raise invalid("sql_query is required")
-        raw = self._run_engine("SQL", request.organization_id, scope, request.sql_query)
+        raw = self._run_engine("SQL", request.organization_id, scope, request.sql_query, context)
         return data_pb2.TabularDataBySQLResponse(raw_data=raw)
 
     @handler
@@ -276,7 +247,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         elif source == data_pb2.TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE or request.use_recent_data:
             options["received_since_ns"] = self.server.hot_store_since_ns()
         return data_pb2.TabularDataByMQLResponse(
-            raw_data=self._run_engine("MQL", request.organization_id, scope, stages, **options)
+            raw_data=self._run_engine("MQL", request.organization_id, scope, stages, context, **options)
         )
 
     def _source_where(
@@ -755,7 +726,8 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
     # ------------------------------------------------------------ signed URL
     @handler
     def CreateBinaryDataSignedURL(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        """A ``file://`` URL of the blob (the local server has no HTTP endpoint)."""
+        """An HTTP URL of the blob on the server's HTTP listener, HMAC-signed with its
+        expiry (``_http.py``), as the cloud's signed URLs are."""
         ref = rec.ref_from_string(request.binary_data_id) if request.binary_data_id else None
         if ref is None:
             raise invalid("binary_data_id is required")
@@ -767,7 +739,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         row = rec.resolve(self.store.conn(), [ref], scope, missing_ok=False)[0]
         expires = now_ns() + minutes * 60 * 1_000_000_000
         return data_pb2.CreateBinaryDataSignedURLResponse(
-            signed_url=rec.blob_uri(self.store.blob_path(row["file_id"])), expires_at=ns_to_timestamp(expires)
+            signed_url=self.server.signer.url(row["file_id"], expires / 1e9), expires_at=ns_to_timestamp(expires)
         )
 
 

@@ -384,8 +384,8 @@ def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[st
             process_pipeline(docs, None, [stage], None)  # type: ignore[no-untyped-call]
         )
         return result
-    except QueryError:
-        raise
+    except (QueryError, MemoryError):
+        raise  # a memory error is the server's limit (the query worker answers it), not the caller's syntax
     except NotImplementedError as err:
         raise QueryError(_unsupported(str(err), name)) from None
     except OperationFailure as err:

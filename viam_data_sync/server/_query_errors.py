@@ -7,8 +7,17 @@ details, so every message names what was not understood, e.g.
 """
 from __future__ import annotations
 
-__all__ = ["QueryError"]
+__all__ = ["QueryError", "QueryLimitHit"]
 
 
 class QueryError(ValueError):
     """A SQL or MQL query that the local server rejects; the message is shown to the client."""
+
+
+class QueryLimitHit(QueryError):
+    """A query stopped by one of the server's limits (its message names the limit):
+    ``kind`` is ``"time"`` (DEADLINE_EXCEEDED) or ``"memory"`` (RESOURCE_EXHAUSTED)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind

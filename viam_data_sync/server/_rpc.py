@@ -18,7 +18,7 @@ import inspect
 import logging
 import sqlite3
 import traceback
-from typing import Any, Callable, FrozenSet, Optional, Set
+from typing import Any, Callable, FrozenSet, Generator, Optional, Set
 
 import grpc
 
@@ -47,6 +47,11 @@ def not_found(message: str) -> RpcFail:
 
 def denied(message: str) -> RpcFail:
     return RpcFail(grpc.StatusCode.PERMISSION_DENIED, message)
+
+
+class ContextAborted(Exception):
+    """What ``context.abort()`` raises in a handler run by the server's worker pool
+    (``_aio.SyncContext``): the status is recorded, and this unwinds the handler."""
 
 
 class Authorizer:
@@ -130,9 +135,62 @@ def handler(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _is_abort(exc: BaseException) -> bool:
-    # grpc's context.abort() raises a bare Exception after recording the status; let it
-    # through untouched so that status is what the client sees.
-    return type(exc) is Exception and not exc.args
+    # context.abort() raises after recording the status (grpc's sync server a bare
+    # Exception, our worker pool ContextAborted); let it through untouched so that status
+    # is what the client sees.
+    return isinstance(exc, ContextAborted) or (type(exc) is Exception and not exc.args)
+
+
+#: A client-stream consumer: a generator that receives each request message by ``yield``
+#: (``None`` at the end of the stream) and returns the response.
+Consumer = Generator[None, Any, Any]
+
+
+def stream_handler(fn: Callable[..., Consumer]) -> Callable[..., Any]:
+    """Wrap a client-streaming servicer method written as a consumer,
+    ``fn(self, context, scope)``, that takes each request by ``message = yield``
+    (``None`` once the stream has ended) and returns the response.
+
+    The result is an ordinary grpcio stream handler ``(self, request_iterator, context)``
+    (so interceptors can wrap it), which also offers ``.consumer(self, context)``: the
+    same consumer with auth and error mapping, for a server that hands it each message
+    as it arrives instead of blocking a thread on the stream (``_aio.py``).
+    """
+    method = fn.__name__
+
+    def consumer(self: Any, context: grpc.ServicerContext) -> Consumer:
+        try:
+            scope = self.auth.scope(context)
+            return (yield from fn(self, context, scope))
+        except Exception as exc:  # noqa: BLE001 - mapped to a status
+            if _is_abort(exc):
+                raise
+            _abort(context, method, exc)
+
+    @functools.wraps(fn)
+    def wrapper(self: Any, request_iterator: Any, context: grpc.ServicerContext) -> Any:
+        steps = consumer(self, context)
+        try:
+            next(steps)
+            try:
+                messages = iter(request_iterator)
+                while True:
+                    try:
+                        message = next(messages, None)
+                    except grpc.RpcError:
+                        steps.throw(RpcFail(grpc.StatusCode.CANCELLED, "upload stream broken before it completed"))
+                        raise AssertionError("unreachable") from None  # the consumer re-raised it as a status
+                    steps.send(message)
+                    if message is None:
+                        break
+            finally:
+                steps.close()
+        except StopIteration as stop:
+            return stop.value
+        raise RuntimeError(f"{method} did not return at the end of its stream")
+
+    wrapper.consumer = consumer  # type: ignore[attr-defined]  # read by _aio.py
+    return wrapper
 
 
 def fill_unimplemented(cls: type, service_descriptor: Any, implemented: Set[str]) -> None:

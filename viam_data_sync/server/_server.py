@@ -8,7 +8,6 @@ import os
 import shutil
 import tempfile
 import threading
-from concurrent import futures
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import grpc
@@ -18,13 +17,22 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2_grpc
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2_grpc
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
+from viam_data_sync.server._aio import HandlerCollector, Limits, ServingCore
 from viam_data_sync.server._auth import AuthServicer, TokenAuthority
+from viam_data_sync.server._http import BLOB_PREFIX, HttpListener, UrlSigner, blob_route, url_base
 from viam_data_sync.server._data_service import DataServicer
 from viam_data_sync.server._dataset_service import DatasetServicer
 from viam_data_sync.server._store import FleetIds, Store
 from viam_data_sync.server import _indexes, _pipelines, _saved_queries, _sequence_export, _sequences
 from viam_data_sync.server._pipelines import PipelineRunner, PipelinesServicer
 from viam_data_sync.server._scheduler import PipelineClock, Scheduler
+from viam_data_sync.server._query_pool import (
+    DEFAULT_QUERY_MEMORY_BYTES,
+    DEFAULT_QUERY_TIMEOUT,
+    DEFAULT_QUERY_WORKERS,
+    QueryPool,
+)
+from viam_data_sync.server._query_pool import check_settings as check_query_settings
 from viam_data_sync.server._sync_service import DataSyncServicer
 
 LOG = logging.getLogger("viam_data_sync.server")
@@ -47,6 +55,9 @@ KEEPALIVE_OPTIONS: Tuple[Tuple[str, int], ...] = (
 class LocalDataServer:
     """A local Viam Data API server: same services and wire format as the cloud.
 
+    No caller can starve another: calls wait on their clients in an event loop, holding
+    no thread, and each caller's share of the server is bounded (see the limits below).
+
     Serves ``DataService``, ``DatasetService``, ``DataSyncService`` and ``AuthService``
     on a real port, backed by SQLite (WAL) and blob files. On first start it creates a
     default fleet (organization, location, robot, part) and an API key for it; reopening
@@ -64,14 +75,33 @@ class LocalDataServer:
         max_message_bytes: gRPC send/receive message size limit.
         max_upload_bytes: largest upload accepted (default 1 GiB; ``None``: no limit);
             RESOURCE_EXHAUSTED beyond it, as on a full disk.
-        interceptors: extra ``grpc.ServerInterceptor`` objects (e.g. fault injection).
+        interceptors: extra ``grpc.ServerInterceptor`` objects (e.g. fault injection);
+            they run in the serving loop, so they must not block (see ``_aio.py``).
         token_ttl: lifetime of issued access tokens, in seconds.
-        max_workers: size of the gRPC handler thread pool.
+        max_workers: threads doing database and file work (calls waiting on their
+            client hold none).
+        max_workers_per_caller: how many of them one caller (API key) may use at once
+            (default: half); its other calls wait their turn.
+        max_calls_per_caller: calls one caller may have open at once; RESOURCE_EXHAUSTED
+            beyond.
+        max_concurrent_calls: calls open at once overall; RESOURCE_EXHAUSTED beyond.
+        request_idle_timeout: seconds a call may wait for its request, or an upload for
+            its next chunk (or a response stream for its client to read), before it is
+            ended with DEADLINE_EXCEEDED.
         max_query_rows: cap on rows/documents an SQL or MQL query may return.
         database_hostname: what ``GetDatabaseConnection`` reports as ``hostname``.
         mongodb_uri: what it reports as ``mongodb_uri`` (default built from the hostname).
         api_key_id: id of the default API key (default: created, or found again).
-        api_key: secret of the default API key (default: found again, else generated).
+        api_key: secret of the default API key (default: found again, else generated);
+            without ``api_key_id``, the default key's id keeps (or gets) this secret.
+        query_workers: worker processes running SQL and MQL queries (at most this many
+            at once; one organization's take at most half).
+        query_memory_bytes: address-space limit of each query worker (default 512 MiB;
+            0: none); a query needing more answers RESOURCE_EXHAUSTED.
+        query_timeout: seconds one query may run (default 30); then its worker is killed
+            and the call answers DEADLINE_EXCEEDED.
+        http_port: TCP port of the HTTP listener serving signed blob URLs, on ``host``
+            (0: a free one, see :attr:`http_address`).
         clock: the server's clock for data pipeline schedules and the hot store's
             window (default: the real time); a :class:`ManualClock` lets tests drive it.
         hot_store_hours: how far back the hot store (``use_recent_data``, the
@@ -98,6 +128,10 @@ class LocalDataServer:
         interceptors: Sequence[grpc.ServerInterceptor] = (),
         token_ttl: float = 3600.0,
         max_workers: int = 16,
+        max_workers_per_caller: Optional[int] = None,
+        max_calls_per_caller: int = 32,
+        max_concurrent_calls: int = 1024,
+        request_idle_timeout: float = 60.0,
         max_query_rows: int = 100_000,
         database_hostname: str = "localhost",
         mongodb_uri: Optional[str] = None,
@@ -105,6 +139,10 @@ class LocalDataServer:
         api_key: Optional[str] = None,
         clock: Optional[PipelineClock] = None,
         hot_store_hours: float = 24.0,
+        query_workers: int = DEFAULT_QUERY_WORKERS,
+        query_memory_bytes: int = DEFAULT_QUERY_MEMORY_BYTES,
+        query_timeout: float = DEFAULT_QUERY_TIMEOUT,
+        http_port: int = 0,
     ) -> None:
         if max_page_size < 1:
             raise ValueError("max_page_size must be >= 1")
@@ -114,8 +152,6 @@ class LocalDataServer:
             raise ValueError("max_upload_bytes must be >= 0")
         if not hot_store_hours > 0:
             raise ValueError("hot_store_hours must be > 0")
-        if (api_key is None) != (api_key_id is None) and api_key is not None:
-            raise ValueError("api_key needs api_key_id")
         self.path = None if path is None else os.fspath(path)
         self.host = host
         self.requested_port = port
@@ -126,6 +162,14 @@ class LocalDataServer:
         self.interceptors = tuple(interceptors)
         self.token_ttl = token_ttl
         self.max_workers = max_workers
+        self.limits = Limits(
+            max_workers=max_workers,
+            max_workers_per_caller=max_workers_per_caller or max(1, max_workers // 2),
+            max_calls_per_caller=max_calls_per_caller,
+            max_concurrent_calls=max_concurrent_calls,
+            request_idle_timeout=request_idle_timeout,
+        )
+        self.limits.check()
         self.max_query_rows = max_query_rows
         self.database_hostname = database_hostname
         self._mongodb_uri = mongodb_uri
@@ -134,10 +178,17 @@ class LocalDataServer:
         self.hot_store_hours = hot_store_hours
         self.pipeline_runner: Optional[PipelineRunner] = None
         self.scheduler: Optional[Scheduler] = None
+        check_query_settings(query_workers, query_memory_bytes, query_timeout)
+        self._query_settings = (query_workers, query_memory_bytes, query_timeout)
+        self.queries: Optional[QueryPool] = None
+        self.requested_http_port = http_port
+        self.http_port = 0
+        self.signer: Optional[UrlSigner] = None
+        self._http: Optional[HttpListener] = None
         self.port: int = 0
         self.store: Optional[Store] = None
         self.authority: Optional[TokenAuthority] = None
-        self._server: Optional[grpc.Server] = None
+        self._server: Optional[ServingCore] = None
         self._tmpdir: Optional[str] = None
         self._lock = threading.Lock()
         self.fleet: Optional[FleetIds] = None
@@ -170,12 +221,14 @@ class LocalDataServer:
                     area.create_tables(self.store)
                 self.pipeline_runner = PipelineRunner(self.store, self.clock, self.max_query_rows,
                                                       self.hot_store_since_ns)
+                workers, memory, seconds = self._query_settings
+                self.queries = QueryPool(db_path, workers=workers, memory_bytes=memory, timeout=seconds)
                 self.authority = TokenAuthority(
                     self.store, enabled=self.auth_enabled, token_ttl=self.token_ttl
                 )
                 self._ensure_defaults()
                 self._server = self._build_server()
-                self._server.start()
+                self._start_http()
                 self.scheduler = Scheduler(self.clock, self.pipeline_runner.run_due, self.pipeline_runner.next_due)
                 self.scheduler.start()
             except BaseException:
@@ -189,39 +242,47 @@ class LocalDataServer:
             )
             return self
 
-    def _build_server(self) -> grpc.Server:
+    def _build_server(self) -> ServingCore:
         options = [
             ("grpc.max_receive_message_length", self.max_message_bytes),
             ("grpc.max_send_message_length", self.max_message_bytes),
             ("grpc.so_reuseport", 0),
             *KEEPALIVE_OPTIONS,
         ]
-        server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="viam-data-server"),
-            interceptors=list(self.interceptors),
-            options=options,
-        )
+        collector = HandlerCollector()
         # The generated *_pb2_grpc modules carry no annotations (grpcio-tools emits none).
         data_pb2_grpc.add_DataServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            DataServicer(self), server
+            DataServicer(self), collector
         )
         dataset_pb2_grpc.add_DatasetServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            DatasetServicer(self), server
+            DatasetServicer(self), collector
         )
         data_sync_pb2_grpc.add_DataSyncServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            DataSyncServicer(self), server
+            DataSyncServicer(self), collector
         )
         auth_pb2_grpc.add_AuthServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            AuthServicer(self._require_authority()), server
+            AuthServicer(self._require_authority()), collector
         )
         data_pipelines_pb2_grpc.add_DataPipelinesServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            PipelinesServicer(self), server
+            PipelinesServicer(self), collector
         )
-        port = server.add_insecure_port(f"{self.host}:{self.requested_port}")
-        if not port:
-            raise OSError(f"cannot listen on {self.host}:{self.requested_port}")
-        self.port = port
-        return server
+        core = ServingCore(collector.handlers, self.interceptors, self._require_authority(), self.limits, options)
+        self.port = core.start(f"{self.host}:{self.requested_port}")
+        return core
+
+    def _start_http(self) -> None:
+        store, authority = self._require_store(), self._require_authority()
+        listener = HttpListener(self.host, self.requested_http_port, idle_timeout=self.limits.request_idle_timeout)
+        self.http_port = listener.port
+        self.signer = UrlSigner(authority.signing_key, url_base(self.host, self.http_port)[0])
+
+        def blob_path(file_id: str) -> Optional[str]:
+            row = store.conn().execute("SELECT 1 FROM binary_data WHERE file_id = ?", (file_id,)).fetchone()
+            return None if row is None else store.blob_path(file_id)
+
+        listener.routes[BLOB_PREFIX] = blob_route(self.signer, blob_path)
+        listener.start()
+        self._http = listener
 
     def stop(self, grace: Optional[float] = 1.0) -> None:
         """Stop serving (in-flight calls get ``grace`` seconds) and close the store.
@@ -231,13 +292,19 @@ class LocalDataServer:
         with self._lock:
             server, self._server = self._server, None
             if server is not None:
-                server.stop(grace).wait()
+                server.stop(grace)
             self._cleanup()
 
     def _cleanup(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
             self.scheduler = None
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
+        if self.queries is not None:
+            self.queries.close()
+            self.queries = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -248,7 +315,7 @@ class LocalDataServer:
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until the server stops (or ``timeout``); True if it stopped."""
         server = self._server
-        return True if server is None else bool(server.wait_for_termination(timeout))
+        return True if server is None else server.wait(timeout)
 
     def __enter__(self) -> "LocalDataServer":
         return self.start()
@@ -287,6 +354,11 @@ class LocalDataServer:
     def address(self) -> str:
         """``"host:port"`` to dial (e.g. ``grpc.insecure_channel(server.address)``)."""
         return f"{self.host}:{self.port}"
+
+    @property
+    def http_address(self) -> str:
+        """``"host:port"`` of the HTTP listener serving signed blob URLs."""
+        return f"{url_base(self.host, self.http_port)[1]}:{self.http_port}"
 
     def _fleet(self) -> FleetIds:
         if self.fleet is None:

@@ -47,7 +47,7 @@ from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from viam_data_sync._convert import ns_to_datetime
-from viam_data_sync.server._query_errors import QueryError
+from viam_data_sync.server._query_errors import QueryError, QueryLimitHit
 from viam_data_sync.server._schema import QUERY_COLUMNS
 
 __all__ = ["run_sql", "TIME_LIMIT_S"]
@@ -515,8 +515,11 @@ def _execute(conn: sqlite3.Connection, sql: str, organization_ids: List[str],
     except sqlite3.Error as err:
         message = str(err)
         if "interrupted" in message:
-            raise QueryError(f"query took longer than {TIME_LIMIT_S:g} s; narrow it "
-                             "with WHERE or LIMIT") from None
+            raise QueryLimitHit("time", f"query took longer than {TIME_LIMIT_S:g} s (query_timeout); narrow it "
+                                "with WHERE or LIMIT") from None
+        if "out of memory" in message or "too big" in message:
+            raise QueryLimitHit("memory", "the query needed more memory than the server allows it "
+                                "(query_memory_bytes); narrow it with WHERE or LIMIT") from None
         if "not authorized" in message or "prohibited" in message:
             raise QueryError("unsupported SQL: the query reads something other than the "
                              "readings columns or writes") from None

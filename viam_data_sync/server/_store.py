@@ -111,6 +111,21 @@ CREATE INDEX IF NOT EXISTS readings_time ON readings (time_received_ns, id);
 """
 
 
+def connect(db_path: str, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection to the store's database as every user of it opens one (autocommit,
+    rows by name, WAL-friendly pragmas); ``read_only`` cannot write."""
+    if read_only:
+        uri = "file:" + _quote_path(db_path) + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30.0)
+    else:
+        conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None, timeout=30.0)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
 def now_ns() -> int:
     return time.time_ns()
 
@@ -211,15 +226,7 @@ class Store:
 
     # ------------------------------------------------------------ connections
     def _open(self, read_only: bool) -> sqlite3.Connection:
-        if read_only:
-            uri = "file:" + _quote_path(self.db_path) + "?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30.0)
-        else:
-            conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None, timeout=30.0)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn = connect(self.db_path, read_only=read_only)
         with self._all_lock:
             self._all.append(conn)
         return conn

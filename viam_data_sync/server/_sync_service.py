@@ -29,7 +29,7 @@ import mimetypes
 import os
 import sqlite3
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Generator, List, Optional, Sequence, Tuple
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -39,7 +39,17 @@ from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_g
 from viam_data_sync.server._data_service import check_box
 from viam_data_sync.server._records import make_binary_data_id
 from viam_data_sync.server._schema import unstorable_key
-from viam_data_sync.server._rpc import LOG, RpcFail, Scope, fill_unimplemented, handler, invalid, not_found
+from viam_data_sync.server._rpc import (
+    LOG,
+    Consumer,
+    RpcFail,
+    Scope,
+    fill_unimplemented,
+    handler,
+    invalid,
+    not_found,
+    stream_handler,
+)
 from viam_data_sync.server._store import IngestIds, PartInfo, Store, new_id, now_ns
 from viam_data_sync.server._values import stored_ns
 MAX_READING_BYTES = 4 * 1024 * 1024  # the cloud rejects larger tabular readings
@@ -196,9 +206,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         item = request.sensor_contents[0]
         limit = self.server.max_upload_bytes
         if limit is not None and len(item.binary) > limit:
-            raise RpcFail(
-                grpc.StatusCode.RESOURCE_EXHAUSTED, f"upload exceeds the server's limit of {limit} bytes"
-            )
+            raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED, _too_large(limit))
         sensor_metadata = item.metadata if item.HasField("metadata") else None
         temp = self._temp_from_bytes(item.binary)
         file_id, binary_data_id = self._commit_binary(target, temp, len(item.binary), sensor_metadata)
@@ -252,8 +260,8 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         return new_id()
 
     # ------------------------------------------------------------ streams
-    @handler
-    def FileUpload(self, request_iterator: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+    @stream_handler
+    def FileUpload(self, context: Any, scope: Scope) -> Consumer:  # noqa: N802
         def metadata_of(first: Any) -> Any:
             if first.WhichOneof("upload_packet") != "metadata":
                 raise invalid("the first FileUpload message must carry metadata")
@@ -268,15 +276,13 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             data: bytes = message.file_contents.data
             return data
 
-        file_id, binary_data_id = self._stream_upload(
-            request_iterator, context, scope, metadata_of, chunk_of, is_file=True
+        file_id, binary_data_id = yield from self._stream_upload(
+            context, scope, metadata_of, chunk_of, is_file=True
         )
         return data_sync_pb2.FileUploadResponse(file_id=file_id, binary_data_id=binary_data_id)
 
-    @handler
-    def StreamingDataCaptureUpload(
-        self, request_iterator: Any, context: Any, scope: Scope
-    ) -> Any:  # noqa: N802
+    @stream_handler
+    def StreamingDataCaptureUpload(self, context: Any, scope: Scope) -> Consumer:  # noqa: N802
         def metadata_of(first: Any) -> Any:
             if first.WhichOneof("upload_packet") != "metadata":
                 raise invalid("the first StreamingDataCaptureUpload message must carry metadata")
@@ -292,8 +298,8 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             data: bytes = message.data
             return data
 
-        file_id, binary_data_id = self._stream_upload(
-            request_iterator, context, scope, metadata_of, chunk_of, is_file=False
+        file_id, binary_data_id = yield from self._stream_upload(
+            context, scope, metadata_of, chunk_of, is_file=False
         )
         return data_sync_pb2.StreamingDataCaptureUploadResponse(
             file_id=file_id, binary_data_id=binary_data_id
@@ -301,19 +307,15 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
 
     def _stream_upload(
         self,
-        request_iterator: Any,
         context: Any,
         scope: Scope,
         metadata_of: Any,
         chunk_of: Any,
         *,
         is_file: bool,
-    ) -> Tuple[str, str]:
-        messages = iter(request_iterator)
-        try:
-            first = next(messages, None)
-        except grpc.RpcError:
-            raise RpcFail(grpc.StatusCode.CANCELLED, "upload stream broken") from None
+    ) -> Generator[None, Any, Tuple[str, str]]:
+        """The upload consumer: takes each message by ``yield`` (``None`` at the end)."""
+        first = yield
         if first is None:
             raise invalid("empty upload stream: the first message must carry metadata")
         md, sensor_metadata = metadata_of(first)
@@ -326,20 +328,15 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         try:
             size = 0
             with open(temp, "wb") as fh:
-                try:
-                    for message in messages:
-                        chunk = chunk_of(message)
-                        size += len(chunk)
-                        if limit is not None and size > limit:
-                            raise RpcFail(
-                                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                                f"upload exceeds the server's limit of {limit} bytes",
-                            )
-                        fh.write(chunk)
-                except grpc.RpcError:
-                    raise RpcFail(
-                        grpc.StatusCode.CANCELLED, "upload stream broken before it completed"
-                    ) from None
+                while True:
+                    message = yield
+                    if message is None:
+                        break
+                    chunk = chunk_of(message)
+                    size += len(chunk)
+                    if limit is not None and size > limit:
+                        raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED, _too_large(limit))
+                    fh.write(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
             result = self._commit_binary(
@@ -447,6 +444,11 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             raise
         LOG.debug("stored %s (%d bytes)", binary_data_id, size)
         return file_id, binary_data_id
+
+
+def _too_large(limit: int) -> str:
+    # "too large" is what clients take for a limit that repeating cannot pass.
+    return f"upload too large: it exceeds the server's limit of {limit} bytes (max_upload_bytes); nothing was stored"
 
 
 def _still_wanted(context: Any) -> bool:

@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Load-and-abuse benchmark of the local server: authenticated load while abusive
+clients run, against a no-abuse baseline measured in the same run.
+
+The server runs in its own process (``python -m viam_data_sync.server``, auth on,
+default limits but a 64 MiB upload limit so the endless uploads do not fill the disk).
+The abusers run in another process, with a key of a second organization:
+
+* idle calls: 64 ``Authenticate`` calls with no token that never send their request,
+  and 64 authenticated ``FileUpload`` streams that send their metadata, then nothing
+  (each reopened when the server ends it);
+* expensive queries: the review's MQL doubling pipeline, ``randomblob(900000000)``,
+  a string-doubling recursive CTE and a ``$unwind`` of 2^16 elements, in a loop;
+* endless uploads: streams of 256 KiB chunks that never end (the server refuses each at
+  its upload limit; they start again).
+
+The measured client (4 threads, the default key) pages ``TabularDataByFilter`` (100
+rows) and uploads a reading now and then. Reported: the authenticated calls' p50/p99
+latency and count, and the server process's peak RSS, for each phase.
+
+    python scripts/bench_abuse.py [--seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from typing import Any, Dict, Iterator, List, Tuple
+
+import bson
+import grpc
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from viam_data_sync import DataClient  # noqa: E402
+from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc  # noqa: E402
+from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2  # noqa: E402
+
+UPLOAD_LIMIT = 64 << 20
+IDLE = 64
+DOUBLE = {"$addFields": {"a": {"$concatArrays": ["$a", "$a"]}}}
+SEED = [{"$limit": 1}, {"$project": {"a": ["x"]}}]
+
+
+# ---------------------------------------------------------------- the server
+def start_server(db: str) -> Tuple[subprocess.Popen, Dict[str, str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "viam_data_sync.server", "--db", db, "--port", "0", "--log-level", "ERROR",
+         "--max-upload-bytes", str(UPLOAD_LIMIT)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None
+    info: Dict[str, str] = {}
+    for line in proc.stdout:
+        if line.strip() == "ready":
+            return proc, info
+        key, _, value = line.strip().partition(": ")
+        info[key] = value
+    raise RuntimeError("the server did not start")
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+# ---------------------------------------------------------------- the measured load
+def load(client: DataClient, part_id: str, seconds: float, threads: int = 4) -> List[float]:
+    latencies: List[float] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker(index: int) -> None:
+        n = 0
+        while time.monotonic() < stop:
+            start = time.perf_counter()
+            if n % 10 == 9:
+                client.tabular_data_capture_upload(
+                    [{"v": n}], part_id, "rdk:component:sensor", f"load-{index}", "Readings", [None])
+            else:
+                client.tabular_data_by_filter(limit=100)
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+            n += 1
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return latencies
+
+
+def sample_rss(pid: int, stop: threading.Event, peak: List[float]) -> None:
+    while not stop.wait(0.05):
+        peak[0] = max(peak[0], rss_mib(pid))
+
+
+def phase(name: str, client: DataClient, info: Dict[str, str], pid: int, seconds: float) -> Dict[str, Any]:
+    stop = threading.Event()
+    peak = [rss_mib(pid)]
+    sampler = threading.Thread(target=sample_rss, args=(pid, stop, peak), daemon=True)
+    sampler.start()
+    latencies = load(client, info["part_id"], seconds)
+    stop.set()
+    sampler.join()
+    ms = sorted(x * 1000 for x in latencies)
+    return {"phase": name, "calls": len(ms), "p50_ms": statistics.median(ms),
+            "p99_ms": ms[min(len(ms) - 1, int(len(ms) * 0.99))], "server_peak_rss_mib": peak[0]}
+
+
+# ---------------------------------------------------------------- the abusers
+class _Silent:
+    def __init__(self, first: Any, stop: threading.Event) -> None:
+        self.first, self.stop = first, stop
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.first is not None:
+            yield self.first
+        self.stop.wait()
+
+
+def abuse(spec: Dict[str, Any], stop: threading.Event) -> Dict[str, int]:
+    address, org, part = spec["address"], spec["organization_id"], spec["part_id"]
+    outcomes: Dict[str, int] = {}
+    lock = threading.Lock()
+
+    def count(what: str, error: Any) -> None:
+        key = f"{what}: {error.code().name if isinstance(error, grpc.RpcError) else type(error).__name__}"
+        with lock:
+            outcomes[key] = outcomes.get(key, 0) + 1
+
+    uploads = spec["uploads"]
+    client = DataClient.from_api_key(uploads["api_key"], uploads["api_key_id"], address, insecure=True, retry=None)
+    idle_md = (("authorization", "Bearer " + spec["idle"]["token"]),)
+    query_md = (("authorization", "Bearer " + spec["queries"]["token"]),)
+    metadata = data_sync_pb2.FileUploadRequest(metadata=data_sync_pb2.UploadMetadata(
+        part_id=part, type=data_sync_pb2.DATA_TYPE_FILE, file_name="abuse"))
+
+    def idle(method: str, first: Any, md: Any) -> None:
+        # Its own connection (channels of one process share one by default), as 64 clients would.
+        with grpc.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)]) as channel:
+            call = channel.stream_unary(method, request_serializer=lambda m: m.SerializeToString())
+            while not stop.is_set():
+                future = call.future(iter(_Silent(first, stop)), metadata=md, timeout=600)
+                while not stop.is_set() and not future.done():
+                    time.sleep(0.2)
+                if stop.is_set():
+                    future.cancel()
+                    return
+                count(f"idle {method.rsplit('/', 1)[-1]}", future.exception())
+                time.sleep(0.5)  # then open it again
+
+    def queries() -> None:
+        with grpc.insecure_channel(address) as channel:
+            stub = data_pb2_grpc.DataServiceStub(channel)
+            mql = [SEED + [DOUBLE] * 27, SEED + [DOUBLE] * 16 + [{"$unwind": "$a"}, {"$count": "n"}]]
+            sql = ["SELECT length(randomblob(900000000)) AS n",
+                   "WITH RECURSIVE r(s, n) AS (SELECT 'x', 0 UNION ALL SELECT s || s, n + 1 FROM r "
+                   "WHERE n < 40) SELECT max(length(s)) AS m FROM r"]
+            i = 0
+            while not stop.is_set():
+                try:
+                    if i % 2:
+                        stub.TabularDataByMQL(data_pb2.TabularDataByMQLRequest(
+                            organization_id=org, mql_binary=[bson.encode(s) for s in mql[i // 2 % 2]]),
+                            metadata=query_md, timeout=60)
+                    else:
+                        stub.TabularDataBySQL(data_pb2.TabularDataBySQLRequest(
+                            organization_id=org, sql_query=sql[i // 2 % 2]), metadata=query_md, timeout=60)
+                except grpc.RpcError as exc:
+                    count("expensive query", exc)
+                i += 1
+
+    def endless_upload() -> None:
+        chunk = os.urandom(256 << 10)
+
+        def forever() -> Iterator[bytes]:
+            while not stop.is_set():
+                yield chunk
+
+        while not stop.is_set():
+            try:
+                client.upload(forever(), part, file_name="endless")
+            except Exception as exc:  # noqa: BLE001 - counted
+                count("endless upload", exc)
+
+    threads = [threading.Thread(target=idle, args=("/proto.rpc.v1.AuthService/Authenticate", None, None))
+               for _ in range(IDLE)]
+    threads += [threading.Thread(target=idle, args=("/viam.app.datasync.v1.DataSyncService/FileUpload",
+                                                    metadata, idle_md)) for _ in range(IDLE)]
+    threads += [threading.Thread(target=queries) for _ in range(4)]
+    threads += [threading.Thread(target=endless_upload) for _ in range(2)]
+    for t in threads:
+        t.daemon = True
+        t.start()
+    stop.wait()
+    client.close()
+    return outcomes
+
+
+def abuser_main(spec_json: str) -> int:
+    stop = threading.Event()
+    result: Dict[str, int] = {}
+    runner = threading.Thread(target=lambda: result.update(abuse(json.loads(spec_json), stop)), daemon=True)
+    runner.start()
+    print("abusing", flush=True)
+    sys.stdin.read()  # until the benchmark closes our stdin
+    stop.set()
+    runner.join(30)
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+# ---------------------------------------------------------------- main
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase (default 15)")
+    parser.add_argument("--abuser", help=argparse.SUPPRESS)
+    ns = parser.parse_args()
+    if ns.abuser:
+        return abuser_main(ns.abuser)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, info = start_server(os.path.join(tmp, "abuse.db"))
+        try:
+            address = info["address"]
+            client = DataClient.from_api_key(info["api_key"], info["api_key_id"], address, insecure=True)
+            client.tabular_data_capture_upload(
+                [{"i": i} for i in range(500)], info["part_id"], "rdk:component:sensor", "seed", "Readings",
+                [None] * 500)
+            baseline = phase("no abuse", client, info, proc.pid, ns.seconds)
+            other = _other_org(tmp, info)
+            abuser = subprocess.Popen([sys.executable, __file__, "--abuser", json.dumps(other)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            assert abuser.stdout is not None and abuser.stdin is not None
+            abuser.stdout.readline()
+            time.sleep(2.0)  # the idle calls are open, the first queries and uploads running
+            under = phase("under abuse", client, info, proc.pid, ns.seconds)
+            abuser.stdin.close()
+            outcomes = json.loads(abuser.stdout.readline() or "{}")
+            abuser.wait(60)
+            client.close()
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    print("\n== authenticated load (4 threads: filter pages of 100, 1 in 10 an upload)")
+    for row in (baseline, under):
+        print(f"  {row['phase']:<12} {row['calls']:>6} calls  p50 {row['p50_ms']:7.1f} ms  "
+              f"p99 {row['p99_ms']:7.1f} ms  server peak RSS {row['server_peak_rss_mib']:6.0f} MiB")
+    print(f"  p50 ratio {under['p50_ms'] / baseline['p50_ms']:.2f}x, p99 ratio "
+          f"{under['p99_ms'] / baseline['p99_ms']:.2f}x")
+    print("\n== what the abusers got")
+    for key, n in sorted(outcomes.items()):
+        print(f"  {key:<45} {n}")
+    return 0
+
+
+def _other_org(tmp: str, info: Dict[str, str]) -> Dict[str, Any]:
+    """A second organization with one key per kind of abuse (a caller's own limits would
+    otherwise stop its other abuse first), made in the served store (SQLite allows a
+    second writer process), and a token for each."""
+    from viam_data_sync._proto.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
+    from viam_data_sync.server._store import Store
+
+    store = Store(os.path.join(tmp, "abuse.db"), os.path.join(tmp, "abuse.db.blobs-unused"))
+    try:
+        fleet = store.create_fleet("abusers")
+        keys = {kind: store.create_api_key([fleet.organization_id]) for kind in ("idle", "queries", "uploads")}
+    finally:
+        store.close()
+    spec: Dict[str, Any] = {"address": info["address"], "organization_id": fleet.organization_id,
+                            "part_id": fleet.part_id}
+    with grpc.insecure_channel(info["address"]) as channel:
+        for kind, (key_id, key) in keys.items():
+            token = auth_pb2_grpc.AuthServiceStub(channel).Authenticate(auth_pb2.AuthenticateRequest(
+                entity=key_id, credentials=auth_pb2.Credentials(type="api-key", payload=key)),
+                timeout=10).access_token
+            spec[kind] = {"api_key_id": key_id, "api_key": key, "token": token}
+    return spec
+
+
+if __name__ == "__main__":
+    sys.exit(main())

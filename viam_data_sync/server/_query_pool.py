@@ -1,0 +1,228 @@
+"""A pool of warm query worker processes (``_query_worker.py``): every SQL and MQL query
+of the local server runs in one, bounded in time and memory, so the server process stays
+small whatever the query.
+
+* Memory: each worker limits its own address space to ``memory_bytes``; a query that
+  needs more fails there, and the call answers RESOURCE_EXHAUSTED naming
+  ``query_memory_bytes``. A worker that dies mid-query counts the same.
+* Time: a query gets ``timeout`` seconds (or the call's deadline, if sooner); then its
+  worker is killed and the call answers DEADLINE_EXCEEDED naming ``query_timeout``.
+* Results are BSON-encoded in the worker and capped at the message size.
+* Fairness: at most ``workers`` queries run at once, and one organization's queries take
+  at most half of the workers (at least one), so one tenant's expensive queries leave
+  room for the others. A query waits for a worker within its time budget.
+
+Workers are started on demand and kept warm: a query costs a round trip over a pipe,
+not a process start.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from multiprocessing.connection import Connection
+from typing import Any, Dict, List, Optional, Sequence
+
+import grpc
+
+from viam_data_sync.server._rpc import LOG, RpcFail, invalid
+
+#: Defaults of ``LocalDataServer(query_workers=, query_memory_bytes=, query_timeout=)``.
+DEFAULT_QUERY_WORKERS = 2
+DEFAULT_QUERY_MEMORY_BYTES = 512 * 1024 * 1024
+DEFAULT_QUERY_TIMEOUT = 30.0
+_START_TIMEOUT = 60.0
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def check_settings(workers: int, memory_bytes: int, timeout: float) -> None:
+    """ValueError for a pool setting out of range (named as ``LocalDataServer`` names it)."""
+    if workers < 1:
+        raise ValueError("query_workers must be >= 1")
+    if memory_bytes and memory_bytes < 64 * 1024 * 1024:
+        raise ValueError("query_memory_bytes must be at least 64 MiB (or 0: no limit)")
+    if not timeout > 0:
+        raise ValueError("query_timeout must be > 0")
+
+
+class _Worker:
+    def __init__(self, db_path: str, memory_bytes: int, timeout: float) -> None:
+        parent, child = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "viam_data_sync.server._query_worker", str(child.fileno()), db_path,
+                 str(memory_bytes), repr(timeout)],
+                pass_fds=(child.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        finally:
+            child.close()
+        self.channel = Connection(parent.detach())
+        if not self.channel.poll(_START_TIMEOUT):
+            self.kill()
+            raise RuntimeError("a query worker did not start")
+        self.channel.recv()  # ("ready", None)
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+            self.proc.wait(10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        try:
+            self.channel.close()
+        except OSError:
+            pass
+
+
+class QueryPool:
+    """Runs queries in warm worker processes; see the module docstring.
+
+    Args:
+        db_path: the store's SQLite file (workers open it read-only).
+        workers: most queries running at once.
+        memory_bytes: each worker's address-space limit (0: none).
+        timeout: seconds one query may run.
+    """
+
+    def __init__(
+        self,
+        db_path: str,
+        *,
+        workers: int = DEFAULT_QUERY_WORKERS,
+        memory_bytes: int = DEFAULT_QUERY_MEMORY_BYTES,
+        timeout: float = DEFAULT_QUERY_TIMEOUT,
+    ) -> None:
+        check_settings(workers, memory_bytes, timeout)
+        self.db_path = db_path
+        self.workers = workers
+        self.memory_bytes = memory_bytes
+        self.timeout = float(timeout)
+        self.per_tenant = max(1, workers // 2)
+        self._idle: List[_Worker] = []
+        self._running = 0
+        self._tenants: Counter[str] = Counter()
+        self._cond = threading.Condition()
+        self._closed = False
+
+    # ------------------------------------------------------------ public
+    def run(
+        self,
+        engine: str,
+        tenant: str,
+        organization_ids: Sequence[str],
+        payload: Any,
+        *,
+        max_rows: int,
+        max_bytes: int,
+        time_remaining: Optional[float] = None,
+        options: Optional[Dict[str, Any]] = None,
+    ) -> List[bytes]:
+        """One query's BSON documents; RpcFail with the status when it is refused or
+        stopped by a limit. ``options`` go to the MQL engine (see ``run_mql``)."""
+        budget = self.timeout if time_remaining is None else min(self.timeout, time_remaining)
+        deadline = time.monotonic() + budget
+        self._enter(tenant, deadline)
+        worker: Optional[_Worker] = None
+        try:
+            with self._cond:
+                worker = self._idle.pop() if self._idle else None
+            if worker is None:
+                worker = _Worker(self.db_path, self.memory_bytes, self.timeout)
+            kind, value = self._ask(worker, engine, (engine, list(organization_ids), payload, max_rows, max_bytes, dict(options or {})),
+                                    deadline)
+            if kind in ("ok", "invalid", "too_large", "unavailable", "time", "internal"):
+                self._give_back(worker)
+                worker = None
+            return self._result(engine, kind, value)
+        finally:
+            if worker is not None:
+                worker.kill()
+            self._leave(tenant)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._cond.notify_all()
+        for worker in idle:
+            worker.kill()
+
+    # ------------------------------------------------------------ pieces
+    def _enter(self, tenant: str, deadline: float) -> None:
+        with self._cond:
+            while self._running >= self.workers or self._tenants[tenant] >= self.per_tenant:
+                remaining = deadline - time.monotonic()
+                if self._closed:
+                    raise RpcFail(grpc.StatusCode.UNAVAILABLE, "the server is stopping")
+                if remaining <= 0:
+                    raise RpcFail(
+                        grpc.StatusCode.RESOURCE_EXHAUSTED,
+                        f"every query worker this organization may use stayed busy (query_workers={self.workers}); "
+                        "retry later",
+                    )
+                self._cond.wait(remaining)
+            self._running += 1
+            self._tenants[tenant] += 1
+
+    def _leave(self, tenant: str) -> None:
+        with self._cond:
+            self._running -= 1
+            self._tenants[tenant] -= 1
+            if not self._tenants[tenant]:
+                del self._tenants[tenant]
+            self._cond.notify_all()
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._cond:
+            if self._closed:
+                worker.kill()
+            else:
+                self._idle.append(worker)
+
+    def _ask(self, worker: _Worker, engine: str, job: Any, deadline: float) -> Any:
+        try:
+            worker.channel.send(job)
+            # The engine stops a long SQL query itself at the timeout; a second more before
+            # the kill lets it answer so.
+            if not worker.channel.poll(max(0.0, deadline - time.monotonic()) + 1.0):
+                return "killed", None
+            return worker.channel.recv()
+        except (EOFError, OSError):
+            return "died", None
+
+    def _result(self, engine: str, kind: str, value: Any) -> List[bytes]:
+        if kind == "ok":
+            docs: List[bytes] = value
+            return docs
+        if kind == "invalid":
+            raise invalid(value)
+        if kind == "unavailable":
+            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, value)
+        if kind in ("time", "killed"):
+            raise RpcFail(
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                value
+                or f"the {engine} query ran out of time: the server allows one query {self.timeout:g} s "
+                "(query_timeout), or the call's deadline came first; narrow it with a filter or a limit",
+            )
+        if kind in ("memory", "died"):
+            limit = f"{self.memory_bytes // (1024 * 1024)} MiB" if self.memory_bytes else "the machine's memory"
+            raise RpcFail(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                # "too large": clients do not repeat what cannot pass the limit
+                f"the {engine} query is too large for the server's memory limit of one query ({limit}, "
+                "query_memory_bytes); narrow it with a filter or a limit",
+            )
+        if kind == "too_large":
+            raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED, value)
+        LOG.error("a %s query failed unexpectedly in its worker: %s (message withheld)", engine, value)
+        raise RpcFail(grpc.StatusCode.INTERNAL, f"internal error in the {engine} engine; see the server log")
