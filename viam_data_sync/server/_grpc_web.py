@@ -28,7 +28,7 @@ import http.server
 import re
 import struct
 import urllib.parse
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import grpc
 
@@ -45,15 +45,36 @@ _COMPRESSED_FLAG = 0x01
 _TEXT = "application/grpc-web-text"
 _BINARY = "application/grpc-web"
 #: Request headers that are HTTP's or gRPC-web's own, never forwarded as metadata.
-_NOT_METADATA = frozenset({
-    "host", "connection", "keep-alive", "content-type", "content-length", "transfer-encoding",
-    "te", "upgrade", "accept", "accept-encoding", "accept-language", "origin", "referer",
-    "user-agent", "x-grpc-web", "x-user-agent", "grpc-timeout", "cookie", "pragma", "cache-control",
-})
+_NOT_METADATA = frozenset(
+    {
+        "host",
+        "connection",
+        "keep-alive",
+        "content-type",
+        "content-length",
+        "transfer-encoding",
+        "te",
+        "upgrade",
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "origin",
+        "referer",
+        "user-agent",
+        "x-grpc-web",
+        "x-user-agent",
+        "grpc-timeout",
+        "cookie",
+        "pragma",
+        "cache-control",
+    }
+)
 _METADATA_KEY = re.compile(r"^[0-9a-z_.-]+$")
 # gRPC allows 8 digits; longer values (some clients send 11 digits of nanoseconds) are
 # taken as meant.
 _TIMEOUT = re.compile(r"^(\d{1,20})([HMSmun])$")
+#: Call metadata as grpcio takes it.
+Metadata = Tuple[Tuple[str, Union[str, bytes]], ...]
 _UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
 
 
@@ -97,14 +118,18 @@ def request_message(body: bytes) -> bytes:
     if flags & _COMPRESSED_FLAG:
         raise _Refused(grpc.StatusCode.UNIMPLEMENTED, "compressed gRPC-web messages are not supported")
     if flags & _TRAILER_FLAG or len(body) != _PREFIX.size + length:
-        raise _Refused(grpc.StatusCode.INVALID_ARGUMENT, "the request is not exactly one gRPC-web message frame")
-    return body[_PREFIX.size:]
+        raise _Refused(
+            grpc.StatusCode.INVALID_ARGUMENT, "the request is not exactly one gRPC-web message frame"
+        )
+    return body[_PREFIX.size :]
 
 
 def decode_text(body: bytes) -> bytes:
     """A ``grpc-web-text`` body: base64, possibly several padded pieces one after another."""
     try:
-        return b"".join(base64.b64decode(piece, validate=True) for piece in re.findall(rb"[^=]+=*", body.strip()))
+        return b"".join(
+            base64.b64decode(piece, validate=True) for piece in re.findall(rb"[^=]+=*", body.strip())
+        )
     except (binascii.Error, ValueError):
         raise _Refused(grpc.StatusCode.INVALID_ARGUMENT, "the grpc-web-text body is not base64") from None
 
@@ -119,8 +144,8 @@ def _headers(metadata: Iterable[Tuple[str, Any]]) -> Iterator[Tuple[str, str]]:
         yield key, str(value)
 
 
-def _metadata(request: http.server.BaseHTTPRequestHandler) -> List[Tuple[str, Any]]:
-    pairs: List[Tuple[str, Any]] = []
+def _metadata(request: http.server.BaseHTTPRequestHandler) -> Metadata:
+    pairs: List[Tuple[str, Union[str, bytes]]] = []
     for key, value in request.headers.items():
         key = key.lower()
         if key in _NOT_METADATA or key.startswith(("sec-", "access-control-", "grpc-")):
@@ -134,7 +159,7 @@ def _metadata(request: http.server.BaseHTTPRequestHandler) -> List[Tuple[str, An
                 raise _Refused(grpc.StatusCode.INVALID_ARGUMENT, f"header {key} is not base64") from None
         else:
             pairs.append((key, value))
-    return pairs
+    return tuple(pairs)
 
 
 class GrpcWebProxy:
@@ -158,10 +183,13 @@ class GrpcWebProxy:
             path: (bool(h.request_streaming), bool(h.response_streaming)) for path, h in methods.items()
         }
         self._max_body = max_message_bytes
-        self._channel = grpc.insecure_channel(target, options=[
-            ("grpc.max_receive_message_length", max_message_bytes),
-            ("grpc.max_send_message_length", max_message_bytes),
-        ])
+        self._channel = grpc.insecure_channel(
+            target,
+            options=[
+                ("grpc.max_receive_message_length", max_message_bytes),
+                ("grpc.max_send_message_length", max_message_bytes),
+            ],
+        )
 
     def prefixes(self) -> List[str]:
         """The path prefixes this proxy answers (one per service)."""
@@ -184,8 +212,11 @@ class GrpcWebProxy:
         origin = request.headers.get("Origin")
         if not origin:
             return []
-        return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"),
-                ("Access-Control-Expose-Headers", ", ".join(EXPOSE_HEADERS))]
+        return [
+            ("Access-Control-Allow-Origin", origin),
+            ("Vary", "Origin"),
+            ("Access-Control-Expose-Headers", ", ".join(EXPOSE_HEADERS)),
+        ]
 
     def _preflight(self, request: http.server.BaseHTTPRequestHandler) -> None:
         request.send_response(204)
@@ -215,16 +246,22 @@ class GrpcWebProxy:
             request.close_connection = True
             return
         body = request.rfile.read(int(length))
-        reply = _Reply(request, text, "application/grpc-web-text+proto" if text else "application/grpc-web+proto",
-                       self._cors(request))
+        reply = _Reply(
+            request,
+            text,
+            "application/grpc-web-text+proto" if text else "application/grpc-web+proto",
+            self._cors(request),
+        )
         method = urllib.parse.urlsplit(request.path).path
         try:
             kind = self._kinds.get(method)
             if kind is None:
                 raise _Refused(grpc.StatusCode.UNIMPLEMENTED, f"unknown method {method}")
             if kind[0]:
-                raise _Refused(grpc.StatusCode.UNIMPLEMENTED,
-                               f"{method} is client-streaming, which gRPC-web cannot carry; use native gRPC")
+                raise _Refused(
+                    grpc.StatusCode.UNIMPLEMENTED,
+                    f"{method} is client-streaming, which gRPC-web cannot carry; use native gRPC",
+                )
             message = request_message(decode_text(body) if text else body)
             metadata = _metadata(request)
             timeout: Optional[float] = None
@@ -241,9 +278,10 @@ class GrpcWebProxy:
         else:
             self._unary(method, message, metadata, timeout, reply)
 
-    def _unary(self, method: str, message: bytes, metadata: Sequence[Tuple[str, Any]],
-               timeout: Optional[float], reply: "_Reply") -> None:
-        call_fn = self._channel.unary_unary(method)
+    def _unary(
+        self, method: str, message: bytes, metadata: Metadata, timeout: Optional[float], reply: "_Reply"
+    ) -> None:
+        call_fn: "grpc.UnaryUnaryMultiCallable[bytes, bytes]" = self._channel.unary_unary(method)
         try:
             response, call = call_fn.with_call(message, timeout=timeout, metadata=metadata)
         except grpc.RpcError as error:
@@ -253,9 +291,11 @@ class GrpcWebProxy:
         reply.message(response)
         reply.finish(call.code(), call.details() or "", call.trailing_metadata() or ())
 
-    def _stream(self, method: str, message: bytes, metadata: Sequence[Tuple[str, Any]],
-                timeout: Optional[float], reply: "_Reply") -> None:
-        call = self._channel.unary_stream(method)(message, timeout=timeout, metadata=metadata)
+    def _stream(
+        self, method: str, message: bytes, metadata: Metadata, timeout: Optional[float], reply: "_Reply"
+    ) -> None:
+        call_fn: "grpc.UnaryStreamMultiCallable[bytes, bytes]" = self._channel.unary_stream(method)
+        call: Any = call_fn(message, timeout=timeout, metadata=metadata)
         try:
             for response in call:
                 if not reply.started:
@@ -286,8 +326,13 @@ def _trailing(call: Any) -> Sequence[Tuple[str, Any]]:
 class _Reply:
     """One gRPC-web response on an HTTP/1.1 connection, chunked so it can stream."""
 
-    def __init__(self, request: http.server.BaseHTTPRequestHandler, text: bool, content_type: str,
-                 cors: List[Tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        request: http.server.BaseHTTPRequestHandler,
+        text: bool,
+        content_type: str,
+        cors: List[Tuple[str, str]],
+    ) -> None:
         self._request = request
         self._text = text
         self._content_type = content_type
@@ -315,8 +360,13 @@ class _Reply:
     def message(self, payload: bytes) -> None:
         self._write(frame(payload))
 
-    def finish(self, code: grpc.StatusCode, message: str, trailing: Iterable[Tuple[str, Any]],
-               initial: Iterable[Tuple[str, Any]] = ()) -> None:
+    def finish(
+        self,
+        code: grpc.StatusCode,
+        message: str,
+        trailing: Iterable[Tuple[str, Any]],
+        initial: Iterable[Tuple[str, Any]] = (),
+    ) -> None:
         try:
             if not self.started:
                 self.start(initial)
@@ -327,4 +377,3 @@ class _Reply:
             self._request.close_connection = True
         if code != grpc.StatusCode.OK:
             LOG.debug("gRPC-web call ended with %s", code.name)
-
