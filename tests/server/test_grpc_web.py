@@ -293,11 +293,8 @@ def test_not_grpc_web_is_an_http_error(
         (b"\x00\x00\x00\x00\x09abc", {}, grpc.StatusCode.INVALID_ARGUMENT),  # shorter than it says
         (b"\x01\x00\x00\x00\x00", {}, grpc.StatusCode.UNIMPLEMENTED),  # compressed
         (b"\x00\x00\x00\x00\x00", {"grpc-timeout": "soon"}, grpc.StatusCode.INVALID_ARGUMENT),
-        (
-            b"\x00\x00\x00\x00\x00",
-            {},
-            grpc.StatusCode.INVALID_ARGUMENT,
-        ),  # empty SQL: the servicer's own status
+        (b"\x00\x00\x00\x00\x00", {}, grpc.StatusCode.INVALID_ARGUMENT),  # empty SQL: the servicer's
+        (b"\x00\x00\x00\x00\x00", {"grpc-timeout": "1n"}, grpc.StatusCode.DEADLINE_EXCEEDED),  # deadline
     ],
 )
 def test_bad_requests_get_a_precise_status(

@@ -70,5 +70,6 @@ def test_typescript_sdk_default_transport_reads_streams_writes_and_is_refused(
     assert out["sql"] == [{"n": n} for n in range(5)]  # ORDER BY n
     assert out["exported"] == [4, 3, 2, 1, 0]  # time order: a server stream, row by row
     assert out["badToken"]["code"] == 16  # UNAUTHENTICATED, from the trailers
-    datasets = api.call(api.dataset.ListDatasetsByIDs, dataset_pb2.ListDatasetsByIDsRequest(ids=[out["datasetId"]]))
+    request = dataset_pb2.ListDatasetsByIDsRequest(ids=[out["datasetId"]])
+    datasets = api.call(api.dataset.ListDatasetsByIDs, request)
     assert [d.name for d in datasets.datasets] == ["from-typescript"]

@@ -287,7 +287,10 @@ class GrpcWebProxy:
         except grpc.RpcError as error:
             reply.finish(error.code(), error.details() or "", _trailing(error), _initial(error))
             return
-        reply.start(call.initial_metadata())
+        try:
+            reply.start(call.initial_metadata())
+        except OSError:
+            return
         reply.message(response)
         reply.finish(call.code(), call.details() or "", call.trailing_metadata() or ())
 
@@ -301,11 +304,11 @@ class GrpcWebProxy:
                 if not reply.started:
                     reply.start(call.initial_metadata())
                 reply.message(response)
+                if reply.broken:  # the browser went away: end the call
+                    call.cancel()
+                    return
         except grpc.RpcError:
             pass
-        except OSError:  # the browser went away: end the call
-            call.cancel()
-            return
         reply.finish(call.code(), call.details() or "", call.trailing_metadata() or (), _initial(call))
 
 
@@ -338,6 +341,8 @@ class _Reply:
         self._content_type = content_type
         self._cors = cors
         self.started = False
+        #: The client went away: nothing more is written.
+        self.broken = False
 
     def start(self, initial: Optional[Iterable[Tuple[str, Any]]]) -> None:
         request = self._request
@@ -352,10 +357,19 @@ class _Reply:
         self.started = True
 
     def _write(self, data: bytes) -> None:
+        if self.broken:
+            return
         if self._text:
             data = base64.b64encode(data)
-        self._request.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-        self._request.wfile.flush()
+        self._write_raw(b"%x\r\n%s\r\n" % (len(data), data))  # one HTTP/1.1 chunk
+
+    def _write_raw(self, data: bytes) -> None:
+        try:
+            self._request.wfile.write(data)
+            self._request.wfile.flush()
+        except OSError:  # the client went away
+            self.broken = True
+            self._request.close_connection = True
 
     def message(self, payload: bytes) -> None:
         self._write(frame(payload))
@@ -370,10 +384,11 @@ class _Reply:
         try:
             if not self.started:
                 self.start(initial)
-            self._write(frame(trailer_block(code, message, trailing), trailers=True))
-            self._request.wfile.write(b"0\r\n\r\n")
-            self._request.wfile.flush()
         except OSError:
+            self.broken = True
             self._request.close_connection = True
+        self._write(frame(trailer_block(code, message, trailing), trailers=True))
+        if not self.broken:
+            self._write_raw(b"0\r\n\r\n")
         if code != grpc.StatusCode.OK:
             LOG.debug("gRPC-web call ended with %s", code.name)
