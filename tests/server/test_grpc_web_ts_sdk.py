@@ -9,12 +9,14 @@ under CI (``CI=true``), where it fails.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
 import subprocess
+import urllib.parse
 from pathlib import Path
-from typing import Any
+from typing import Any, List, Set
 
 import pytest
 
@@ -24,6 +26,28 @@ from viam_data_sync.server import LocalDataServer
 from .conftest import T0, Api
 
 HERE = Path(__file__).parent / "ts_sdk"
+#: Request headers a browser sends without asking (content-type only for form types).
+SAFELISTED = {"accept", "accept-language", "content-language"}
+ORIGIN = "http://localhost:5173"
+
+
+def preflight(url: str, headers: List[str]) -> Set[str]:
+    """The headers the server's answer to a browser's preflight for ``url`` allows."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request("OPTIONS", parts.path, headers={
+            "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": ",".join(headers),
+        })
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 204
+        assert response.getheader("Access-Control-Allow-Origin") == ORIGIN
+        assert "POST" in response.getheader("Access-Control-Allow-Methods", "")
+        return {h.strip().lower() for h in response.getheader("Access-Control-Allow-Headers", "").split(",")}
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +94,14 @@ def test_typescript_sdk_default_transport_reads_streams_writes_and_is_refused(
     assert out["sql"] == [{"n": n} for n in range(5)]  # ORDER BY n
     assert out["exported"] == [4, 3, 2, 1, 0]  # time order: a server stream, row by row
     assert out["badToken"]["code"] == 16  # UNAUTHENTICATED, from the trailers
+    # A browser would send each of these requests only after a preflight allowing its
+    # method and headers (beyond the CORS-safelisted ones): ask the server the same.
+    assert {r["url"].rsplit("/", 1)[-1] for r in out["requests"]} >= {"Authenticate", "ExportTabularData"}
+    for sent in out["requests"]:
+        assert sent["method"] == "POST" and sent["contentType"] == "application/grpc-web+proto"
+        allowed = preflight(sent["url"], sent["headers"])
+        assert set(sent["headers"]) - SAFELISTED <= allowed, sent["url"]
+
     request = dataset_pb2.ListDatasetsByIDsRequest(ids=[out["datasetId"]])
     datasets = api.call(api.dataset.ListDatasetsByIDs, request)
     assert [d.name for d in datasets.datasets] == ["from-typescript"]

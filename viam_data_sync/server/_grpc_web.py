@@ -34,8 +34,10 @@ import grpc
 
 from viam_data_sync.server._rpc import LOG
 
-#: Headers a browser may send on a gRPC-web call (the preflight allows these).
-ALLOW_HEADERS = ("authorization", "content-type", "x-grpc-web", "x-user-agent", "grpc-timeout")
+#: Headers a browser may send on a gRPC-web call (the preflight allows these):
+#: gRPC-web's, the bearer token, and ``viam_client``, which the TypeScript SDK sends on
+#: every Data API call.
+ALLOW_HEADERS = ("authorization", "content-type", "x-grpc-web", "x-user-agent", "grpc-timeout", "viam_client")
 #: Response headers a browser script may read.
 EXPOSE_HEADERS = ("grpc-status", "grpc-message", "grpc-status-details-bin")
 

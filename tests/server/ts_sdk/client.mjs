@@ -4,7 +4,20 @@
 import { createViamClient } from '@viamrobotics/sdk';
 
 const env = process.env;
-const out = {};
+const out = { requests: [] };
+// What a browser would check against the server's CORS answer: each request's method,
+// content type and header names, as the SDK hands them to fetch.
+const realFetch = globalThis.fetch;
+globalThis.fetch = (input, init = {}) => {
+  const headers = new Headers(init.headers);
+  out.requests.push({
+    url: String(input),
+    method: init.method,
+    contentType: headers.get('content-type'),
+    headers: [...headers.keys()],
+  });
+  return realFetch(input, init);
+};
 const client = await createViamClient({
   serviceHost: env.SERVICE_HOST,
   credentials: { type: 'api-key', authEntity: env.KEY_ID, payload: env.KEY },
