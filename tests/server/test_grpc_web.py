@@ -25,6 +25,7 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from viam_data_sync.server import LocalDataServer
+from viam_data_sync.testing import FaultInjector
 
 from .conftest import T0, Api, start_server_process
 
@@ -345,3 +346,19 @@ def test_serve_prints_the_grpc_web_url(tmp_path: Any) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_interceptors_statuses_and_trailing_metadata_come_through() -> None:
+    faults = FaultInjector()
+    faults.fail("TabularDataBySQL", grpc.StatusCode.UNAVAILABLE, times=1, retry_after=2.5,
+                details="injected: ünïcode 100%")
+    with LocalDataServer(interceptors=[faults]) as srv:
+        headers = {"content-type": "application/grpc-web+proto", "authorization": f"Bearer {srv.token()}"}
+        body = sonora_protocol.wrap_message(False, False, sql_request(srv, "SELECT 1 AS one"))
+        _, first = post(srv, SQL, body, headers)
+        _, second = post(srv, SQL, body, headers)
+    trailers = trailers_of(first)
+    assert trailers["grpc-status"] == str(grpc.StatusCode.UNAVAILABLE.value[0])
+    assert urllib.parse.unquote(trailers["grpc-message"]) == "injected: ünïcode 100%"
+    assert trailers["retry-after"] == "2.5"
+    assert trailers_of(second)["grpc-status"] == "0"  # the rule fired once, as over native gRPC

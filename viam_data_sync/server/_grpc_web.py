@@ -139,7 +139,8 @@ def decode_text(body: bytes) -> bytes:
 def _headers(metadata: Iterable[Tuple[str, Any]]) -> Iterator[Tuple[str, str]]:
     """Metadata as HTTP header pairs (binary ``-bin`` values base64, reserved keys left out)."""
     for key, value in metadata or ():
-        if key.startswith("grpc-") or key in ("content-type", "content-length"):
+        reserved = key.startswith("grpc-") and key != "grpc-status-details-bin"
+        if reserved or key in ("content-type", "content-length"):
             continue
         if isinstance(value, bytes):
             value = base64.b64encode(value).decode("ascii")
