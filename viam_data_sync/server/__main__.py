@@ -4,7 +4,7 @@ Example::
 
     python -m viam_data_sync.server --db ./data.db --port 8080
 
-It prints the address and the credentials of its own default API key (a local key for
+It prints the address, the gRPC-web URL and the credentials of its own default API key (a local key for
 this server only), one ``name: value`` per line, and a ready-to-paste ``export
 VIAM_API_KEY_ID=… VIAM_API_KEY=… VIAM_APP_ADDRESS=… VIAM_INSECURE=1`` line, then serves.
 ``--api-key-file`` names a file holding the key's secret: read if it exists, else
@@ -105,6 +105,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         print(f"address: {server.address}")
+        print(f"grpc_web_url: {server.grpc_web_url}")
         print(f"auth: {'on' if server.auth_enabled else 'off'}")
         print(f"organization_id: {server.organization_id}")
         print(f"location_id: {server.location_id}")

@@ -100,6 +100,8 @@ class HttpListener:
                 else:
                     route(self)
 
+            do_POST = do_OPTIONS = do_GET  # noqa: N815 - the gRPC-web route answers these
+
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass  # the path carries a signature: never logged
 
@@ -135,6 +137,9 @@ def blob_route(signer: UrlSigner, blob_path: Callable[[str], Optional[str]]) -> 
     or None if no stored item has that id."""
 
     def serve(request: http.server.BaseHTTPRequestHandler) -> None:
+        if request.command != "GET":
+            request.send_error(405)
+            return
         file_id = signer.check(request.path)
         if file_id is None:
             request.send_error(403, "invalid or expired signature")

@@ -19,6 +19,7 @@ from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
 from viam_data_sync.server._aio import HandlerCollector, Limits, ServingCore
 from viam_data_sync.server._auth import AuthServicer, TokenAuthority
+from viam_data_sync.server._grpc_web import GrpcWebProxy
 from viam_data_sync.server._http import BLOB_PREFIX, HttpListener, UrlSigner, blob_route, url_base
 from viam_data_sync.server._data_service import DataServicer
 from viam_data_sync.server._dataset_service import DatasetServicer
@@ -100,8 +101,9 @@ class LocalDataServer:
             0: none); a query needing more answers RESOURCE_EXHAUSTED.
         query_timeout: seconds one query may run (default 30); then its worker is killed
             and the call answers DEADLINE_EXCEEDED.
-        http_port: TCP port of the HTTP listener serving signed blob URLs, on ``host``
-            (0: a free one, see :attr:`http_address`).
+        http_port: TCP port of the HTTP listener serving signed blob URLs and gRPC-web
+            (with CORS), on ``host`` (0: a free one, see :attr:`http_address` and
+            :attr:`grpc_web_url`).
         clock: the server's clock for data pipeline schedules and the hot store's
             window (default: the real time); a :class:`ManualClock` lets tests drive it.
         hot_store_hours: how far back the hot store (``use_recent_data``, the
@@ -185,6 +187,7 @@ class LocalDataServer:
         self.http_port = 0
         self.signer: Optional[UrlSigner] = None
         self._http: Optional[HttpListener] = None
+        self._grpc_web: Optional[GrpcWebProxy] = None
         self.port: int = 0
         self.store: Optional[Store] = None
         self.authority: Optional[TokenAuthority] = None
@@ -281,6 +284,12 @@ class LocalDataServer:
             return None if row is None else store.blob_path(file_id)
 
         listener.routes[BLOB_PREFIX] = blob_route(self.signer, blob_path)
+        assert self._server is not None
+        self._grpc_web = GrpcWebProxy(
+            f"{url_base(self.host, self.port)[1]}:{self.port}", self._server.handlers, self.max_message_bytes
+        )
+        for prefix in self._grpc_web.prefixes():
+            listener.routes[prefix] = self._grpc_web.route
         listener.start()
         self._http = listener
 
@@ -302,6 +311,9 @@ class LocalDataServer:
         if self._http is not None:
             self._http.stop()
             self._http = None
+        if self._grpc_web is not None:
+            self._grpc_web.close()
+            self._grpc_web = None
         if self.queries is not None:
             self.queries.close()
             self.queries = None
@@ -359,6 +371,17 @@ class LocalDataServer:
     def http_address(self) -> str:
         """``"host:port"`` of the HTTP listener serving signed blob URLs."""
         return f"{url_base(self.host, self.http_port)[1]}:{self.http_port}"
+
+    @property
+    def grpc_web_url(self) -> str:
+        """Base URL of gRPC-web (with CORS), served on the HTTP listener: what a browser
+        app or the TypeScript SDK's default transport dials.
+
+        Example::
+
+            server.grpc_web_url    # 'http://127.0.0.1:41237'
+        """
+        return url_base(self.host, self.http_port)[0]
 
     def _fleet(self) -> FleetIds:
         if self.fleet is None:
