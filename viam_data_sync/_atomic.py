@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -57,6 +58,19 @@ def write_atomic(path: PathLike, write: Callable[[IO[Any]], object], *, binary: 
         _remove(temp)
         raise
     fsync_directory(target.parent)
+
+
+def remove_stale_temps(path: PathLike) -> None:
+    """Remove the temporary files of :func:`write_atomic` for ``path`` that a killed
+    process left behind (before writing ``path`` again from the start).
+
+    Example::
+
+        remove_stale_temps("out/readings.parquet")
+    """
+    target = Path(path)
+    for stale in target.parent.glob(f".{glob.escape(target.name[:50])}.*.tmp"):
+        _remove(str(stale))
 
 
 def write_bytes_atomic(path: PathLike, data: bytes) -> None:

@@ -157,9 +157,27 @@ def require_server_extra() -> None:
             is ``"viam_data_sync.server"``, the package that cannot be imported.
     """
     for module in SERVER_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or exc.name.partition(".")[0] != module:
-                raise
-            raise MissingExtraError(missing_extra_message(), name="viam_data_sync.server") from exc
+        require_module(module, "the local server needs", "server", name="viam_data_sync.server")
+
+
+def require_module(module: str, what: str, extra: str, *, name: Optional[str] = None) -> Any:
+    """Import and return ``module``, or raise :class:`MissingExtraError` with
+    :func:`missing_extra_hint` of ``what`` and ``extra``.
+
+    Only ``module`` itself missing becomes the hint (chained from the original error);
+    any other import failure propagates unchanged.
+
+    Raises:
+        MissingExtraError: ``module`` is not installed (its ``name``: ``name``, else ``module``).
+
+    Example::
+
+        pq = require_module("pyarrow.parquet", "Parquet output needs", "arrow")
+    """
+    top = module.partition(".")[0]
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.partition(".")[0] != top:
+            raise
+        raise MissingExtraError(missing_extra_hint(what, extra), name=name or module) from exc

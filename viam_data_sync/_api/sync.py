@@ -29,7 +29,7 @@ from viam_data_sync._api._base import ClientBase
 from viam_data_sync._api.sources import mql_iterator
 from viam_data_sync._checks import check_count, check_text
 from viam_data_sync._config import USE_CLIENT_DEFAULT
-from viam_data_sync._atomic import PathLike, write_atomic
+from viam_data_sync._atomic import PathLike, remove_stale_temps, write_atomic
 from viam_data_sync._export import check_format, export_rows
 
 _STATE_FORMAT = 1
@@ -148,8 +148,7 @@ class IncrementalSync(ClientBase):
         rows = mql_iterator(self._caller, organization_id, [{"$match": {**conditions, "_id": window}}],
                             key="_id", page_size=page_size, timeout=timeout)
         name = f"tabular-after-{previous or _START}.{fmt}"
-        for stale in folder.glob(f".{name[:50]}.*.tmp"):  # left by a run killed mid-write
-            stale.unlink(missing_ok=True)
+        remove_stale_temps(folder / name)  # left by a run killed mid-write
         done = export_rows(rows, folder / name, fmt)
         _save_state(state_path, query, bound, runs + 1)
         return SyncRun(done.path, done.rows, done.bytes, done.sha256, previous, str(bound))

@@ -4,8 +4,9 @@ Commands::
 
     viam-data-sync serve   [--db PATH] [--host H] [--port N] [--no-auth]
     viam-data-sync demo    [--out DIR]
-    viam-data-sync export tabular --dest FILE|- [--format jsonl|csv|table] [filter flags]
+    viam-data-sync export tabular --dest FILE|- [--format jsonl|csv|table|parquet] [filter flags]
     viam-data-sync export binary  --dest DIR [--parallel N] [--include-metadata] [filter flags]
+    viam-data-sync sync tabular --org-id O --state FILE --dest DIR [--component-name C] [--format jsonl|parquet]
     viam-data-sync upload  PATH... --part-id P [--recursive] [--tags a,b] [--dataset-id D]
     viam-data-sync upload  --tabular FILE.jsonl... --part-id P [--component-name C] [--batch-size N]
     viam-data-sync sql     --org-id O QUERY            [--format jsonl|csv|table]
@@ -25,7 +26,8 @@ SDK's log (its retries, for one).
 **Exports are resumable.** ``export tabular`` writes ``FILE.partial`` plus a
 checkpoint after each page and renames the file into place when complete; a rerun
 continues from the checkpoint to the very bytes an uninterrupted run writes
-(:mod:`.export.tabular`). ``export binary`` writes each file to a temporary name and
+(:mod:`.export.tabular`); Parquet is written whole, atomically, and a rerun starts it
+again. ``export binary`` writes each file to a temporary name and
 renames it when complete, so a file under its final name is always whole; a rerun
 skips those (:mod:`.export.binary`).
 
@@ -34,7 +36,7 @@ it off, ``--progress`` forces it on. grpc's own C-core log is turned off
 (``GRPC_VERBOSITY=NONE``, unless set) so that a failure stays one line.
 
 Modules: one per command (``serve``, ``demo``, ``export`` with ``tabular`` and
-``binary``, ``upload`` with ``upload_tabular``, ``query`` for ``sql`` and ``mql``,
+``binary``, ``sync``, ``upload`` with ``upload_tabular``, ``query`` for ``sql`` and ``mql``,
 ``delete``, ``datasets``), each with its own ``add_parser``; shared ones for the
 parser frame (``_parser``), the connection (``_connection``), exit codes
 (``_errors``), output and formats (``_output``), progress bars (``_progress``),

@@ -11,7 +11,7 @@ import sys
 import warnings
 from typing import Iterator, Optional, Sequence, TextIO
 
-from viam_data_sync.cli import datasets, delete, demo, export, query, serve, upload
+from viam_data_sync.cli import datasets, delete, demo, export, query, serve, sync, upload
 from viam_data_sync.cli._connection import ENV_API_KEY
 from viam_data_sync.cli._errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, explain
 from viam_data_sync.cli._parser import PROG, Parser, add_subcommands, common_flags, epilog, parse_command_line
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_parser(commands)
     demo.add_parser(commands)
     export.add_parser(commands)
+    sync.add_parser(commands)
     upload.add_parser(commands)
     query.add_parsers(commands)
     delete.add_parser(commands)

@@ -30,9 +30,10 @@ FORMATS: Dict[str, Tuple[str, ...]] = {
 DEFAULT_FORMAT = "jsonl"
 
 
-def format_for_dest(fmt: Optional[str], dest: str) -> str:
+def format_for_dest(fmt: Optional[str], dest: str, formats: Mapping[str, Tuple[str, ...]] = FORMATS) -> str:
     """The format to write ``dest`` in: ``fmt`` if given, else the one its suffix names
-    (``-`` and a name without a suffix: JSON Lines).
+    (``-`` and a name without a suffix: JSON Lines); ``formats`` maps each format to its
+    suffixes (default: :data:`FORMATS`).
 
     Raises:
         CliError: the suffix names no format, or another one than ``fmt`` (exit 2).
@@ -42,9 +43,9 @@ def format_for_dest(fmt: Optional[str], dest: str) -> str:
         format_for_dest(None, "readings.csv")  # 'csv'
     """
     suffix = "" if dest == "-" else os.path.splitext(dest)[1].lower()
-    named = next((name for name, suffixes in FORMATS.items() if suffix in suffixes), None)
+    named = next((name for name, suffixes in formats.items() if suffix in suffixes), None)
     if suffix and named is None:
-        known = ", ".join(s for suffixes in FORMATS.values() for s in suffixes)
+        known = ", ".join(s for suffixes in formats.values() for s in suffixes)
         raise CliError(f"--dest {dest}: no output format writes {suffix} files (known: {known})", EXIT_USAGE)
     if fmt is not None and named is not None and named != fmt:
         raise CliError(f"--dest {dest} is a {named} file name but --format is {fmt}", EXIT_USAGE)

@@ -1,5 +1,6 @@
 """How ``export tabular`` turns pages of rows into bytes: JSON Lines, CSV, or the
-Viam CLI's per-source ``data.ndjson``.
+Viam CLI's per-source ``data.ndjson``; and the formats it writes whole (Parquet, a
+table), with their ``--dest`` suffixes.
 
 JSON Lines is byte-for-byte what ``tabular_data_by_filter(..., dest=)`` writes for
 the same rows: both write :func:`viam_data_sync._models.tabular_record` through
@@ -10,14 +11,27 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable, Iterator, List, Protocol
+from typing import Any, Dict, Iterable, Iterator, List, Protocol, Tuple
 
 from viam_data_sync._dest import dumps, jsonl_line
+from viam_data_sync._extras import require_module
 from viam_data_sync._models import TABULAR_COLUMNS, sorted_keys, tabular_record
 from viam_data_sync.cli._errors import EXIT_USAGE, CliError
+from viam_data_sync.cli._output import FORMATS
 
 #: CSV columns holding JSON text.
 _JSON_COLUMNS = ("tags", "method_parameters", "data")
+
+#: What ``export tabular`` writes: the printable formats and Parquet, by ``--dest`` suffix.
+EXPORT_FORMATS: Dict[str, Tuple[str, ...]] = {**FORMATS, "parquet": (".parquet",)}
+#: The formats written whole rather than page by page (so not resumable page by page).
+WHOLE_FORMATS = ("table", "parquet")
+
+
+def require_parquet() -> None:
+    """Import pyarrow's Parquet writer, or raise ``MissingExtraError`` naming the
+    ``arrow`` extra and the command that installs it (the CLI prints it, exit 1)."""
+    require_module("pyarrow.parquet", "Parquet output needs", "arrow")
 
 
 class PageWriter(Protocol):
@@ -71,8 +85,8 @@ def _csv_lines(rows: List[List[Any]]) -> bytes:
 
 
 def page_writer(fmt: str) -> PageWriter:
-    """The resumable writer of the format ``fmt`` (``jsonl`` or ``csv``; ``parquet``
-    belongs here too, once written)."""
+    """The resumable writer of the format ``fmt`` (``jsonl`` or ``csv``; Parquet is
+    written whole, see :data:`WHOLE_FORMATS`)."""
     return TabularFormat(fmt)
 
 

@@ -1,5 +1,5 @@
-"""``viam-data-sync export tabular``: rows to JSON Lines or CSV, resumable (or, to
-read, an aligned table).
+"""``viam-data-sync export tabular``: rows to JSON Lines or CSV, resumable; to
+Parquet, atomically; or, to read, an aligned table.
 
 The export writes ``FILE.partial`` and, after each page, a checkpoint
 ``FILE.checkpoint`` (see :mod:`viam_data_sync.cli.export._checkpoint`). Run the same command again after an
@@ -7,6 +7,11 @@ interruption: the partial file is cut back to the checkpoint's offset and the ex
 continues from the cursor, so the final file is byte-for-byte the one an
 uninterrupted run writes. ``FILE`` appears (by an fsynced rename) only when the
 export is complete.
+
+Parquet is written whole (its footer describes every row group, so the file cannot be
+cut back to a page): through :func:`viam_data_sync._export.export_rows`, from the
+iterator's Arrow batches, to a temporary file renamed to ``FILE`` when complete. A
+rerun after an interruption starts the file again from scratch.
 """
 
 from __future__ import annotations
@@ -21,15 +26,24 @@ import sys
 import time
 from typing import IO, TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
-from viam_data_sync._atomic import publish
+from viam_data_sync._atomic import publish, remove_stale_temps
+from viam_data_sync._export import export_rows
 from viam_data_sync.cli._connection import connect
 from viam_data_sync.cli._errors import EXIT_LOCAL_FILE, EXIT_OK, EXIT_USAGE, CliError
 from viam_data_sync.cli._filters import add_filter_flags, build_filter
 from viam_data_sync.cli._parser import add_command, read_argument
 from viam_data_sync.cli._progress import Progress, ProgressMode, count_for_bar, progress_mode
 from viam_data_sync.cli.export._checkpoint import Checkpoint, Position, query_key
-from viam_data_sync.cli._output import FORMATS, format_for_dest, format_table
-from viam_data_sync.cli.export._formats import ExportFormat, PageWriter, batches, page_writer
+from viam_data_sync.cli._output import format_for_dest, format_table
+from viam_data_sync.cli.export._formats import (
+    EXPORT_FORMATS,
+    WHOLE_FORMATS,
+    ExportFormat,
+    PageWriter,
+    batches,
+    page_writer,
+    require_parquet,
+)
 
 if TYPE_CHECKING:
     from viam_data_sync.cli._parser import SubParsers
@@ -95,10 +109,12 @@ def export_tabular(
     one protojson response per line (its ``data.ndjson`` format).
 
     Resumable: see the module docstring. ``restart=True`` discards an earlier
-    interrupted export of ``dest``.
+    interrupted export of ``dest``. ``fmt="parquet"`` is written whole and atomically
+    (a rerun starts it again).
 
     Raises:
-        CliError: a checkpoint of a different export exists for ``dest``.
+        CliError: a checkpoint of a different export exists for ``dest``; Parquet to ``-``.
+        MissingExtraError: Parquet without pyarrow (the ``arrow`` extra).
         OSError: ``dest`` cannot be written.
 
     Example::
@@ -109,6 +125,9 @@ def export_tabular(
     started = time.perf_counter()
     writer = _writer_for(fmt, source)
     rows = _Rows(client, filter_, source, page_size, parallel)
+    if fmt == "parquet":
+        count = _export_parquet(rows, dest)
+        return TabularExportResult(dest, count, 0, 0, time.perf_counter() - started)
     if writer is None:  # a table: all rows at once
         count, pages = _export_table(rows, dest, stdout)
         return TabularExportResult(dest, count, 0, pages, time.perf_counter() - started)
@@ -144,12 +163,30 @@ def export_tabular(
 
 
 def _writer_for(fmt: str, source: Optional[Dict[str, Any]]) -> Optional[PageWriter]:
-    """The page writer of ``fmt``; ``None`` for a table (its widths need every row)."""
+    """The page writer of ``fmt``; ``None`` for a format written whole: a table (its
+    widths need every row) or Parquet (its footer describes every row group)."""
     if source is not None:
         if fmt != "jsonl":
             raise CliError("a per-source export (--resource-name) writes JSON Lines only", EXIT_USAGE)
         return ExportFormat()
-    return None if fmt == "table" else page_writer(fmt)
+    return None if fmt in WHOLE_FORMATS else page_writer(fmt)
+
+
+def _export_parquet(rows: _Rows, dest: str) -> int:
+    """Every row to the Parquet file ``dest``, atomically; returns the rows written.
+
+    Not resumable page by page: a rerun starts again, first removing the temporary
+    file a killed run left beside ``dest``."""
+    if dest == "-":
+        raise CliError("Parquet is not written to stdout: give --dest FILE.parquet", EXIT_USAGE)
+    require_parquet()
+    _check_folder(dest)
+    remove_stale_temps(dest)
+    iterator = rows.open(None)
+    try:
+        return export_rows(iterator, dest, "parquet").rows
+    finally:
+        iterator.close()
 
 
 def _export_table(rows: _Rows, dest: str, stdout: Optional[IO[bytes]]) -> Tuple[int, int]:
@@ -245,13 +282,17 @@ def _append_pages(
 # ---------------------------------------------------------------------- the command
 def add_parser(kinds: SubParsers) -> None:
     """``export tabular`` and its flags."""
-    tabular = add_command(kinds, "tabular", "export tabular rows to JSON Lines or CSV (resumable), or a table", _run)
+    tabular = add_command(
+        kinds, "tabular", "export tabular rows to JSON Lines or CSV (resumable), Parquet, or a table", _run
+    )
     tabular.add_argument("--dest", required=True, metavar="FILE", help="output file, or - for stdout")
     tabular.add_argument(
         "--format",
-        choices=tuple(FORMATS),
+        choices=tuple(EXPORT_FORMATS),
         default=None,
-        help="output format (default: from the --dest suffix, else jsonl; table is not resumable)",
+        help="output format (default: from the --dest suffix, else jsonl); table and parquet are not "
+        "resumable: a rerun after an interruption writes the file again from the start (parquet needs the "
+        "arrow extra; the file appears only when complete)",
     )
     tabular.add_argument(
         "--page-size", type=int, default=100, metavar="N", help="rows per request (default 100)"
@@ -277,7 +318,7 @@ def add_parser(kinds: SubParsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    fmt = format_for_dest(args.format, args.dest)
+    fmt = format_for_dest(args.format, args.dest, EXPORT_FORMATS)
     filter_ = build_filter(args)
     source = _export_source(args)
     with connect(args) as client:
