@@ -34,7 +34,7 @@ from viam_data_sync.server._rpc import (
     LOG,
     RpcFail,
     Scope,
-    denied,
+    check_org,
     fill_unimplemented,
     handler,
     invalid,
@@ -55,16 +55,6 @@ LATEST_WINDOW_NS = 365 * 24 * 3600 * 1_000_000_000
 SIGNED_URL_DEFAULT_MINUTES = 15
 SIGNED_URL_MAX_MINUTES = 10080
 MAX_TAG_LENGTH = 256
-
-
-def check_org(server: Any, organization_id: str, scope: Scope) -> None:
-    """An organization named explicitly: must be non-empty, visible and known."""
-    if not organization_id:
-        raise invalid("organization_id is required")
-    if scope is not None and organization_id not in scope:
-        raise denied(f"no access to organization {organization_id}")
-    if not server.store.organization_exists(organization_id):
-        raise not_found(f"organization {organization_id} not found")
 
 
 def check_tags(tags: Sequence[str]) -> List[str]:

@@ -14,8 +14,7 @@ import grpc
 
 from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
-from viam_data_sync.server._data_service import check_org
-from viam_data_sync.server._rpc import RpcFail, Scope, fill_unimplemented, handler, invalid, not_found
+from viam_data_sync.server._rpc import RpcFail, Scope, check_org, fill_unimplemented, handler, invalid, not_found
 from viam_data_sync.server._sequence_export import SequenceExportMixin
 from viam_data_sync.server._store import Store, new_id, now_ns
 from viam_data_sync.server._values import distinct

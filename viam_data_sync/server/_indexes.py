@@ -30,7 +30,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import grpc
 
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync.server._rpc import RpcFail, Scope, handler, invalid, not_found
+from viam_data_sync.server._rpc import RpcFail, Scope, check_org, handler, invalid, not_found
 from viam_data_sync.server._store import Store, now_ns
 
 DDL = """
@@ -124,7 +124,6 @@ def _sqlite_index(conn: sqlite3.Connection, keys: Dict[str, Any]) -> Optional[st
 def _collection(request: Any, scope: Scope, server: Any) -> Tuple[int, str]:
     """The checked ``(collection_type, pipeline_name)`` of a request; a pipeline sink's
     pipeline must exist in the organization."""
-    from viam_data_sync.server._data_service import check_org
 
     check_org(server, request.organization_id, scope)
     kind = request.collection_type

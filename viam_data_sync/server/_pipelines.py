@@ -33,7 +33,7 @@ from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2 as pb
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
 from viam_data_sync.server._owned import decode_token, encode_token, owned_row, page_size
-from viam_data_sync.server._rpc import LOG, RpcFail, Scope, handler, invalid, log_unexpected, not_found
+from viam_data_sync.server._rpc import LOG, RpcFail, Scope, check_org, handler, invalid, log_unexpected, not_found
 from viam_data_sync.server._saved_queries import decode_stages, store_stages, stored_stages
 from viam_data_sync.server._scheduler import PipelineClock, Scheduler
 from viam_data_sync.server._store import Store, new_id, now_ns
@@ -276,7 +276,6 @@ class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
 
     @handler
     def CreateDataPipeline(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        from viam_data_sync.server._data_service import check_org
 
         check_org(self.server, request.organization_id, scope)
         name = self._name(request.name)
@@ -307,7 +306,6 @@ class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
 
     @handler
     def ListDataPipelines(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        from viam_data_sync.server._data_service import check_org
 
         check_org(self.server, request.organization_id, scope)
         rows = self.store.conn().execute(

@@ -49,6 +49,16 @@ def denied(message: str) -> RpcFail:
     return RpcFail(grpc.StatusCode.PERMISSION_DENIED, message)
 
 
+def check_org(server: Any, organization_id: str, scope: Scope) -> None:
+    """An organization named explicitly: must be non-empty, visible and known."""
+    if not organization_id:
+        raise invalid("organization_id is required")
+    if scope is not None and organization_id not in scope:
+        raise denied(f"no access to organization {organization_id}")
+    if not server.store.organization_exists(organization_id):
+        raise not_found(f"organization {organization_id} not found")
+
+
 class ContextAborted(Exception):
     """What ``context.abort()`` raises in a handler run by the server's worker pool
     (``_aio.SyncContext``): the status is recorded, and this unwinds the handler."""

@@ -18,7 +18,7 @@ import grpc
 from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server._owned import owned_row
-from viam_data_sync.server._rpc import RpcFail, Scope, handler, invalid, not_found
+from viam_data_sync.server._rpc import RpcFail, Scope, check_org, handler, invalid, not_found
 from viam_data_sync.server._store import Store, new_id, now_ns
 
 MAX_NAME_LENGTH = 256
@@ -102,7 +102,6 @@ class SavedQueriesMixin:
 
     @handler
     def CreateSavedQuery(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        from viam_data_sync.server._data_service import check_org
 
         check_org(self.server, request.organization_id, scope)
         name = _name(request.name)
@@ -148,7 +147,6 @@ class SavedQueriesMixin:
     @handler
     def ListSavedQueries(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         """The organization's saved queries, oldest first; ``limit`` 0 means all."""
-        from viam_data_sync.server._data_service import check_org
 
         check_org(self.server, request.organization_id, scope)
         if request.limit < 0:

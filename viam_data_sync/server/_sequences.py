@@ -17,7 +17,7 @@ from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync.server._owned import decode_token, encode_token, owned_row, page_size, window_ns
-from viam_data_sync.server._rpc import Scope, handler, invalid, not_found
+from viam_data_sync.server._rpc import Scope, check_org, handler, invalid, not_found
 from viam_data_sync.server._store import Store, new_id, now_ns
 from viam_data_sync.server._values import distinct, stored_ns
 
@@ -167,7 +167,6 @@ class SequencesMixin:
 
     @handler
     def ListSequences(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        from viam_data_sync.server._data_service import check_org
 
         check_org(self.server, request.organization_id, scope)
         after = decode_token(request.page_token, "sequences", request.organization_id) or 0
