@@ -9,6 +9,9 @@ expired one gets 403, a blob deleted since 404. Nothing else is served.
 The listener is its own small router (:class:`HttpListener`, one handler per path
 prefix), so another HTTP endpoint (gRPC-web, say) can share it later by adding a
 route. Connections that send nothing for ``idle_timeout`` seconds are closed.
+
+The accept loop waits on the listening socket and on a wake-up socket together, so
+:meth:`HttpListener.stop` returns at once instead of after a poll interval.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import hmac
 import http.server
 import logging
 import os
+import selectors
 import shutil
+import socket
 import threading
 import time
 import urllib.parse
@@ -108,6 +113,8 @@ class HttpListener:
         self._httpd = http.server.ThreadingHTTPServer((host, port), Handler)
         self._httpd.daemon_threads = True
         self._thread: Optional[threading.Thread] = None
+        self._wake_read, self._wake_write = socket.socketpair()
+        self._stopping = False
 
     @property
     def port(self) -> int:
@@ -120,16 +127,31 @@ class HttpListener:
         return None
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="viam-data-server-http", daemon=True
-        )
+        self._thread = threading.Thread(target=self._serve, name="viam-data-server-http", daemon=True)
         self._thread.start()
 
+    def _serve(self) -> None:
+        # serve_forever() notices shutdown() only at its next poll (0.5 s by default);
+        # this loop is woken by stop() through the socket pair instead.
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._httpd, selectors.EVENT_READ)
+            selector.register(self._wake_read, selectors.EVENT_READ)
+            while not self._stopping:
+                for key, _ in selector.select():
+                    if key.fileobj is self._httpd and not self._stopping:
+                        self._httpd.handle_request()  # the socket is ready: does not block
+
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._stopping = True
+        try:
+            self._wake_write.send(b"x")
+        except OSError:
+            pass
         if self._thread is not None:
             self._thread.join(10)
+        self._httpd.server_close()
+        self._wake_read.close()
+        self._wake_write.close()
 
 
 def blob_route(signer: UrlSigner, blob_path: Callable[[str], Optional[str]]) -> Route:
