@@ -271,7 +271,7 @@ def _other_org(tmp: str, info: Dict[str, str]) -> Dict[str, Any]:
     otherwise stop its other abuse first), made in the served store (SQLite allows a
     second writer process), and a token for each."""
     from viam_data_sync._proto.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
-    from viam_data_sync.server._store import Store
+    from viam_data_sync.server.store import Store
 
     store = Store(os.path.join(tmp, "abuse.db"), os.path.join(tmp, "abuse.db.blobs-unused"))
     try:

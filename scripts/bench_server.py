@@ -30,8 +30,8 @@ from viam_data_sync._convert import datetime_to_timestamp, dict_to_struct
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 from viam_data_sync.server import LocalDataServer
-from viam_data_sync.server._store import Store
-from viam_data_sync.server._sync_service import insert_readings
+from viam_data_sync.server.store import Store
+from viam_data_sync.server.store.readings import insert as insert_readings
 
 T0_NS = 1_700_000_000 * 1_000_000_000
 STEP_NS = 1_000_000_000  # one reading per second per component

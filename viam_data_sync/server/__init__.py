@@ -22,6 +22,6 @@ require_server_extra()
 
 from viam_data_sync.server._scheduler import ManualClock, PipelineClock
 from viam_data_sync.server._server import LocalDataServer
-from viam_data_sync.server._store import FleetIds
+from viam_data_sync.server.store import FleetIds
 
 __all__ = ["LocalDataServer", "FleetIds", "ManualClock", "PipelineClock"]

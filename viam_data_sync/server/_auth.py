@@ -23,7 +23,7 @@ import grpc
 
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from viam_data_sync.server._rpc import LOG, RpcFail, Scope, log_unexpected
-from viam_data_sync.server._store import Store
+from viam_data_sync.server.store import Store
 
 ISSUER = "viam-data-sync-local"
 AUDIENCE = "viam-data-sync-local"

@@ -28,7 +28,7 @@ import grpc
 
 from viam_data_sync._convert import dict_to_struct, ns_to_timestamp, struct_to_dict
 from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
-from viam_data_sync.server import _query as q
+from viam_data_sync.server.store import filters as q
 from viam_data_sync.server import _records as rec
 from viam_data_sync.server._rpc import (
     LOG,
@@ -41,12 +41,14 @@ from viam_data_sync.server._rpc import (
     not_found,
 )
 from viam_data_sync.server._indexes import IndexesMixin
-from viam_data_sync.server._pipelines import sink_documents, sink_pipeline
-from viam_data_sync.server._schema import INTERNAL_TYPE_PATTERN, captured_ns
+from viam_data_sync.server._pipeline_sink import sink_documents, sink_pipeline
+from viam_data_sync.server.store import binary, datasets, readings, users
+from viam_data_sync.server.store.schema import INTERNAL_TYPE_PATTERN, captured_ns
 from viam_data_sync.server._saved_queries import SavedQueriesMixin, decode_stages, saved_query_stages
 from viam_data_sync.server._sequences import SequencesMixin
 from viam_data_sync.server._query_pool import QueryPool
-from viam_data_sync.server._store import Store, hash_password, new_id, now_ns
+from viam_data_sync.server.store import Store, hash_password, now_ns
+from viam_data_sync.server._validation import check_box, check_tags
 from viam_data_sync.server._values import clamp_int64, distinct
 
 EXPORT_BATCH = 500
@@ -54,37 +56,6 @@ EXPORT_BATCH = 500
 LATEST_WINDOW_NS = 365 * 24 * 3600 * 1_000_000_000
 SIGNED_URL_DEFAULT_MINUTES = 15
 SIGNED_URL_MAX_MINUTES = 10080
-MAX_TAG_LENGTH = 256
-
-
-def check_tags(tags: Sequence[str]) -> List[str]:
-    if not tags:
-        raise invalid("no tags given")
-    for tag in tags:
-        if not tag or not tag.strip():
-            raise invalid("tags must not be empty")
-        if len(tag) > MAX_TAG_LENGTH:
-            raise invalid(f"tag longer than {MAX_TAG_LENGTH} characters")
-    return distinct(tags, "tags")
-
-
-def check_box(x_min: float, y_min: float, x_max: float, y_max: float, confidence: Optional[float]) -> None:
-    for name, value in (
-        ("x_min_normalized", x_min),
-        ("y_min_normalized", y_min),
-        ("x_max_normalized", x_max),
-        ("y_max_normalized", y_max),
-    ):
-        if not 0.0 <= value <= 1.0:
-            raise invalid(f"{name} must be within [0, 1], got {value}")
-    if not x_min < x_max:
-        raise invalid("x_min_normalized must be less than x_max_normalized")
-    if not y_min < y_max:
-        raise invalid("y_min_normalized must be less than y_max_normalized")
-    if confidence is not None and not 0.0 <= confidence <= 1.0:
-        raise invalid(f"confidence must be within [0, 1], got {confidence}")
-
-
 def exclude_internal(where: q.Where, request: Any) -> None:
     """Leave out the RDK's internal resources' data unless ``include_internal_data``."""
     if not request.include_internal_data:
@@ -370,11 +341,8 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
             if f.HasField("tags_filter"):
                 q.add_tags(where, f.tags_filter, q.READINGS)
         with self.store.write() as conn:
-            cur = conn.execute(
-                f"DELETE FROM readings AS t WHERE t.organization_id = ? AND {where.sql()}",
-                [request.organization_id] + where.params,
-            )
-        return data_pb2.DeleteTabularDataResponse(deleted_count=max(cur.rowcount, 0))
+            deleted = readings.delete(conn, request.organization_id, where)
+        return data_pb2.DeleteTabularDataResponse(deleted_count=deleted)
 
     # ------------------------------------------------------------ binary reads
     def _blob_bytes(self, row: sqlite3.Row) -> bytes:
@@ -442,16 +410,6 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         return response
 
     # ------------------------------------------------------------ binary deletes
-    def _delete_rows(self, conn: sqlite3.Connection, ids: Sequence[int]) -> List[str]:
-        file_ids: List[str] = []
-        for chunk in rec._chunks(list(ids)):
-            marks = ", ".join("?" for _ in chunk)
-            file_ids.extend(
-                r[0] for r in conn.execute(f"SELECT file_id FROM binary_data WHERE id IN ({marks})", chunk)
-            )
-            conn.execute(f"DELETE FROM binary_data WHERE id IN ({marks})", chunk)
-        return file_ids
-
     def _unlink(self, file_ids: Sequence[str]) -> None:
         for file_id in file_ids:
             with contextlib.suppress(FileNotFoundError):
@@ -464,7 +422,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
             where = q.compile_filter(conn, flt, scope, q.BINARY)
             exclude_internal(where, request)
             ids = q.select_ids(conn, where)
-            file_ids = self._delete_rows(conn, ids)
+            file_ids = binary.delete_items(conn, ids)
         self._unlink(file_ids)
         return data_pb2.DeleteBinaryDataByFilterResponse(deleted_count=len(file_ids))
 
@@ -473,29 +431,11 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
         with self.store.write() as conn:
             rows = rec.resolve(conn, refs, scope, missing_ok=True)
-            file_ids = self._delete_rows(conn, [r["id"] for r in rows])
+            file_ids = binary.delete_items(conn, [r["id"] for r in rows])
         self._unlink(file_ids)
         return data_pb2.DeleteBinaryDataByIDsResponse(deleted_count=len(file_ids))
 
     # ------------------------------------------------------------ tags
-    @staticmethod
-    def _add_tags(conn: sqlite3.Connection, ids: Sequence[int], tags: Sequence[str]) -> None:
-        conn.executemany(
-            "INSERT OR IGNORE INTO binary_tags (binary_id, tag) VALUES (?, ?)",
-            [(i, t) for i in ids for t in tags],
-        )
-
-    @staticmethod
-    def _remove_tags(conn: sqlite3.Connection, ids: Sequence[int], tags: Sequence[str]) -> int:
-        """Removes ``tags``; returns how many items lost at least one tag."""
-        touched = 0
-        marks = ", ".join("?" for _ in tags)
-        for binary_id in ids:
-            cur = conn.execute(
-                f"DELETE FROM binary_tags WHERE binary_id = ? AND tag IN ({marks})", [binary_id] + list(tags)
-            )
-            touched += cur.rowcount > 0
-        return touched
 
     @handler
     def AddTagsToBinaryDataByIDs(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
@@ -503,7 +443,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
         with self.store.write() as conn:
             rows = rec.resolve(conn, refs, scope, missing_ok=False)
-            self._add_tags(conn, [r["id"] for r in rows], tags)
+            binary.add_tags(conn, [r["id"] for r in rows], tags)
         return data_pb2.AddTagsToBinaryDataByIDsResponse()
 
     @handler
@@ -511,7 +451,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         tags = check_tags(request.tags)
         with self.store.write() as conn:
             ids = q.select_ids(conn, q.compile_filter(conn, self._filter(request), scope, q.BINARY))
-            self._add_tags(conn, ids, tags)
+            binary.add_tags(conn, ids, tags)
         return data_pb2.AddTagsToBinaryDataByFilterResponse()
 
     @handler
@@ -520,7 +460,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
         with self.store.write() as conn:
             rows = rec.resolve(conn, refs, scope, missing_ok=False)
-            count = self._remove_tags(conn, [r["id"] for r in rows], tags)
+            count = binary.remove_tags(conn, [r["id"] for r in rows], tags)
         return data_pb2.RemoveTagsFromBinaryDataByIDsResponse(deleted_count=count)
 
     @handler
@@ -528,39 +468,20 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         tags = check_tags(request.tags)
         with self.store.write() as conn:
             ids = q.select_ids(conn, q.compile_filter(conn, self._filter(request), scope, q.BINARY))
-            count = self._remove_tags(conn, ids, tags)
+            count = binary.remove_tags(conn, ids, tags)
         return data_pb2.RemoveTagsFromBinaryDataByFilterResponse(deleted_count=count)
-
-    def _distinct(self, request: Any, scope: Scope, sql: str) -> List[str]:
-        conn = self.store.conn()
-        where = q.compile_filter(conn, self._filter(request), scope, q.BINARY)
-        if where.nothing or (where.orgs is not None and not where.orgs):
-            return []
-        org_sql = (
-            "" if where.orgs is None else f"t.organization_id IN ({', '.join('?' for _ in where.orgs)}) AND "
-        )
-        params = (where.orgs or []) + where.params
-        return [r[0] for r in conn.execute(sql.format(where=org_sql + where.sql()), params)]
 
     @handler
     def TagsByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        tags = self._distinct(
-            request,
-            scope,
-            "SELECT DISTINCT bt.tag FROM binary_tags bt "
-            "JOIN binary_data t ON t.id = bt.binary_id WHERE {where} ORDER BY bt.tag",
-        )
-        return data_pb2.TagsByFilterResponse(tags=tags)
+        conn = self.store.conn()
+        where = q.compile_filter(conn, self._filter(request), scope, q.BINARY)
+        return data_pb2.TagsByFilterResponse(tags=binary.distinct_tags(conn, where))
 
     @handler
     def BoundingBoxLabelsByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        labels = self._distinct(
-            request,
-            scope,
-            "SELECT DISTINCT b.label FROM bounding_boxes b "
-            "JOIN binary_data t ON t.id = b.binary_id WHERE {where} ORDER BY b.label",
-        )
-        return data_pb2.BoundingBoxLabelsByFilterResponse(labels=labels)
+        conn = self.store.conn()
+        where = q.compile_filter(conn, self._filter(request), scope, q.BINARY)
+        return data_pb2.BoundingBoxLabelsByFilterResponse(labels=binary.distinct_box_labels(conn, where))
 
     # ------------------------------------------------------------ bounding boxes
     @handler
@@ -576,25 +497,11 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
             request.y_max_normalized,
             confidence,
         )
-        bbox_id = new_id()
+        box = binary.Box(request.label, request.x_min_normalized, request.y_min_normalized,
+                         request.x_max_normalized, request.y_max_normalized, confidence)
         with self.store.write() as conn:
             row = rec.resolve(conn, [ref], scope, missing_ok=False)[0]
-            conn.execute(
-                "INSERT INTO bounding_boxes (id, binary_id, label, x_min, y_min, x_max, y_max, confidence, "
-                "seq) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    bbox_id,
-                    row["id"],
-                    request.label,
-                    request.x_min_normalized,
-                    request.y_min_normalized,
-                    request.x_max_normalized,
-                    request.y_max_normalized,
-                    confidence,
-                    now_ns(),
-                ),
-            )
+            bbox_id = binary.insert_box(conn, row["id"], box)
         return data_pb2.AddBoundingBoxToImageByIDResponse(bbox_id=bbox_id)
 
     def _bbox(self, conn: sqlite3.Connection, request: Any, scope: Scope) -> sqlite3.Row:
@@ -602,19 +509,16 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         if not request.bbox_id:
             raise invalid("bbox_id is required")
         row = rec.resolve(conn, [ref], scope, missing_ok=False)[0]
-        box = conn.execute(
-            "SELECT * FROM bounding_boxes WHERE id = ? AND binary_id = ?", (request.bbox_id, row["id"])
-        ).fetchone()
+        box = binary.get_box(conn, row["id"], request.bbox_id)
         if box is None:
             raise not_found(f"bounding box {request.bbox_id[:100]} not found on {ref.label()[:200]}")
-        found: sqlite3.Row = box
-        return found
+        return box
 
     @handler
     def RemoveBoundingBoxFromImageByID(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         with self.store.write() as conn:
             box = self._bbox(conn, request, scope)
-            conn.execute("DELETE FROM bounding_boxes WHERE id = ?", (box["id"],))
+            binary.delete_box(conn, box["id"])
         return data_pb2.RemoveBoundingBoxFromImageByIDResponse()
 
     @handler
@@ -636,23 +540,14 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
             if not label.strip():
                 raise invalid("label must not be empty")
             check_box(*values, confidence)
-            conn.execute(
-                "UPDATE bounding_boxes SET label = ?, x_min = ?, y_min = ?, x_max = ?, y_max = ?, "
-                "confidence = ? WHERE id = ?",
-                (label, *values, confidence, box["id"]),
-            )
+            binary.update_box(conn, box["id"], binary.Box(label, *values, confidence))
         return data_pb2.UpdateBoundingBoxResponse()
 
     # ------------------------------------------------------------ database user
     @handler
     def GetDatabaseConnection(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         check_org(self.server, request.organization_id, scope)
-        has_user = (
-            self.store.conn()
-            .execute("SELECT 1 FROM database_users WHERE organization_id = ?", (request.organization_id,))
-            .fetchone()
-            is not None
-        )
+        has_user = users.has_user(self.store.conn(), request.organization_id)
         return data_pb2.GetDatabaseConnectionResponse(
             hostname=self.server.database_hostname,
             mongodb_uri=self.server.mongodb_uri_for(request.organization_id, has_user),
@@ -668,11 +563,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         salt = os.urandom(16)
         digest = hash_password(password, salt)
         with self.store.write() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO database_users (organization_id, salt, password_hash, updated_ns) "
-                "VALUES (?, ?, ?, ?)",
-                (request.organization_id, salt, digest, now_ns()),
-            )
+            users.set_user(conn, request.organization_id, salt, digest, now_ns())
         LOG.info("database user configured for organization %s", request.organization_id)
         return data_pb2.ConfigureDatabaseUserResponse()
 
@@ -680,11 +571,10 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
     def _dataset(self, conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> sqlite3.Row:
         if not dataset_id:
             raise invalid("dataset_id is required")
-        row = conn.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        row = datasets.get(conn, dataset_id)
         if row is None or (scope is not None and row["organization_id"] not in scope):
             raise not_found(f"dataset {dataset_id[:100]} not found")
-        found: sqlite3.Row = row
-        return found
+        return row
 
     @handler
     def AddBinaryDataToDatasetByIDs(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
@@ -695,10 +585,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
             for row in rows:
                 if row["organization_id"] != dataset["organization_id"]:
                     raise invalid(f"{row['binary_data_id']} is not in the dataset's organization")
-            conn.executemany(
-                "INSERT OR IGNORE INTO dataset_members (dataset_id, binary_id) VALUES (?, ?)",
-                [(dataset["id"], r["id"]) for r in rows],
-            )
+            binary.add_to_dataset(conn, dataset["id"], [r["id"] for r in rows])
         return data_pb2.AddBinaryDataToDatasetByIDsResponse()
 
     @handler
@@ -707,10 +594,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         with self.store.write() as conn:
             dataset = self._dataset(conn, request.dataset_id, scope)
             rows = rec.resolve(conn, refs, scope, missing_ok=False)
-            conn.executemany(
-                "DELETE FROM dataset_members WHERE dataset_id = ? AND binary_id = ?",
-                [(dataset["id"], r["id"]) for r in rows],
-            )
+            binary.remove_from_dataset(conn, dataset["id"], [r["id"] for r in rows])
         return data_pb2.RemoveBinaryDataFromDatasetByIDsResponse()
 
     # ------------------------------------------------------------ signed URL

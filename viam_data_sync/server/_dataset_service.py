@@ -16,7 +16,8 @@ from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from viam_data_sync.server._rpc import RpcFail, Scope, check_org, fill_unimplemented, handler, invalid, not_found
 from viam_data_sync.server._sequence_export import SequenceExportMixin
-from viam_data_sync.server._store import Store, new_id, now_ns
+from viam_data_sync.server.store import datasets
+from viam_data_sync.server.store import Store, new_id, now_ns
 from viam_data_sync.server._values import distinct
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
@@ -53,22 +54,16 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
     def _get(self, conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> sqlite3.Row:
         if not dataset_id:
             raise invalid("dataset id is required")
-        row = conn.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        row = datasets.get(conn, dataset_id)
         if row is None or (scope is not None and row["organization_id"] not in scope):
             raise not_found(f"dataset {dataset_id[:100]} not found")
-        found: sqlite3.Row = row
-        return found
+        return row
 
     def _insert(self, conn: sqlite3.Connection, name: str, organization_id: str, kind: int) -> str:
-        if conn.execute(
-            "SELECT 1 FROM datasets WHERE organization_id = ? AND name = ?", (organization_id, name)
-        ).fetchone():
+        if datasets.name_taken(conn, organization_id, name):
             raise _exists(f"a dataset named {name!r} already exists in this organization")
         dataset_id = new_id()
-        conn.execute(
-            "INSERT INTO datasets (id, name, organization_id, time_created_ns, type) VALUES (?, ?, ?, ?, ?)",
-            (dataset_id, name, organization_id, now_ns(), kind),
-        )
+        datasets.insert(conn, dataset_id, name, organization_id, kind, now_ns())
         return dataset_id
 
     @staticmethod
@@ -91,7 +86,7 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
     def DeleteDataset(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         with self.store.write() as conn:
             row = self._get(conn, request.id, scope)
-            conn.execute("DELETE FROM datasets WHERE id = ?", (row["id"],))
+            datasets.delete(conn, row["id"])
         return dataset_pb2.DeleteDatasetResponse()
 
     @handler
@@ -99,25 +94,16 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
         name = _check_name(request.name)
         with self.store.write() as conn:
             row = self._get(conn, request.id, scope)
-            if (
-                row["name"] != name
-                and conn.execute(
-                    "SELECT 1 FROM datasets WHERE organization_id = ? AND name = ?",
-                    (row["organization_id"], name),
-                ).fetchone()
-            ):
+            if row["name"] != name and datasets.name_taken(conn, row["organization_id"], name):
                 raise _exists(f"a dataset named {name!r} already exists in this organization")
-            conn.execute("UPDATE datasets SET name = ? WHERE id = ?", (name, row["id"]))
+            datasets.rename(conn, row["id"], name)
         return dataset_pb2.RenameDatasetResponse()
 
     @handler
     def ListDatasetsByOrganizationID(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         check_org(self.server, request.organization_id, scope)
-        sql, params = "SELECT * FROM datasets WHERE organization_id = ?", [request.organization_id]
-        if request.HasField("type"):
-            sql += " AND type = ?"
-            params.append(self._kind(request))
-        rows = self.store.conn().execute(sql + " ORDER BY time_created_ns, id", params).fetchall()
+        kind = self._kind(request) if request.HasField("type") else None
+        rows = datasets.of_organization(self.store.conn(), request.organization_id, kind)
         return dataset_pb2.ListDatasetsByOrganizationIDResponse(datasets=[_to_proto(r) for r in rows])
 
     @handler
@@ -127,7 +113,7 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
         conn = self.store.conn()
         out: List[Any] = []
         for dataset_id in dict.fromkeys(request.ids):
-            row = conn.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+            row = datasets.get(conn, dataset_id)
             if row is not None and (scope is None or row["organization_id"] in scope):
                 out.append(_to_proto(row))
         return dataset_pb2.ListDatasetsByIDsResponse(datasets=out)
@@ -149,12 +135,7 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
             if len(kinds) != 1:
                 raise invalid("cannot merge datasets of different types")
             new = self._insert(conn, name, request.organization_id, kinds.pop())
-            marks = ", ".join("?" for _ in ids)
-            conn.execute(
-                f"INSERT OR IGNORE INTO dataset_members (dataset_id, binary_id) "
-                f"SELECT ?, binary_id FROM dataset_members WHERE dataset_id IN ({marks})",
-                [new] + ids,
-            )
+            datasets.copy_members(conn, new, ids)
         return dataset_pb2.MergeDatasetsResponse(dataset_id=new)
 
 

@@ -22,7 +22,6 @@ SQL queries comparing those fields use. Options are recorded and listed, not enf
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
 from typing import Any, Dict, List, Optional, Tuple
@@ -31,17 +30,8 @@ import grpc
 
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server._rpc import RpcFail, Scope, check_org, handler, invalid, not_found
-from viam_data_sync.server._store import Store, now_ns
+from viam_data_sync.server.store import Store, indexes, now_ns, pipelines
 
-DDL = """
-CREATE TABLE IF NOT EXISTS custom_indexes (
-    organization_id TEXT NOT NULL, collection_type INTEGER NOT NULL,
-    pipeline_name TEXT NOT NULL,             -- '' for the hot store
-    name TEXT NOT NULL, spec BLOB NOT NULL,  -- the BSON index_spec as sent
-    sqlite_index TEXT,                       -- the SQLite index serving it, if any
-    created_ns INTEGER NOT NULL,
-    PRIMARY KEY (organization_id, collection_type, pipeline_name, name)) WITHOUT ROWID;
-"""
 
 #: Most fields of one compound index (MongoDB's limit).
 MAX_INDEX_KEYS = 32
@@ -52,11 +42,6 @@ _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 _COLUMNS = {"organization_id": "organization_id", "location_id": "location_id", "robot_id": "robot_id",
             "part_id": "part_id", "component_type": "component_type", "component_name": "component_name",
             "method_name": "method_name", "time_received": "time_received_ns", "time_requested": "time_requested_ns"}
-
-
-def create_tables(store: Store) -> None:
-    with store.write_lock:
-        store.conn().executescript(DDL)
 
 
 def parse_spec(raw: List[bytes]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
@@ -116,9 +101,7 @@ def _sqlite_index(conn: sqlite3.Connection, keys: Dict[str, Any]) -> Optional[st
         else:
             return None
         terms.append(f"{term} {'ASC' if kind == 1 else 'DESC'}")
-    index = "custom_" + hashlib.sha256(", ".join(terms).encode()).hexdigest()[:24]
-    conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON readings ({', '.join(terms)})")
-    return index
+    return indexes.build_readings_index(conn, terms)
 
 
 def _collection(request: Any, scope: Scope, server: Any) -> Tuple[int, str]:
@@ -136,10 +119,7 @@ def _collection(request: Any, scope: Scope, server: Any) -> Tuple[int, str]:
     name = request.pipeline_name
     if not name:
         raise invalid("a PIPELINE_SINK collection needs pipeline_name")
-    found = server.store.conn().execute(
-        "SELECT 1 FROM data_pipelines WHERE organization_id = ? AND name = ?",
-        (request.organization_id, name)).fetchone()
-    if found is None:
+    if not pipelines.name_taken(server.store.conn(), request.organization_id, name):
         raise not_found(f"data pipeline {name[:100]!r} not found")
     return kind, name
 
@@ -156,21 +136,16 @@ class IndexesMixin:
         keys, options = parse_spec(list(request.index_spec))
         org = request.organization_id
         with self.store.write() as conn:
-            if conn.execute("SELECT 1 FROM custom_indexes WHERE organization_id = ? AND collection_type = ? "
-                            "AND pipeline_name = ? AND name = ?", (org, kind, pipeline, options["name"])).fetchone():
+            if indexes.get(conn, org, kind, pipeline, options["name"]) is not None:
                 raise RpcFail(grpc.StatusCode.ALREADY_EXISTS, f"an index named {options['name'][:100]!r} exists")
             index = _sqlite_index(conn, keys) if kind == data_pb2.INDEXABLE_COLLECTION_HOT_STORE else None
-            conn.execute("INSERT INTO custom_indexes (organization_id, collection_type, pipeline_name, name, spec, "
-                         "sqlite_index, created_ns) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (org, kind, pipeline, options["name"], bytes(request.index_spec[0]), index, now_ns()))
+            indexes.insert(conn, org, kind, pipeline, options["name"], bytes(request.index_spec[0]), index, now_ns())
         return data_pb2.CreateIndexResponse()
 
     @handler
     def ListIndexes(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         kind, pipeline = _collection(request, scope, self.server)
-        rows = self.store.conn().execute(
-            "SELECT * FROM custom_indexes WHERE organization_id = ? AND collection_type = ? AND pipeline_name = ? "
-            "ORDER BY created_ns, name", (request.organization_id, kind, pipeline)).fetchall()
+        rows = indexes.of_collection(self.store.conn(), request.organization_id, kind, pipeline)
         response = data_pb2.ListIndexesResponse()
         for row in rows:
             index = response.indexes.add(collection_type=kind, index_name=row["name"], index_spec=[row["spec"]],
@@ -183,15 +158,8 @@ class IndexesMixin:
     def DeleteIndex(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         kind, pipeline = _collection(request, scope, self.server)
         with self.store.write() as conn:
-            row = conn.execute("SELECT * FROM custom_indexes WHERE organization_id = ? AND collection_type = ? "
-                               "AND pipeline_name = ? AND name = ?",
-                               (request.organization_id, kind, pipeline, request.index_name)).fetchone()
+            row = indexes.get(conn, request.organization_id, kind, pipeline, request.index_name)
             if row is None:
                 raise not_found(f"index {request.index_name[:100]!r} not found")
-            conn.execute("DELETE FROM custom_indexes WHERE organization_id = ? AND collection_type = ? "
-                         "AND pipeline_name = ? AND name = ?", (request.organization_id, kind, pipeline, row["name"]))
-            still_used = conn.execute("SELECT 1 FROM custom_indexes WHERE sqlite_index = ?",
-                                      (row["sqlite_index"],)).fetchone()
-            if row["sqlite_index"] and still_used is None:
-                conn.execute(f"DROP INDEX IF EXISTS {row['sqlite_index']}")
+            indexes.delete(conn, row)
         return data_pb2.DeleteIndexResponse()

@@ -14,7 +14,7 @@ documents) rather than an engine of our own. Around it this module:
   ``method_name``, ``time_received``/``time_requested`` ranges). When that ``$match``
   is pushed down exactly, a following ``$sort`` on those fields and ``$skip``/``$limit``
   are pushed too, so "latest 10 readings of one component" reads 10 rows;
-* streams rows from SQLite in batches into :func:`~._schema.reading_document` shapes;
+* streams rows from SQLite in batches into :func:`~.store.schema.reading_document` shapes;
 * maps mongomock's ``NotImplementedError``/``OperationFailure`` to :class:`QueryError`
   naming the operator and the stage.
 
@@ -36,7 +36,8 @@ from viam_data_sync.server._bucket_auto import bucket_auto
 from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server._rpc import log_unexpected
 from viam_data_sync.server._values import MAX_LIST_ITEMS
-from viam_data_sync.server._schema import reading_document
+from viam_data_sync.server.store import readings
+from viam_data_sync.server.store.schema import reading_document
 
 __all__ = ["run_mql", "MAX_SCANNED_DOCS"]
 
@@ -98,7 +99,7 @@ def run_mql(
     """Run an aggregation pipeline over the caller's ``sensorData.readings`` documents.
 
     Args:
-        conn: Connection to the store (schema from ``_schema.create_schema``).
+        conn: Connection to the store (schema from ``store.schema.create_schema``).
         organization_ids: The organizations whose documents are visible; no other is.
         stages: The pipeline, one dict per stage, as decoded from BSON.
         max_docs: Largest number of result documents; more raises :class:`QueryError`.
@@ -338,39 +339,20 @@ def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List
           params: List[Any], order: List[str], limit: Optional[int],
           offset: int) -> Iterator[Dict[str, Any]]:
     """Streams the org-scoped, pushed-down rows as documents with naive-UTC times."""
-    orgs = [str(o) for o in organization_ids]
-    if not orgs:
-        return
-    clauses = [f"organization_id IN ({', '.join('?' * len(orgs))})", *where]
-    sql = (f"SELECT {_ROW_COLUMNS} FROM readings WHERE {' AND '.join(clauses)} "
-           f"ORDER BY {', '.join([*order, 'id ASC'])}")
-    args: List[Any] = [*orgs, *params]
-    if limit is not None or offset:
-        sql += " LIMIT ? OFFSET ?"
-        args += [-1 if limit is None else limit, offset]
-    _LOG.debug("run_mql load: %s (%d parameters)", sql, len(args))  # values are the caller's
-    cursor = conn.cursor()
-    cursor.row_factory = sqlite3.Row
+    _LOG.debug("run_mql load: %s (%d parameters)", where, len(params))  # values are the caller's
     scanned = 0
-    try:
-        cursor.execute(sql, args)
-        while True:
-            rows = cursor.fetchmany(_BATCH)
-            if not rows:
-                break
-            scanned += len(rows)
-            if scanned > MAX_SCANNED_DOCS:
-                raise QueryError(f"query scans more than {MAX_SCANNED_DOCS} documents; start "
-                                 "the pipeline with a $match on indexed fields (component_name, "
-                                 "time_received, ...)")
-            for row in rows:
-                doc = reading_document(row)
-                for field in _TIME_FIELDS:
-                    if doc[field] is not None:
-                        doc[field] = doc[field].replace(tzinfo=None)
-                yield doc
-    finally:
-        cursor.close()
+    for rows in readings.scan(conn, organization_ids, _ROW_COLUMNS, where, params, order, limit, offset, _BATCH):
+        scanned += len(rows)
+        if scanned > MAX_SCANNED_DOCS:
+            raise QueryError(f"query scans more than {MAX_SCANNED_DOCS} documents; start "
+                             "the pipeline with a $match on indexed fields (component_name, "
+                             "time_received, ...)")
+        for row in rows:
+            doc = reading_document(row)
+            for field in _TIME_FIELDS:
+                if doc[field] is not None:
+                    doc[field] = doc[field].replace(tzinfo=None)
+            yield doc
 
 
 # ------------------------------------------------------------------ evaluation

@@ -16,6 +16,7 @@ from typing import Any, Optional, Tuple
 
 from viam_data_sync.server._rpc import Scope, invalid, not_found
 from viam_data_sync.server._values import stored_ns
+from viam_data_sync.server.store import owned
 
 #: Page size when a list request gives none.
 DEFAULT_PAGE_SIZE = 50
@@ -28,11 +29,10 @@ def owned_row(conn: sqlite3.Connection, table: str, row_id: str, scope: Scope, w
     """
     if not row_id:
         raise invalid(f"{what} id is required")
-    row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()  # noqa: S608 - fixed name
+    row = owned.get(conn, table, row_id)
     if row is None or (scope is not None and row["organization_id"] not in scope):
         raise not_found(f"{what} {row_id[:100]} not found")
-    found: sqlite3.Row = row
-    return found
+    return row
 
 
 def page_size(requested: int, maximum: int) -> int:

@@ -101,7 +101,7 @@ def main(argv: List[str]) -> int:
     fd, db_path, memory, seconds = int(argv[1]), argv[2], int(argv[3]), float(argv[4])
     channel = Connection(fd)
     from viam_data_sync.server import _mql, _sql  # noqa: F401 - imported before the limit
-    from viam_data_sync.server._store import connect
+    from viam_data_sync.server.store import connect
 
     _sql.TIME_LIMIT_S = seconds  # SQL stops itself cleanly; MQL is killed at the deadline
     conn = connect(db_path, read_only=True)

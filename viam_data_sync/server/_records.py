@@ -11,29 +11,17 @@ from __future__ import annotations
 import json
 import pathlib
 import sqlite3
-from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from viam_data_sync._convert import Struct, dict_to_struct, ns_to_timestamp, params_to_any_map
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server._rpc import Scope, invalid, not_found
+from viam_data_sync.server.store import binary
+from viam_data_sync.server.store.binary import BinaryRef, Extras
 
 
 def make_binary_data_id(organization_id: str, location_id: str, file_id: str) -> str:
     return f"{organization_id}/{location_id}/{file_id}"
-
-
-@dataclass(frozen=True)
-class BinaryRef:
-    """One way a request names a binary item."""
-
-    binary_data_id: Optional[str] = None
-    file_id: Optional[str] = None
-    organization_id: Optional[str] = None
-    location_id: Optional[str] = None
-
-    def label(self) -> str:
-        return self.binary_data_id if self.binary_data_id is not None else f"file_id {self.file_id}"
 
 
 def refs_from(
@@ -73,20 +61,10 @@ def single_ref(binary_data_id: str, binary_id: Any, has_binary_id: bool) -> Bina
 
 def lookup(conn: sqlite3.Connection, ref: BinaryRef, scope: Scope) -> Optional[sqlite3.Row]:
     """The row for ``ref``, or None when absent or outside the caller's organizations."""
-    if ref.binary_data_id is not None:
-        row = conn.execute(
-            "SELECT * FROM binary_data WHERE binary_data_id = ?", (ref.binary_data_id,)
-        ).fetchone()
-    else:
-        row = conn.execute("SELECT * FROM binary_data WHERE file_id = ?", (ref.file_id,)).fetchone()
-        if row is not None and (
-            row["organization_id"] != ref.organization_id or row["location_id"] != ref.location_id
-        ):
-            row = None
+    row = binary.lookup(conn, ref)
     if row is None or (scope is not None and row["organization_id"] not in scope):
         return None
-    found: sqlite3.Row = row
-    return found
+    return row
 
 
 def resolve(
@@ -108,43 +86,9 @@ def resolve(
 
 
 # ---------------------------------------------------------------- to protobuf
-def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-@dataclass
-class Extras:
-    tags: List[str]
-    bboxes: List[sqlite3.Row]
-    classifications: List[sqlite3.Row]
-    dataset_ids: List[str]
-
-
 def load_extras(conn: sqlite3.Connection, ids: Sequence[int]) -> Dict[int, Extras]:
-    out: Dict[int, Extras] = {i: Extras([], [], [], []) for i in ids}
-    for chunk in _chunks(list(ids)):
-        marks = ", ".join("?" for _ in chunk)
-        for r in conn.execute(
-            f"SELECT binary_id, tag FROM binary_tags WHERE binary_id IN ({marks}) ORDER BY binary_id, tag",
-            chunk,
-        ):
-            out[r[0]].tags.append(r[1])
-        for r in conn.execute(
-            f"SELECT * FROM bounding_boxes WHERE binary_id IN ({marks}) ORDER BY seq", chunk
-        ):
-            out[r["binary_id"]].bboxes.append(r)
-        for r in conn.execute(
-            f"SELECT * FROM classifications WHERE binary_id IN ({marks}) ORDER BY seq", chunk
-        ):
-            out[r["binary_id"]].classifications.append(r)
-        for r in conn.execute(
-            f"SELECT binary_id, dataset_id FROM dataset_members WHERE binary_id IN ({marks}) "
-            "ORDER BY dataset_id",
-            chunk,
-        ):
-            out[r[0]].dataset_ids.append(r[1])
-    return out
+    """Tags, boxes, classifications and datasets of each item of ``ids``."""
+    return binary.extras(conn, ids)
 
 
 def capture_metadata(row: sqlite3.Row, tags: Sequence[str]) -> Any:

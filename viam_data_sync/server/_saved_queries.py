@@ -19,22 +19,10 @@ from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server._owned import owned_row
 from viam_data_sync.server._rpc import RpcFail, Scope, check_org, handler, invalid, not_found
-from viam_data_sync.server._store import Store, new_id, now_ns
+from viam_data_sync.server.store import Store, new_id, now_ns, saved_queries
 
 MAX_NAME_LENGTH = 256
 
-DDL = """
-CREATE TABLE IF NOT EXISTS saved_queries (
-    id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL,
-    mql TEXT NOT NULL,                       -- JSON array of the BSON stages, hex
-    created_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL,
-    UNIQUE (organization_id, name));
-"""
-
-
-def create_tables(store: Store) -> None:
-    with store.write_lock:
-        store.conn().executescript(DDL)
 
 
 def decode_stages(raw: Sequence[bytes], field: str = "mql_binary", *, required: bool = True,
@@ -87,11 +75,10 @@ def _message(row: sqlite3.Row) -> Any:
 
 def saved_query_stages(store: Store, organization_id: str, name: str) -> List[Dict[str, Any]]:
     """The stages of the saved query ``name`` of ``organization_id`` (visible already)."""
-    row = store.conn().execute(
-        "SELECT mql FROM saved_queries WHERE organization_id = ? AND name = ?", (organization_id, name)).fetchone()
-    if row is None:
+    mql = saved_queries.stages_by_name(store.conn(), organization_id, name)
+    if mql is None:
         raise not_found(f"saved query {name[:100]!r} not found")
-    return stored_stages(row["mql"])
+    return stored_stages(mql)
 
 
 class SavedQueriesMixin:
@@ -108,13 +95,9 @@ class SavedQueriesMixin:
         decode_stages(request.mql_binary)
         query_id, now = new_id(), now_ns()
         with self.store.write() as conn:
-            if conn.execute("SELECT 1 FROM saved_queries WHERE organization_id = ? AND name = ?",
-                            (request.organization_id, name)).fetchone():
+            if saved_queries.name_taken(conn, request.organization_id, name):
                 raise _exists(name)
-            conn.execute(
-                "INSERT INTO saved_queries (id, organization_id, name, mql, created_ns, updated_ns) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (query_id, request.organization_id, name, store_stages(request.mql_binary), now, now))
+            saved_queries.insert(conn, query_id, request.organization_id, name, store_stages(request.mql_binary), now)
         return data_pb2.CreateSavedQueryResponse(id=query_id)
 
     @handler
@@ -124,12 +107,10 @@ class SavedQueriesMixin:
         decode_stages(request.mql_binary)
         with self.store.write() as conn:
             row = owned_row(conn, "saved_queries", request.id, scope, "saved query")
-            if name != row["name"] and conn.execute(
-                    "SELECT 1 FROM saved_queries WHERE organization_id = ? AND name = ?",
-                    (row["organization_id"], name)).fetchone():
+            if name != row["name"] and saved_queries.name_taken(conn, row["organization_id"], name):
                 raise _exists(name)
-            conn.execute("UPDATE saved_queries SET name = ?, mql = ?, updated_ns = ? WHERE id = ?",
-                         (name, store_stages(request.mql_binary), max(now_ns(), row["updated_ns"] + 1), row["id"]))
+            saved_queries.update(conn, row["id"], name, store_stages(request.mql_binary),
+                                 max(now_ns(), row["updated_ns"] + 1))
         return data_pb2.UpdateSavedQueryResponse()
 
     @handler
@@ -141,7 +122,7 @@ class SavedQueriesMixin:
     def DeleteSavedQuery(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         with self.store.write() as conn:
             row = owned_row(conn, "saved_queries", request.id, scope, "saved query")
-            conn.execute("DELETE FROM saved_queries WHERE id = ?", (row["id"],))
+            saved_queries.delete(conn, row["id"])
         return data_pb2.DeleteSavedQueryResponse()
 
     @handler
@@ -151,7 +132,5 @@ class SavedQueriesMixin:
         check_org(self.server, request.organization_id, scope)
         if request.limit < 0:
             raise invalid("limit must not be negative")
-        rows = self.store.conn().execute(
-            "SELECT * FROM saved_queries WHERE organization_id = ? ORDER BY created_ns, id LIMIT ?",
-            (request.organization_id, request.limit or -1)).fetchall()
+        rows = saved_queries.of_organization(self.store.conn(), request.organization_id, request.limit)
         return data_pb2.ListSavedQueriesResponse(queries=[_message(r) for r in rows])

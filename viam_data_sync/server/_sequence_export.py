@@ -29,41 +29,26 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync.server import _records as rec
 from viam_data_sync.server._owned import owned_row
 from viam_data_sync.server._rpc import LOG, Scope, handler, log_unexpected
-from viam_data_sync.server._sequences import binary_where, sequence_dataset, sequence_message
-from viam_data_sync.server._store import Store, new_id, now_ns
+from viam_data_sync.server._sequences import sequence_dataset, sequence_message
+from viam_data_sync.server.store import exports, sequences
+from viam_data_sync.server.store import Store, new_id, now_ns
 
 #: How long an export's download URL is reported valid: 24 hours.
 EXPORT_TTL_NS = 24 * 3600 * 1_000_000_000
-
-DDL = """
-CREATE TABLE IF NOT EXISTS sequence_exports (
-    id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, dataset_id TEXT NOT NULL,
-    status INTEGER NOT NULL, file_name TEXT, error TEXT NOT NULL DEFAULT '',
-    created_ns INTEGER NOT NULL, completed_ns INTEGER);
-"""
-
-
-def create_tables(store: Store) -> None:
-    with store.write_lock:
-        store.conn().executescript(DDL)
-
 
 def export_dir(store: Store) -> str:
     return os.path.join(store.blob_dir, "exports")
 
 
 def _write_archive(store: Store, conn: sqlite3.Connection, dataset: sqlite3.Row, path: str) -> None:
-    sequences: List[Dict[str, Any]] = []
-    rows = conn.execute(
-        "SELECT s.* FROM sequences s JOIN sequence_datasets d ON d.sequence_id = s.id "
-        "WHERE d.dataset_id = ? ORDER BY s.seq", (dataset["id"],)).fetchall()
+    entries: List[Dict[str, Any]] = []
+    rows = sequences.in_dataset(conn, dataset["id"])
 
     def write(handle: Any) -> None:
         with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             for row in rows:
-                where, params = binary_where(row)
                 files = []
-                for item in conn.execute(f"SELECT * FROM binary_data WHERE {where} ORDER BY id", params):
+                for item in sequences.binary_items(conn, row):
                     name = f"sequences/{row['id']}/{item['file_id']}{item['file_ext']}"
                     archive.write(store.blob_path(item["file_id"]), name)
                     files.append({"path": name, "binary_data_id": item["binary_data_id"],
@@ -71,9 +56,9 @@ def _write_archive(store: Store, conn: sqlite3.Connection, dataset: sqlite3.Row,
                                   "mime_type": item["mime_type"], "file_name": item["file_name"],
                                   "time_received": ns_to_timestamp(item["time_received_ns"]).ToJsonString()})
                 sequence = json_format.MessageToDict(sequence_message(conn, row))
-                sequences.append({"sequence": sequence, "files": files})
+                entries.append({"sequence": sequence, "files": files})
             manifest = {"dataset": {"id": dataset["id"], "name": dataset["name"],
-                                    "organization_id": dataset["organization_id"]}, "sequences": sequences}
+                                    "organization_id": dataset["organization_id"]}, "sequences": entries}
             archive.writestr("manifest.json", json.dumps(manifest, indent=2))
 
     write_atomic(path, write, binary=True)
@@ -98,11 +83,8 @@ class SequenceExportMixin:
                 log_unexpected(LOG, "StartSequenceDatasetExport", exc)
                 status, error = dataset_pb2.SEQUENCE_DATASET_EXPORT_STATUS_FAILED, f"export failed: {type(exc).__name__}"
         with self.store.write() as conn:
-            conn.execute(
-                "INSERT INTO sequence_exports (id, organization_id, dataset_id, status, file_name, error, "
-                "created_ns, completed_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (job_id, dataset["organization_id"], dataset["id"], status,
-                 file_name if not error else None, error, created, now_ns()))
+            exports.insert(conn, job_id, dataset["organization_id"], dataset["id"], status,
+                           file_name if not error else None, error, created, now_ns())
         return dataset_pb2.StartSequenceDatasetExportResponse(job_id=job_id)
 
     @handler

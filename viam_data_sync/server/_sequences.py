@@ -18,33 +18,11 @@ from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync.server._owned import decode_token, encode_token, owned_row, page_size, window_ns
 from viam_data_sync.server._rpc import Scope, check_org, handler, invalid, not_found
-from viam_data_sync.server._store import Store, new_id, now_ns
+from viam_data_sync.server.store import Store, new_id, now_ns, sequences
 from viam_data_sync.server._values import distinct, stored_ns
-
-DDL = """
-CREATE TABLE IF NOT EXISTS sequences (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,   -- creation order, the page position
-    id TEXT NOT NULL UNIQUE, organization_id TEXT NOT NULL, part_id TEXT NOT NULL,
-    resources TEXT NOT NULL,                 -- JSON [[resource_name, method_name], ...]
-    tags TEXT NOT NULL,                      -- JSON array of strings
-    start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
-    created_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS sequences_org ON sequences (organization_id, seq);
-CREATE TABLE IF NOT EXISTS sequence_datasets (
-    dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
-    sequence_id TEXT NOT NULL REFERENCES sequences(id) ON DELETE CASCADE,
-    added INTEGER NOT NULL,
-    PRIMARY KEY (dataset_id, sequence_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS sequence_datasets_sequence ON sequence_datasets (sequence_id, dataset_id);
-"""
 
 #: The fields ``UpdateSequence``'s field mask may name.
 UPDATABLE = ("resources", "sequence_tags", "start_time", "end_time")
-
-
-def create_tables(store: Store) -> None:
-    with store.write_lock:
-        store.conn().executescript(DDL)
 
 
 def _resources(items: Sequence[Any]) -> str:
@@ -67,8 +45,7 @@ def _tags(tags: Sequence[str]) -> str:
 
 def sequence_message(conn: sqlite3.Connection, row: sqlite3.Row) -> Any:
     """The ``Sequence`` message of a ``sequences`` row, its datasets included."""
-    datasets = [r[0] for r in conn.execute(
-        "SELECT dataset_id FROM sequence_datasets WHERE sequence_id = ? ORDER BY added, dataset_id", (row["id"],))]
+    datasets = sequences.dataset_ids(conn, row["id"])
     return data_pb2.Sequence(
         id=row["id"], part_id=row["part_id"], sequence_tags=json.loads(row["tags"]),
         created_at=ns_to_timestamp(row["created_ns"]), updated_at=ns_to_timestamp(row["updated_ns"]),
@@ -77,18 +54,6 @@ def sequence_message(conn: sqlite3.Connection, row: sqlite3.Row) -> Any:
                    for n, m in json.loads(row["resources"])],
         dataset_ids=datasets,
     )
-
-
-def binary_where(row: sqlite3.Row) -> tuple[str, List[Any]]:
-    """SQL condition (on ``binary_data``) and parameters selecting a sequence's binary data.
-
-    The resources go in as one JSON parameter (``json_each``), so any number of them
-    makes one fixed-size condition.
-    """
-    sql = ("organization_id = ? AND part_id = ? AND time_received_ns BETWEEN ? AND ? "
-           "AND EXISTS (SELECT 1 FROM json_each(?) AS r WHERE json_extract(r.value, '$[0]') = component_name "
-           "AND json_extract(r.value, '$[1]') IN ('', method_name))")
-    return sql, [row["organization_id"], row["part_id"], row["start_ns"], row["end_ns"], row["resources"]]
 
 
 def sequence_dataset(conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> sqlite3.Row:
@@ -118,10 +83,7 @@ class SequencesMixin:
         resources, tags, now = _resources(request.resources), _tags(request.sequence_tags), now_ns()
         sequence_id = new_id()
         with self.store.write() as conn:
-            conn.execute(
-                "INSERT INTO sequences (id, organization_id, part_id, resources, tags, start_ns, end_ns, "
-                "created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sequence_id, part.organization_id, part.part_id, resources, tags, start, end, now, now))
+            sequences.insert(conn, sequence_id, part.organization_id, part.part_id, resources, tags, start, end, now)
         return data_pb2.CreateSequenceResponse(id=sequence_id)
 
     @handler
@@ -154,15 +116,14 @@ class SequencesMixin:
             if changes.get("start_ns", row["start_ns"]) > changes.get("end_ns", row["end_ns"]):
                 raise invalid("start_time must not be after end_time")
             changes["updated_ns"] = max(now_ns(), row["updated_ns"] + 1)
-            assignments = ", ".join(f"{column} = ?" for column in changes)
-            conn.execute(f"UPDATE sequences SET {assignments} WHERE id = ?", [*changes.values(), row["id"]])
+            sequences.update(conn, row["id"], changes)
         return data_pb2.UpdateSequenceResponse()
 
     @handler
     def DeleteSequence(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         with self.store.write() as conn:
             row = owned_row(conn, "sequences", request.id, scope, "sequence")
-            conn.execute("DELETE FROM sequences WHERE id = ?", (row["id"],))
+            sequences.delete(conn, row["id"])
         return data_pb2.DeleteSequenceResponse()
 
     @handler
@@ -172,9 +133,7 @@ class SequencesMixin:
         after = decode_token(request.page_token, "sequences", request.organization_id) or 0
         size = page_size(request.page_size, self.server.max_page_size)
         with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT * FROM sequences WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                (request.organization_id, after, size + 1)).fetchall()
+            rows = sequences.page_of_organization(conn, request.organization_id, after, size + 1)
             response = data_pb2.ListSequencesResponse(
                 sequences=[sequence_message(conn, r) for r in rows[:size]])
         if len(rows) > size:
@@ -185,14 +144,12 @@ class SequencesMixin:
     def SequencesByDatasetID(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         with self.store.read() as conn:
             dataset = sequence_dataset(conn, request.dataset_id, scope)
-            base = "FROM sequences s JOIN sequence_datasets d ON d.sequence_id = s.id WHERE d.dataset_id = ?"
-            count = conn.execute(f"SELECT count(*) {base}", (dataset["id"],)).fetchone()[0]
+            count = sequences.count_in_dataset(conn, dataset["id"])
             if request.count_only:
                 return data_pb2.SequencesByDatasetIDResponse(count=count)
             after = decode_token(request.page_token, "dataset-sequences", dataset["id"]) or 0
             size = page_size(request.page_size, self.server.max_page_size)
-            rows = conn.execute(f"SELECT s.* {base} AND s.seq > ? ORDER BY s.seq LIMIT ?",
-                                (dataset["id"], after, size + 1)).fetchall()
+            rows = sequences.page_of_dataset(conn, dataset["id"], after, size + 1)
             response = data_pb2.SequencesByDatasetIDResponse(
                 sequences=[sequence_message(conn, r) for r in rows[:size]], count=count)
         if len(rows) > size:
@@ -216,17 +173,14 @@ class SequencesMixin:
         with self.store.write() as conn:
             dataset_id, ids = self._sequence_members(request, scope)
             now = now_ns()
-            conn.executemany(
-                "INSERT OR IGNORE INTO sequence_datasets (dataset_id, sequence_id, added) VALUES (?, ?, ?)",
-                [(dataset_id, sequence_id, now + i) for i, sequence_id in enumerate(ids)])
+            sequences.add_to_dataset(conn, dataset_id, ids, now)
         return data_pb2.AddSequencesToDatasetResponse()
 
     @handler
     def RemoveSequencesFromDataset(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         with self.store.write() as conn:
             dataset_id, ids = self._sequence_members(request, scope)
-            conn.executemany("DELETE FROM sequence_datasets WHERE dataset_id = ? AND sequence_id = ?",
-                             [(dataset_id, sequence_id) for sequence_id in ids])
+            sequences.remove_from_dataset(conn, dataset_id, ids)
         return data_pb2.RemoveSequencesFromDatasetResponse()
 
     @handler
@@ -236,12 +190,7 @@ class SequencesMixin:
         sequence = owned_row(conn, "sequences", request.sequence_id, scope, "sequence")
         after = decode_token(request.page_token, "sequence-binary", sequence["id"])
         size = page_size(request.page_size, self.server.max_page_size)
-        where, params = binary_where(sequence)
-        if after is not None:
-            where += " AND id > ?"
-            params.append(after)
-        rows = conn.execute(f"SELECT * FROM binary_data WHERE {where} ORDER BY id LIMIT ?",
-                            [*params, size + 1]).fetchall()
+        rows = sequences.binary_items(conn, sequence, after, size + 1)
         more = len(rows) > size
         page = self._fit(rows[:size])  # type: ignore[attr-defined]  # DataServicer's
         response = data_pb2.GetSequenceBinaryDataResponse()

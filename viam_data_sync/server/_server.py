@@ -23,9 +23,10 @@ from viam_data_sync.server._grpc_web import GrpcWebProxy
 from viam_data_sync.server._http import BLOB_PREFIX, HttpListener, UrlSigner, blob_route, url_base
 from viam_data_sync.server._data_service import DataServicer
 from viam_data_sync.server._dataset_service import DatasetServicer
-from viam_data_sync.server._store import FleetIds, Store
-from viam_data_sync.server import _indexes, _pipelines, _saved_queries, _sequence_export, _sequences
-from viam_data_sync.server._pipelines import PipelineRunner, PipelinesServicer
+from viam_data_sync.server.store import FleetIds, Store
+from viam_data_sync.server._pipeline_runner import PipelineRunner
+from viam_data_sync.server._pipelines import PipelinesServicer
+from viam_data_sync.server.store import binary
 from viam_data_sync.server._scheduler import PipelineClock, Scheduler
 from viam_data_sync.server._query_pool import (
     DEFAULT_QUERY_MEMORY_BYTES,
@@ -220,12 +221,10 @@ class LocalDataServer:
                 os.makedirs(parent, exist_ok=True)
             try:
                 self.store = Store(db_path, db_path + ".blobs")
-                for area in (_sequences, _sequence_export, _saved_queries, _pipelines, _indexes):
-                    area.create_tables(self.store)
-                self.pipeline_runner = PipelineRunner(self.store, self.clock, self.max_query_rows,
-                                                      self.hot_store_since_ns)
                 workers, memory, seconds = self._query_settings
                 self.queries = QueryPool(db_path, workers=workers, memory_bytes=memory, timeout=seconds)
+                self.pipeline_runner = PipelineRunner(self.store, self.clock, self.queries, self.max_query_rows,
+                                                      self.hot_store_since_ns)
                 self.authority = TokenAuthority(
                     self.store, enabled=self.auth_enabled, token_ttl=self.token_ttl
                 )
@@ -280,8 +279,7 @@ class LocalDataServer:
         self.signer = UrlSigner(authority.signing_key, url_base(self.host, self.http_port)[0])
 
         def blob_path(file_id: str) -> Optional[str]:
-            row = store.conn().execute("SELECT 1 FROM binary_data WHERE file_id = ?", (file_id,)).fetchone()
-            return None if row is None else store.blob_path(file_id)
+            return store.blob_path(file_id) if binary.file_exists(store.conn(), file_id) else None
 
         listener.routes[BLOB_PREFIX] = blob_route(self.signer, blob_path)
         assert self._server is not None

@@ -8,7 +8,7 @@ checked, rewritten and run on SQLite:
   ``readings`` (or ``sensorData.readings``);
 * every ``readings`` is replaced by a TEMP view created for the call on the query's
   connection: the stored rows of the caller's organizations only, exposing exactly
-  :data:`~viam_data_sync.server._schema.QUERY_COLUMNS` (times as integer ns);
+  :data:`~viam_data_sync.server.store.schema.QUERY_COLUMNS` (times as integer ns);
 * dotted names into JSON columns (``data.readings.temperature``,
   ``additional_parameters.pin_name``, ``data.readings."temp-1"``) become
   ``json_extract``; ``CAST('...' AS TIMESTAMP)`` and ``TIMESTAMP '...'`` become integer
@@ -35,9 +35,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
-import re
 import sqlite3
-import time
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, TypeGuard
 
 import sqlglot
@@ -47,8 +45,13 @@ from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from viam_data_sync._convert import ns_to_datetime
-from viam_data_sync.server._query_errors import QueryError, QueryLimitHit
-from viam_data_sync.server._schema import QUERY_COLUMNS
+from viam_data_sync.server._query_errors import QueryError
+from viam_data_sync.server.store.schema import QUERY_COLUMNS
+from viam_data_sync.server.store.sql_reader import JSON_MARK as _JSON_MARK
+from viam_data_sync.server.store.sql_reader import JSON_OUT as _JSON_OUT
+from viam_data_sync.server.store.sql_reader import TIME_COLUMNS as _TIME_COLUMNS
+from viam_data_sync.server.store.sql_reader import VIEW_NAME as _VIEW_NAME
+from viam_data_sync.server.store.sql_reader import execute_scoped as _execute
 
 __all__ = ["run_sql", "TIME_LIMIT_S"]
 
@@ -57,19 +60,10 @@ _LOG = logging.getLogger("viam_data_sync.server")
 #: Wall-clock budget of one SQL query, in seconds; longer queries are interrupted.
 TIME_LIMIT_S = 30.0
 
-#: The TEMP view each query reads instead of ``readings``: the caller's rows only.
-_VIEW_NAME = "__vds_readings"
-_JSON_OUT = "vds_json_out"
-_JSON_MARK = b"\x00vds-json\x00"
-_FETCH_BATCH = 500
 _UTC = _dt.timezone.utc
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
 
-_TIME_COLUMNS = {"time_requested": "time_requested_ns", "time_received": "time_received_ns"}
 _DOC_COLUMNS = frozenset({"data", "additional_parameters", "tags"})
-#: Stored column behind each queryable column.
-_STORED = {c: _TIME_COLUMNS.get(c, "method_parameters" if c == "additional_parameters" else c)
-           for c in QUERY_COLUMNS}
 _TIME_TYPES = {
     exp.DataType.Type.TIMESTAMP,
     exp.DataType.Type.TIMESTAMPTZ,
@@ -107,7 +101,7 @@ def run_sql(
     """Run one read-only Atlas-SQL-style query over the caller's ``readings``.
 
     Args:
-        conn: Connection to the store (schema from ``_schema.create_schema``). It must
+        conn: Connection to the store (schema from ``store.schema.create_schema``). It must
             not be used by another thread during the call: a TEMP view, an authorizer, a
             progress handler and the ``vds_json_out`` function are installed on it for
             the call (the view is dropped again).
@@ -141,7 +135,7 @@ def run_sql(
         raise QueryError("unsupported SQL: the query is nested too deeply (parentheses, "
                          "subqueries or set operations) for the local server's parser") from None
     _LOG.debug("run_sql: %d characters of SQLite", len(sql))  # the text quotes the caller
-    names, rows = _execute(conn, sql, [str(o) for o in organization_ids], max_rows)
+    names, rows = _execute(conn, sql, [str(o) for o in organization_ids], max_rows, TIME_LIMIT_S)
     return [_decode_row(names, row, time_positions, by_name) for row in rows]
 
 
@@ -431,113 +425,6 @@ def _point_tables_at_scoped_view(tree: exp.Expr) -> None:
         if table.meta.get("vds_readings"):
             alias = table.alias or "readings"
             table.replace(exp.alias_(exp.to_table(f"temp.{_VIEW_NAME}"), alias, table=True))
-
-
-def _view_sql(organization_ids: Sequence[str]) -> str:
-    """The TEMP view of the caller's ``readings`` rows, exposing the query columns.
-
-    Organization ids are inlined as SQL string literals (a view takes no parameters).
-    """
-    columns = ", ".join(
-        f'"{_STORED[c]}" AS "{c}"' if _STORED[c] != c else f'"{c}"' for c in QUERY_COLUMNS)
-    literals = ["'" + o.replace("'", "''") + "'" for o in organization_ids if "\x00" not in o]
-    # No organization: IN (NULL) matches nothing (a constant-false WHERE would be folded
-    # away and the authorizer would then see the read without the view around it).
-    condition = f"organization_id IN ({', '.join(literals or ['NULL'])})"
-    return f"CREATE TEMP VIEW {_VIEW_NAME} AS SELECT {columns} FROM main.readings WHERE {condition}"
-
-
-# ------------------------------------------------------------------ execution
-def _json_out(*args: Any) -> Any:
-    """SQLite function: the JSON value at a path, marked when SQL has no type for it."""
-    text = args[0]
-    if text is None:
-        return None
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        return text
-    for segment in args[1:]:
-        if not isinstance(value, dict) or segment not in value:
-            return None
-        value = value[segment]
-    if isinstance(value, (dict, list, bool)):
-        return _JSON_MARK + json.dumps(value, separators=(",", ":")).encode()
-    return value
-
-
-_ALLOWED_READS = frozenset(_STORED.values())
-
-
-def _authorize(action: int, arg1: Optional[str], arg2: Optional[str], db: Optional[str],
-               view: Optional[str]) -> int:
-    """The database layer's half of the scoping: whatever the parser let through, the
-    statement may read stored rows only through the caller's TEMP view."""
-    if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE):
-        return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_READ:
-        if db is None:  # a column of a CTE or subquery: computed by this statement
-            return sqlite3.SQLITE_OK
-        if db == "temp" and arg1 == _VIEW_NAME:
-            return sqlite3.SQLITE_OK
-        if (db == "main" and arg1 == "readings" and view == _VIEW_NAME
-                and (not arg2 or arg2 in _ALLOWED_READS)):
-            return sqlite3.SQLITE_OK
-        return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_FUNCTION:
-        return sqlite3.SQLITE_DENY if (arg2 or "").lower() == "load_extension" else (
-            sqlite3.SQLITE_OK)
-    return sqlite3.SQLITE_DENY
-
-
-def _execute(conn: sqlite3.Connection, sql: str, organization_ids: List[str],
-             max_rows: int) -> Tuple[List[str], List[Tuple[Any, ...]]]:
-    deadline = time.monotonic() + TIME_LIMIT_S
-    conn.create_function(_JSON_OUT, -1, _json_out, deterministic=True)
-    conn.execute(f"DROP VIEW IF EXISTS temp.{_VIEW_NAME}")
-    conn.execute(_view_sql(organization_ids))
-    conn.set_authorizer(_authorize)
-    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    try:
-        cursor.execute(sql)
-        names = [d[0] for d in cursor.description or ()]
-        rows: List[Tuple[Any, ...]] = []
-        while True:
-            batch = cursor.fetchmany(_FETCH_BATCH)
-            if not batch:
-                break
-            rows.extend(batch)
-            if len(rows) > max_rows:
-                raise QueryError(f"result too large: more than {max_rows} rows; add LIMIT")
-        return names, rows
-    except sqlite3.Error as err:
-        message = str(err)
-        if "interrupted" in message:
-            raise QueryLimitHit("time", f"query took longer than {TIME_LIMIT_S:g} s (query_timeout); narrow it "
-                                "with WHERE or LIMIT") from None
-        if "out of memory" in message or "too big" in message:
-            raise QueryLimitHit("memory", "the query needed more memory than the server allows it "
-                                "(query_memory_bytes); narrow it with WHERE or LIMIT") from None
-        if "not authorized" in message or "prohibited" in message:
-            raise QueryError("unsupported SQL: the query reads something other than the "
-                             "readings columns or writes") from None
-        hidden = re.match(r"no such column: (?:\w+\.)?(robot_name|part_name)$", message)
-        if hidden:
-            raise QueryError(f"unsupported SQL: {hidden.group(1)} is not a column of readings "
-                             "(as in the cloud, it is not queryable)") from None
-        raise QueryError(f"SQL error: {_public_message(message)}") from None
-    finally:
-        cursor.close()
-        conn.set_progress_handler(None, 0)
-        conn.set_authorizer(None)
-        conn.execute(f"DROP VIEW IF EXISTS temp.{_VIEW_NAME}")
-
-
-def _public_message(message: str) -> str:
-    """SQLite's message without our internal names."""
-    return re.sub(rf"\b(?:temp\.)?{_VIEW_NAME}\b", "readings", message)
 
 
 def _decode_row(names: List[str], row: Tuple[Any, ...], time_positions: Set[int],

@@ -36,9 +36,9 @@ from google.protobuf.message import DecodeError
 
 from viam_data_sync._convert import any_map_to_params, struct_to_dict
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
-from viam_data_sync.server._data_service import check_box
+from viam_data_sync.server._validation import check_box
 from viam_data_sync.server._records import make_binary_data_id
-from viam_data_sync.server._schema import unstorable_key
+from viam_data_sync.server.store.schema import unstorable_key
 from viam_data_sync.server._rpc import (
     LOG,
     Consumer,
@@ -50,7 +50,7 @@ from viam_data_sync.server._rpc import (
     not_found,
     stream_handler,
 )
-from viam_data_sync.server._store import IngestIds, PartInfo, Store, new_id, now_ns
+from viam_data_sync.server.store import PartInfo, Store, binary, datasets, new_id, now_ns, readings
 from viam_data_sync.server._values import stored_ns
 MAX_READING_BYTES = 4 * 1024 * 1024  # the cloud rejects larger tabular readings
 CHUNK_LOG_EVERY = 10_000
@@ -169,8 +169,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         dataset_ids = list(dict.fromkeys(metadata.dataset_ids))
         conn = self.store.conn()
         for dataset_id in dataset_ids:
-            row = conn.execute("SELECT organization_id FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
-            if row is None or row[0] != part.organization_id:
+            if datasets.organization_of(conn, dataset_id) != part.organization_id:
                 raise not_found(f"dataset {dataset_id[:100]} not found in the part's organization")
         try:
             params = _params_json(metadata.method_parameters)
@@ -256,7 +255,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
                 )
             )
         with self.store.write() as conn:
-            insert_readings(conn, rows, self.store.ingest_ids)
+            readings.insert(conn, rows, self.store.ingest_ids)
         return new_id()
 
     # ------------------------------------------------------------ streams
@@ -393,47 +392,22 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             os.makedirs(os.path.dirname(final), exist_ok=True)
             os.replace(temp, final)
             _fsync_dir(os.path.dirname(final))
+            item = binary.NewBinary(
+                binary_data_id=binary_data_id, file_id=file_id, organization_id=part.organization_id,
+                location_id=part.location_id, robot_id=part.robot_id, robot_name=part.robot_name,
+                part_id=part.part_id, part_name=part.part_name, component_type=md.component_type,
+                component_name=md.component_name, method_name=md.method_name,
+                method_parameters=target.params_json, mime_type=_mime_type(md, sensor_metadata, ext),
+                file_name=md.file_name, file_ext=ext, size_bytes=size, time_requested_ns=requested,
+                time_received_ns=received,
+            )
             with self.store.write() as conn:
-                cur = conn.execute(
-                    """INSERT INTO binary_data (binary_data_id, file_id, organization_id, location_id,
-                       robot_id, robot_name, part_id, part_name, component_type, component_name, method_name,
-                       method_parameters, mime_type, file_name, file_ext, size_bytes, time_requested_ns,
-                       time_received_ns, time_uploaded_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    (
-                        binary_data_id,
-                        file_id,
-                        part.organization_id,
-                        part.location_id,
-                        part.robot_id,
-                        part.robot_name,
-                        part.part_id,
-                        part.part_name,
-                        md.component_type,
-                        md.component_name,
-                        md.method_name,
-                        target.params_json,
-                        _mime_type(md, sensor_metadata, ext),
-                        md.file_name,
-                        ext,
-                        size,
-                        requested,
-                        received,
-                        now_ns(),
-                    ),
-                )
-                row_id = cur.lastrowid
-                assert row_id is not None  # an INSERT just ran on this cursor
-                conn.executemany(
-                    "INSERT OR IGNORE INTO binary_tags (binary_id, tag) VALUES (?, ?)",
-                    [(row_id, t) for t in target.tags],
-                )
+                row_id = binary.insert_item(conn, item)
+                binary.add_tags(conn, [row_id], target.tags)
                 for dataset_id in target.dataset_ids:
-                    if conn.execute("SELECT 1 FROM datasets WHERE id = ?", (dataset_id,)).fetchone() is None:
+                    if datasets.get(conn, dataset_id) is None:
                         raise not_found(f"dataset {dataset_id[:100]} not found")
-                    conn.execute(
-                        "INSERT OR IGNORE INTO dataset_members (dataset_id, binary_id) VALUES (?, ?)",
-                        (dataset_id, row_id),
-                    )
+                    binary.add_to_dataset(conn, dataset_id, [row_id])
                 if annotations is not None:
                     _insert_annotations(conn, row_id, annotations)
                 if still_wanted is not None and not still_wanted():
@@ -467,32 +441,13 @@ def _still_wanted(context: Any) -> bool:
 def _insert_annotations(conn: sqlite3.Connection, row_id: int, annotations: Any) -> None:
     seq = now_ns()
     for offset, box in enumerate(annotations.bboxes):
-        conn.execute(
-            "INSERT INTO bounding_boxes (id, binary_id, label, x_min, y_min, x_max, y_max, confidence, seq) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                new_id(),
-                row_id,
-                box.label,
-                box.x_min_normalized,
-                box.y_min_normalized,
-                box.x_max_normalized,
-                box.y_max_normalized,
-                box.confidence if box.HasField("confidence") else None,
-                seq + offset,
-            ),
-        )
+        confidence = box.confidence if box.HasField("confidence") else None
+        binary.insert_box(conn, row_id, binary.Box(box.label, box.x_min_normalized, box.y_min_normalized,
+                                                   box.x_max_normalized, box.y_max_normalized, confidence),
+                          seq + offset)
     for offset, item in enumerate(annotations.classifications):
-        conn.execute(
-            "INSERT INTO classifications (id, binary_id, label, confidence, seq) VALUES (?, ?, ?, ?, ?)",
-            (
-                new_id(),
-                row_id,
-                item.label,
-                item.confidence if item.HasField("confidence") else None,
-                seq + offset,
-            ),
-        )
+        binary.insert_classification(conn, row_id, item.label,
+                                     item.confidence if item.HasField("confidence") else None, seq + offset)
 
 
 def _fsync_dir(path: str) -> None:
@@ -502,22 +457,6 @@ def _fsync_dir(path: str) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-READING_INSERT = """INSERT INTO readings (reading_id, organization_id, location_id, robot_id, robot_name,
-    part_id, part_name, component_type, component_name, method_name, method_parameters, tags, mime_type,
-    time_requested_ns, time_received_ns, data, data_pb, time_synced_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
-
-
-def insert_readings(conn: sqlite3.Connection, rows: Sequence[Tuple[Any, ...]], ids: Optional[IngestIds] = None) -> None:
-    """Insert ``readings`` rows (tuples in ``READING_INSERT`` column order up to
-    ``data_pb``, which may be left off), synced now; caller holds the transaction. With
-    ``ids``, each row's id is replaced by the next ingestion-ordered id."""
-    synced = now_ns()
-    fresh = ids.take(conn, len(rows)) if ids is not None else None
-    conn.executemany(READING_INSERT, (
-        ((fresh[k], *row[1:]) if fresh is not None else row) + ((synced,) if len(row) == 17 else (None, synced))
-        for k, row in enumerate(rows)))
 
 
 fill_unimplemented(

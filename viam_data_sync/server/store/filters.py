@@ -338,3 +338,11 @@ def select_ids(conn: sqlite3.Connection, where: Where) -> List[int]:
             r[0] for r in conn.execute(sql.format(org="t.organization_id = ? AND "), [org] + where.params)
         )
     return out
+
+
+def scoped_orgs_sql(where: Where) -> Tuple[str, List[Any]]:
+    """``"t.organization_id IN (...) AND "`` and its parameters for ``where.orgs`` (``""``
+    when every organization is visible)."""
+    if where.orgs is None:
+        return "", []
+    return f"t.organization_id IN ({_placeholders(where.orgs)}) AND ", list(where.orgs)

@@ -22,12 +22,13 @@ import os
 import secrets
 import sqlite3
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
-from viam_data_sync.server._schema import create_schema
+from viam_data_sync.server.store import binary, exports, indexes, pipelines, saved_queries, sequences
+from viam_data_sync.server.store._ids import IngestIds, new_id, now_ns
+from viam_data_sync.server.store.schema import create_schema
 
 LOG = logging.getLogger("viam_data_sync.server")
 
@@ -126,14 +127,6 @@ def connect(db_path: str, *, read_only: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def now_ns() -> int:
-    return time.time_ns()
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
 def hash_secret(secret: str, salt: bytes) -> bytes:
     """Hash of a random, high-entropy API key secret (a salted HMAC suffices)."""
     return hmac.new(salt, secret.encode("utf-8"), hashlib.sha256).digest()
@@ -171,32 +164,6 @@ class FleetIds:
 
 
 
-class IngestIds:
-    """Reading ids (the MQL ``_id``) in the order readings are stored.
-
-    Like a MongoDB ObjectId, an id is 24 hex digits that start with the time the
-    service stored the reading, here the whole nanosecond clock, made strictly
-    increasing. Ids are taken inside the write transaction (the store's write lock
-    serializes commits), so a reader that sees id X has every smaller id visible too:
-    ``_id > last`` finds exactly what was stored since, whatever its capture time.
-    Databases written before ids were ordered keep their old (random) ids.
-    """
-
-    def __init__(self) -> None:
-        self._last = 0
-        self._lock = threading.Lock()
-        self._loaded = False
-
-    def take(self, conn: sqlite3.Connection, n: int) -> List[str]:
-        with self._lock:
-            if not self._loaded:
-                row = conn.execute("SELECT max(reading_id) FROM readings WHERE length(reading_id) = 24").fetchone()
-                self._last = int(row[0], 16) if row and row[0] else 0
-                self._loaded = True
-            start = max(time.time_ns(), self._last + 1)
-            self._last = start + n - 1
-        return [f"{start + k:024x}" for k in range(n)]
-
 class Store:
     """SQLite database + blob directory. Thread-safe.
 
@@ -222,6 +189,8 @@ class Store:
         with self.write_lock:  # DDL is idempotent (IF NOT EXISTS)
             create_schema(conn)
             conn.executescript(STORE_DDL)
+            for area in (sequences, exports, saved_queries, pipelines, indexes):
+                conn.executescript(area.DDL)
         self._clean_blobs()
 
     # ------------------------------------------------------------ connections
@@ -300,7 +269,7 @@ class Store:
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(self.tmp_dir, name))
                 removed += 1
-        known = {row[0] for row in self.conn().execute("SELECT file_id FROM binary_data")}
+        known = set(binary.all_file_ids(self.conn()))
         for entry in os.listdir(self.blob_dir):
             sub = os.path.join(self.blob_dir, entry)
             if entry == "tmp" or not os.path.isdir(sub):
