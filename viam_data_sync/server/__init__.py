@@ -22,6 +22,7 @@ require_server_extra()
 
 from viam_data_sync.server._scheduler import ManualClock, PipelineClock
 from viam_data_sync.server._server import LocalDataServer
+from viam_data_sync.server.admin import FleetAdmin
 from viam_data_sync.server.store import FleetIds
 
-__all__ = ["LocalDataServer", "FleetIds", "ManualClock", "PipelineClock"]
+__all__ = ["LocalDataServer", "FleetAdmin", "FleetIds", "ManualClock", "PipelineClock"]

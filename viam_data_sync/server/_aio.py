@@ -42,7 +42,7 @@ from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Sequence,
 import grpc
 from google.protobuf.message import DecodeError
 
-from viam_data_sync.server._rpc import LOG, ContextAborted, RpcFail, log_unexpected
+from viam_data_sync.server._rpc import LOG, ContextAborted, RpcFail, consumer_of, log_unexpected
 
 AUTHENTICATE = "/proto.rpc.v1.AuthService/Authenticate"
 #: Responses a response stream may have ready ahead of its client.
@@ -301,7 +301,7 @@ class ServingCore:
         self.options = list(options)
         self.loop = event_loop()
         self.pool: Optional[concurrent.futures.ThreadPoolExecutor] = None
-        self._server: Any = None
+        self._server: Optional[grpc.aio.Server] = None
         self._stopped = threading.Event()
 
     # ------------------------------------------------------------ lifecycle
@@ -496,7 +496,7 @@ class ServingCore:
     async def _client_stream(self, method: str, fn: Any, context: Any) -> Any:
         async with self._admitted(method, context) as caller:
             sync = SyncContext(context, self.loop)
-            consumer = getattr(fn, "consumer", None)
+            consumer = consumer_of(fn)
             owner = getattr(fn, "__self__", None)
             if consumer is None or owner is None:
                 return await self._bridged(method, fn, context, caller, sync)

@@ -32,6 +32,7 @@ from viam_data_sync.server.store import filters as q
 from viam_data_sync.server import _records as rec
 from viam_data_sync.server._rpc import (
     LOG,
+    Authorizer,
     RpcFail,
     Scope,
     check_org,
@@ -40,6 +41,9 @@ from viam_data_sync.server._rpc import (
     invalid,
     not_found,
 )
+from viam_data_sync.server._binary_reader import BinaryReader
+from viam_data_sync.server._config import ServerClock, ServiceConfig
+from viam_data_sync.server._http import UrlSigner
 from viam_data_sync.server._indexes import IndexesMixin
 from viam_data_sync.server._pipeline_sink import sink_documents, sink_pipeline
 from viam_data_sync.server.store import binary, datasets, readings, users
@@ -104,16 +108,27 @@ class _Page:
 
 
 class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grpc.DataServiceServicer):
-    """The Data API's query, tag, annotation and delete RPCs.
+    """The Data API's query, tag, annotation and delete RPCs (the sequence, saved-query
+    and index RPCs are chapters of their own, typed against the attributes set here).
 
     Args:
-        server: the owning ``LocalDataServer`` (store, auth, limits).
+        store: The store.
+        auth: The auth layer (each call's organizations).
+        queries: The bounded query workers SQL and MQL run in.
+        signer: Signs blob URLs served by the HTTP listener.
+        config: The server's limits and reported addresses.
+        clock: The server's clock (the hot store's and the latest reading's windows).
     """
 
-    def __init__(self, server: Any) -> None:
-        self.server = server
-        self.store: Store = server.store
-        self.auth = server.authority
+    def __init__(self, store: Store, auth: Authorizer, queries: QueryPool, signer: UrlSigner,
+                 config: ServiceConfig, clock: ServerClock) -> None:
+        self.store = store
+        self.auth = auth
+        self.queries = queries
+        self.signer = signer
+        self.config = config
+        self.clock = clock
+        self.binary = BinaryReader(store, config.max_message_bytes)
 
     # ------------------------------------------------------------ helpers
     def _filter(self, request: Any, field: str = "filter") -> Any:
@@ -130,7 +145,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         cursor = q.Cursor.decode(data_request.last, kind, descending, qhash) if data_request.last else None
         return _Page(
             conn=conn, table=table, kind=kind, where=where, descending=descending,
-            limit=q.page_limit(data_request.limit, self.server.max_page_size), qhash=qhash, cursor=cursor,
+            limit=q.page_limit(data_request.limit, self.config.max_page_size), qhash=qhash, cursor=cursor,
             snapshot=cursor.snapshot if cursor else q.max_row_id(conn, table), previous=data_request.last,
         )
 
@@ -172,15 +187,14 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
     ) -> List[bytes]:
         """The query's BSON documents, run in a query worker process (``_query_pool.py``),
         bounded in time, memory and size."""
-        check_org(self.server, organization_id, scope)
-        queries: QueryPool = self.server.queries
-        return queries.run(
+        check_org(self.store, organization_id, scope)
+        return self.queries.run(
             engine,
             organization_id,
             [organization_id],
             payload,
-            max_rows=self.server.max_query_rows,
-            max_bytes=self.server.max_message_bytes - 64 * 1024,
+            max_rows=self.config.max_query_rows,
+            max_bytes=self.config.max_message_bytes - 64 * 1024,
             time_remaining=context.time_remaining(),
             options=mql_options,
         )
@@ -197,7 +211,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         """MQL over the readings, the hot store (``use_recent_data`` or HOT_STORAGE) or a
         pipeline's sink (PIPELINE_SINK); ``query_prefix_name`` runs a saved query first."""
         stages = decode_stages(request.mql_binary, required=False, shape=False)
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         if request.HasField("query_prefix_name"):
             stages = saved_query_stages(self.store, request.organization_id, request.query_prefix_name) + stages
         source = request.data_source.type if request.HasField("data_source") else 0
@@ -206,7 +220,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
             pipeline_id = sink_pipeline(self.store, request.organization_id, request.data_source.pipeline_id, scope)
             options["documents"] = sink_documents(self.store, pipeline_id)
         elif source == data_pb2.TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE or request.use_recent_data:
-            options["received_since_ns"] = self.server.hot_store_since_ns()
+            options["received_since_ns"] = self.clock.hot_store_since_ns()
         return data_pb2.TabularDataByMQLResponse(
             raw_data=self._run_engine("MQL", request.organization_id, scope, stages, context, **options)
         )
@@ -244,7 +258,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         where = self._source_where(
             request.part_id, request.resource_name, request.resource_subtype, request.method_name, scope
         )
-        where.add("COALESCE(t.time_synced_ns, t.time_received_ns) >= ?", self.server.clock_ns() - LATEST_WINDOW_NS)
+        where.add("COALESCE(t.time_synced_ns, t.time_received_ns) >= ?", self.clock.now_ns() - LATEST_WINDOW_NS)
         wanted = (
             struct_to_dict(request.additional_parameters)
             if request.HasField("additional_parameters")
@@ -318,7 +332,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
     @handler
     def DeleteTabularData(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         """Deletes readings older than N UTC calendar days (0: all), optionally filtered."""
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         where = q.Where(orgs=[request.organization_id])
         if request.delete_older_than_days:
             today = _dt.datetime.now(_dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -345,17 +359,6 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         return data_pb2.DeleteTabularDataResponse(deleted_count=deleted)
 
     # ------------------------------------------------------------ binary reads
-    def _blob_bytes(self, row: sqlite3.Row) -> bytes:
-        with open(self.store.blob_path(row["file_id"]), "rb") as fh:
-            return fh.read()
-
-    def _binary_items(self, conn: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> List[Any]:
-        extras = rec.load_extras(conn, [r["id"] for r in rows])
-        return [
-            rec.binary_metadata(r, extras[r["id"]], rec.blob_uri(self.store.blob_path(r["file_id"])))
-            for r in rows
-        ]
-
     @handler
     def BinaryDataByFilter(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         page = self._paging(request, "binary", q.BINARY, scope)
@@ -366,47 +369,31 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
             return response
         rows = page.rows()
         if request.include_binary:
-            rows = self._fit(rows)
-        for row, meta in zip(rows, self._binary_items(conn, rows)):
+            rows = self.binary.fit(rows)
+        for row, meta in zip(rows, self.binary.metadata(conn, rows)):
             item = response.data.add(metadata=meta)
             if request.include_binary:
-                item.binary = self._blob_bytes(row)
+                item.binary = self.binary.blob_bytes(row)
         response.count = len(rows)
         response.total_size_bytes = sum(r["size_bytes"] for r in rows)
         response.last = page.next_cursor(rows)
         return response
-
-    def _fit(self, rows: Sequence[sqlite3.Row]) -> List[sqlite3.Row]:
-        budget = self.server.max_message_bytes - 1024 * 1024
-        kept: List[sqlite3.Row] = []
-        total = 0
-        for row in rows:
-            total += row["size_bytes"] + 4096
-            if total > budget:
-                if not kept:
-                    raise RpcFail(
-                        grpc.StatusCode.RESOURCE_EXHAUSTED,
-                        "binary data too large to include inline; use include_binary=false and the uri",
-                    )
-                break
-            kept.append(row)
-        return kept
 
     @handler
     def BinaryDataByIDs(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         refs = rec.refs_from(request.binary_data_ids, request.binary_ids)
         conn = self.store.conn()
         rows = rec.resolve(conn, refs, scope, missing_ok=True)
-        if request.include_binary and len(self._fit(rows)) < len(rows):
+        if request.include_binary and len(self.binary.fit(rows)) < len(rows):
             raise RpcFail(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 "binary data too large to include inline; ask for fewer ids or use the uri",
             )
         response = data_pb2.BinaryDataByIDsResponse(count=len(rows))
-        for row, meta in zip(rows, self._binary_items(conn, rows)):
+        for row, meta in zip(rows, self.binary.metadata(conn, rows)):
             item = response.data.add(metadata=meta)
             if request.include_binary:
-                item.binary = self._blob_bytes(row)
+                item.binary = self.binary.blob_bytes(row)
         return response
 
     # ------------------------------------------------------------ binary deletes
@@ -546,17 +533,17 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
     # ------------------------------------------------------------ database user
     @handler
     def GetDatabaseConnection(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         has_user = users.has_user(self.store.conn(), request.organization_id)
         return data_pb2.GetDatabaseConnectionResponse(
-            hostname=self.server.database_hostname,
-            mongodb_uri=self.server.mongodb_uri_for(request.organization_id, has_user),
+            hostname=self.config.database_hostname,
+            mongodb_uri=self.config.mongodb_uri_for(request.organization_id, has_user),
             has_database_user=has_user,
         )
 
     @handler
     def ConfigureDatabaseUser(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         password = request.password
         if len(password) < 8:
             raise invalid("password must be at least 8 characters")
@@ -613,7 +600,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         row = rec.resolve(self.store.conn(), [ref], scope, missing_ok=False)[0]
         expires = now_ns() + minutes * 60 * 1_000_000_000
         return data_pb2.CreateBinaryDataSignedURLResponse(
-            signed_url=self.server.signer.url(row["file_id"], expires / 1e9), expires_at=ns_to_timestamp(expires)
+            signed_url=self.signer.url(row["file_id"], expires / 1e9), expires_at=ns_to_timestamp(expires)
         )
 
 

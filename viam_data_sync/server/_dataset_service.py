@@ -14,7 +14,7 @@ import grpc
 
 from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
-from viam_data_sync.server._rpc import RpcFail, Scope, check_org, fill_unimplemented, handler, invalid, not_found
+from viam_data_sync.server._rpc import Authorizer, RpcFail, Scope, check_org, fill_unimplemented, handler, invalid, not_found
 from viam_data_sync.server._sequence_export import SequenceExportMixin
 from viam_data_sync.server.store import datasets
 from viam_data_sync.server.store import Store, new_id, now_ns
@@ -44,12 +44,16 @@ def _to_proto(row: sqlite3.Row) -> Any:
 
 
 class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServicer):
-    """Datasets: named, per-organization sets of binary data."""
+    """Datasets: named, per-organization sets of binary data.
 
-    def __init__(self, server: Any) -> None:
-        self.server = server
-        self.store: Store = server.store
-        self.auth = server.authority
+    Args:
+        store: The store.
+        auth: The auth layer (each call's organizations).
+    """
+
+    def __init__(self, store: Store, auth: Authorizer) -> None:
+        self.store = store
+        self.auth = auth
 
     def _get(self, conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> sqlite3.Row:
         if not dataset_id:
@@ -76,7 +80,7 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
     @handler
     def CreateDataset(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         name = _check_name(request.name)
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         kind = self._kind(request)
         with self.store.write() as conn:
             dataset_id = self._insert(conn, name, request.organization_id, kind)
@@ -101,7 +105,7 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
 
     @handler
     def ListDatasetsByOrganizationID(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         kind = self._kind(request) if request.HasField("type") else None
         rows = datasets.of_organization(self.store.conn(), request.organization_id, kind)
         return dataset_pb2.ListDatasetsByOrganizationIDResponse(datasets=[_to_proto(r) for r in rows])
@@ -122,7 +126,7 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
     def MergeDatasets(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         """A new dataset holding the union of the members of ``dataset_ids`` (which stay)."""
         name = _check_name(request.name)
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         ids = distinct(request.dataset_ids, "dataset_ids")
         if len(ids) < 2:
             raise invalid("merging needs at least two dataset ids")

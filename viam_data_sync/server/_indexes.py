@@ -29,7 +29,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import grpc
 
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync.server._rpc import RpcFail, Scope, check_org, handler, invalid, not_found
+from viam_data_sync.server._config import ServiceConfig
+from viam_data_sync.server._rpc import Authorizer, RpcFail, Scope, check_org, handler, invalid, not_found
 from viam_data_sync.server.store import Store, indexes, now_ns, pipelines
 
 
@@ -104,11 +105,11 @@ def _sqlite_index(conn: sqlite3.Connection, keys: Dict[str, Any]) -> Optional[st
     return indexes.build_readings_index(conn, terms)
 
 
-def _collection(request: Any, scope: Scope, server: Any) -> Tuple[int, str]:
+def _collection(request: Any, scope: Scope, store: Store) -> Tuple[int, str]:
     """The checked ``(collection_type, pipeline_name)`` of a request; a pipeline sink's
     pipeline must exist in the organization."""
 
-    check_org(server, request.organization_id, scope)
+    check_org(store, request.organization_id, scope)
     kind = request.collection_type
     if kind == data_pb2.INDEXABLE_COLLECTION_HOT_STORE:
         if request.HasField("pipeline_name") and request.pipeline_name:
@@ -119,20 +120,21 @@ def _collection(request: Any, scope: Scope, server: Any) -> Tuple[int, str]:
     name = request.pipeline_name
     if not name:
         raise invalid("a PIPELINE_SINK collection needs pipeline_name")
-    if not pipelines.name_taken(server.store.conn(), request.organization_id, name):
+    if not pipelines.name_taken(store.conn(), request.organization_id, name):
         raise not_found(f"data pipeline {name[:100]!r} not found")
     return kind, name
 
 
 class IndexesMixin:
-    """The index RPCs of ``DataServicer`` (which provides ``store`` and ``server``)."""
+    """The index RPCs of ``DataServicer`` (typed against the attributes it sets: ``store``, ``auth``, ``config``)."""
 
     store: Store
-    server: Any
+    auth: Authorizer
+    config: ServiceConfig
 
     @handler
     def CreateIndex(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        kind, pipeline = _collection(request, scope, self.server)
+        kind, pipeline = _collection(request, scope, self.store)
         keys, options = parse_spec(list(request.index_spec))
         org = request.organization_id
         with self.store.write() as conn:
@@ -144,7 +146,7 @@ class IndexesMixin:
 
     @handler
     def ListIndexes(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        kind, pipeline = _collection(request, scope, self.server)
+        kind, pipeline = _collection(request, scope, self.store)
         rows = indexes.of_collection(self.store.conn(), request.organization_id, kind, pipeline)
         response = data_pb2.ListIndexesResponse()
         for row in rows:
@@ -156,7 +158,7 @@ class IndexesMixin:
 
     @handler
     def DeleteIndex(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        kind, pipeline = _collection(request, scope, self.server)
+        kind, pipeline = _collection(request, scope, self.store)
         with self.store.write() as conn:
             row = indexes.get(conn, request.organization_id, kind, pipeline, request.index_name)
             if row is None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Optional
+from typing import Any, Callable
 
 import grpc
 
@@ -31,9 +31,9 @@ from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
 from viam_data_sync.server._owned import decode_token, encode_token, owned_row, page_size
 from viam_data_sync.server._pipeline_runner import PipelineRunner
 from viam_data_sync.server._pipeline_schedule import check_schedule, first_window_end, next_fire
-from viam_data_sync.server._rpc import RpcFail, Scope, check_org, handler, invalid
+from viam_data_sync.server._config import ServiceConfig
+from viam_data_sync.server._rpc import Authorizer, RpcFail, Scope, check_org, handler, invalid
 from viam_data_sync.server._saved_queries import decode_stages, store_stages
-from viam_data_sync.server._scheduler import Scheduler
 from viam_data_sync.server.store import Store, new_id, now_ns, pipelines, readings
 
 
@@ -59,22 +59,24 @@ class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
     """The data pipeline RPCs.
 
     Args:
-        server: The owning ``LocalDataServer`` (store, auth, scheduler).
+        store: The store.
+        auth: The auth layer (each call's organizations).
+        runner: The pipeline runner (its clock is the schedules' "now").
+        config: The server's limits.
+        changed: Called after a pipeline is created, deleted, enabled or disabled (the
+            scheduler looks again).
     """
 
-    def __init__(self, server: Any) -> None:
-        self.server = server
-        self.store: Store = server.store
-        self.auth = server.authority
-
-    def _changed(self) -> None:
-        scheduler: Optional[Scheduler] = getattr(self.server, "scheduler", None)
-        if scheduler is not None:
-            scheduler.poke()
+    def __init__(self, store: Store, auth: Authorizer, runner: PipelineRunner, config: ServiceConfig,
+                 changed: Callable[[], None]) -> None:
+        self.store = store
+        self.auth = auth
+        self.runner = runner
+        self.config = config
+        self._changed = changed
 
     def _now(self) -> int:
-        runner: PipelineRunner = self.server.pipeline_runner
-        return runner.now_ns()
+        return self.runner.now_ns()
 
     def _name_free(self, conn: sqlite3.Connection, organization_id: str, name: str) -> None:
         if pipelines.name_taken(conn, organization_id, name):
@@ -89,7 +91,7 @@ class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
     @handler
     def CreateDataPipeline(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
 
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         name = self._name(request.name)
         decode_stages(request.mql_binary)
         schedule = check_schedule(request.schedule)
@@ -119,7 +121,7 @@ class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
     @handler
     def ListDataPipelines(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
 
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         rows = pipelines.of_organization(self.store.conn(), request.organization_id)
         return pb.ListDataPipelinesResponse(data_pipelines=[_message(r) for r in rows])
 
@@ -166,7 +168,7 @@ class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
         conn = self.store.conn()
         pipeline = owned_row(conn, "data_pipelines", request.id, scope, "data pipeline")
         before = decode_token(request.page_token, "pipeline-runs", pipeline["id"])
-        size = page_size(request.page_size, self.server.max_page_size)
+        size = page_size(request.page_size, self.config.max_page_size)
         rows = pipelines.runs_before(conn, pipeline["id"], before, size + 1)
         response = pb.ListDataPipelineRunsResponse(pipeline_id=pipeline["id"],
                                                    runs=[_run_message(r) for r in rows[:size]])

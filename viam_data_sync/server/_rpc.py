@@ -18,7 +18,7 @@ import inspect
 import logging
 import sqlite3
 import traceback
-from typing import Any, Callable, FrozenSet, Generator, Optional, Set
+from typing import Any, Callable, Dict, FrozenSet, Generator, Optional, Protocol, Set
 
 import grpc
 
@@ -49,13 +49,19 @@ def denied(message: str) -> RpcFail:
     return RpcFail(grpc.StatusCode.PERMISSION_DENIED, message)
 
 
-def check_org(server: Any, organization_id: str, scope: Scope) -> None:
+class Organizations(Protocol):
+    """What :func:`check_org` asks of the store."""
+
+    def organization_exists(self, organization_id: str) -> bool: ...
+
+
+def check_org(organizations: Organizations, organization_id: str, scope: Scope) -> None:
     """An organization named explicitly: must be non-empty, visible and known."""
     if not organization_id:
         raise invalid("organization_id is required")
     if scope is not None and organization_id not in scope:
         raise denied(f"no access to organization {organization_id}")
-    if not server.store.organization_exists(organization_id):
+    if not organizations.organization_exists(organization_id):
         raise not_found(f"organization {organization_id} not found")
 
 
@@ -64,11 +70,10 @@ class ContextAborted(Exception):
     (``_aio.SyncContext``): the status is recorded, and this unwinds the handler."""
 
 
-class Authorizer:
+class Authorizer(Protocol):
     """What a servicer needs from the auth layer (see ``_auth.TokenAuthority``)."""
 
-    def scope(self, context: grpc.ServicerContext) -> Scope:  # pragma: no cover
-        raise NotImplementedError
+    def scope(self, context: grpc.ServicerContext) -> Scope: ...
 
 
 def log_unexpected(logger: logging.Logger, what: str, exc: BaseException, level: int = logging.ERROR) -> None:
@@ -162,7 +167,7 @@ def stream_handler(fn: Callable[..., Consumer]) -> Callable[..., Any]:
     (``None`` once the stream has ended) and returns the response.
 
     The result is an ordinary grpcio stream handler ``(self, request_iterator, context)``
-    (so interceptors can wrap it), which also offers ``.consumer(self, context)``: the
+    (so interceptors can wrap it); :func:`consumer_of` gives ``consumer(self, context)``: the
     same consumer with auth and error mapping, for a server that hands it each message
     as it arrives instead of blocking a thread on the stream (``_aio.py``).
     """
@@ -199,8 +204,17 @@ def stream_handler(fn: Callable[..., Consumer]) -> Callable[..., Any]:
             return stop.value
         raise RuntimeError(f"{method} did not return at the end of its stream")
 
-    wrapper.consumer = consumer  # type: ignore[attr-defined]  # read by _aio.py
+    _CONSUMERS[wrapper] = consumer
     return wrapper
+
+
+#: Each client-stream handler made by :func:`stream_handler`, and its consumer.
+_CONSUMERS: Dict[Callable[..., Any], Callable[..., Consumer]] = {}
+
+
+def consumer_of(handler_fn: Any) -> Optional[Callable[..., Consumer]]:
+    """The consumer behind a (bound) handler made by :func:`stream_handler`, or None."""
+    return _CONSUMERS.get(getattr(handler_fn, "__func__", handler_fn))
 
 
 def fill_unimplemented(cls: type, service_descriptor: Any, implemented: Set[str]) -> None:

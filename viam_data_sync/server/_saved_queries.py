@@ -18,7 +18,8 @@ import grpc
 from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server._owned import owned_row
-from viam_data_sync.server._rpc import RpcFail, Scope, check_org, handler, invalid, not_found
+from viam_data_sync.server._config import ServiceConfig
+from viam_data_sync.server._rpc import Authorizer, RpcFail, Scope, check_org, handler, invalid, not_found
 from viam_data_sync.server.store import Store, new_id, now_ns, saved_queries
 
 MAX_NAME_LENGTH = 256
@@ -82,15 +83,16 @@ def saved_query_stages(store: Store, organization_id: str, name: str) -> List[Di
 
 
 class SavedQueriesMixin:
-    """The saved-query RPCs of ``DataServicer`` (which provides ``store`` and ``server``)."""
+    """The saved-query RPCs of ``DataServicer`` (typed against the attributes it sets: ``store``, ``auth``, ``config``)."""
 
     store: Store
-    server: Any
+    auth: Authorizer
+    config: ServiceConfig
 
     @handler
     def CreateSavedQuery(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
 
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         name = _name(request.name)
         decode_stages(request.mql_binary)
         query_id, now = new_id(), now_ns()
@@ -129,7 +131,7 @@ class SavedQueriesMixin:
     def ListSavedQueries(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         """The organization's saved queries, oldest first; ``limit`` 0 means all."""
 
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         if request.limit < 0:
             raise invalid("limit must not be negative")
         rows = saved_queries.of_organization(self.store.conn(), request.organization_id, request.limit)

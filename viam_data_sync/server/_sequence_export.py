@@ -28,7 +28,7 @@ from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync.server import _records as rec
 from viam_data_sync.server._owned import owned_row
-from viam_data_sync.server._rpc import LOG, Scope, handler, log_unexpected
+from viam_data_sync.server._rpc import LOG, Authorizer, Scope, handler, log_unexpected
 from viam_data_sync.server._sequences import sequence_dataset, sequence_message
 from viam_data_sync.server.store import exports, sequences
 from viam_data_sync.server.store import Store, new_id, now_ns
@@ -65,9 +65,11 @@ def _write_archive(store: Store, conn: sqlite3.Connection, dataset: sqlite3.Row,
 
 
 class SequenceExportMixin:
-    """The export RPCs of ``DatasetServicer`` (which provides ``store``)."""
+    """The export RPCs: a chapter of ``DatasetServicer``, typed against the attributes
+    it sets (``store``, ``auth``)."""
 
     store: Store
+    auth: Authorizer
 
     @handler
     def StartSequenceDatasetExport(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802

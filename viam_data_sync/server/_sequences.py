@@ -16,8 +16,10 @@ from typing import Any, Dict, List, Sequence
 from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
+from viam_data_sync.server._binary_reader import BinaryReader
+from viam_data_sync.server._config import ServiceConfig
 from viam_data_sync.server._owned import decode_token, encode_token, owned_row, page_size, window_ns
-from viam_data_sync.server._rpc import Scope, check_org, handler, invalid, not_found
+from viam_data_sync.server._rpc import Authorizer, Scope, check_org, handler, invalid, not_found
 from viam_data_sync.server.store import Store, new_id, now_ns, sequences
 from viam_data_sync.server._values import distinct, stored_ns
 
@@ -65,11 +67,13 @@ def sequence_dataset(conn: sqlite3.Connection, dataset_id: str, scope: Scope) ->
 
 
 class SequencesMixin:
-    """The sequence RPCs of ``DataServicer`` (which provides ``store``, ``server``,
-    ``auth``, ``_binary_items``, ``_fit`` and ``_blob_bytes``)."""
+    """The sequence RPCs: a chapter of ``DataServicer``, typed against the attributes
+    it sets (``store``, ``auth``, ``config``, ``binary``)."""
 
     store: Store
-    server: Any
+    auth: Authorizer
+    config: ServiceConfig
+    binary: BinaryReader
 
     @handler
     def CreateSequence(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
@@ -129,9 +133,9 @@ class SequencesMixin:
     @handler
     def ListSequences(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
 
-        check_org(self.server, request.organization_id, scope)
+        check_org(self.store, request.organization_id, scope)
         after = decode_token(request.page_token, "sequences", request.organization_id) or 0
-        size = page_size(request.page_size, self.server.max_page_size)
+        size = page_size(request.page_size, self.config.max_page_size)
         with self.store.read() as conn:
             rows = sequences.page_of_organization(conn, request.organization_id, after, size + 1)
             response = data_pb2.ListSequencesResponse(
@@ -148,7 +152,7 @@ class SequencesMixin:
             if request.count_only:
                 return data_pb2.SequencesByDatasetIDResponse(count=count)
             after = decode_token(request.page_token, "dataset-sequences", dataset["id"]) or 0
-            size = page_size(request.page_size, self.server.max_page_size)
+            size = page_size(request.page_size, self.config.max_page_size)
             rows = sequences.page_of_dataset(conn, dataset["id"], after, size + 1)
             response = data_pb2.SequencesByDatasetIDResponse(
                 sequences=[sequence_message(conn, r) for r in rows[:size]], count=count)
@@ -189,13 +193,13 @@ class SequencesMixin:
         conn = self.store.conn()
         sequence = owned_row(conn, "sequences", request.sequence_id, scope, "sequence")
         after = decode_token(request.page_token, "sequence-binary", sequence["id"])
-        size = page_size(request.page_size, self.server.max_page_size)
+        size = page_size(request.page_size, self.config.max_page_size)
         rows = sequences.binary_items(conn, sequence, after, size + 1)
         more = len(rows) > size
-        page = self._fit(rows[:size])  # type: ignore[attr-defined]  # DataServicer's
+        page = self.binary.fit(rows[:size])
         response = data_pb2.GetSequenceBinaryDataResponse()
-        for row, meta in zip(page, self._binary_items(conn, page)):  # type: ignore[attr-defined]
-            response.data.add(metadata=meta, binary=self._blob_bytes(row))  # type: ignore[attr-defined]
+        for row, meta in zip(page, self.binary.metadata(conn, page)):
+            response.data.add(metadata=meta, binary=self.binary.blob_bytes(row))
         if more or len(page) < len(rows[:size]):
             response.next_page_token = encode_token("sequence-binary", page[-1]["id"], sequence["id"])
         return response

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
 import tempfile
 import threading
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import grpc
 
@@ -19,6 +18,8 @@ from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
 from viam_data_sync.server._aio import HandlerCollector, Limits, ServingCore
 from viam_data_sync.server._auth import AuthServicer, TokenAuthority
+from viam_data_sync.server._config import ServerClock, ServiceConfig
+from viam_data_sync.server.admin import FleetAdmin, ensure_defaults
 from viam_data_sync.server._grpc_web import GrpcWebProxy
 from viam_data_sync.server._http import BLOB_PREFIX, HttpListener, UrlSigner, blob_route, url_base
 from viam_data_sync.server._data_service import DataServicer
@@ -179,6 +180,8 @@ class LocalDataServer:
         self._want_key = (api_key_id, api_key)
         self.clock = clock or PipelineClock()
         self.hot_store_hours = hot_store_hours
+        self._time = ServerClock(self.clock, hot_store_hours)
+        self._admin: Optional[FleetAdmin] = None
         self.pipeline_runner: Optional[PipelineRunner] = None
         self.scheduler: Optional[Scheduler] = None
         check_query_settings(query_workers, query_memory_bytes, query_timeout)
@@ -220,19 +223,7 @@ class LocalDataServer:
                 parent = os.path.dirname(os.path.abspath(db_path))
                 os.makedirs(parent, exist_ok=True)
             try:
-                self.store = Store(db_path, db_path + ".blobs")
-                workers, memory, seconds = self._query_settings
-                self.queries = QueryPool(db_path, workers=workers, memory_bytes=memory, timeout=seconds)
-                self.pipeline_runner = PipelineRunner(self.store, self.clock, self.queries, self.max_query_rows,
-                                                      self.hot_store_since_ns)
-                self.authority = TokenAuthority(
-                    self.store, enabled=self.auth_enabled, token_ttl=self.token_ttl
-                )
-                self._ensure_defaults()
-                self._server = self._build_server()
-                self._start_http()
-                self.scheduler = Scheduler(self.clock, self.pipeline_runner.run_due, self.pipeline_runner.next_due)
-                self.scheduler.start()
+                self._open(db_path)
             except BaseException:
                 self._cleanup()
                 raise
@@ -244,52 +235,63 @@ class LocalDataServer:
             )
             return self
 
-    def _build_server(self) -> ServingCore:
+    def _open(self, db_path: str) -> None:
+        """Open the store, build every part from what it uses, and start serving."""
+        store = self.store = Store(db_path, db_path + ".blobs")
+        workers, memory, seconds = self._query_settings
+        queries = self.queries = QueryPool(db_path, workers=workers, memory_bytes=memory, timeout=seconds)
+        runner = self.pipeline_runner = PipelineRunner(store, self.clock, queries, self.max_query_rows,
+                                                       self._time.hot_store_since_ns)
+        authority = self.authority = TokenAuthority(store, enabled=self.auth_enabled, token_ttl=self.token_ttl)
+        defaults = ensure_defaults(store, *self._want_key)
+        self.fleet, self.api_key_id, self.api_key = defaults.fleet, defaults.api_key_id, defaults.api_key
+        self._admin = FleetAdmin(store, authority, defaults)
+        listener = self._http = HttpListener(self.host, self.requested_http_port,
+                                             idle_timeout=self.limits.request_idle_timeout)
+        self.http_port = listener.port
+        signer = self.signer = UrlSigner(authority.signing_key, url_base(self.host, self.http_port)[0])
+        scheduler = self.scheduler = Scheduler(self.clock, runner.run_due, runner.next_due)
+        config = ServiceConfig(
+            max_page_size=self.max_page_size, max_message_bytes=self.max_message_bytes,
+            max_upload_bytes=self.max_upload_bytes, max_query_rows=self.max_query_rows,
+            database_hostname=self.database_hostname, mongodb_uri=self._mongodb_uri,
+        )
+        collector = HandlerCollector()
+        # The generated *_pb2_grpc modules carry no annotations (grpcio-tools emits none).
+        data_pb2_grpc.add_DataServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            DataServicer(store, authority, queries, signer, config, self._time), collector
+        )
+        dataset_pb2_grpc.add_DatasetServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            DatasetServicer(store, authority), collector
+        )
+        data_sync_pb2_grpc.add_DataSyncServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            DataSyncServicer(store, authority, config), collector
+        )
+        auth_pb2_grpc.add_AuthServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            AuthServicer(authority), collector
+        )
+        data_pipelines_pb2_grpc.add_DataPipelinesServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            PipelinesServicer(store, authority, runner, config, scheduler.poke), collector
+        )
         options = [
             ("grpc.max_receive_message_length", self.max_message_bytes),
             ("grpc.max_send_message_length", self.max_message_bytes),
             ("grpc.so_reuseport", 0),
             *KEEPALIVE_OPTIONS,
         ]
-        collector = HandlerCollector()
-        # The generated *_pb2_grpc modules carry no annotations (grpcio-tools emits none).
-        data_pb2_grpc.add_DataServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            DataServicer(self), collector
-        )
-        dataset_pb2_grpc.add_DatasetServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            DatasetServicer(self), collector
-        )
-        data_sync_pb2_grpc.add_DataSyncServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            DataSyncServicer(self), collector
-        )
-        auth_pb2_grpc.add_AuthServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            AuthServicer(self._require_authority()), collector
-        )
-        data_pipelines_pb2_grpc.add_DataPipelinesServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            PipelinesServicer(self), collector
-        )
-        core = ServingCore(collector.handlers, self.interceptors, self._require_authority(), self.limits, options)
+        core = self._server = ServingCore(collector.handlers, self.interceptors, authority, self.limits, options)
         self.port = core.start(f"{self.host}:{self.requested_port}")
-        return core
-
-    def _start_http(self) -> None:
-        store, authority = self._require_store(), self._require_authority()
-        listener = HttpListener(self.host, self.requested_http_port, idle_timeout=self.limits.request_idle_timeout)
-        self.http_port = listener.port
-        self.signer = UrlSigner(authority.signing_key, url_base(self.host, self.http_port)[0])
 
         def blob_path(file_id: str) -> Optional[str]:
             return store.blob_path(file_id) if binary.file_exists(store.conn(), file_id) else None
 
-        listener.routes[BLOB_PREFIX] = blob_route(self.signer, blob_path)
-        assert self._server is not None
-        self._grpc_web = GrpcWebProxy(
-            f"{url_base(self.host, self.port)[1]}:{self.port}", self._server.handlers, self.max_message_bytes
-        )
+        listener.routes[BLOB_PREFIX] = blob_route(signer, blob_path)
+        self._grpc_web = GrpcWebProxy(f"{url_base(self.host, self.port)[1]}:{self.port}", core.handlers,
+                                      self.max_message_bytes)
         for prefix in self._grpc_web.prefixes():
             listener.routes[prefix] = self._grpc_web.route
         listener.start()
-        self._http = listener
+        scheduler.start()
 
     def stop(self, grace: Optional[float] = 1.0) -> None:
         """Stop serving (in-flight calls get ``grace`` seconds) and close the store.
@@ -303,6 +305,10 @@ class LocalDataServer:
             self._cleanup()
 
     def _cleanup(self) -> None:
+        if self._server is not None:  # a start that failed after the gRPC server began
+            self._server.stop(0)
+            self._server = None
+        self._admin = None
         if self.scheduler is not None:
             self.scheduler.stop()
             self.scheduler = None
@@ -332,32 +338,6 @@ class LocalDataServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
-
-    # ------------------------------------------------------------ defaults
-    def _ensure_defaults(self) -> None:
-        store = self._require_store()
-        raw = store.get_meta("default_fleet")
-        if raw is None:
-            fleet = store.create_fleet("local-organization")
-            with store.write() as conn:
-                store.set_meta(conn, "default_fleet", json.dumps(fleet.__dict__))
-        else:
-            fleet = FleetIds(**json.loads(raw))
-        self.fleet = fleet
-        want_id, want_secret = self._want_key
-        known_id = store.get_meta("default_api_key_id")
-        known_secret = store.get_meta("default_api_key")
-        key_id = want_id or known_id
-        if want_secret is None and key_id is not None and key_id == known_id and known_secret is not None:
-            if store.check_api_key(key_id, known_secret):  # the same key as last time
-                self.api_key_id, self.api_key = key_id, known_secret
-                return
-        self.api_key_id, self.api_key = store.create_api_key([fleet.organization_id], key_id, want_secret)
-        with store.write() as conn:
-            store.set_meta(conn, "default_api_key_id", self.api_key_id)
-            # Kept so a restart serves the same key (the store file already holds all
-            # the data this key reads); never logged.
-            store.set_meta(conn, "default_api_key", self.api_key)
 
     # ------------------------------------------------------------ attributes
     @property
@@ -419,18 +399,17 @@ class LocalDataServer:
         return self._fleet().part_name
 
     def mongodb_uri_for(self, organization_id: str, has_user: bool) -> str:
-        if self._mongodb_uri:
-            return self._mongodb_uri
-        user = f"db-user-{organization_id}@" if has_user else ""
-        return f"mongodb://{user}{self.database_hostname}:27017/sensorData"
+        """What ``GetDatabaseConnection`` reports as ``mongodb_uri`` for an organization."""
+        return ServiceConfig(self.max_page_size, self.max_message_bytes, self.max_upload_bytes, self.max_query_rows,
+                             self.database_hostname, self._mongodb_uri).mongodb_uri_for(organization_id, has_user)
 
     def clock_ns(self) -> int:
         """The time by :attr:`clock`, in ns since the epoch."""
-        return int(self.clock.now().timestamp() * 1_000_000) * 1000
+        return self._time.now_ns()
 
     def hot_store_since_ns(self) -> int:
         """The oldest ``time_received`` (ns) the hot store still holds, by :attr:`clock`."""
-        return self.clock_ns() - int(self.hot_store_hours * 3600 * 1_000_000_000)
+        return self._time.hot_store_since_ns()
 
     def run_due_pipelines(self) -> int:
         """Run every data pipeline window due by :attr:`clock`, in this thread; returns
@@ -447,7 +426,20 @@ class LocalDataServer:
             raise RuntimeError("the server is not started")
         return self.scheduler.run_due()
 
-    # ------------------------------------------------------------ helpers for tests
+    # ------------------------------------------------------------ administration
+    @property
+    def admin(self) -> FleetAdmin:
+        """The fleet, key and token administration of the running server (see
+        :class:`~viam_data_sync.server.FleetAdmin`); the helpers below delegate to it.
+
+        Example::
+
+            other = server.admin.create_organization("other-org")
+        """
+        if self._admin is None:
+            raise RuntimeError("the server is not started")
+        return self._admin
+
     def create_organization(
         self,
         name: str,
@@ -456,14 +448,15 @@ class LocalDataServer:
         robot_name: str = "local-robot",
         part_name: str = "local-robot-main",
     ) -> FleetIds:
-        """Create an organization with one location, robot and part.
+        """Create an organization with one location, robot and part (:meth:`FleetAdmin.create_organization`).
 
         Example::
 
             other = server.create_organization("other-org")
             key_id, key = server.create_api_key(other.organization_id)
         """
-        return self._require_store().create_fleet(name, location_name, robot_name, part_name)
+        return self.admin.create_organization(name, location_name=location_name, robot_name=robot_name,
+                                              part_name=part_name)
 
     def create_api_key(self, organization_id: Union[str, Sequence[str]]) -> Tuple[str, str]:
         """A new API key (id, secret) scoped to one or more organizations.
@@ -472,8 +465,7 @@ class LocalDataServer:
 
             key_id, key = server.create_api_key(server.organization_id)
         """
-        orgs: List[str] = [organization_id] if isinstance(organization_id, str) else list(organization_id)
-        return self._require_store().create_api_key(orgs)
+        return self.admin.create_api_key(organization_id)
 
     def add_part(self, robot_id: Optional[str] = None, part_name: str = "extra-part") -> str:
         """Add a part to a robot (default: the default robot); returns its id.
@@ -482,7 +474,7 @@ class LocalDataServer:
 
             part_id = server.add_part(part_name="arm")
         """
-        return self._require_store().add_part(robot_id or self.robot_id, part_name)
+        return self.admin.add_part(robot_id, part_name)
 
     def add_robot(
         self,
@@ -490,8 +482,13 @@ class LocalDataServer:
         robot_name: str = "extra-robot",
         part_name: str = "extra-robot-main",
     ) -> Tuple[str, str]:
-        """Add a robot with one part to a location; returns (robot_id, part_id)."""
-        return self._require_store().add_robot(location_id or self.location_id, robot_name, part_name)
+        """Add a robot with one part to a location; returns (robot_id, part_id).
+
+        Example::
+
+            robot_id, part_id = server.add_robot(robot_name="rover")
+        """
+        return self.admin.add_robot(location_id, robot_name, part_name)
 
     def token(self, api_key_id: Optional[str] = None, ttl: Optional[float] = None) -> str:
         """An access token for ``api_key_id`` (default key) without an Authenticate call.
@@ -500,14 +497,4 @@ class LocalDataServer:
 
             metadata = [("authorization", "Bearer " + server.token())]
         """
-        return self._require_authority().issue(api_key_id or self.api_key_id, ttl)
-
-    def _require_store(self) -> Store:
-        if self.store is None:
-            raise RuntimeError("the server is not started")
-        return self.store
-
-    def _require_authority(self) -> TokenAuthority:
-        if self.authority is None:
-            raise RuntimeError("the server is not started")
-        return self.authority
+        return self.admin.token(api_key_id, ttl)

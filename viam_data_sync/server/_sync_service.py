@@ -36,11 +36,13 @@ from google.protobuf.message import DecodeError
 
 from viam_data_sync._convert import any_map_to_params, struct_to_dict
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
+from viam_data_sync.server._config import ServiceConfig
 from viam_data_sync.server._validation import check_box
 from viam_data_sync.server._records import make_binary_data_id
 from viam_data_sync.server.store.schema import unstorable_key
 from viam_data_sync.server._rpc import (
     LOG,
+    Authorizer,
     Consumer,
     RpcFail,
     Scope,
@@ -151,10 +153,10 @@ def _annotations(sensor_metadata: Optional[Any]) -> Optional[Any]:
 class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
     """Uploads. See the module docstring for the streaming and durability rules."""
 
-    def __init__(self, server: Any) -> None:
-        self.server = server
-        self.store: Store = server.store
-        self.auth = server.authority
+    def __init__(self, store: Store, auth: Authorizer, config: ServiceConfig) -> None:
+        self.store = store
+        self.auth = auth
+        self.config = config
 
     # ------------------------------------------------------------ validation
     def _target(self, metadata: Any, scope: Scope) -> Target:
@@ -203,7 +205,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         if len(request.sensor_contents) != 1:
             raise invalid("a binary DataCaptureUpload carries exactly one SensorData")
         item = request.sensor_contents[0]
-        limit = self.server.max_upload_bytes
+        limit = self.config.max_upload_bytes
         if limit is not None and len(item.binary) > limit:
             raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED, _too_large(limit))
         sensor_metadata = item.metadata if item.HasField("metadata") else None
@@ -321,7 +323,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
         target = self._target(md, scope)
         _item_times(md, sensor_metadata, is_file)  # bad times and boxes fail before any data is read
         _annotations(sensor_metadata)
-        limit = self.server.max_upload_bytes
+        limit = self.config.max_upload_bytes
         _, temp = self.store.new_temp_file()
         committed = False
         try:
