@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from viam_data_sync.server import LocalDataServer
-from viam_data_sync.server._http import HttpListener
+from viam_data_sync.server.web.http import HttpListener
 
 
 def _refused(host: str, port: int) -> bool:

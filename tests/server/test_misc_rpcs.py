@@ -22,8 +22,8 @@ from .conftest import T0, Api, code_of, make_api
 
 def _engines_available() -> bool:
     try:
-        import viam_data_sync.server._mql  # noqa: F401
-        import viam_data_sync.server._sql  # noqa: F401
+        import viam_data_sync.server.engines.mql  # noqa: F401
+        import viam_data_sync.server.engines.sql  # noqa: F401
     except ImportError:
         return False
     return True
@@ -110,7 +110,7 @@ def test_database_connection_and_user(api: Api) -> None:
 def test_unexpected_errors_become_internal_without_traceback(
     api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from viam_data_sync.server import _records
+    from viam_data_sync.server.services import records as _records
 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals")

@@ -8,9 +8,9 @@ import bson
 import pytest
 
 from tests.server._readings_fixture import T0, open_store, row, standard_rows
-from viam_data_sync.server._query_errors import QueryError
+from viam_data_sync.server.engines.errors import QueryError
 from viam_data_sync.server.store.schema import QUERY_COLUMNS
-from viam_data_sync.server._sql import run_sql
+from viam_data_sync.server.engines.sql import run_sql
 
 
 @pytest.fixture()
@@ -167,7 +167,7 @@ def test_connection_row_factory_is_irrelevant(conn):
 
 
 def test_sqlite_authorizer_denies_writes_and_hidden_columns_even_past_the_parser(conn):
-    from viam_data_sync.server import _sql
+    from viam_data_sync.server.engines import sql as _sql
 
     for statement in ("DELETE FROM readings", "SELECT robot_name FROM readings",
                       "SELECT * FROM sqlite_master"):

@@ -15,7 +15,7 @@ grpclib_client = pytest.importorskip("grpclib.client")
 
 def _sql_engine_landed() -> bool:
     try:
-        import viam_data_sync.server._sql  # noqa: F401
+        import viam_data_sync.server.engines.sql  # noqa: F401
     except ImportError:
         return False
     return True

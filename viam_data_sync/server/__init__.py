@@ -20,7 +20,7 @@ from viam_data_sync._extras import require_server_extra
 
 require_server_extra()
 
-from viam_data_sync.server._scheduler import ManualClock, PipelineClock
+from viam_data_sync.server.engines.scheduler import ManualClock, PipelineClock
 from viam_data_sync.server._server import LocalDataServer
 from viam_data_sync.server.admin import FleetAdmin
 from viam_data_sync.server.store import FleetIds

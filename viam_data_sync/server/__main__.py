@@ -23,7 +23,7 @@ import threading
 from typing import Any, Optional, Sequence
 
 from viam_data_sync._atomic import write_atomic
-from viam_data_sync.server._query_pool import DEFAULT_QUERY_MEMORY_BYTES, DEFAULT_QUERY_TIMEOUT, DEFAULT_QUERY_WORKERS
+from viam_data_sync.server.engines.query_pool import DEFAULT_QUERY_MEMORY_BYTES, DEFAULT_QUERY_TIMEOUT, DEFAULT_QUERY_WORKERS
 from viam_data_sync.server._server import DEFAULT_MAX_UPLOAD_BYTES, LocalDataServer
 
 

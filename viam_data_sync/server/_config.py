@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from viam_data_sync.server._scheduler import PipelineClock
+from viam_data_sync.server.engines.scheduler import PipelineClock
 
 
 @dataclass(frozen=True)

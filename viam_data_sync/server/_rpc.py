@@ -169,7 +169,7 @@ def stream_handler(fn: Callable[..., Consumer]) -> Callable[..., Any]:
     The result is an ordinary grpcio stream handler ``(self, request_iterator, context)``
     (so interceptors can wrap it); :func:`consumer_of` gives ``consumer(self, context)``: the
     same consumer with auth and error mapping, for a server that hands it each message
-    as it arrives instead of blocking a thread on the stream (``_aio.py``).
+    as it arrives instead of blocking a thread on the stream (``web/serving.py``).
     """
     method = fn.__name__
 

@@ -16,27 +16,27 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2_grpc
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2_grpc
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
-from viam_data_sync.server._aio import HandlerCollector, Limits, ServingCore
-from viam_data_sync.server._auth import AuthServicer, TokenAuthority
+from viam_data_sync.server.web.serving import HandlerCollector, Limits, ServingCore
+from viam_data_sync.server.services.auth import AuthServicer, TokenAuthority
 from viam_data_sync.server._config import ServerClock, ServiceConfig
 from viam_data_sync.server.admin import FleetAdmin, ensure_defaults
-from viam_data_sync.server._grpc_web import GrpcWebProxy
-from viam_data_sync.server._http import BLOB_PREFIX, HttpListener, UrlSigner, blob_route, url_base
-from viam_data_sync.server._data_service import DataServicer
-from viam_data_sync.server._dataset_service import DatasetServicer
+from viam_data_sync.server.web.grpc_web import GrpcWebProxy
+from viam_data_sync.server.web.http import BLOB_PREFIX, HttpListener, UrlSigner, blob_route, url_base
+from viam_data_sync.server.services.data import DataServicer
+from viam_data_sync.server.services.dataset import DatasetServicer
 from viam_data_sync.server.store import FleetIds, Store
-from viam_data_sync.server._pipeline_runner import PipelineRunner
-from viam_data_sync.server._pipelines import PipelinesServicer
+from viam_data_sync.server.engines.pipeline_runner import PipelineRunner
+from viam_data_sync.server.services.pipelines import PipelinesServicer
 from viam_data_sync.server.store import binary
-from viam_data_sync.server._scheduler import PipelineClock, Scheduler
-from viam_data_sync.server._query_pool import (
+from viam_data_sync.server.engines.scheduler import PipelineClock, Scheduler
+from viam_data_sync.server.engines.query_pool import (
     DEFAULT_QUERY_MEMORY_BYTES,
     DEFAULT_QUERY_TIMEOUT,
     DEFAULT_QUERY_WORKERS,
     QueryPool,
 )
-from viam_data_sync.server._query_pool import check_settings as check_query_settings
-from viam_data_sync.server._sync_service import DataSyncServicer
+from viam_data_sync.server.engines.query_pool import check_settings as check_query_settings
+from viam_data_sync.server.services.sync import DataSyncServicer
 
 LOG = logging.getLogger("viam_data_sync.server")
 
@@ -79,7 +79,7 @@ class LocalDataServer:
         max_upload_bytes: largest upload accepted (default 1 GiB; ``None``: no limit);
             RESOURCE_EXHAUSTED beyond it, as on a full disk.
         interceptors: extra ``grpc.ServerInterceptor`` objects (e.g. fault injection);
-            they run in the serving loop, so they must not block (see ``_aio.py``).
+            they run in the serving loop, so they must not block (see ``web/serving.py``).
         token_ttl: lifetime of issued access tokens, in seconds.
         max_workers: threads doing database and file work (calls waiting on their
             client hold none).

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from viam_data_sync.server._auth import TokenAuthority
+from viam_data_sync.server.services.auth import TokenAuthority
 from viam_data_sync.server.store import FleetIds, Store
 
 __all__ = ["DefaultIdentity", "FleetAdmin", "ensure_defaults"]

@@ -1,6 +1,6 @@
 """The local server's store: one SQLite database plus a directory of blob files.
 
-* Tabular readings live in the shared ``readings`` table (``_schema.py``); binary
+* Tabular readings live in the shared ``readings`` table (``store/schema.py``); binary
   metadata, tags, annotations, datasets, the fleet registry, API keys and database
   users live in the tables below.
 * Blobs are files under ``<db>.blobs/``, named by file id. An upload is written to

@@ -1,6 +1,6 @@
 """A user's SQL, run read-only by the store over an organization-scoped view.
 
-The SQL engine (``_sql.py``) parses and checks the query and rewrites it against the
+The SQL engine (``engines/sql.py``) parses and checks the query and rewrites it against the
 TEMP view; this module creates that view (the caller's organizations' ``readings``
 rows, with the query columns), installs the authorizer that lets the statement read
 stored rows only through it, bounds its time, and runs it.
@@ -14,7 +14,7 @@ import sqlite3
 import time
 from typing import Any, List, Optional, Sequence, Tuple
 
-from viam_data_sync.server._query_errors import QueryError, QueryLimitHit
+from viam_data_sync.server.engines.errors import QueryError, QueryLimitHit
 from viam_data_sync.server.store.schema import QUERY_COLUMNS
 
 #: The TEMP view each query reads instead of ``readings``: the caller's rows only.

@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 import bson
 import grpc
 
-from viam_data_sync.server._owned import owned_row
+from viam_data_sync.server.services.owned import owned_row
 from viam_data_sync.server._rpc import RpcFail, Scope, invalid, not_found
 from viam_data_sync.server.store import Store, pipelines
 

@@ -16,9 +16,9 @@ from typing import Any, Dict, List, Sequence
 from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
-from viam_data_sync.server._binary_reader import BinaryReader
+from viam_data_sync.server.services.binary_reader import BinaryReader
 from viam_data_sync.server._config import ServiceConfig
-from viam_data_sync.server._owned import decode_token, encode_token, owned_row, page_size, window_ns
+from viam_data_sync.server.services.owned import decode_token, encode_token, owned_row, page_size, window_ns
 from viam_data_sync.server._rpc import Authorizer, Scope, check_org, handler, invalid, not_found
 from viam_data_sync.server.store import Store, new_id, now_ns, sequences
 from viam_data_sync.server._values import distinct, stored_ns

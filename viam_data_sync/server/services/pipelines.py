@@ -1,11 +1,11 @@
 """Data pipelines: ``viam.app.datapipelines.v1.DataPipelinesService`` over the local
 store.
 
-* A pipeline is an MQL aggregation run on a cron ``schedule`` (``_pipeline_schedule.py``)
-  by the scheduler (``_scheduler.py``, ``_pipeline_runner.py``), each run over one data
+* A pipeline is an MQL aggregation run on a cron ``schedule`` (``engines/pipeline_schedule.py``)
+  by the scheduler (``engines/scheduler.py``, ``engines/pipeline_runner.py``), each run over one data
   window, its results appended to the pipeline's sink; ``TabularDataByMQL`` with the
   ``PIPELINE_SINK`` source and ``pipeline_id`` runs MQL over that sink
-  (``_pipeline_sink.py``).
+  (``services/pipeline_sink.py``).
 * A window is run once its fire time has passed on the server's pipeline clock
   (``LocalDataServer(clock=...)``). A window missed while the server was down runs when
   it is back; windows passed while a pipeline was disabled are skipped: enabling resumes
@@ -28,12 +28,12 @@ from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2 as pb
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
-from viam_data_sync.server._owned import decode_token, encode_token, owned_row, page_size
-from viam_data_sync.server._pipeline_runner import PipelineRunner
-from viam_data_sync.server._pipeline_schedule import check_schedule, first_window_end, next_fire
+from viam_data_sync.server.services.owned import decode_token, encode_token, owned_row, page_size
+from viam_data_sync.server.engines.pipeline_runner import PipelineRunner
+from viam_data_sync.server.engines.pipeline_schedule import check_schedule, first_window_end, next_fire
 from viam_data_sync.server._config import ServiceConfig
 from viam_data_sync.server._rpc import Authorizer, RpcFail, Scope, check_org, handler, invalid
-from viam_data_sync.server._saved_queries import decode_stages, store_stages
+from viam_data_sync.server.services.saved_queries import decode_stages, store_stages
 from viam_data_sync.server.store import Store, new_id, now_ns, pipelines, readings
 
 

@@ -29,7 +29,7 @@ import grpc
 from viam_data_sync._convert import dict_to_struct, ns_to_timestamp, struct_to_dict
 from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
 from viam_data_sync.server.store import filters as q
-from viam_data_sync.server import _records as rec
+from viam_data_sync.server.services import records as rec
 from viam_data_sync.server._rpc import (
     LOG,
     Authorizer,
@@ -41,18 +41,18 @@ from viam_data_sync.server._rpc import (
     invalid,
     not_found,
 )
-from viam_data_sync.server._binary_reader import BinaryReader
+from viam_data_sync.server.services.binary_reader import BinaryReader
 from viam_data_sync.server._config import ServerClock, ServiceConfig
-from viam_data_sync.server._http import UrlSigner
-from viam_data_sync.server._indexes import IndexesMixin
-from viam_data_sync.server._pipeline_sink import sink_documents, sink_pipeline
+from viam_data_sync.server.web.http import UrlSigner
+from viam_data_sync.server.services.indexes import IndexesMixin
+from viam_data_sync.server.services.pipeline_sink import sink_documents, sink_pipeline
 from viam_data_sync.server.store import binary, datasets, readings, users
 from viam_data_sync.server.store.schema import INTERNAL_TYPE_PATTERN, captured_ns
-from viam_data_sync.server._saved_queries import SavedQueriesMixin, decode_stages, saved_query_stages
-from viam_data_sync.server._sequences import SequencesMixin
-from viam_data_sync.server._query_pool import QueryPool
+from viam_data_sync.server.services.saved_queries import SavedQueriesMixin, decode_stages, saved_query_stages
+from viam_data_sync.server.services.sequences import SequencesMixin
+from viam_data_sync.server.engines.query_pool import QueryPool
 from viam_data_sync.server.store import Store, hash_password, now_ns
-from viam_data_sync.server._validation import check_box, check_tags
+from viam_data_sync.server.services.validation import check_box, check_tags
 from viam_data_sync.server._values import clamp_int64, distinct
 
 EXPORT_BATCH = 500
@@ -185,7 +185,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         self, engine: str, organization_id: str, scope: Scope, payload: Any, context: Any,
         **mql_options: Any
     ) -> List[bytes]:
-        """The query's BSON documents, run in a query worker process (``_query_pool.py``),
+        """The query's BSON documents, run in a query worker process (``engines/query_pool.py``),
         bounded in time, memory and size."""
         check_org(self.store, organization_id, scope)
         return self.queries.run(
@@ -588,7 +588,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
     @handler
     def CreateBinaryDataSignedURL(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         """An HTTP URL of the blob on the server's HTTP listener, HMAC-signed with its
-        expiry (``_http.py``), as the cloud's signed URLs are."""
+        expiry (``web/http.py``), as the cloud's signed URLs are."""
         ref = rec.ref_from_string(request.binary_data_id) if request.binary_data_id else None
         if ref is None:
             raise invalid("binary_data_id is required")

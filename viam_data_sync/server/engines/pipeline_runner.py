@@ -1,7 +1,7 @@
 """Running data pipeline windows, for the scheduler.
 
 A run executes ``[{"$match": {"time_received": {"$gte": start, "$lt": end}}}, *stages]``
-over the organization's readings in the bounded query workers (``_query_pool.py``), as a
+over the organization's readings in the bounded query workers (``engines/query_pool.py``), as a
 client's MQL runs: the same memory and time limits, counted against the organization's
 share of the workers. A run that fails, a limit included, is recorded FAILED with the
 reason (the limit's name, e.g. ``query_memory_bytes``); a completed run appends its
@@ -25,11 +25,11 @@ import grpc
 from viam_data_sync._convert import ns_to_datetime
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2 as pb
-from viam_data_sync.server._pipeline_schedule import next_fire, previous_fire, to_ns
-from viam_data_sync.server._query_pool import QueryPool
+from viam_data_sync.server.engines.pipeline_schedule import next_fire, previous_fire, to_ns
+from viam_data_sync.server.engines.query_pool import QueryPool
 from viam_data_sync.server._rpc import LOG, RpcFail, log_unexpected
-from viam_data_sync.server._saved_queries import stored_stages
-from viam_data_sync.server._scheduler import PipelineClock
+from viam_data_sync.server.services.saved_queries import stored_stages
+from viam_data_sync.server.engines.scheduler import PipelineClock
 from viam_data_sync.server.store import Store, new_id, pipelines
 
 #: Most result documents one run may write to the sink.

@@ -7,7 +7,7 @@ documents) rather than an engine of our own. Around it this module:
 * validates stages against the cloud's supported list, rejecting others by name;
 * rewrites the few supported stages mongomock lacks (``$unset``, ``$replaceWith``,
   ``$sortByCount``, the ``$count`` accumulator) into equivalent ones it has, and runs
-  ``$bucketAuto`` itself (``_bucket_auto.py``);
+  ``$bucketAuto`` itself (``engines/bucket_auto.py``);
 * pushes work down to SQLite: the caller's organizations always, and a leading
   ``$match`` on top-level indexed fields (``_id``, ``organization_id``,
   ``location_id``, ``robot_id``, ``part_id``, ``component_type``, ``component_name``,
@@ -32,8 +32,8 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from mongomock import OperationFailure
 from mongomock.aggregate import process_pipeline
 
-from viam_data_sync.server._bucket_auto import bucket_auto
-from viam_data_sync.server._query_errors import QueryError
+from viam_data_sync.server.engines.bucket_auto import bucket_auto
+from viam_data_sync.server.engines.errors import QueryError
 from viam_data_sync.server._rpc import log_unexpected
 from viam_data_sync.server._values import MAX_LIST_ITEMS
 from viam_data_sync.server.store import readings

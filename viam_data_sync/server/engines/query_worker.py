@@ -1,7 +1,7 @@
 """A query worker process: runs the local server's SQL and MQL queries where a limit can
 really be enforced.
 
-Started by ``_query_pool.QueryPool`` as ``python -m viam_data_sync.server._query_worker
+Started by ``_query_pool.QueryPool`` as ``python -m viam_data_sync.server.engines.query_worker
 <fd> <db path> <memory bytes> <seconds>``. It imports the engines, opens its own
 read-only connection, then limits its address space (``RLIMIT_AS``), so a query that
 grows without bound fails here with an out-of-memory error instead of growing the
@@ -36,14 +36,14 @@ def answer(conn: Any, job: Tuple[Any, ...]) -> Answer:
     try:
         import bson
 
-        from viam_data_sync.server._query_errors import QueryError, QueryLimitHit
+        from viam_data_sync.server.engines.errors import QueryError, QueryLimitHit
 
         if engine == "SQL":
-            from viam_data_sync.server._sql import run_sql
+            from viam_data_sync.server.engines.sql import run_sql
 
             docs = run_sql(conn, organization_ids, payload, max_rows=max_rows)
         else:
-            from viam_data_sync.server._mql import run_mql
+            from viam_data_sync.server.engines.mql import run_mql
 
             docs = run_mql(conn, organization_ids, payload, max_docs=max_rows, **options)
         return "ok", _encode(bson, engine, docs, max_bytes)
@@ -100,10 +100,10 @@ def _encode(bson: Any, engine: str, docs: List[Any], max_bytes: int) -> List[byt
 def main(argv: List[str]) -> int:
     fd, db_path, memory, seconds = int(argv[1]), argv[2], int(argv[3]), float(argv[4])
     channel = Connection(fd)
-    from viam_data_sync.server import _mql, _sql  # noqa: F401 - imported before the limit
+    from viam_data_sync.server.engines import mql, sql  # noqa: F401 - imported before the limit
     from viam_data_sync.server.store import connect
 
-    _sql.TIME_LIMIT_S = seconds  # SQL stops itself cleanly; MQL is killed at the deadline
+    sql.TIME_LIMIT_S = seconds  # SQL stops itself cleanly; MQL is killed at the deadline
     conn = connect(db_path, read_only=True)
     if memory and resource is not None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

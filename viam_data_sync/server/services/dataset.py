@@ -15,7 +15,7 @@ import grpc
 from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from viam_data_sync.server._rpc import Authorizer, RpcFail, Scope, check_org, fill_unimplemented, handler, invalid, not_found
-from viam_data_sync.server._sequence_export import SequenceExportMixin
+from viam_data_sync.server.services.sequence_export import SequenceExportMixin
 from viam_data_sync.server.store import datasets
 from viam_data_sync.server.store import Store, new_id, now_ns
 from viam_data_sync.server._values import distinct

@@ -17,7 +17,7 @@ import grpc
 
 from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync.server._owned import owned_row
+from viam_data_sync.server.services.owned import owned_row
 from viam_data_sync.server._config import ServiceConfig
 from viam_data_sync.server._rpc import Authorizer, RpcFail, Scope, check_org, handler, invalid, not_found
 from viam_data_sync.server.store import Store, new_id, now_ns, saved_queries

@@ -16,7 +16,7 @@ from typing import Any, List, Sequence
 
 import grpc
 
-from viam_data_sync.server import _records as rec
+from viam_data_sync.server.services import records as rec
 from viam_data_sync.server._rpc import RpcFail
 from viam_data_sync.server.store import Store
 

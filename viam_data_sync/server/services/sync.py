@@ -37,8 +37,8 @@ from google.protobuf.message import DecodeError
 from viam_data_sync._convert import any_map_to_params, struct_to_dict
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
 from viam_data_sync.server._config import ServiceConfig
-from viam_data_sync.server._validation import check_box
-from viam_data_sync.server._records import make_binary_data_id
+from viam_data_sync.server.services.validation import check_box
+from viam_data_sync.server.services.records import make_binary_data_id
 from viam_data_sync.server.store.schema import unstorable_key
 from viam_data_sync.server._rpc import (
     LOG,

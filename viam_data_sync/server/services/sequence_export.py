@@ -26,10 +26,10 @@ from google.protobuf import json_format
 from viam_data_sync._atomic import write_atomic
 from viam_data_sync._convert import ns_to_timestamp
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
-from viam_data_sync.server import _records as rec
-from viam_data_sync.server._owned import owned_row
+from viam_data_sync.server.services import records as rec
+from viam_data_sync.server.services.owned import owned_row
 from viam_data_sync.server._rpc import LOG, Authorizer, Scope, handler, log_unexpected
-from viam_data_sync.server._sequences import sequence_dataset, sequence_message
+from viam_data_sync.server.services.sequences import sequence_dataset, sequence_message
 from viam_data_sync.server.store import exports, sequences
 from viam_data_sync.server.store import Store, new_id, now_ns
 

@@ -56,7 +56,7 @@ class TokenAuthority:
         self.enabled = enabled
         self.token_ttl = float(token_ttl)
         self._key = store.signing_key()
-        self.signing_key = self._key  # also keys signed blob URLs (``_http.py``), through a derivation
+        self.signing_key = self._key  # also keys signed blob URLs (``web/http.py``), through a derivation
         self._kid = hashlib.sha256(self._key).hexdigest()[:8]
 
     def issue(self, key_id: str, ttl: Optional[float] = None) -> str:

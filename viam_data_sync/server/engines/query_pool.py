@@ -1,4 +1,4 @@
-"""A pool of warm query worker processes (``_query_worker.py``): every SQL and MQL query
+"""A pool of warm query worker processes (``engines/query_worker.py``): every SQL and MQL query
 of the local server runs in one, bounded in time and memory, so the server process stays
 small whatever the query.
 
@@ -37,7 +37,7 @@ DEFAULT_QUERY_WORKERS = 2
 DEFAULT_QUERY_MEMORY_BYTES = 512 * 1024 * 1024
 DEFAULT_QUERY_TIMEOUT = 30.0
 _START_TIMEOUT = 60.0
-_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def check_settings(workers: int, memory_bytes: int, timeout: float) -> None:
@@ -57,7 +57,7 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "viam_data_sync.server._query_worker", str(child.fileno()), db_path,
+                [sys.executable, "-m", "viam_data_sync.server.engines.query_worker", str(child.fileno()), db_path,
                  str(memory_bytes), repr(timeout)],
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,
