@@ -9,7 +9,7 @@ import pytest
 from tests.server._readings_fixture import T0, open_store, row, standard_rows
 from viam_data_sync.server.engines import mql as _mql
 from viam_data_sync.server.engines.mql import run_mql
-from viam_data_sync.server.engines.errors import QueryError
+from viam_data_sync.server._query_errors import QueryError
 
 NAIVE_T0 = T0.replace(tzinfo=None)  # what bson.decode gives the servicer
 

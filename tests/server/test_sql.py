@@ -8,7 +8,7 @@ import bson
 import pytest
 
 from tests.server._readings_fixture import T0, open_store, row, standard_rows
-from viam_data_sync.server.engines.errors import QueryError
+from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server.store.schema import QUERY_COLUMNS
 from viam_data_sync.server.engines.sql import run_sql
 

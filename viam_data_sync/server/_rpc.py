@@ -1,8 +1,9 @@
 """Plumbing shared by the local server's servicers: status errors and handler wrapping.
 
 Every handler is wrapped so that it (1) authorizes the call, (2) turns a
-:class:`RpcFail` into the gRPC status it names, and (3) turns any other exception into
-INTERNAL with a short message, after logging it. No Python traceback ever reaches a
+:class:`RpcFail` into the gRPC status it names, and an engine's :class:`QueryFailed` into
+the status of its kind (this is the one place errors become statuses), and (3) turns any
+other exception into INTERNAL with a short message, after logging it. No Python traceback ever reaches a
 client, and the server keeps serving.
 
 Log lines never quote a request: a caller may put a key, token or password in any field
@@ -21,6 +22,8 @@ import traceback
 from typing import Any, Callable, Dict, FrozenSet, Generator, Optional, Protocol, Set
 
 import grpc
+
+from viam_data_sync.server._query_errors import QueryFailed
 
 LOG = logging.getLogger("viam_data_sync.server")
 
@@ -100,7 +103,22 @@ def storage_full(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) in _FULL_SQLITE_CODES
 
 
+#: The status of each kind of :class:`QueryFailed`.
+QUERY_STATUS = {
+    "invalid": grpc.StatusCode.INVALID_ARGUMENT,
+    "unavailable": grpc.StatusCode.UNIMPLEMENTED,
+    "time": grpc.StatusCode.DEADLINE_EXCEEDED,
+    "memory": grpc.StatusCode.RESOURCE_EXHAUSTED,
+    "too_large": grpc.StatusCode.RESOURCE_EXHAUSTED,
+    "busy": grpc.StatusCode.RESOURCE_EXHAUSTED,
+    "stopping": grpc.StatusCode.UNAVAILABLE,
+    "internal": grpc.StatusCode.INTERNAL,
+}
+
+
 def _abort(context: grpc.ServicerContext, method: str, exc: BaseException) -> None:
+    if isinstance(exc, QueryFailed):
+        exc = RpcFail(QUERY_STATUS[exc.kind], exc.message)
     if isinstance(exc, RpcFail):
         LOG.debug("%s -> %s", method, exc.code.name)
         context.abort(exc.code, exc.message)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Dict, List
 
-from viam_data_sync.server.engines.errors import QueryError
+from viam_data_sync.server._query_errors import QueryError
 
 _KEY = "__vds_bucket_key"
 

@@ -33,7 +33,7 @@ from mongomock import OperationFailure
 from mongomock.aggregate import process_pipeline
 
 from viam_data_sync.server.engines.bucket_auto import bucket_auto
-from viam_data_sync.server.engines.errors import QueryError
+from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server._rpc import log_unexpected
 from viam_data_sync.server._values import MAX_LIST_ITEMS
 from viam_data_sync.server.store import readings

@@ -20,17 +20,16 @@ import datetime as _dt
 import sqlite3
 from typing import Callable, List, Optional
 
-import grpc
-
 from viam_data_sync._convert import ns_to_datetime
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2 as pb
 from viam_data_sync.server.engines.pipeline_schedule import next_fire, previous_fire, to_ns
 from viam_data_sync.server.engines.query_pool import QueryPool
-from viam_data_sync.server._rpc import LOG, RpcFail, log_unexpected
-from viam_data_sync.server.services.saved_queries import stored_stages
+from viam_data_sync.server._query_errors import QueryFailed
+from viam_data_sync.server._rpc import LOG, log_unexpected
 from viam_data_sync.server.engines.scheduler import PipelineClock
 from viam_data_sync.server.store import Store, new_id, pipelines
+from viam_data_sync.server.store.saved_queries import stored_stages
 
 #: Most result documents one run may write to the sink.
 MAX_RUN_DOCS = 100_000
@@ -96,8 +95,8 @@ class PipelineRunner:
         try:
             docs = self.queries.run("MQL", organization_id, [organization_id], stages, max_rows=self.max_docs,
                                     max_bytes=MAX_RUN_BYTES, options=options)
-        except RpcFail as exc:
-            if exc.code == grpc.StatusCode.UNAVAILABLE:
+        except QueryFailed as exc:
+            if exc.kind == "stopping":
                 raise PipelineStopping() from None
             status, error = pb.DATA_PIPELINE_RUN_STATUS_FAILED, exc.message
         except Exception as exc:  # noqa: BLE001 - the run failed; the scheduler goes on

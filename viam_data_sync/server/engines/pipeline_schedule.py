@@ -19,23 +19,26 @@ from typing import Optional
 from croniter import CroniterError, croniter  # type: ignore[import-untyped]  # croniter ships no stubs; types-croniter is not a dependency
 
 from viam_data_sync._convert import ns_to_datetime
-from viam_data_sync.server._rpc import invalid
 
 #: Most past windows a backfill runs.
 MAX_BACKFILL_WINDOWS = 1000
 _UTC = _dt.timezone.utc
 
 
+class ScheduleError(ValueError):
+    """A schedule that is not a five-field cron expression that fires."""
+
+
 def check_schedule(schedule: str) -> str:
-    """A five-field cron expression that fires; INVALID_ARGUMENT otherwise."""
+    """A five-field cron expression that fires; :class:`ScheduleError` otherwise."""
     if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
-        raise invalid(f"schedule {schedule[:100]!r} is not a five-field cron expression")
+        raise ScheduleError(f"schedule {schedule[:100]!r} is not a five-field cron expression")
     try:
         fires = croniter(schedule, _dt.datetime.now(_UTC))
         fires.get_next(_dt.datetime)
         fires.get_prev(_dt.datetime)
     except CroniterError:  # e.g. "0 0 31 2 *": valid, but never fires
-        raise invalid(f"schedule {schedule[:100]!r} never fires") from None
+        raise ScheduleError(f"schedule {schedule[:100]!r} never fires") from None
     return schedule
 
 

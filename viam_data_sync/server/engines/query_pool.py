@@ -26,11 +26,11 @@ import threading
 import time
 from collections import Counter
 from multiprocessing.connection import Connection
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Set
 
-import grpc
 
-from viam_data_sync.server._rpc import LOG, RpcFail, invalid
+from viam_data_sync.server._query_errors import QueryFailed
+from viam_data_sync.server._rpc import LOG
 
 #: Defaults of ``LocalDataServer(query_workers=, query_memory_bytes=, query_timeout=)``.
 DEFAULT_QUERY_WORKERS = 2
@@ -112,6 +112,7 @@ class QueryPool:
         self._tenants: Counter[str] = Counter()
         self._cond = threading.Condition()
         self._closed = False
+        self._busy: Set[_Worker] = set()
 
     # ------------------------------------------------------------ public
     def run(
@@ -126,17 +127,22 @@ class QueryPool:
         time_remaining: Optional[float] = None,
         options: Optional[Dict[str, Any]] = None,
     ) -> List[bytes]:
-        """One query's BSON documents; RpcFail with the status when it is refused or
-        stopped by a limit. ``options`` go to the MQL engine (see ``run_mql``)."""
+        """One query's BSON documents; :class:`QueryFailed` (its ``kind`` and a message for
+        the client) when it fails, is refused, or is stopped by a limit or by
+        :meth:`close`. ``options`` go to the MQL engine (see ``run_mql``)."""
         budget = self.timeout if time_remaining is None else min(self.timeout, time_remaining)
         deadline = time.monotonic() + budget
         self._enter(tenant, deadline)
         worker: Optional[_Worker] = None
+        taken: Optional[_Worker] = None
         try:
             with self._cond:
                 worker = self._idle.pop() if self._idle else None
             if worker is None:
                 worker = _Worker(self.db_path, self.memory_bytes, self.timeout)
+            taken = worker
+            with self._cond:
+                self._busy.add(taken)
             kind, value = self._ask(worker, engine, (engine, list(organization_ids), payload, max_rows, max_bytes, dict(options or {})),
                                     deadline)
             if kind in ("ok", "invalid", "too_large", "unavailable", "time", "internal"):
@@ -146,14 +152,17 @@ class QueryPool:
         finally:
             if worker is not None:
                 worker.kill()
-            self._leave(tenant)
+            self._leave(tenant, taken)
 
     def close(self) -> None:
+        """Stop every worker, a busy one too (its query ends as ``stopping``), so the
+        server stops without waiting for a running query."""
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
+            busy = list(self._busy)
             self._cond.notify_all()
-        for worker in idle:
+        for worker in idle + busy:
             worker.kill()
 
     # ------------------------------------------------------------ pieces
@@ -162,10 +171,10 @@ class QueryPool:
             while self._running >= self.workers or self._tenants[tenant] >= self.per_tenant:
                 remaining = deadline - time.monotonic()
                 if self._closed:
-                    raise RpcFail(grpc.StatusCode.UNAVAILABLE, "the server is stopping")
+                    raise QueryFailed("stopping", "the server is stopping")
                 if remaining <= 0:
-                    raise RpcFail(
-                        grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    raise QueryFailed(
+                        "busy",
                         f"every query worker this organization may use stayed busy (query_workers={self.workers}); "
                         "retry later",
                     )
@@ -173,8 +182,10 @@ class QueryPool:
             self._running += 1
             self._tenants[tenant] += 1
 
-    def _leave(self, tenant: str) -> None:
+    def _leave(self, tenant: str, worker: Optional[_Worker]) -> None:
         with self._cond:
+            if worker is not None:
+                self._busy.discard(worker)
             self._running -= 1
             self._tenants[tenant] -= 1
             if not self._tenants[tenant]:
@@ -203,26 +214,26 @@ class QueryPool:
         if kind == "ok":
             docs: List[bytes] = value
             return docs
-        if kind == "invalid":
-            raise invalid(value)
-        if kind == "unavailable":
-            raise RpcFail(grpc.StatusCode.UNIMPLEMENTED, value)
+        if self._closed and kind in ("killed", "died"):
+            raise QueryFailed("stopping", "the server is stopping")
+        if kind in ("invalid", "unavailable"):
+            raise QueryFailed(kind, value)
         if kind in ("time", "killed"):
-            raise RpcFail(
-                grpc.StatusCode.DEADLINE_EXCEEDED,
+            raise QueryFailed(
+                "time",
                 value
                 or f"the {engine} query ran out of time: the server allows one query {self.timeout:g} s "
                 "(query_timeout), or the call's deadline came first; narrow it with a filter or a limit",
             )
         if kind in ("memory", "died"):
             limit = f"{self.memory_bytes // (1024 * 1024)} MiB" if self.memory_bytes else "the machine's memory"
-            raise RpcFail(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
+            raise QueryFailed(
+                "memory",
                 # "too large": clients do not repeat what cannot pass the limit
                 f"the {engine} query is too large for the server's memory limit of one query ({limit}, "
                 "query_memory_bytes); narrow it with a filter or a limit",
             )
         if kind == "too_large":
-            raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED, value)
+            raise QueryFailed("too_large", value)
         LOG.error("a %s query failed unexpectedly in its worker: %s (message withheld)", engine, value)
-        raise RpcFail(grpc.StatusCode.INTERNAL, f"internal error in the {engine} engine; see the server log")
+        raise QueryFailed("internal", f"internal error in the {engine} engine; see the server log")

@@ -36,7 +36,7 @@ def answer(conn: Any, job: Tuple[Any, ...]) -> Answer:
     try:
         import bson
 
-        from viam_data_sync.server.engines.errors import QueryError, QueryLimitHit
+        from viam_data_sync.server._query_errors import QueryError, QueryLimitHit
 
         if engine == "SQL":
             from viam_data_sync.server.engines.sql import run_sql

@@ -45,7 +45,7 @@ from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from viam_data_sync._convert import ns_to_datetime
-from viam_data_sync.server.engines.errors import QueryError
+from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server.store.schema import QUERY_COLUMNS
 from viam_data_sync.server.store.sql_reader import JSON_MARK as _JSON_MARK
 from viam_data_sync.server.store.sql_reader import JSON_OUT as _JSON_OUT

@@ -48,11 +48,11 @@ from viam_data_sync.server.services.indexes import IndexesMixin
 from viam_data_sync.server.services.pipeline_sink import sink_documents, sink_pipeline
 from viam_data_sync.server.store import binary, datasets, readings, users
 from viam_data_sync.server.store.schema import INTERNAL_TYPE_PATTERN, captured_ns
-from viam_data_sync.server.services.saved_queries import SavedQueriesMixin, decode_stages, saved_query_stages
+from viam_data_sync.server.services.saved_queries import SavedQueriesMixin, saved_query_stages
 from viam_data_sync.server.services.sequences import SequencesMixin
 from viam_data_sync.server.engines.query_pool import QueryPool
 from viam_data_sync.server.store import Store, hash_password, now_ns
-from viam_data_sync.server.services.validation import check_box, check_tags
+from viam_data_sync.server.services.validation import check_box, check_tags, decode_stages
 from viam_data_sync.server._values import clamp_int64, distinct
 
 EXPORT_BATCH = 500

@@ -30,11 +30,12 @@ from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2 as pb
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
 from viam_data_sync.server.services.owned import decode_token, encode_token, owned_row, page_size
 from viam_data_sync.server.engines.pipeline_runner import PipelineRunner
-from viam_data_sync.server.engines.pipeline_schedule import check_schedule, first_window_end, next_fire
+from viam_data_sync.server.engines.pipeline_schedule import ScheduleError, check_schedule, first_window_end, next_fire
 from viam_data_sync.server._config import ServiceConfig
 from viam_data_sync.server._rpc import Authorizer, RpcFail, Scope, check_org, handler, invalid
-from viam_data_sync.server.services.saved_queries import decode_stages, store_stages
+from viam_data_sync.server.services.validation import decode_stages
 from viam_data_sync.server.store import Store, new_id, now_ns, pipelines, readings
+from viam_data_sync.server.store.saved_queries import store_stages
 
 
 def _message(row: sqlite3.Row) -> Any:
@@ -94,7 +95,10 @@ class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
         check_org(self.store, request.organization_id, scope)
         name = self._name(request.name)
         decode_stages(request.mql_binary)
-        schedule = check_schedule(request.schedule)
+        try:
+            schedule = check_schedule(request.schedule)
+        except ScheduleError as exc:
+            raise invalid(str(exc)) from None
         source = request.data_source_type if request.HasField("data_source_type") else \
             data_pb2.TABULAR_DATA_SOURCE_TYPE_STANDARD
         if source == data_pb2.TABULAR_DATA_SOURCE_TYPE_UNSPECIFIED:

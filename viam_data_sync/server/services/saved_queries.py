@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List
 
 import grpc
 
@@ -20,41 +20,12 @@ from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server.services.owned import owned_row
 from viam_data_sync.server._config import ServiceConfig
 from viam_data_sync.server._rpc import Authorizer, RpcFail, Scope, check_org, handler, invalid, not_found
+from viam_data_sync.server.services.validation import decode_stages
 from viam_data_sync.server.store import Store, new_id, now_ns, saved_queries
+from viam_data_sync.server.store.saved_queries import store_stages, stored_stages
 
 MAX_NAME_LENGTH = 256
 
-
-
-def decode_stages(raw: Sequence[bytes], field: str = "mql_binary", *, required: bool = True,
-                  shape: bool = True) -> List[Dict[str, Any]]:
-    """BSON stage documents, decoded; with ``shape``, each must be one ``{"$stage": spec}``
-    (without, the MQL engine says what is wrong with a stage)."""
-    import bson
-
-    if required and not raw:
-        raise invalid(f"{field} must hold at least one stage")
-    stages = []
-    for index, item in enumerate(raw):
-        try:
-            stage = bson.decode(item)
-        except Exception:  # noqa: BLE001 - any decode failure is the caller's
-            raise invalid(f"{field}[{index}] is not a valid BSON document") from None
-        if shape and (len(stage) != 1 or not next(iter(stage)).startswith("$")):
-            raise invalid(f"{field}[{index}] must be one stage: a document with a single $-key")
-        stages.append(stage)
-    return stages
-
-
-def stored_stages(text: str) -> List[Dict[str, Any]]:
-    """The stages of an ``mql`` column."""
-    import bson
-
-    return [bson.decode(bytes.fromhex(item)) for item in json.loads(text)]
-
-
-def store_stages(raw: Sequence[bytes]) -> str:
-    return json.dumps([bytes(item).hex() for item in raw])
 
 
 def _name(name: str) -> str:

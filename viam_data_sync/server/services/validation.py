@@ -1,8 +1,8 @@
-"""Checks of request values shared by several services (tags, bounding boxes)."""
+"""Checks of request values shared by several services (tags, bounding boxes, MQL stages)."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from viam_data_sync.server._rpc import invalid
 from viam_data_sync.server._values import distinct
@@ -36,3 +36,23 @@ def check_box(x_min: float, y_min: float, x_max: float, y_max: float, confidence
         raise invalid("y_min_normalized must be less than y_max_normalized")
     if confidence is not None and not 0.0 <= confidence <= 1.0:
         raise invalid(f"confidence must be within [0, 1], got {confidence}")
+
+
+def decode_stages(raw: Sequence[bytes], field: str = "mql_binary", *, required: bool = True,
+                  shape: bool = True) -> List[Dict[str, Any]]:
+    """BSON stage documents, decoded; with ``shape``, each must be one ``{"$stage": spec}``
+    (without, the MQL engine says what is wrong with a stage)."""
+    import bson
+
+    if required and not raw:
+        raise invalid(f"{field} must hold at least one stage")
+    stages = []
+    for index, item in enumerate(raw):
+        try:
+            stage = bson.decode(item)
+        except Exception:  # noqa: BLE001 - any decode failure is the caller's
+            raise invalid(f"{field}[{index}] is not a valid BSON document") from None
+        if shape and (len(stage) != 1 or not next(iter(stage)).startswith("$")):
+            raise invalid(f"{field}[{index}] must be one stage: a document with a single $-key")
+        stages.append(stage)
+    return stages

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import List, Optional
+import json
+from typing import Any, Dict, List, Optional, Sequence
 
 Row = sqlite3.Row
 
@@ -46,3 +47,14 @@ def of_organization(conn: sqlite3.Connection, organization_id: str, limit: int) 
     """An organization's queries, oldest first; ``limit`` 0: all."""
     return list(conn.execute("SELECT * FROM saved_queries WHERE organization_id = ? ORDER BY created_ns, id LIMIT ?",
                              (organization_id, limit or -1)).fetchall())
+
+
+def stored_stages(text: str) -> List[Dict[str, Any]]:
+    """The stages of an ``mql`` column."""
+    import bson
+
+    return [bson.decode(bytes.fromhex(item)) for item in json.loads(text)]
+
+
+def store_stages(raw: Sequence[bytes]) -> str:
+    return json.dumps([bytes(item).hex() for item in raw])

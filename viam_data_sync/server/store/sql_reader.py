@@ -14,7 +14,7 @@ import sqlite3
 import time
 from typing import Any, List, Optional, Sequence, Tuple
 
-from viam_data_sync.server.engines.errors import QueryError, QueryLimitHit
+from viam_data_sync.server._query_errors import QueryError, QueryLimitHit
 from viam_data_sync.server.store.schema import QUERY_COLUMNS
 
 #: The TEMP view each query reads instead of ``readings``: the caller's rows only.
