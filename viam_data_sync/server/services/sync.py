@@ -395,9 +395,7 @@ class DataSyncServicer(data_sync_pb2_grpc.DataSyncServiceServicer):
             os.replace(temp, final)
             _fsync_dir(os.path.dirname(final))
             item = binary.NewBinary(
-                binary_data_id=binary_data_id, file_id=file_id, organization_id=part.organization_id,
-                location_id=part.location_id, robot_id=part.robot_id, robot_name=part.robot_name,
-                part_id=part.part_id, part_name=part.part_name, component_type=md.component_type,
+                binary_data_id=binary_data_id, file_id=file_id, part=part, component_type=md.component_type,
                 component_name=md.component_name, method_name=md.method_name,
                 method_parameters=target.params_json, mime_type=_mime_type(md, sensor_metadata, ext),
                 file_name=md.file_name, file_ext=ext, size_bytes=size, time_requested_ns=requested,

@@ -27,14 +27,12 @@ Example::
 """
 
 from viam_data_sync.server.store._db import (
-    FleetIds,
-    PartInfo,
     Store,
     connect,
     hash_password,
     hash_secret,
 )
-from viam_data_sync.server.store._ids import IngestIds, new_id, now_ns
+from viam_data_sync.server.store._ids import FleetIds, IngestIds, PartInfo, new_id, now_ns
 
 __all__ = [
     "FleetIds",

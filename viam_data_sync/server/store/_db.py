@@ -23,11 +23,10 @@ import secrets
 import sqlite3
 import threading
 import uuid
-from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from viam_data_sync.server.store import binary, exports, indexes, pipelines, saved_queries, sequences
-from viam_data_sync.server.store._ids import IngestIds, new_id, now_ns
+from viam_data_sync.server.store._ids import FleetIds, IngestIds, PartInfo, new_id, now_ns
 from viam_data_sync.server.store.schema import create_schema
 
 LOG = logging.getLogger("viam_data_sync.server")
@@ -135,33 +134,6 @@ def hash_secret(secret: str, salt: bytes) -> bytes:
 def hash_password(password: str, salt: bytes) -> bytes:
     """Slow hash for a user-chosen database password."""
     return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, 100_000)
-
-
-@dataclass(frozen=True)
-class PartInfo:
-    """A part and everything above it in the fleet registry."""
-
-    organization_id: str
-    location_id: str
-    robot_id: str
-    robot_name: str
-    part_id: str
-    part_name: str
-
-
-@dataclass(frozen=True)
-class FleetIds:
-    """Ids (and names) of one organization -> location -> robot -> part chain."""
-
-    organization_id: str
-    organization_name: str
-    location_id: str
-    location_name: str
-    robot_id: str
-    robot_name: str
-    part_id: str
-    part_name: str
-
 
 
 class Store:

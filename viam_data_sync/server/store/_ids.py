@@ -1,4 +1,4 @@
-"""Ids and clocks of the store's rows."""
+"""Ids and clocks of the store's rows, and the fleet registry's id records."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from typing import List
 
 
@@ -42,3 +43,29 @@ class IngestIds:
             start = max(time.time_ns(), self._last + 1)
             self._last = start + n - 1
         return [f"{start + k:024x}" for k in range(n)]
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    """A part and everything above it in the fleet registry."""
+
+    organization_id: str
+    location_id: str
+    robot_id: str
+    robot_name: str
+    part_id: str
+    part_name: str
+
+
+@dataclass(frozen=True)
+class FleetIds:
+    """Ids (and names) of one organization -> location -> robot -> part chain."""
+
+    organization_id: str
+    organization_name: str
+    location_id: str
+    location_name: str
+    robot_id: str
+    robot_name: str
+    part_id: str
+    part_name: str

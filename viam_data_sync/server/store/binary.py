@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
-from viam_data_sync.server.store._ids import new_id, now_ns
+from viam_data_sync.server.store._ids import PartInfo, new_id, now_ns
 from viam_data_sync.server.store.filters import BINARY, Where, scoped_orgs_sql
 
 Row = sqlite3.Row
@@ -47,12 +47,7 @@ class NewBinary:
 
     binary_data_id: str
     file_id: str
-    organization_id: str
-    location_id: str
-    robot_id: str
-    robot_name: str
-    part_id: str
-    part_name: str
+    part: PartInfo
     component_type: str
     component_name: str
     method_name: str
@@ -118,8 +113,8 @@ def insert_item(conn: sqlite3.Connection, item: NewBinary) -> int:
            robot_id, robot_name, part_id, part_name, component_type, component_name, method_name,
            method_parameters, mime_type, file_name, file_ext, size_bytes, time_requested_ns,
            time_received_ns, time_uploaded_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-        (item.binary_data_id, item.file_id, item.organization_id, item.location_id, item.robot_id,
-         item.robot_name, item.part_id, item.part_name, item.component_type, item.component_name,
+        (item.binary_data_id, item.file_id, item.part.organization_id, item.part.location_id, item.part.robot_id,
+         item.part.robot_name, item.part.part_id, item.part.part_name, item.component_type, item.component_name,
          item.method_name, item.method_parameters, item.mime_type, item.file_name, item.file_ext,
          item.size_bytes, item.time_requested_ns, item.time_received_ns, now_ns()),
     )
