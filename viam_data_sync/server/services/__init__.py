@@ -7,7 +7,8 @@ and calls on the store and the engines, and holds no SQL.
   (``DataPipelinesService``), ``auth.py`` (``AuthService`` and the token authority).
 * Shared by them: ``records.py`` (rows to messages, binary ids), ``binary_reader.py``
   (binary pages within a message), ``owned.py`` (per-organization rows, page tokens),
-  ``validation.py`` (tags, boxes), ``pipeline_sink.py`` (a pipeline's sink as MQL input).
+  ``validation.py`` (tags, boxes, stages), ``paging.py`` (a filter page request resolved),
+  ``pipeline_sink.py`` (a pipeline's sink as MQL input).
 
 Each service is built from what it uses (the store, the auth layer, the query pool, the
 URL signer, ``ServiceConfig``, ``ServerClock``); none imports another.

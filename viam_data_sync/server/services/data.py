@@ -17,7 +17,6 @@ Response conventions (documented choices of the local server):
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as _dt
 import json
 import os
@@ -45,9 +44,10 @@ from viam_data_sync.server.services.binary_reader import BinaryReader
 from viam_data_sync.server._config import ServerClock, ServiceConfig
 from viam_data_sync.server.web.http import UrlSigner
 from viam_data_sync.server.services.indexes import IndexesMixin
+from viam_data_sync.server.services.paging import Page, empty_filter, exclude_internal, open_page
 from viam_data_sync.server.services.pipeline_sink import sink_documents, sink_pipeline
 from viam_data_sync.server.store import binary, datasets, readings, users
-from viam_data_sync.server.store.schema import INTERNAL_TYPE_PATTERN, captured_ns
+from viam_data_sync.server.store.schema import captured_ns
 from viam_data_sync.server.services.saved_queries import SavedQueriesMixin, saved_query_stages
 from viam_data_sync.server.services.sequences import SequencesMixin
 from viam_data_sync.server.engines.query_pool import QueryPool
@@ -60,51 +60,6 @@ EXPORT_BATCH = 500
 LATEST_WINDOW_NS = 365 * 24 * 3600 * 1_000_000_000
 SIGNED_URL_DEFAULT_MINUTES = 15
 SIGNED_URL_MAX_MINUTES = 10080
-def exclude_internal(where: q.Where, request: Any) -> None:
-    """Leave out the RDK's internal resources' data unless ``include_internal_data``."""
-    if not request.include_internal_data:
-        where.add("t.component_type NOT LIKE ?", INTERNAL_TYPE_PATTERN)
-
-
-def _empty_filter() -> Any:
-    return data_pb2.Filter()
-
-
-@dataclasses.dataclass
-class _Page:
-    """One filter page request, resolved: the filter compiled, the cursor decoded, and
-    the snapshot bound (from the cursor, or the newest row id on the first page)."""
-
-    conn: sqlite3.Connection
-    table: str
-    kind: str
-    where: Any
-    descending: bool
-    limit: int
-    qhash: str
-    cursor: Any
-    snapshot: int
-    previous: str
-
-    def count(self, size_expr: str) -> Any:
-        """``(count, total_size_bytes)`` of every matching row (``count_only``)."""
-        return q.count_rows(self.conn, self.table, self.where, self.snapshot, size_expr)
-
-    def rows(self) -> List[sqlite3.Row]:
-        """The page: up to ``limit`` rows after the cursor, within the snapshot."""
-        cursor = self.cursor
-        after = (cursor.time_ns, cursor.row_id) if cursor and cursor.row_id is not None else None
-        return q.fetch_page(self.conn, self.table, self.where, descending=self.descending, limit=self.limit,
-                            snapshot=self.snapshot, after=after)
-
-    def next_cursor(self, rows: Sequence[sqlite3.Row]) -> str:
-        """The ``last`` to return: after the page's last row; an empty page returns the
-        request's own cursor, so a loop stopping on an empty page ends."""
-        if not rows:
-            return self.previous
-        last = rows[-1]
-        return q.Cursor(self.kind, self.descending, last["time_received_ns"], last["id"], self.snapshot,
-                        self.qhash).encode()
 
 
 class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grpc.DataServiceServicer):
@@ -132,22 +87,10 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
 
     # ------------------------------------------------------------ helpers
     def _filter(self, request: Any, field: str = "filter") -> Any:
-        return getattr(request, field) if request.HasField(field) else _empty_filter()
+        return getattr(request, field) if request.HasField(field) else empty_filter()
 
-    def _paging(self, request: Any, kind: str, table: str, scope: Scope) -> "_Page":
-        data_request = request.data_request
-        flt = data_request.filter if data_request.HasField("filter") else _empty_filter()
-        descending = q.descending_of(data_request.sort_order)
-        qhash = q.query_hash(kind, flt, descending)
-        conn = self.store.conn()
-        where = q.compile_filter(conn, flt, scope, table)
-        exclude_internal(where, request)
-        cursor = q.Cursor.decode(data_request.last, kind, descending, qhash) if data_request.last else None
-        return _Page(
-            conn=conn, table=table, kind=kind, where=where, descending=descending,
-            limit=q.page_limit(data_request.limit, self.config.max_page_size), qhash=qhash, cursor=cursor,
-            snapshot=cursor.snapshot if cursor else q.max_row_id(conn, table), previous=data_request.last,
-        )
+    def _paging(self, request: Any, kind: str, table: str, scope: Scope) -> Page:
+        return open_page(self.store.conn(), request, kind, table, scope, self.config.max_page_size)
 
     # ------------------------------------------------------------ tabular
     @handler
