@@ -28,7 +28,7 @@ import http.server
 import re
 import struct
 import urllib.parse
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import grpc
 
@@ -78,6 +78,12 @@ _TIMEOUT = re.compile(r"^(\d{1,20})([HMSmun])$")
 #: Call metadata as grpcio takes it.
 Metadata = Tuple[Tuple[str, Union[str, bytes]], ...]
 _UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
+#: The largest request body read before the caller's token is checked: an
+#: ``Authenticate`` request, or any ordinary query, is far smaller.
+PRE_AUTH_BODY_BYTES = 64 * 1024
+#: The longest deadline a ``grpc-timeout`` gives a call: 30 days (grpcio turns a timeout
+#: of about 1e9 s or more into a deadline already passed).
+MAX_TIMEOUT_S = 30 * 24 * 3600.0
 
 
 class _Refused(Exception):
@@ -94,7 +100,7 @@ def parse_timeout(value: str) -> float:
     match = _TIMEOUT.match(value.strip())
     if match is None:
         raise ValueError(f"malformed grpc-timeout {value!r}")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    return min(int(match.group(1)) * _UNITS[match.group(2)], MAX_TIMEOUT_S)
 
 
 def frame(payload: bytes, trailers: bool = False) -> bytes:
@@ -173,6 +179,8 @@ class GrpcWebProxy:
         methods: full method path -> grpc method handler (its ``request_streaming`` and
             ``response_streaming`` tell the kind).
         max_message_bytes: the largest request body read, and the channel's message limit.
+        authorized: whether a call's metadata carries a valid token (None: every call
+            may); a body over :data:`PRE_AUTH_BODY_BYTES` is read only when it does.
 
     Example::
 
@@ -181,7 +189,14 @@ class GrpcWebProxy:
             listener.routes[prefix] = proxy.route
     """
 
-    def __init__(self, target: str, methods: Dict[str, Any], max_message_bytes: int) -> None:
+    def __init__(
+        self,
+        target: str,
+        methods: Dict[str, Any],
+        max_message_bytes: int,
+        authorized: Optional[Callable[[Metadata], bool]] = None,
+    ) -> None:
+        self._authorized = authorized
         self._kinds = {
             path: (bool(h.request_streaming), bool(h.response_streaming)) for path, h in methods.items()
         }
@@ -248,13 +263,23 @@ class GrpcWebProxy:
             request.send_error(413, "the request is larger than the server's max_message_bytes")
             request.close_connection = True
             return
-        body = request.rfile.read(int(length))
         reply = _Reply(
             request,
             text,
             "application/grpc-web-text+proto" if text else "application/grpc-web+proto",
             self._cors(request),
         )
+        if int(length) > PRE_AUTH_BODY_BYTES and not self._may_send_large(request):
+            # Refused before the body is read: a caller without a valid token cannot make
+            # the server hold a large body in memory.
+            request.close_connection = True
+            reply.finish(
+                grpc.StatusCode.UNAUTHENTICATED,
+                f"a request body over {PRE_AUTH_BODY_BYTES} bytes needs a valid access token",
+                (),
+            )
+            return
+        body = request.rfile.read(int(length))
         method = urllib.parse.urlsplit(request.path).path
         try:
             kind = self._kinds.get(method)
@@ -280,6 +305,13 @@ class GrpcWebProxy:
             self._stream(method, message, metadata, timeout, reply)
         else:
             self._unary(method, message, metadata, timeout, reply)
+
+    def _may_send_large(self, request: http.server.BaseHTTPRequestHandler) -> bool:
+        try:
+            metadata = _metadata(request)
+        except _Refused:
+            return False
+        return self._authorized is None or self._authorized(metadata)
 
     def _unary(
         self, method: str, message: bytes, metadata: Metadata, timeout: Optional[float], reply: "_Reply"

@@ -298,7 +298,8 @@ class LocalDataServer:
         listener.routes[BLOB_PREFIX] = blob_route(self.signer, blob_path)
         assert self._server is not None
         self._grpc_web = GrpcWebProxy(
-            f"{url_base(self.host, self.port)[1]}:{self.port}", self._server.handlers, self.max_message_bytes
+            f"{url_base(self.host, self.port)[1]}:{self.port}", self._server.handlers, self.max_message_bytes,
+            authorized=authority.accepts,
         )
         for prefix in self._grpc_web.prefixes():
             listener.routes[prefix] = self._grpc_web.route
