@@ -20,7 +20,6 @@ import urllib.request
 from contextlib import ExitStack
 from typing import Dict, List
 
-import grpc
 import pytest
 
 from viam_data_sync._proto.app.data.v1 import data_pb2
