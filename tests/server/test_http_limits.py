@@ -122,7 +122,7 @@ def test_connections_beyond_the_cap_are_answered_503_at_once() -> None:
                 sock.close()
             time.sleep(0.2)
             with socket.create_connection(("127.0.0.1", listener.port), timeout=10) as again:
-                again.sendall(b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                again.sendall(b"GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
                 assert _answer(again).startswith(b"HTTP/1.1 404")  # room again: served
     finally:
         listener.stop()
@@ -149,3 +149,39 @@ def test_a_huge_grpc_timeout_is_no_deadline_already_passed(timeout: str) -> None
         answer = _answer(sock)
         sock.close()
         assert b"grpc-status:0" in answer.replace(b" ", b""), answer[-200:]
+
+
+def _preflight(server: LocalDataServer, origin: str, host: str = "") -> "tuple[int, str | None]":
+    import http.client
+
+    url = urllib.parse.urlsplit(server.grpc_web_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        headers = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+        if host:
+            headers["Host"] = host
+        conn.request("OPTIONS", SQL, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status, response.getheader("Access-Control-Allow-Origin")
+    finally:
+        conn.close()
+
+
+def test_with_auth_off_only_pages_of_this_machine_may_call_across_origins() -> None:
+    with LocalDataServer(auth=False) as server:
+        assert _preflight(server, "http://localhost:5173") == (204, "http://localhost:5173")
+        assert _preflight(server, "http://127.0.0.1:3000") == (204, "http://127.0.0.1:3000")
+        assert _preflight(server, "https://evil.example")[1] is None
+        assert _preflight(server, "null")[1] is None
+    with LocalDataServer() as server:  # auth on: a page still needs a token
+        assert _preflight(server, "https://app.example")[1] == "https://app.example"
+        assert _preflight(server, "null")[1] is None
+
+
+def test_a_rebound_host_name_is_refused_on_a_loopback_server() -> None:
+    with LocalDataServer(auth=False) as server:
+        status, _ = _preflight(server, "http://localhost:5173", host=f"evil.example:{server.http_port}")
+        assert status == 403
+        status, _ = _preflight(server, "http://localhost:5173", host=f"localhost:{server.http_port}")
+        assert status == 204

@@ -11,9 +11,13 @@ and trailing metadata the gRPC-web trailer frame, always in the body (so a refus
 is ``grpc-status: 16`` in the trailers). Unary and server-streaming methods are served;
 gRPC-web has no client streaming, so uploads answer UNIMPLEMENTED.
 
-CORS: a preflight ``OPTIONS`` is answered for any origin, allowing ``POST`` and the
-headers gRPC-web clients send; responses to an ``Origin`` name it in
-``Access-Control-Allow-Origin`` and expose ``grpc-status`` and ``grpc-message``.
+CORS: a preflight ``OPTIONS`` is answered, allowing ``POST`` and the headers gRPC-web
+clients send; responses to an allowed ``Origin`` name it in
+``Access-Control-Allow-Origin`` and expose ``grpc-status`` and ``grpc-message``. With auth
+on, any origin is allowed (a page must still hold a token); with auth off, only pages
+served from this machine (``localhost``, ``127.0.0.0/8``, ``[::1]``), so no other
+site's page can read the server's data through a visitor's browser. The ``null``
+origin (sandboxed frames, ``file://`` pages) is never allowed.
 
 The framing (a 5-byte prefix per message, the trailers as an HTTP/1 header block with
 the high flag bit) is written here: see the README's local-server section for why no
@@ -32,6 +36,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 import grpc
 
+from viam_data_sync.server._http import is_loopback_name
 from viam_data_sync.server._rpc import LOG
 
 #: Headers a browser may send on a gRPC-web call (the preflight allows these):
@@ -181,6 +186,8 @@ class GrpcWebProxy:
         max_message_bytes: the largest request body read, and the channel's message limit.
         authorized: whether a call's metadata carries a valid token (None: every call
             may); a body over :data:`PRE_AUTH_BODY_BYTES` is read only when it does.
+        any_origin: allow every CORS origin but ``null`` (auth on); False: only pages
+            served from this machine (auth off).
 
     Example::
 
@@ -195,8 +202,10 @@ class GrpcWebProxy:
         methods: Dict[str, Any],
         max_message_bytes: int,
         authorized: Optional[Callable[[Metadata], bool]] = None,
+        any_origin: bool = True,
     ) -> None:
         self._authorized = authorized
+        self._any_origin = any_origin
         self._kinds = {
             path: (bool(h.request_streaming), bool(h.response_streaming)) for path, h in methods.items()
         }
@@ -228,13 +237,21 @@ class GrpcWebProxy:
 
     def _cors(self, request: http.server.BaseHTTPRequestHandler) -> List[Tuple[str, str]]:
         origin = request.headers.get("Origin")
-        if not origin:
+        if not origin or not self._origin_allowed(origin):
             return []
         return [
             ("Access-Control-Allow-Origin", origin),
             ("Vary", "Origin"),
             ("Access-Control-Expose-Headers", ", ".join(EXPOSE_HEADERS)),
         ]
+
+    def _origin_allowed(self, origin: str) -> bool:
+        if origin == "null":
+            return False
+        if self._any_origin:
+            return True
+        parts = urllib.parse.urlsplit(origin)
+        return parts.scheme in ("http", "https") and is_loopback_name(parts.hostname or "")
 
     def _preflight(self, request: http.server.BaseHTTPRequestHandler) -> None:
         request.send_response(204)

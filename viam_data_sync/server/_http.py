@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.server
+import ipaddress
 import logging
 import os
 import shutil
@@ -139,6 +140,9 @@ class HttpListener:
             sys_version = ""
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                if not listener.host_allowed(self.headers.get("Host")):
+                    self.send_error(403, "this server answers only to its own loopback host names")
+                    return
                 route = listener.route_for(self.path)
                 if route is None:
                     self.send_error(404)
@@ -151,11 +155,23 @@ class HttpListener:
                 pass  # the path carries a signature: never logged
 
         self._httpd = _BoundedServer((host, port), Handler, max_connections)
+        # Bound to loopback, the listener answers only to loopback names: a page of
+        # another site whose name was rebound to 127.0.0.1 sends its own name as Host.
+        self._loopback_only = is_loopback_name(host)
         self._thread: Optional[threading.Thread] = None
 
     @property
     def port(self) -> int:
         return int(self._httpd.server_address[1])
+
+    def host_allowed(self, host_header: Optional[str]) -> bool:
+        """Whether a request's ``Host`` may be served (always, unless bound to loopback)."""
+        if not self._loopback_only:
+            return True
+        if not host_header:
+            return False
+        name = urllib.parse.urlsplit("//" + host_header.strip()).hostname or ""
+        return is_loopback_name(name)
 
     def route_for(self, path: str) -> Optional[Route]:
         for prefix, route in self.routes.items():
@@ -207,6 +223,17 @@ def blob_route(signer: UrlSigner, blob_path: Callable[[str], Optional[str]]) -> 
                 pass
 
     return serve
+
+
+def is_loopback_name(host: str) -> bool:
+    """Whether ``host`` (a name or address, brackets allowed) names this machine's loopback."""
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def url_base(host: str, port: int) -> Tuple[str, str]:

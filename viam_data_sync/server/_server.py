@@ -299,7 +299,7 @@ class LocalDataServer:
         assert self._server is not None
         self._grpc_web = GrpcWebProxy(
             f"{url_base(self.host, self.port)[1]}:{self.port}", self._server.handlers, self.max_message_bytes,
-            authorized=authority.accepts,
+            authorized=authority.accepts, any_origin=authority.enabled,
         )
         for prefix in self._grpc_web.prefixes():
             listener.routes[prefix] = self._grpc_web.route
