@@ -36,7 +36,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 import grpc
 
-from viam_data_sync.server._http import is_loopback_name
+from viam_data_sync._net import is_loopback_host
 from viam_data_sync.server._rpc import LOG
 
 #: Headers a browser may send on a gRPC-web call (the preflight allows these):
@@ -251,7 +251,7 @@ class GrpcWebProxy:
         if self._any_origin:
             return True
         parts = urllib.parse.urlsplit(origin)
-        return parts.scheme in ("http", "https") and is_loopback_name(parts.hostname or "")
+        return parts.scheme in ("http", "https") and is_loopback_host(parts.hostname or "")
 
     def _preflight(self, request: http.server.BaseHTTPRequestHandler) -> None:
         request.send_response(204)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.server
-import ipaddress
 import logging
 import os
 import shutil
@@ -27,6 +26,8 @@ import threading
 import time
 import urllib.parse
 from typing import Any, Callable, Dict, Optional, Tuple
+
+from viam_data_sync._net import is_loopback_host
 
 LOG = logging.getLogger("viam_data_sync.server")
 
@@ -157,7 +158,7 @@ class HttpListener:
         self._httpd = _BoundedServer((host, port), Handler, max_connections)
         # Bound to loopback, the listener answers only to loopback names: a page of
         # another site whose name was rebound to 127.0.0.1 sends its own name as Host.
-        self._loopback_only = is_loopback_name(host)
+        self._loopback_only = is_loopback_host(host)
         self._thread: Optional[threading.Thread] = None
 
     @property
@@ -171,7 +172,7 @@ class HttpListener:
         if not host_header:
             return False
         name = urllib.parse.urlsplit("//" + host_header.strip()).hostname or ""
-        return is_loopback_name(name)
+        return is_loopback_host(name)
 
     def route_for(self, path: str) -> Optional[Route]:
         for prefix, route in self.routes.items():
@@ -223,17 +224,6 @@ def blob_route(signer: UrlSigner, blob_path: Callable[[str], Optional[str]]) -> 
                 pass
 
     return serve
-
-
-def is_loopback_name(host: str) -> bool:
-    """Whether ``host`` (a name or address, brackets allowed) names this machine's loopback."""
-    name = host.strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def url_base(host: str, port: int) -> Tuple[str, str]:
