@@ -9,15 +9,15 @@ leaves a file under the final name.
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import urllib.request
 from pathlib import Path
-from typing import IO, Callable, Optional, Union
+from typing import IO, Any, Callable, Optional, Union
 from urllib.parse import urlparse
 
 from viam_data_sync._atomic import write_atomic
+from viam_data_sync._net import is_loopback_host
 
 LOGGER = logging.getLogger("viam_data_sync")
 
@@ -35,23 +35,30 @@ class IncompleteDownload(IOError):
     """The body ended before the size the metadata promised (or ran past it)."""
 
 
-def _is_loopback(host: Optional[str]) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_url(url: str, allow_http: bool) -> None:
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
-    if scheme not in _SAFE_SCHEMES and not (scheme == "http" and (allow_http or _is_loopback(parsed.hostname))):
+    if scheme not in _SAFE_SCHEMES and not (scheme == "http" and (allow_http or is_loopback_host(parsed.hostname or ""))):
         where = "a non-loopback host over plain http" if scheme == "http" else f"a {scheme or 'scheme-less'} URL"
         raise ValueError(f"refusing to download from {where} (only https, or http to loopback)")
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to a URL :func:`_check_url` allows, checked before any
+    connection is made to it (urllib would otherwise connect to an ``ftp://`` target)."""
+
+    def __init__(self, allow_http: bool) -> None:
+        self.allow_http = allow_http
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        _check_url(newurl, self.allow_http)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _open(url: str, timeout: Optional[float], allow_http: bool) -> Any:
+    """The response to GET ``url`` (checked by the caller), following only redirects
+    that :func:`_check_url` allows."""
+    return urllib.request.build_opener(_CheckedRedirects(allow_http)).open(url, timeout=timeout)
 
 
 def stream_url_to_file(
@@ -80,11 +87,7 @@ def stream_url_to_file(
 
     def copy_body(out: IO[bytes]) -> None:
         nonlocal written
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - checked above
-            # urllib follows redirects to http, https and ftp only (never file); check
-            # where one led before reading a byte of it.
-            final = getattr(response, "geturl", lambda: url)()
-            _check_url(final, allow_http)
+        with _open(url, timeout, allow_http) as response:
             while True:
                 chunk = response.read(chunk_size)
                 if not chunk:

@@ -8,12 +8,13 @@ import http.server
 import io
 import os
 import threading
-import urllib.request
+import socket
 
 import grpc
 import pytest
 
 from viam_data_sync import DataClient, ResourceExhausted
+from viam_data_sync import _download
 from viam_data_sync._download import IncompleteDownload, stream_url_to_file
 from viam_data_sync.server import LocalDataServer
 
@@ -69,7 +70,7 @@ def test_short_download_leaves_nothing(tmp_path, monkeypatch):
         def read(self, n=-1):
             raise OSError("connection reset")
 
-    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout=None: Broken())
+    monkeypatch.setattr(_download, "_open", lambda url, timeout, allow_http: Broken())
     with pytest.raises(OSError, match="connection reset"):
         stream_url_to_file("https://example.invalid/x", dest)
     assert list(tmp_path.iterdir()) == [src]
@@ -117,3 +118,34 @@ def test_download_into_a_folder_uses_the_export_layout_name(env, tmp_path):
     assert path.relative_to(out) == written.relative_to(exported / "data")
     assert path.read_bytes() == written.read_bytes() == b"\x89PNG..."
     assert path.relative_to(out).parts[:2] == ("cams", "front")
+
+
+def test_a_redirect_to_another_scheme_is_refused_before_it_is_connected_to(tmp_path):
+    target = socket.socket()
+    target.bind(("127.0.0.1", 0))
+    target.listen(4)
+    target.settimeout(0.5)
+    port = target.getsockname()[1]
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(302)
+            self.send_header("Location", f"ftp://127.0.0.1:{port}/etc/passwd")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(ValueError, match="ftp"):
+            stream_url_to_file(f"http://127.0.0.1:{httpd.server_address[1]}/x", tmp_path / "f")
+        with pytest.raises(socket.timeout):
+            target.accept()  # nothing connected to the ftp:// target
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        target.close()
+    assert list(tmp_path.iterdir()) == []

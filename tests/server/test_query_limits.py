@@ -60,6 +60,10 @@ def _mql(api: Api, stages: List[Dict[str, Any]]) -> Any:
     return api.call(api.data.TabularDataByMQL, request, timeout=60)
 
 
+#: A 900 MB string: 900 copies of a 1 MB one.
+HUGE_STRING = "SELECT length(replace(printf('%.*c', 900, 'x'), 'x', printf('%.*c', 1000000, 'y'))) AS n"
+
+
 def _sql(api: Api, query: str) -> Any:
     request = data_pb2.TabularDataBySQLRequest(organization_id=api.organization_id, sql_query=query)
     return api.call(api.data.TabularDataBySQL, request, timeout=60)
@@ -79,10 +83,11 @@ def _refused(run: Any, *args: Any) -> grpc.RpcError:
         # A recursive CTE doubling a string (1,471 MiB).
         (_sql, "WITH RECURSIVE r(s, n) AS (SELECT 'x', 0 UNION ALL SELECT s || s, n + 1 FROM r WHERE n < 40) "
                "SELECT max(length(s)) AS m FROM r"),
-        # One 900 MB blob (897 MiB).
-        (_sql, "SELECT length(randomblob(900000000)) AS n"),
+        # One 900 MB string (randomblob's 900 MB blob took 897 MiB; randomblob is no
+        # longer an allowed function).
+        (_sql, HUGE_STRING),
     ],
-    ids=["mql-doubling", "sql-recursive-cte", "sql-randomblob"],
+    ids=["mql-doubling", "sql-recursive-cte", "sql-huge-string"],
 )
 def test_a_query_past_its_memory_limit_is_resource_exhausted(
     limited: Tuple[Api, int], run: Any, payload: Any
@@ -103,7 +108,7 @@ def test_the_client_does_not_repeat_a_query_over_the_memory_limit(
     caplog.set_level(logging.WARNING, logger="viam_data_sync")
     with DataClient.from_api_key(info.api_key, info.api_key_id, info.address, insecure=True) as client:
         with pytest.raises(ResourceExhausted) as excinfo:
-            client.tabular_data_by_sql(api.organization_id, "SELECT length(randomblob(900000000)) AS n")
+            client.tabular_data_by_sql(api.organization_id, HUGE_STRING)
     assert not excinfo.value.retryable
     assert "retry" not in caplog.text.lower()  # refused once: repeating cannot pass the limit
 

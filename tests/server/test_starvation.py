@@ -71,10 +71,11 @@ def test_idle_unauthenticated_calls_and_idle_uploads_starve_no_one() -> None:
     with ExitStack() as stack, LocalDataServer(max_calls_per_caller=2 * IDLE) as server:
         stack.callback(release.set)
         idle: List[Any] = []
+        logins: List[Any] = []
         refused: List[Any] = []
         for _ in range(IDLE):  # calls with no token that never send their request
             channel = stack.enter_context(grpc.insecure_channel(server.address))
-            idle.append(_raw(channel, AUTHENTICATE).future(iter(_Silent(release)), timeout=60))
+            logins.append(_raw(channel, AUTHENTICATE).future(iter(_Silent(release)), timeout=60))
             refused.append(_raw(channel, TABULAR).future(iter(_Silent(release)), timeout=60))
         abuser = other_org_api(server, stack.enter_context(grpc.insecure_channel(server.address)))
         for _ in range(IDLE):  # authenticated uploads: the metadata, then nothing
@@ -94,7 +95,14 @@ def test_idle_unauthenticated_calls_and_idle_uploads_starve_no_one() -> None:
         for future in refused:  # no token: refused at once, without waiting for a request
             assert future.exception(timeout=10).code() == grpc.StatusCode.UNAUTHENTICATED
         assert not any(future.done() for future in idle)  # still open: none was dropped to make room
-        for future in idle:
+        # Idle logins share one connection here (one process): it holds at most
+        # max_anonymous_calls_per_connection of them, the oldest ended to make room.
+        ended = [future for future in logins if future.done()]
+        assert len(ended) >= IDLE - 4
+        for future in ended:
+            assert future.exception().code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert "max_anonymous_calls" in future.exception().details()
+        for future in idle + logins:
             future.cancel()
         _wait_for(lambda: _tmp_files(server) == [])  # the cancelled uploads left nothing
 

@@ -9,6 +9,8 @@ import logging
 import os
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
+import grpc
+
 from viam_data_sync._api._base import ClientBase, keyword_aliases
 from viam_data_sync._checks import (
     check_count,
@@ -19,7 +21,7 @@ from viam_data_sync._checks import (
     check_text,
 )
 from viam_data_sync._call import Caller
-from viam_data_sync._errors import ApiError
+from viam_data_sync._errors import ApiError, DeadlineExceeded
 from viam_data_sync._iterators import ExportIterator
 from viam_data_sync._retry import Idempotency, should_retry
 from viam_data_sync._config import USE_CLIENT_DEFAULT, TimeoutArg
@@ -229,8 +231,13 @@ def export_points(
     start_after: Optional[str] = None,
     max_results: Optional[int] = None,
     timeout: TimeoutArg = None,
+    deadline: Optional[float] = None,
 ) -> ExportIterator:
-    """The resuming iterator over one ``ExportTabularData`` stream (see ``iter_export_tabular``)."""
+    """The resuming iterator over one ``ExportTabularData`` stream (see ``iter_export_tabular``).
+
+    ``timeout`` bounds each stream; ``deadline`` (the caller's clock's ``monotonic()``
+    seconds), if given, bounds them all: no stream outlives it and none is resumed after it.
+    """
     for name, value in (("part_id", part_id), ("resource_name", resource_name),
                         ("resource_api", resource_api), ("method_name", method_name)):
         check_text(name, value)
@@ -239,12 +246,24 @@ def export_points(
     params = dict_to_struct(additional_params) if additional_params is not None else None
     policy = caller.retry
 
+    def stream_timeout() -> TimeoutArg:
+        if deadline is None:
+            return timeout
+        remaining = deadline - caller.clock.monotonic()
+        if remaining <= 0:
+            raise DeadlineExceeded(grpc.StatusCode.DEADLINE_EXCEEDED, "the export ran past its timeout",
+                                   method=DataService.ExportTabularData.path)
+        per_stream = caller.timeout if timeout is USE_CLIENT_DEFAULT else timeout
+        return remaining if per_stream is None else min(float(per_stream), remaining)
+
     def open_stream(resume_ns: Optional[int]) -> Iterator[data_pb2.ExportTabularDataResponse]:
         request = export_request(part_id, resource_name, resource_api, method_name,
                                  resume_ns if resume_ns is not None else start_ns, end_time, params)
-        return caller.call(DataService.ExportTabularData, request, timeout=timeout)
+        return caller.call(DataService.ExportTabularData, request, timeout=stream_timeout())
 
     def resumable(exc: BaseException) -> bool:
+        if deadline is not None and caller.clock.monotonic() >= deadline:
+            return False
         return isinstance(exc, ApiError) and should_retry(exc.code, Idempotency.READ, exc.details)
 
     return ExportIterator(
@@ -484,9 +503,10 @@ class TabularQueries(ClientBase):
 
         Collects the whole ``ExportTabularData`` stream into a list, like the official
         SDK (a broken stream is resumed without duplicates). For large exports use
-        :meth:`iter_export_tabular`, which yields rows as they arrive. ``timeout``
-        bounds each stream; pass a larger ``timeout`` (or ``None``: the retry policy's
-        overall deadline) for long exports.
+        :meth:`iter_export_tabular`, which yields rows as they arrive. An explicit
+        ``timeout`` bounds the whole export, resumes included; the default bounds each
+        stream by the client's timeout and the whole by the retry policy's overall
+        deadline, as ``None`` does.
         ``resource_api`` is also accepted as the keyword ``resource_subtype=``.
 
         Args:
@@ -497,10 +517,13 @@ class TabularQueries(ClientBase):
             start_time: Optional start of the range (naive = UTC).
             end_time: Optional end of the range (naive = UTC).
             additional_params: Method parameters the data was captured with.
-            timeout: Deadline of each stream (seconds); ``None``: the retry policy's overall deadline only.
+            timeout: Deadline of the whole export (seconds); ``None``: the retry policy's overall deadline.
 
         Returns:
             ``TabularDataPoint`` rows (aware UTC times).
+
+        Raises:
+            DeadlineExceeded: the export did not finish within ``timeout``.
 
         Example::
 
@@ -515,8 +538,11 @@ class TabularQueries(ClientBase):
 
             print(f"My data: {tabular_data}")
         """
-        return list(export_points(self._caller, part_id, resource_name, resource_api, method_name, start_time,
-                                  end_time, additional_params, timeout=timeout))
+        caller = self._caller
+        overall = timeout if isinstance(timeout, (int, float)) else caller.retry.deadline
+        deadline = caller.clock.monotonic() + float(overall)
+        return list(export_points(caller, part_id, resource_name, resource_api, method_name, start_time,
+                                  end_time, additional_params, timeout=timeout, deadline=deadline))
 
     def delete_tabular_data(
         self,

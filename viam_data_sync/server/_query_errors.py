@@ -31,7 +31,8 @@ class QueryFailed(Exception):
     """A query that failed in its worker or was refused by the pool; ``message`` is for
     the client and names the limit when one stopped it (``query_memory_bytes``, ...)."""
 
-    KINDS = frozenset({"invalid", "unavailable", "time", "memory", "too_large", "busy", "stopping", "internal"})
+    KINDS = frozenset({"invalid", "unavailable", "time", "memory", "too_large", "busy", "stopping", "crashed",
+                       "internal"})
 
     def __init__(self, kind: str, message: str) -> None:
         if kind not in self.KINDS:

@@ -112,6 +112,7 @@ QUERY_STATUS = {
     "too_large": grpc.StatusCode.RESOURCE_EXHAUSTED,
     "busy": grpc.StatusCode.RESOURCE_EXHAUSTED,
     "stopping": grpc.StatusCode.UNAVAILABLE,
+    "crashed": grpc.StatusCode.UNAVAILABLE,  # a worker died or did not start: retried
     "internal": grpc.StatusCode.INTERNAL,
 }
 

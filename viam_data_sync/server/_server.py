@@ -88,6 +88,12 @@ class LocalDataServer:
         max_calls_per_caller: calls one caller may have open at once; RESOURCE_EXHAUSTED
             beyond.
         max_concurrent_calls: calls open at once overall; RESOURCE_EXHAUSTED beyond.
+        max_anonymous_calls: calls before login (``Authenticate``) open at once, in all
+            (default: a sixteenth of ``max_concurrent_calls``); RESOURCE_EXHAUSTED beyond,
+            so idle logins can never take the room authenticated callers need.
+        max_anonymous_calls_per_connection: the same, per connection (default 4).
+        anonymous_request_timeout: seconds a call before login may wait for its request
+            (default 10, or ``request_idle_timeout`` if shorter).
         request_idle_timeout: seconds a call may wait for its request, or an upload for
             its next chunk (or a response stream for its client to read), before it is
             ended with DEADLINE_EXCEEDED.
@@ -136,6 +142,9 @@ class LocalDataServer:
         max_calls_per_caller: int = 32,
         max_concurrent_calls: int = 1024,
         request_idle_timeout: float = 60.0,
+        max_anonymous_calls: Optional[int] = None,
+        max_anonymous_calls_per_connection: int = 4,
+        anonymous_request_timeout: float = 10.0,
         max_query_rows: int = 100_000,
         database_hostname: str = "localhost",
         mongodb_uri: Optional[str] = None,
@@ -172,6 +181,9 @@ class LocalDataServer:
             max_calls_per_caller=max_calls_per_caller,
             max_concurrent_calls=max_concurrent_calls,
             request_idle_timeout=request_idle_timeout,
+            max_anonymous_calls=max_anonymous_calls,
+            max_anonymous_calls_per_connection=max_anonymous_calls_per_connection,
+            anonymous_request_timeout=anonymous_request_timeout,
         )
         self.limits.check()
         self.max_query_rows = max_query_rows
@@ -287,7 +299,8 @@ class LocalDataServer:
 
         listener.routes[BLOB_PREFIX] = blob_route(signer, blob_path)
         self._grpc_web = GrpcWebProxy(f"{url_base(self.host, self.port)[1]}:{self.port}", core.handlers,
-                                      self.max_message_bytes)
+                                      self.max_message_bytes, authorized=authority.accepts,
+                                      any_origin=authority.enabled)
         for prefix in self._grpc_web.prefixes():
             listener.routes[prefix] = self._grpc_web.route
         listener.start()

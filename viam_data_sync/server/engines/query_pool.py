@@ -8,9 +8,14 @@ small whatever the query.
 * Time: a query gets ``timeout`` seconds (or the call's deadline, if sooner); then its
   worker is killed and the call answers DEADLINE_EXCEEDED naming ``query_timeout``.
 * Results are BSON-encoded in the worker and capped at the message size.
-* Fairness: at most ``workers`` queries run at once, and one organization's queries take
-  at most half of the workers (at least one), so one tenant's expensive queries leave
-  room for the others. A query waits for a worker within its time budget.
+* Fairness: ``workers`` queries run at once, and one organization's queries take at most
+  half of them (at least one), so one tenant's expensive queries leave room for the
+  others. On top of those, ``workers`` more are kept for organizations with nothing
+  running: such an organization's query starts at once while fewer than twice
+  ``workers`` queries run in all, so other organizations' slow queries filling the pool
+  do not make it wait. Any other query waits for a worker within its time budget.
+* A worker that dies mid-query (a crash, not a query over its memory limit, which the
+  worker reports itself) answers UNAVAILABLE, which clients retry.
 
 Workers are started on demand and kept warm: a query costs a round trip over a pipe,
 not a process start.
@@ -19,6 +24,7 @@ not a process start.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -107,6 +113,9 @@ class QueryPool:
         self.memory_bytes = memory_bytes
         self.timeout = float(timeout)
         self.per_tenant = max(1, workers // 2)
+        #: Queries that may run at once in all: ``workers``, and as many again kept for
+        #: organizations with nothing running.
+        self.most = 2 * workers
         self._idle: List[_Worker] = []
         self._running = 0
         self._tenants: Counter[str] = Counter()
@@ -139,7 +148,7 @@ class QueryPool:
             with self._cond:
                 worker = self._idle.pop() if self._idle else None
             if worker is None:
-                worker = _Worker(self.db_path, self.memory_bytes, self.timeout)
+                worker = self._start_worker()
             taken = worker
             with self._cond:
                 self._busy.add(taken)
@@ -168,7 +177,7 @@ class QueryPool:
     # ------------------------------------------------------------ pieces
     def _enter(self, tenant: str, deadline: float) -> None:
         with self._cond:
-            while self._running >= self.workers or self._tenants[tenant] >= self.per_tenant:
+            while not self._may_start(tenant):
                 remaining = deadline - time.monotonic()
                 if self._closed:
                     raise QueryFailed("stopping", "the server is stopping")
@@ -182,6 +191,12 @@ class QueryPool:
             self._running += 1
             self._tenants[tenant] += 1
 
+    def _may_start(self, tenant: str) -> bool:
+        running = self._tenants[tenant]
+        if running == 0:  # nothing of its own running: the kept room is its too
+            return self._running < self.most
+        return self._running < self.workers and running < self.per_tenant
+
     def _leave(self, tenant: str, worker: Optional[_Worker]) -> None:
         with self._cond:
             if worker is not None:
@@ -191,6 +206,13 @@ class QueryPool:
             if not self._tenants[tenant]:
                 del self._tenants[tenant]
             self._cond.notify_all()
+
+    def _start_worker(self) -> _Worker:
+        try:
+            return _Worker(self.db_path, self.memory_bytes, self.timeout)
+        except (RuntimeError, EOFError, OSError) as exc:
+            LOG.error("a query worker did not start: %s", type(exc).__name__)
+            raise QueryFailed("crashed", "a query worker did not start; retry the query") from None
 
     def _give_back(self, worker: _Worker) -> None:
         with self._cond:
@@ -208,7 +230,19 @@ class QueryPool:
                 return "killed", None
             return worker.channel.recv()
         except (EOFError, OSError):
-            return "died", None
+            return self._death(worker), None
+
+    def _death(self, worker: _Worker) -> str:
+        """Why a worker ended mid-query: ``memory`` when its memory limit is the likely
+        cause (CPython aborts when it cannot recover from a failed allocation), else
+        ``died`` (a crash, or killed from outside)."""
+        try:
+            code = worker.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            return "died"
+        if self.memory_bytes and code in (-signal.SIGABRT, 1, 120):
+            return "memory"
+        return "died"
 
     def _result(self, engine: str, kind: str, value: Any) -> List[bytes]:
         if kind == "ok":
@@ -225,7 +259,13 @@ class QueryPool:
                 or f"the {engine} query ran out of time: the server allows one query {self.timeout:g} s "
                 "(query_timeout), or the call's deadline came first; narrow it with a filter or a limit",
             )
-        if kind in ("memory", "died"):
+        if kind == "died":
+            raise QueryFailed(
+                "crashed",
+                f"the worker running this {engine} query stopped unexpectedly (it was not a memory limit); "
+                "retry the query",
+            )
+        if kind == "memory":
             limit = f"{self.memory_bytes // (1024 * 1024)} MiB" if self.memory_bytes else "the machine's memory"
             raise QueryFailed(
                 "memory",

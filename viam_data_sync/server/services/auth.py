@@ -119,6 +119,16 @@ class TokenAuthority:
         claims = self.verify(value[len("Bearer ") :].strip())
         return str(claims.get("sub", ""))
 
+    def accepts(self, metadata: Any) -> bool:
+        """Whether a call with ``metadata`` may go on: auth is off, or its token is valid."""
+        if not self.enabled:
+            return True
+        try:
+            self.key_id_of(metadata)
+        except RpcFail:
+            return False
+        return True
+
     def scope(self, context: grpc.ServicerContext) -> Scope:
         """Organizations the caller may see (None = all, when auth is off)."""
         if not self.enabled:

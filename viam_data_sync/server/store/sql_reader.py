@@ -63,6 +63,35 @@ def _json_out(*args: Any) -> Any:
 
 _ALLOWED_READS = frozenset(STORED.values())
 
+#: The SQL functions a query may call: SQLite's core scalar, aggregate, window, date,
+#: math and JSON functions, and our own. Anything else is refused, whatever the SQLite
+#: build offers: ``load_extension``, ``fts3_tokenizer`` (which reads and writes a pointer
+#: in the worker's process), ``sqlite_*`` introspection, and what a future build adds.
+ALLOWED_FUNCTIONS = frozenset({
+    # scalar
+    "abs", "char", "coalesce", "concat", "concat_ws", "format", "glob", "hex", "ifnull", "iif", "if",
+    "instr", "length", "like", "likelihood", "likely", "lower", "ltrim", "max", "min", "nullif",
+    "octet_length", "printf", "quote", "replace", "round", "rtrim", "sign", "substr", "substring",
+    "trim", "typeof", "unhex", "unicode", "unlikely", "upper",
+    # aggregate
+    "avg", "count", "group_concat", "string_agg", "sum", "total",
+    # window
+    "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead",
+    "first_value", "last_value", "nth_value",
+    # date and time
+    "date", "time", "datetime", "julianday", "unixepoch", "strftime", "timediff",
+    # math
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "ceiling", "cos", "cosh",
+    "degrees", "exp", "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power", "radians",
+    "sin", "sinh", "sqrt", "tan", "tanh", "trunc",
+    # JSON (reading and building values; json_each/json_tree are tables, not functions)
+    "json", "json_array", "json_array_length", "json_extract", "json_object", "json_quote",
+    "json_type", "json_valid", "json_group_array", "json_group_object", "json_patch", "json_insert",
+    "json_replace", "json_set", "json_remove", "jsonb", "json_error_position", "json_pretty",
+    # ours
+    JSON_OUT,
+})
+
 
 def _authorize(action: int, arg1: Optional[str], arg2: Optional[str], db: Optional[str],
                view: Optional[str]) -> int:
@@ -80,8 +109,7 @@ def _authorize(action: int, arg1: Optional[str], arg2: Optional[str], db: Option
             return sqlite3.SQLITE_OK
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_FUNCTION:
-        return sqlite3.SQLITE_DENY if (arg2 or "").lower() == "load_extension" else (
-            sqlite3.SQLITE_OK)
+        return sqlite3.SQLITE_OK if (arg2 or "").lower() in ALLOWED_FUNCTIONS else sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_DENY
 
 
@@ -120,6 +148,10 @@ def execute_scoped(conn: sqlite3.Connection, sql: str, organization_ids: List[st
         if "out of memory" in message or "too big" in message:
             raise QueryLimitHit("memory", "the query needed more memory than the server allows it "
                                 "(query_memory_bytes); narrow it with WHERE or LIMIT") from None
+        refused = re.match(r"not authorized to use function: (\w+)$", message)
+        if refused:
+            raise QueryError(f"unsupported SQL: the function {refused.group(1).lower()} is not offered by the "
+                             "local server") from None
         if "not authorized" in message or "prohibited" in message:
             raise QueryError("unsupported SQL: the query reads something other than the "
                              "readings columns or writes") from None

@@ -11,9 +11,13 @@ and trailing metadata the gRPC-web trailer frame, always in the body (so a refus
 is ``grpc-status: 16`` in the trailers). Unary and server-streaming methods are served;
 gRPC-web has no client streaming, so uploads answer UNIMPLEMENTED.
 
-CORS: a preflight ``OPTIONS`` is answered for any origin, allowing ``POST`` and the
-headers gRPC-web clients send; responses to an ``Origin`` name it in
-``Access-Control-Allow-Origin`` and expose ``grpc-status`` and ``grpc-message``.
+CORS: a preflight ``OPTIONS`` is answered, allowing ``POST`` and the headers gRPC-web
+clients send; responses to an allowed ``Origin`` name it in
+``Access-Control-Allow-Origin`` and expose ``grpc-status`` and ``grpc-message``. With auth
+on, any origin is allowed (a page must still hold a token); with auth off, only pages
+served from this machine (``localhost``, ``127.0.0.0/8``, ``[::1]``), so no other
+site's page can read the server's data through a visitor's browser. The ``null``
+origin (sandboxed frames, ``file://`` pages) is never allowed.
 
 The framing (a 5-byte prefix per message, the trailers as an HTTP/1 header block with
 the high flag bit) is written here: see the README's local-server section for why no
@@ -28,10 +32,11 @@ import http.server
 import re
 import struct
 import urllib.parse
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import grpc
 
+from viam_data_sync._net import is_loopback_host
 from viam_data_sync.server._rpc import LOG
 
 #: Headers a browser may send on a gRPC-web call (the preflight allows these):
@@ -78,6 +83,12 @@ _TIMEOUT = re.compile(r"^(\d{1,20})([HMSmun])$")
 #: Call metadata as grpcio takes it.
 Metadata = Tuple[Tuple[str, Union[str, bytes]], ...]
 _UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
+#: The largest request body read before the caller's token is checked: an
+#: ``Authenticate`` request, or any ordinary query, is far smaller.
+PRE_AUTH_BODY_BYTES = 64 * 1024
+#: The longest deadline a ``grpc-timeout`` gives a call: 30 days (grpcio turns a timeout
+#: of about 1e9 s or more into a deadline already passed).
+MAX_TIMEOUT_S = 30 * 24 * 3600.0
 
 
 class _Refused(Exception):
@@ -94,7 +105,7 @@ def parse_timeout(value: str) -> float:
     match = _TIMEOUT.match(value.strip())
     if match is None:
         raise ValueError(f"malformed grpc-timeout {value!r}")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    return min(int(match.group(1)) * _UNITS[match.group(2)], MAX_TIMEOUT_S)
 
 
 def frame(payload: bytes, trailers: bool = False) -> bytes:
@@ -173,6 +184,10 @@ class GrpcWebProxy:
         methods: full method path -> grpc method handler (its ``request_streaming`` and
             ``response_streaming`` tell the kind).
         max_message_bytes: the largest request body read, and the channel's message limit.
+        authorized: whether a call's metadata carries a valid token (None: every call
+            may); a body over :data:`PRE_AUTH_BODY_BYTES` is read only when it does.
+        any_origin: allow every CORS origin but ``null`` (auth on); False: only pages
+            served from this machine (auth off).
 
     Example::
 
@@ -181,7 +196,16 @@ class GrpcWebProxy:
             listener.routes[prefix] = proxy.route
     """
 
-    def __init__(self, target: str, methods: Dict[str, Any], max_message_bytes: int) -> None:
+    def __init__(
+        self,
+        target: str,
+        methods: Dict[str, Any],
+        max_message_bytes: int,
+        authorized: Optional[Callable[[Metadata], bool]] = None,
+        any_origin: bool = True,
+    ) -> None:
+        self._authorized = authorized
+        self._any_origin = any_origin
         self._kinds = {
             path: (bool(h.request_streaming), bool(h.response_streaming)) for path, h in methods.items()
         }
@@ -213,13 +237,21 @@ class GrpcWebProxy:
 
     def _cors(self, request: http.server.BaseHTTPRequestHandler) -> List[Tuple[str, str]]:
         origin = request.headers.get("Origin")
-        if not origin:
+        if not origin or not self._origin_allowed(origin):
             return []
         return [
             ("Access-Control-Allow-Origin", origin),
             ("Vary", "Origin"),
             ("Access-Control-Expose-Headers", ", ".join(EXPOSE_HEADERS)),
         ]
+
+    def _origin_allowed(self, origin: str) -> bool:
+        if origin == "null":
+            return False
+        if self._any_origin:
+            return True
+        parts = urllib.parse.urlsplit(origin)
+        return parts.scheme in ("http", "https") and is_loopback_host(parts.hostname or "")
 
     def _preflight(self, request: http.server.BaseHTTPRequestHandler) -> None:
         request.send_response(204)
@@ -248,13 +280,23 @@ class GrpcWebProxy:
             request.send_error(413, "the request is larger than the server's max_message_bytes")
             request.close_connection = True
             return
-        body = request.rfile.read(int(length))
         reply = _Reply(
             request,
             text,
             "application/grpc-web-text+proto" if text else "application/grpc-web+proto",
             self._cors(request),
         )
+        if int(length) > PRE_AUTH_BODY_BYTES and not self._may_send_large(request):
+            # Refused before the body is read: a caller without a valid token cannot make
+            # the server hold a large body in memory.
+            request.close_connection = True
+            reply.finish(
+                grpc.StatusCode.UNAUTHENTICATED,
+                f"a request body over {PRE_AUTH_BODY_BYTES} bytes needs a valid access token",
+                (),
+            )
+            return
+        body = request.rfile.read(int(length))
         method = urllib.parse.urlsplit(request.path).path
         try:
             kind = self._kinds.get(method)
@@ -280,6 +322,13 @@ class GrpcWebProxy:
             self._stream(method, message, metadata, timeout, reply)
         else:
             self._unary(method, message, metadata, timeout, reply)
+
+    def _may_send_large(self, request: http.server.BaseHTTPRequestHandler) -> bool:
+        try:
+            metadata = _metadata(request)
+        except _Refused:
+            return False
+        return self._authorized is None or self._authorized(metadata)
 
     def _unary(
         self, method: str, message: bytes, metadata: Metadata, timeout: Optional[float], reply: "_Reply"

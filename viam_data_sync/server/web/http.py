@@ -8,7 +8,10 @@ expired one gets 403, a blob deleted since 404. Nothing else is served.
 
 The listener is its own small router (:class:`HttpListener`, one handler per path
 prefix), so another HTTP endpoint (gRPC-web, say) can share it later by adding a
-route. Connections that send nothing for ``idle_timeout`` seconds are closed.
+route. Connections that send nothing for ``idle_timeout`` seconds are closed, and at most
+``max_connections`` are served at once (one thread each): a connection beyond that is
+answered 503 and closed at once, so no number of connections can grow the server's
+threads or memory without bound.
 
 The accept loop waits on the listening socket and on a wake-up socket together, so
 :meth:`HttpListener.stop` returns at once instead of after a poll interval.
@@ -27,7 +30,9 @@ import socket
 import threading
 import time
 import urllib.parse
-from typing import Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
+
+from viam_data_sync._net import is_loopback_host
 
 LOG = logging.getLogger("viam_data_sync.server")
 
@@ -72,11 +77,49 @@ class UrlSigner:
             signature = params["signature"][0]
         except (KeyError, IndexError, ValueError):
             return None
-        if not hmac.compare_digest(signature, self._signature(file_id, expires)):
+        # Compared as bytes: compare_digest refuses str with non-ASCII characters.
+        expected = self._signature(file_id, expires).encode()
+        if not hmac.compare_digest(signature.encode("utf-8", "surrogateescape"), expected):
             return None
         if expires < time.time():
             return None
         return file_id
+
+
+#: Connections served at once by default (each holds one thread while open).
+DEFAULT_MAX_CONNECTIONS = 64
+_BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
+
+
+class _BoundedServer(http.server.ThreadingHTTPServer):
+    """A threading HTTP server that serves at most ``max_connections`` at once."""
+
+    daemon_threads = True
+    request_queue_size = 128  # the listen backlog: connects do not wait on a burst
+
+    def __init__(self, address: Tuple[str, int], handler: type, max_connections: int) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(max_connections)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.sendall(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class HttpListener:
@@ -86,9 +129,13 @@ class HttpListener:
         host: interface to listen on.
         port: TCP port (0: a free one, see :attr:`port`).
         idle_timeout: seconds a connection may send nothing before it is closed.
+        max_connections: connections served at once; more are answered 503 and closed.
     """
 
-    def __init__(self, host: str, port: int = 0, *, idle_timeout: float = 60.0) -> None:
+    def __init__(self, host: str, port: int = 0, *, idle_timeout: float = 60.0,
+                 max_connections: int = DEFAULT_MAX_CONNECTIONS) -> None:
+        if max_connections < 1:
+            raise ValueError("max_connections must be >= 1")
         self.routes: Dict[str, Route] = {}
         listener = self
 
@@ -99,6 +146,9 @@ class HttpListener:
             sys_version = ""
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                if not listener.host_allowed(self.headers.get("Host")):
+                    self.send_error(403, "this server answers only to its own loopback host names")
+                    return
                 route = listener.route_for(self.path)
                 if route is None:
                     self.send_error(404)
@@ -110,8 +160,10 @@ class HttpListener:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass  # the path carries a signature: never logged
 
-        self._httpd = http.server.ThreadingHTTPServer((host, port), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _BoundedServer((host, port), Handler, max_connections)
+        # Bound to loopback, the listener answers only to loopback names: a page of
+        # another site whose name was rebound to 127.0.0.1 sends its own name as Host.
+        self._loopback_only = is_loopback_host(host)
         self._thread: Optional[threading.Thread] = None
         self._wake_read, self._wake_write = socket.socketpair()
         self._stopping = False
@@ -119,6 +171,15 @@ class HttpListener:
     @property
     def port(self) -> int:
         return int(self._httpd.server_address[1])
+
+    def host_allowed(self, host_header: Optional[str]) -> bool:
+        """Whether a request's ``Host`` may be served (always, unless bound to loopback)."""
+        if not self._loopback_only:
+            return True
+        if not host_header:
+            return False
+        name = urllib.parse.urlsplit("//" + host_header.strip()).hostname or ""
+        return is_loopback_host(name)
 
     def route_for(self, path: str) -> Optional[Route]:
         for prefix, route in self.routes.items():

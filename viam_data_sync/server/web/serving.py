@@ -18,6 +18,11 @@ messages:
   beyond, at once) and at most ``max_workers_per_caller`` of them use a worker thread at
   a time (the others wait in the loop, holding no thread); overall, ``max_workers``
   threads do the work and grpc refuses calls beyond ``max_concurrent_calls``.
+* Calls made before logging in (``Authenticate`` while auth is on) share one small
+  budget of their own, ``max_anonymous_calls`` in all and ``max_anonymous_calls_per_connection``
+  per connection, and their request must come within ``anonymous_request_timeout``:
+  however many connections hold idle logins, they cannot fill ``max_concurrent_calls``,
+  so authenticated callers are always served.
 * Uploads are consumers (``_rpc.stream_handler``): each chunk is handed to a worker as
   it arrives. A response stream (``ExportTabularData``) runs on one worker, which stops
   when the client reads nothing for ``request_idle_timeout``.
@@ -32,6 +37,7 @@ grpc's server as they are.
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -58,13 +64,28 @@ class Limits:
     max_calls_per_caller: int = 32
     max_concurrent_calls: int = 1024
     request_idle_timeout: float = 60.0
+    #: Calls before login, in all (default: a sixteenth of ``max_concurrent_calls``).
+    max_anonymous_calls: Optional[int] = None
+    max_anonymous_calls_per_connection: int = 4
+    anonymous_request_timeout: float = 10.0
+
+    @property
+    def anonymous_calls(self) -> int:
+        """The budget of calls before login, in all: always well under ``max_concurrent_calls``."""
+        if self.max_anonymous_calls is not None:
+            return min(self.max_anonymous_calls, max(1, self.max_concurrent_calls // 2))
+        return max(1, self.max_concurrent_calls // 16)
 
     def check(self) -> None:
-        for name in ("max_workers", "max_workers_per_caller", "max_calls_per_caller", "max_concurrent_calls"):
+        for name in ("max_workers", "max_workers_per_caller", "max_calls_per_caller", "max_concurrent_calls",
+                     "max_anonymous_calls_per_connection"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
-        if not self.request_idle_timeout > 0:
-            raise ValueError("request_idle_timeout must be > 0")
+        if self.max_anonymous_calls is not None and self.max_anonymous_calls < 1:
+            raise ValueError("max_anonymous_calls must be >= 1")
+        for name in ("request_idle_timeout", "anonymous_request_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0")
 
 
 # ---------------------------------------------------------------- the event loop
@@ -169,42 +190,135 @@ class StreamEnded(grpc.RpcError):
 
 # ---------------------------------------------------------------- admission
 class _Caller:
-    __slots__ = ("open", "slots")
+    __slots__ = ("open", "slots", "anonymous", "waiting")
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, anonymous: bool) -> None:
         self.open = 0
         self.slots = asyncio.Semaphore(workers)
+        self.anonymous = anonymous
+        #: A caller before login: its calls still waiting for their request, oldest first.
+        self.waiting: "collections.OrderedDict[Seat, None]" = collections.OrderedDict()
+
+
+class Seat:
+    """One admitted call: its caller, and for a call before login, the future that ends
+    its wait for the request when a newer call needs the room (see :class:`Admission`)."""
+
+    __slots__ = ("who", "caller", "evicted", "counted")
+
+    def __init__(self, who: str, caller: _Caller, evicted: "Optional[asyncio.Future[None]]") -> None:
+        self.who = who
+        self.caller = caller
+        self.evicted = evicted
+        self.counted = True  # holds its place in the caller's (and the anonymous) count
+
+
+#: The prefix of a caller that has not logged in: ``Authenticate`` while auth is on.
+_ANONYMOUS = "anonymous "
 
 
 class Admission:
-    """Who is calling, and how much of the server they may hold. Loop thread only."""
+    """Who is calling, and how much of the server they may hold. Loop thread only.
+
+    Calls before login share one budget, and each connection has a small one. When a
+    budget is full, the call in it that has waited longest for its request is ended to
+    make room: a real login sends its request at once, so it is never the oldest waiter
+    for long, while idle calls held to block logins are the first to go.
+    """
 
     def __init__(self, authority: Any, limits: Limits) -> None:
         self.authority = authority
         self.limits = limits
         self._callers: Dict[str, _Caller] = {}
+        self._anonymous_open = 0
+        self._waiting: "collections.OrderedDict[Seat, None]" = collections.OrderedDict()
 
     def identify(self, method: str, context: Any) -> str:
-        if method == AUTHENTICATE or not self.authority.enabled:
+        """The caller: ``key <id>`` from a valid token, else its connection (``peer``)."""
+        if not self.authority.enabled:
             return "peer " + str(context.peer())
+        if method == AUTHENTICATE:
+            return _ANONYMOUS + str(context.peer())
         key_id: str = self.authority.key_id_of(context.invocation_metadata())
         return "key " + key_id
 
-    def enter(self, who: str) -> _Caller:
+    def request_timeout(self, seat: Seat) -> Tuple[float, str]:
+        """How long ``seat``'s call may wait for each request message, and the setting
+        that says so."""
+        limits = self.limits
+        if seat.caller.anonymous and limits.anonymous_request_timeout < limits.request_idle_timeout:
+            return limits.anonymous_request_timeout, "anonymous_request_timeout"
+        return limits.request_idle_timeout, "request_idle_timeout"
+
+    def enter(self, who: str, loop: asyncio.AbstractEventLoop) -> Seat:
+        anonymous = who.startswith(_ANONYMOUS)
         caller = self._callers.get(who)
         if caller is None:
-            caller = self._callers[who] = _Caller(self.limits.max_workers_per_caller)
-        if caller.open >= self.limits.max_calls_per_caller:
-            raise RpcFail(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"too many calls in flight for this caller: the server allows "
-                f"{self.limits.max_calls_per_caller} at once (max_calls_per_caller); retry later",
-            )
+            caller = self._callers[who] = _Caller(self.limits.max_workers_per_caller, anonymous)
+        try:
+            if anonymous:
+                self._make_anonymous_room(caller)
+            elif caller.open >= self.limits.max_calls_per_caller:
+                raise RpcFail(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"too many calls in flight for this caller: the server allows "
+                    f"{self.limits.max_calls_per_caller} at once (max_calls_per_caller); retry later",
+                )
+        except RpcFail:
+            self._forget_if_idle(who, caller)
+            raise
         caller.open += 1
-        return caller
+        seat = Seat(who, caller, loop.create_future() if anonymous else None)
+        if anonymous:
+            self._anonymous_open += 1
+            self._waiting[seat] = None
+            caller.waiting[seat] = None
+        return seat
 
-    def leave(self, who: str, caller: _Caller) -> None:
-        caller.open -= 1
+    def _make_anonymous_room(self, caller: _Caller) -> None:
+        limits = self.limits
+        if caller.open >= limits.max_anonymous_calls_per_connection:
+            if not caller.waiting:
+                raise RpcFail(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"too many calls before login on this connection: the server allows "
+                    f"{limits.max_anonymous_calls_per_connection} at once (max_anonymous_calls_per_connection); "
+                    "retry later",
+                )
+            self._end_waiter(next(iter(caller.waiting)))
+        if self._anonymous_open >= limits.anonymous_calls:
+            if not self._waiting:  # every one of them is being answered: a moment's wait
+                raise RpcFail(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"too many calls before login: the server allows {limits.anonymous_calls} at once "
+                    "(max_anonymous_calls); retry later",
+                )
+            self._end_waiter(next(iter(self._waiting)))
+
+    def _end_waiter(self, seat: Seat) -> None:
+        """End ``seat``'s wait for its request; its place is free at once."""
+        self._release(seat)
+        if seat.evicted is not None and not seat.evicted.done():
+            seat.evicted.set_result(None)
+
+    def request_came(self, seat: Seat) -> None:
+        """``seat``'s request has arrived: it is no longer a waiter to end."""
+        self._waiting.pop(seat, None)
+        seat.caller.waiting.pop(seat, None)
+
+    def leave(self, seat: Seat) -> None:
+        self._release(seat)
+        self._forget_if_idle(seat.who, seat.caller)
+
+    def _release(self, seat: Seat) -> None:
+        self.request_came(seat)
+        if seat.counted:
+            seat.counted = False
+            seat.caller.open -= 1
+            if seat.caller.anonymous:
+                self._anonymous_open -= 1
+
+    def _forget_if_idle(self, who: str, caller: _Caller) -> None:
         if caller.open == 0 and self._callers.get(who) is caller:
             del self._callers[who]
 
@@ -260,24 +374,27 @@ def _run(method: str, fn: Callable[..., Any], request: Any, context: SyncContext
 
 _EOF = object()
 _TIMED_OUT = object()
+_ENDED = object()
 
 
-async def _within(awaitable: Any, timeout: float) -> Any:
-    """``await awaitable``, or ``_TIMED_OUT`` after ``timeout`` seconds.
+async def _within(awaitable: Any, timeout: float, ended: "Optional[asyncio.Future[None]]" = None) -> Any:
+    """``await awaitable``, or ``_TIMED_OUT`` after ``timeout`` seconds, or ``_ENDED``
+    once ``ended`` (if given) is done.
 
     Not ``asyncio.wait_for``: before Python 3.12 it can swallow a cancellation that
     arrives as the awaited operation completes, and a client's cancel comes exactly so
     (its stream ends as it is cancelled).
     """
     task = asyncio.ensure_future(awaitable)
+    waiting = {task} if ended is None else {task, ended}
     try:
-        done, _ = await asyncio.wait({task}, timeout=timeout)
+        done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     except asyncio.CancelledError:
         task.cancel()
         raise
-    if not done:
+    if task not in done:
         task.cancel()
-        return _TIMED_OUT
+        return _ENDED if ended is not None and ended in done else _TIMED_OUT
     return task.result()
 
 
@@ -375,18 +492,18 @@ class ServingCore:
 
     # ------------------------------------------------------------ pieces
     @contextlib.asynccontextmanager
-    async def _admitted(self, method: str, context: Any) -> AsyncIterator[_Caller]:
+    async def _admitted(self, method: str, context: Any) -> AsyncIterator[Seat]:
         try:
             who = self.admission.identify(method, context)
-            caller = self.admission.enter(who)
+            seat = self.admission.enter(who, self.loop)
         except RpcFail as fail:
             LOG.debug("%s refused before its request: %s", method, fail.code.name)
             await context.abort(fail.code, fail.message)
             raise  # unreachable: abort raises
         try:
-            yield caller
+            yield seat
         finally:
-            self.admission.leave(who, caller)
+            self.admission.leave(seat)
 
     async def _job(self, caller: _Caller, context: SyncContext, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(*args)`` on a worker, within the caller's share of the workers."""
@@ -406,21 +523,28 @@ class ServingCore:
             context.cancelled = True
             raise
 
-    async def _read(self, method: str, context: Any) -> Any:
+    async def _read(self, method: str, context: Any, seat: Seat) -> Any:
         """The next request message (``_EOF`` at the end); ends a silent call."""
-        timeout = self.limits.request_idle_timeout
+        timeout, setting = self.admission.request_timeout(seat)
         try:
-            message = await _within(context.read(), timeout)
+            message = await _within(context.read(), timeout, seat.evicted)
         except (DecodeError, ValueError, TypeError):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a request message does not parse")
+        if message is _ENDED:
+            LOG.info("%s: ended before its request came, to make room for newer calls before login", method)
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "this call before login sent no request while newer ones waited (max_anonymous_calls); retry",
+            )
+        self.admission.request_came(seat)
         if message is _TIMED_OUT:
             LOG.info("%s: no request message for %g s; call ended", method, timeout)
-            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, _idle_message(timeout))
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, _idle_message(timeout, setting))
         return _EOF if message is grpc.aio.EOF else message
 
-    async def _request(self, method: str, context: Any) -> Any:
+    async def _request(self, method: str, context: Any, seat: Seat) -> Any:
         """The one request message of a call with a unary request."""
-        request = await self._read(method, context)
+        request = await self._read(method, context, seat)
         if request is _EOF:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the call ended without its request message")
         return request
@@ -430,16 +554,18 @@ class ServingCore:
             await context.abort(sync.code, sync.details)
 
     async def _unary(self, method: str, fn: Any, context: Any) -> Any:
-        async with self._admitted(method, context) as caller:
-            request = await self._request(method, context)
+        async with self._admitted(method, context) as seat:
+            caller = seat.caller
+            request = await self._request(method, context, seat)
             sync = SyncContext(context, self.loop)
             response = await self._job(caller, sync, _run, method, fn, request, sync)
             await self._finish(context, sync)
             return response
 
     async def _server_stream(self, method: str, fn: Any, context: Any) -> None:
-        async with self._admitted(method, context) as caller:
-            request = await self._request(method, context)
+        async with self._admitted(method, context) as seat:
+            caller = seat.caller
+            request = await self._request(method, context, seat)
             sync = SyncContext(context, self.loop)
             queue: "asyncio.Queue[Any]" = asyncio.Queue(STREAM_BUFFER)
             job = asyncio.ensure_future(self._job(caller, sync, self._pump, method, fn, request, sync, queue))
@@ -494,7 +620,8 @@ class ServingCore:
                     close()
 
     async def _client_stream(self, method: str, fn: Any, context: Any) -> Any:
-        async with self._admitted(method, context) as caller:
+        async with self._admitted(method, context) as seat:
+            caller = seat.caller
             sync = SyncContext(context, self.loop)
             consumer = consumer_of(fn)
             owner = getattr(fn, "__self__", None)
@@ -504,7 +631,7 @@ class ServingCore:
             try:
                 finished = await self._job(caller, sync, steps.send, None)  # auth, up to the first message
                 while not finished:
-                    message = await self._read(method, context)
+                    message = await self._read(method, context, seat)
                     finished = await self._job(caller, sync, steps.send, None if message is _EOF else message)
             finally:
                 if not steps.done:
@@ -547,16 +674,16 @@ class ServingCore:
 
         response = await self._job(caller, sync, _run, method, fn, requests(), sync)
         if "idle" in ended:
-            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, _idle_message(timeout))
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, _idle_message(timeout, "request_idle_timeout"))
         if "bad" in ended:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a request message does not parse")
         await self._finish(context, sync)
         return response
 
 
-def _idle_message(timeout: float) -> str:
+def _idle_message(timeout: float, setting: str) -> str:
     return (
-        f"no request message for {timeout:g} s (the server's request_idle_timeout); "
+        f"no request message for {timeout:g} s (the server's {setting}); "
         "the call was ended and nothing was stored"
     )
 

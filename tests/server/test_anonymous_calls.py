@@ -1,0 +1,101 @@
+"""Calls before login cannot take the room authenticated callers need (issue 23, item 1).
+
+The attack: 33 connections, each holding 32 ``Authenticate`` calls that never send their
+request. Counted per connection (32 each) against one shared limit
+(``max_concurrent_calls`` = 1024), they filled the server: authenticated calls and new
+logins all failed with RESOURCE_EXHAUSTED for as long as the idle calls were held.
+Calls before login now share a small budget of their own (a sixteenth of
+``max_concurrent_calls``, and 4 per connection), the oldest waiter giving way to a new
+call, and their request must come within ``anonymous_request_timeout``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import ExitStack
+from typing import Any, Iterator, List
+
+import grpc
+import pytest
+
+from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync.server import LocalDataServer
+
+from .conftest import authenticate, make_api
+
+AUTHENTICATE = "/proto.rpc.v1.AuthService/Authenticate"
+#: A channel of its own connection: grpc shares one connection between the channels of
+#: a process otherwise, and the attack is many connections.
+OWN_CONNECTION = [("grpc.use_local_subchannel_pool", 1)]
+
+
+class _Silent:
+    def __init__(self, release: threading.Event) -> None:
+        self.release = release
+
+    def __iter__(self) -> Iterator[Any]:
+        self.release.wait(60)
+        return
+        yield  # pragma: no cover
+
+
+def _idle_logins(stack: ExitStack, address: str, release: threading.Event, connections: int,
+                 per_connection: int) -> List[Any]:
+    futures = []
+    for _ in range(connections):
+        channel = stack.enter_context(grpc.insecure_channel(address, options=OWN_CONNECTION))
+        method = channel.stream_unary(AUTHENTICATE, request_serializer=lambda m: m.SerializeToString())
+        futures += [method.future(iter(_Silent(release)), timeout=60) for _ in range(per_connection)]
+    return futures
+
+
+@pytest.mark.parametrize("connections", [33, 40])  # 1,056 (the attack) and 1,280 idle logins
+def test_idle_logins_on_many_connections_leave_authenticated_calls_and_new_logins_served(connections: int) -> None:
+    release = threading.Event()
+    with ExitStack() as stack, LocalDataServer() as server:
+        stack.callback(release.set)
+        with grpc.insecure_channel(server.address, options=OWN_CONNECTION) as channel:
+            api = make_api(server, channel)  # logged in before the attack
+            idle = _idle_logins(stack, server.address, release, connections, 32)
+            time.sleep(0.5)  # the idle calls are open at the server
+            for _ in range(20):
+                response = api.call(api.data.TabularDataByFilter, data_pb2.TabularDataByFilterRequest(), timeout=5)
+                assert response.count == 0
+            # A new client logs in, on a connection of its own, while the idle calls are held.
+            with grpc.insecure_channel(server.address, options=OWN_CONNECTION) as fresh:
+                assert authenticate(fresh, server.api_key_id, server.api_key)
+        open_now = [future for future in idle if not future.done()]
+        # What stays open is within the budget of calls before login (1024 // 16).
+        assert len(open_now) <= 64
+        for future in idle:
+            if future.done():
+                assert future.exception().code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        for future in idle:
+            future.cancel()
+
+
+def test_a_login_that_sends_nothing_is_ended_after_the_anonymous_request_timeout() -> None:
+    release = threading.Event()
+    with ExitStack() as stack, LocalDataServer(anonymous_request_timeout=0.5) as server:
+        stack.callback(release.set)
+        [future] = _idle_logins(stack, server.address, release, 1, 1)
+        error = future.exception(timeout=10)
+        assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert "anonymous_request_timeout" in error.details()
+
+
+def test_one_connection_holds_at_most_its_share_of_idle_logins_and_a_real_login_still_passes() -> None:
+    release = threading.Event()
+    with ExitStack() as stack, LocalDataServer(max_anonymous_calls_per_connection=2) as server:
+        stack.callback(release.set)
+        channel = stack.enter_context(grpc.insecure_channel(server.address, options=OWN_CONNECTION))
+        method = channel.stream_unary(AUTHENTICATE, request_serializer=lambda m: m.SerializeToString())
+        first, second, third = (method.future(iter(_Silent(release)), timeout=60) for _ in range(3))
+        error = first.exception(timeout=10)  # the oldest waiter made room for the third
+        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "max_anonymous_calls" in error.details()
+        assert not second.done() and not third.done()
+        assert authenticate(channel, server.api_key_id, server.api_key)  # same connection, served
+        for future in (second, third):
+            future.cancel()
