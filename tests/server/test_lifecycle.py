@@ -69,3 +69,40 @@ def test_a_stopped_server_restarts_on_the_same_store(tmp_path: pathlib.Path) -> 
         assert (second.api_key_id, second.api_key, second.organization_id) == key
     finally:
         second.stop()
+
+
+def test_stop_does_not_wait_for_a_running_query() -> None:
+    # A query that would run until the query time limit (20 s): the stop kills its worker
+    # after the grace period instead of waiting for it.
+    import threading
+
+    import grpc
+
+    from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
+
+    from .conftest import code_of
+
+    server = LocalDataServer(query_timeout=20).start()
+    endless = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT count(*) AS n FROM c"
+    request = data_pb2.TabularDataBySQLRequest(organization_id=server.organization_id, sql_query=endless)
+    outcome: list = []
+    with grpc.insecure_channel(server.address) as channel:
+        stub = data_pb2_grpc.DataServiceStub(channel)
+
+        def call() -> None:
+            with pytest.raises(grpc.RpcError) as excinfo:
+                stub.TabularDataBySQL(request, metadata=[("authorization", f"Bearer {server.token()}")], timeout=60)
+            outcome.append(code_of(excinfo))
+
+        caller = threading.Thread(target=call)
+        caller.start()
+        deadline = time.monotonic() + 10
+        while not server.queries._busy and time.monotonic() < deadline:  # the query reached a worker
+            time.sleep(0.01)
+        assert server.queries._busy
+        started = time.perf_counter()
+        server.stop(grace=0.2)
+        elapsed = time.perf_counter() - started
+        caller.join(10)
+    assert elapsed < 5.0, f"stop() took {elapsed:.1f} s"
+    assert outcome and outcome[0] in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)

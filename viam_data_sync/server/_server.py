@@ -309,19 +309,26 @@ class LocalDataServer:
     def stop(self, grace: Optional[float] = 1.0) -> None:
         """Stop serving (in-flight calls get ``grace`` seconds) and close the store.
 
-        A temporary store (``path=None``) is deleted.
+        A query still running after the grace period is stopped (its worker process is
+        killed; the call ends UNAVAILABLE), so a stop never waits for a long query. A
+        temporary store (``path=None``) is deleted.
         """
         with self._lock:
             server, self._server = self._server, None
             if server is not None:
-                server.stop(grace)
+                server.stop(grace, before_join=self._close_queries)
             self._cleanup()
+
+    def _close_queries(self) -> None:
+        if self.queries is not None:
+            self.queries.close()
 
     def _cleanup(self) -> None:
         if self._server is not None:  # a start that failed after the gRPC server began
             self._server.stop(0)
             self._server = None
         self._admin = None
+        self._close_queries()  # first: a pipeline run the scheduler waits on ends now
         if self.scheduler is not None:
             self.scheduler.stop()
             self.scheduler = None
@@ -331,9 +338,7 @@ class LocalDataServer:
         if self._grpc_web is not None:
             self._grpc_web.close()
             self._grpc_web = None
-        if self.queries is not None:
-            self.queries.close()
-            self.queries = None
+        self.queries = None
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -444,10 +444,15 @@ class ServingCore:
         self._server = server
         return int(port)
 
-    def stop(self, grace: Optional[float]) -> None:
+    def stop(self, grace: Optional[float], before_join: Optional[Callable[[], None]] = None) -> None:
+        """Stop listening; calls still running after ``grace`` seconds are cancelled.
+        ``before_join`` runs next, before waiting for the handler threads (it can end
+        what they wait on, e.g. a query in a worker process)."""
         server, self._server = self._server, None
         if server is not None:
             asyncio.run_coroutine_threadsafe(server.stop(grace), self.loop).result()
+        if before_join is not None:
+            before_join()
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
         self._stopped.set()
