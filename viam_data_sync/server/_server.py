@@ -69,7 +69,8 @@ class LocalDataServer:
     ``api_key`` choose the default key instead (kept for later restarts too).
 
     Args:
-        path: SQLite file to use (blobs go in ``<path>.blobs/``). ``None``: a temporary
+        path: SQLite file to use (blobs go in ``<path>.blobs/``, the signing key and the
+            default key's secret in ``<path>.secrets``; all owner-only). ``None``: a temporary
             store, removed by :meth:`stop`.
         host: interface to listen on.
         port: TCP port; 0 picks a free one (see :attr:`address`).
@@ -233,7 +234,8 @@ class LocalDataServer:
             else:
                 db_path = self.path
                 parent = os.path.dirname(os.path.abspath(db_path))
-                os.makedirs(parent, exist_ok=True)
+                if not os.path.isdir(parent):
+                    os.makedirs(parent, mode=0o700)  # a folder we make is the owner's only
             try:
                 self._open(db_path)
             except BaseException:

@@ -57,17 +57,17 @@ def ensure_defaults(store: Store, api_key_id: Optional[str] = None, api_key: Opt
     else:
         fleet = FleetIds(**json.loads(raw))
     known_id = store.get_meta("default_api_key_id")
-    known_secret = store.get_meta("default_api_key")
+    known_secret = store.keys.get("default_api_key")
     key_id = api_key_id or known_id
     if api_key is None and key_id is not None and key_id == known_id and known_secret is not None:
         if store.check_api_key(key_id, known_secret):  # the same key as last time
             return DefaultIdentity(fleet, key_id, known_secret)
     new_id, secret = store.create_api_key([fleet.organization_id], key_id, api_key)
+    # The secret is kept, owner-only, in the store's key file (not the database), so a
+    # restart serves the same key; never logged.
+    store.keys.set("default_api_key", secret)
     with store.write() as conn:
         store.set_meta(conn, "default_api_key_id", new_id)
-        # Kept so a restart serves the same key (the store file already holds all the
-        # data this key reads); never logged.
-        store.set_meta(conn, "default_api_key", secret)
     return DefaultIdentity(fleet, new_id, secret)
 
 

@@ -28,6 +28,7 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 from viam_data_sync.server.store import binary, exports, indexes, pipelines, saved_queries, sequences
 from viam_data_sync.server.store._ids import FleetIds, IngestIds, PartInfo, new_id, now_ns
 from viam_data_sync.server.store.schema import create_schema
+from viam_data_sync.server.store.keyfile import KeyFile, owner_only_dir, owner_only_file
 
 LOG = logging.getLogger("viam_data_sync.server")
 
@@ -148,7 +149,15 @@ class Store:
         self.db_path = db_path
         self.blob_dir = blob_dir
         self.tmp_dir = os.path.join(blob_dir, "tmp")
-        os.makedirs(self.tmp_dir, exist_ok=True)
+        owner_only_dir(blob_dir)
+        owner_only_dir(self.tmp_dir)
+        # SQLite gives the -wal and -shm files the database file's mode.
+        owner_only_file(db_path)
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(db_path + suffix):
+                owner_only_file(db_path + suffix)
+        #: The secrets kept as they are (the signing key, the default key's secret).
+        self.keys = KeyFile(db_path + ".secrets")
         self._local = threading.local()
         self._all: List[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -163,6 +172,7 @@ class Store:
             conn.executescript(STORE_DDL)
             for area in (sequences, exports, saved_queries, pipelines, indexes):
                 conn.executescript(area.DDL)
+            self.keys.take_legacy(conn)
         self._clean_blobs()
 
     # ------------------------------------------------------------ connections
@@ -263,14 +273,9 @@ class Store:
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def signing_key(self) -> bytes:
-        """The HMAC key tokens are signed with (created once, kept in the database)."""
-        with self.write() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'jwt_signing_key'").fetchone()
-            if row is not None:
-                return bytes.fromhex(row[0])
-            key = secrets.token_bytes(32)
-            self.set_meta(conn, "jwt_signing_key", key.hex())
-            return key
+        """The HMAC key tokens are signed with (created once, kept in the key file)."""
+        with self.write_lock:
+            return self.keys.signing_key()
 
     # ------------------------------------------------------------ fleet
     def create_fleet(
