@@ -1,0 +1,1 @@
+"""The local server's query engines: evaluators that run beside the store."""
