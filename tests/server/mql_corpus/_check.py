@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 
 from bson.decimal128 import Decimal128
 
-__all__ = ["normalize", "mismatch", "is_plain_json", "server_eligible"]
+__all__ = ["normalize", "mismatch", "is_plain_json", "server_form"]
 
 
 def normalize(value: Any) -> Any:
@@ -100,7 +100,27 @@ def is_plain_json(value: Any) -> bool:
     return False
 
 
-def server_eligible(case: Dict[str, Any]) -> bool:
-    """Whether the case can run as uploaded readings: its documents are plain JSON and it
-    does not depend on a distinction (int vs double, ...) readings cannot carry."""
-    return "server_skip" not in case and is_plain_json(case["docs"])
+def server_form(case: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The case as readings can carry it, or None when they cannot.
+
+    A reading's ``data`` is JSON; one date per document travels as the reading's
+    ``time_received`` (``date_field``, restored with ``$mergeObjects``), and ObjectId
+    ``_id``s are left out of input and output alike where the case's stages pass ``_id``
+    through untouched (``ids_pass_through``). Cases that depend on a distinction readings
+    cannot carry (int vs double, ...) say so in ``server_skip``."""
+    if "server_skip" in case:
+        return None
+    docs = [dict(d) for d in case["docs"]]
+    expected = [dict(d) for d in case.get("expected", [])]
+    if case.get("ids_pass_through"):
+        docs = [{k: v for k, v in d.items() if k != "_id"} for d in docs]
+        expected = [{k: v for k, v in d.items() if k != "_id"} for d in expected]
+    field = case.get("date_field")
+    times = None
+    if field is not None:
+        if not all(isinstance(d.get(field), _dt.datetime) for d in docs):
+            return None
+        times = [d.pop(field) for d in docs]
+    if not is_plain_json(docs):
+        return None
+    return {**case, "docs": docs, "expected": expected, "times": times}

@@ -41,9 +41,9 @@ CASES: List[Dict[str, Any]] = [
     {"name": "rule/first-missing-is-null", "source": AGG + "first-array-element/#valid-operands (\"If the operand is "
      "null or missing, $first returns null\")", "docs": [{"_id": 6}],
      "pipeline": [{"$addFields": {"firstElem": {"$first": "$x"}}}], "expected": [{"_id": 6, "firstElem": None}]},
-    {"name": "rule/array-literal", "source": AGG + "project/#project-new-array-fields", "docs": [{"_id": _OID, "x": 1, "y": 1}],
+    {"name": "rule/array-literal", "ids_pass_through": True, "source": AGG + "project/#project-new-array-fields", "docs": [{"_id": _OID, "x": 1, "y": 1}],
      "pipeline": [{"$project": {"myArray": ["$x", "$y"]}}], "expected": [{"_id": _OID, "myArray": [1, 1]}]},
-    {"name": "rule/array-literal-missing-is-null", "source": AGG + "project/#project-new-array-fields (\"the operation "
+    {"name": "rule/array-literal-missing-is-null", "ids_pass_through": True, "source": AGG + "project/#project-new-array-fields (\"the operation "
      "substitutes null as the value for that field\")", "docs": [{"_id": _OID, "x": 1, "y": 1}],
      "pipeline": [{"$project": {"myArray": ["$x", "$y", "$someField"]}}],
      "expected": [{"_id": _OID, "myArray": [1, 1, None]}]},

@@ -32,7 +32,7 @@ ERRATA: List[Dict[str, Any]] = [
 ]
 
 CASES: List[Dict[str, Any]] = [
-    {"name": "dateTrunc/project-two-weeks", "source": AGG + "dateTrunc/#truncate-order-dates-in-a--project-pipeline-stage",
+    {"name": "dateTrunc/project-two-weeks", "date_field": "orderDate", "source": AGG + "dateTrunc/#truncate-order-dates-in-a--project-pipeline-stage",
      "docs": CAKE_SALES,
      "pipeline": [{"$project": {"_id": 1, "orderDate": 1, "truncatedOrderDate": {"$dateTrunc": {
          "date": "$orderDate", "unit": "week", "binSize": 2, "timezone": "America/Los_Angeles", "startOfWeek": "Monday"}}}}],
@@ -43,18 +43,18 @@ CASES: List[Dict[str, Any]] = [
          {"_id": 3, "orderDate": iso("2020-02-08T13:13:23.000Z"), "truncatedOrderDate": iso("2020-02-03T08:00:00.000Z")},
          {"_id": 4, "orderDate": iso("2019-05-18T16:09:01.000Z"), "truncatedOrderDate": iso("2019-05-13T07:00:00.000Z")},
          {"_id": 5, "orderDate": iso("2019-01-08T06:12:03.000Z"), "truncatedOrderDate": iso("2019-01-07T08:00:00.000Z")}]},
-    {"name": "dateTrunc/group-six-months", "source": AGG + "dateTrunc/#truncate-order-dates-and-obtain-quantity-sum-in-a--group-pipeline-stage",
+    {"name": "dateTrunc/group-six-months", "date_field": "orderDate", "source": AGG + "dateTrunc/#truncate-order-dates-and-obtain-quantity-sum-in-a--group-pipeline-stage",
      "docs": CAKE_SALES, "order": "any",
      "pipeline": [{"$group": {"_id": {"truncatedOrderDate": {"$dateTrunc": {"date": "$orderDate", "unit": "month", "binSize": 6}}},
                               "sumQuantity": {"$sum": "$quantity"}}}],
      "expected": [{"_id": {"truncatedOrderDate": iso("2020-01-01T00:00:00.000Z")}, "sumQuantity": 224},
                   {"_id": {"truncatedOrderDate": iso("2021-01-01T00:00:00.000Z")}, "sumQuantity": 285},
                   {"_id": {"truncatedOrderDate": iso("2019-01-01T00:00:00.000Z")}, "sumQuantity": 296}]},
-    {"name": "dateTrunc/hours-bin-1", "source": AGG + "dateTrunc/#binsize-and-unit-fields",
+    {"name": "dateTrunc/hours-bin-1", "date_field": "d", "source": AGG + "dateTrunc/#binsize-and-unit-fields",
      "docs": [{"_id": 1, "d": iso("2021-03-20T11:30:05Z")}],
      "pipeline": [{"$project": {"_id": 0, "t": {"$dateTrunc": {"date": "$d", "unit": "hour", "binSize": 1}}}}],
      "expected": [{"t": iso("2021-03-20T11:00:00Z")}]},
-    {"name": "dateTrunc/hours-bin-2", "source": AGG + "dateTrunc/#binsize-and-unit-fields",
+    {"name": "dateTrunc/hours-bin-2", "date_field": "d", "source": AGG + "dateTrunc/#binsize-and-unit-fields",
      "docs": [{"_id": 1, "d": iso("2021-03-20T11:30:05Z")}],
      "pipeline": [{"$project": {"_id": 0, "t": {"$dateTrunc": {"date": "$d", "unit": "hour", "binSize": 2}}}}],
      "expected": [{"t": iso("2021-03-20T10:00:00Z")}]},
@@ -76,7 +76,7 @@ CASES: List[Dict[str, Any]] = [
     _to_date_row("2018-03-20 11:00:06 +0500", iso("2018-03-20T06:00:06Z"), 7),
     {"name": "toDate/table-row-8-error", "source": AGG + "toDate/#behavior", "docs": [{"_id": 1}],
      "pipeline": [{"$project": {"d": {"$toDate": "Friday"}}}], "error": "Friday"},
-    {"name": "dateToString/timezones", "source": AGG + "dateToString/#example",
+    {"name": "dateToString/timezones", "date_field": "date", "source": AGG + "dateToString/#example",
      "docs": [{"_id": 1, "item": "abc", "price": 10, "quantity": 2, "date": iso("2014-01-01T08:15:39.736Z")}],
      "pipeline": [{"$project": {
          "yearMonthDayUTC": {"$dateToString": {"format": "%Y-%m-%d", "date": "$date"}},

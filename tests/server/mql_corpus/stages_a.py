@@ -93,7 +93,7 @@ CASES: List[Dict[str, Any]] = [
     {"name": "count/passing-scores", "source": AGG + "count/#example", "docs": _SCORES,
      "pipeline": [{"$match": {"score": {"$gt": 80}}}, {"$count": "passing_scores"}],
      "expected": [{"passing_scores": 4}]},
-    {"name": "match/equality", "source": "https://docs.mongodb.com/manual/reference/operator/aggregation/match/#equality-match"
+    {"name": "match/equality", "ids_pass_through": True, "source": "https://docs.mongodb.com/manual/reference/operator/aggregation/match/#equality-match"
                " (the revision that lists the articles collection)", "docs": _ARTICLES,
      "pipeline": [{"$match": {"author": "dave"}}], "expected": _ARTICLES[:2]},
     {"name": "addFields/two-stages", "source": AGG + "addFields/#using-two--addfields-stages", "docs": _SCORES2,
