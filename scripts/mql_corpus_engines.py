@@ -1,9 +1,13 @@
 """Runs the MQL corpus (tests/server/mql_corpus) against an engine and prints pass counts.
 
     python scripts/mql_corpus_engines.py ours          # the aggregation evaluator
-    python scripts/mql_corpus_engines.py layer         # run_mql over documents (today's wiring)
+    python scripts/mql_corpus_engines.py layer         # run_mql over documents (server wiring)
     python scripts/mql_corpus_engines.py mongomock     # mongomock's process_pipeline, no layer
-    PYTHONPATH=DIR python scripts/mql_corpus_engines.py mongomock-ng   # or layer-ng
+    PYTHONPATH=DIR python scripts/mql_corpus_engines.py mongomock-ng
+
+``layer`` measures whatever ``server/_mql.py`` the import finds: run the script from a
+checkout of 64233dd (``PYTHONPATH=<checkout>``) to measure the mongomock-based layer it
+had, and ``layer-ng`` to measure that layer with mongomock-ng standing in for mongomock.
 
 mongomock-ng (module ``mongomock_ng``) is measured from a directory made with
 ``pip install --no-deps --target DIR mongomock-ng==7.11.1``, never installed into the

@@ -17,13 +17,14 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Dict, Iterable, List, Optional
 
-from . import dates as _dates, ops_arrays as _arrays, ops_convert as _convert, ops_strings as _strings
+from . import (dates as _dates, ops_arrays as _arrays, ops_convert as _convert, ops_math as _math,
+               ops_strings as _strings)
 from .errors import AggregationError, UnsupportedError
 from .stages import REFUSED_STAGES, STAGES
 
 __all__ = ["run_pipeline", "run_stage", "AggregationError", "UnsupportedError", "STAGE_NAMES"]
 
-_ = (_dates, _arrays, _convert, _strings)  # importing them registers their operators
+_ = (_dates, _arrays, _convert, _math, _strings)  # importing them registers their operators
 
 #: The stages this evaluator runs.
 STAGE_NAMES = frozenset(STAGES)

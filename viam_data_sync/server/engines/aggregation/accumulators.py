@@ -19,7 +19,7 @@ from .expressions import Context, evaluate, nullish
 from .ops_core import add_numbers
 from .paths import get_path
 
-__all__ = ["ACCUMULATORS", "accumulate", "hashable"]
+__all__ = ["ACCUMULATORS", "accumulate", "accumulate_spec", "compare_first", "hashable", "sort_documents"]
 
 Accumulator = Callable[[Any, List[Dict[str, Any]], Dict[str, Any]], Any]
 ACCUMULATORS: Dict[str, Accumulator] = {}
@@ -39,6 +39,17 @@ def accumulate(name: str, arg: Any, docs: List[Dict[str, Any]], variables: Dict[
     if fn is None:
         raise UnsupportedError(name, "$group")
     return fn(arg, docs, variables)
+
+
+def accumulate_spec(spec: Dict[str, Any], docs: List[Dict[str, Any]], variables: Dict[str, Any]) -> Any:
+    """The value of an accumulator document ``{name: arg}`` over ``docs``."""
+    (name, arg), = spec.items()
+    return accumulate(name, arg, docs, variables)
+
+
+def compare_first(a: Tuple[Any, Any], b: Tuple[Any, Any]) -> int:
+    """Orders pairs by their first items in MongoDB's order (a ``cmp_to_key`` comparator)."""
+    return compare(a[0], b[0])
 
 
 def _values(arg: Any, docs: List[Dict[str, Any]], variables: Dict[str, Any]) -> List[Any]:

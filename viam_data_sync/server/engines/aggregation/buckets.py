@@ -16,7 +16,7 @@ import functools
 import math
 from typing import Any, Dict, List, Optional, Tuple
 
-from .accumulators import accumulate
+from .accumulators import accumulate_spec, compare_first
 from .bson_order import MISSING, compare, is_number, to_decimal
 from .errors import AggregationError, UnsupportedError
 from .expressions import Context, evaluate
@@ -54,7 +54,7 @@ def _output(spec: Dict[str, Any], stage: str) -> Dict[str, Any]:
 
 
 def _fields(output: Dict[str, Any], docs: Docs, variables: Dict[str, Any]) -> Dict[str, Any]:
-    return {field: accumulate(*next(iter(acc.items())), docs, variables) for field, acc in output.items()}
+    return {field: accumulate_spec(acc, docs, variables) for field, acc in output.items()}
 
 
 def bucket(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
@@ -120,7 +120,7 @@ def bucket_auto(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
             raise AggregationError("$bucketAuto can specify a 'granularity' with numeric boundaries "
                                    f"only, but found a value {value!r}")
         keyed.append((value, doc))
-    keyed.sort(key=functools.cmp_to_key(lambda a, b: compare(a[0], b[0])))
+    keyed.sort(key=functools.cmp_to_key(compare_first))
     runs = _runs(keyed, int(to_decimal(count)), granularity)
     out = []
     for position, (low, high, members) in enumerate(runs):
@@ -144,7 +144,7 @@ def _runs(keyed: List[Tuple[Any, Dict[str, Any]]], count: int,
                 end += 1
         cuts.append(keyed[index:end])
         index = end
-    runs = []
+    runs: List[Tuple[Any, Any, List[Tuple[Any, Dict[str, Any]]]]] = []
     for position, members in enumerate(cuts):
         if granularity is None:
             low = members[0][0]

@@ -214,7 +214,7 @@ def _date_from_string(arg: Any, ctx: Context) -> Any:
         return evaluate(spec["onNull"], ctx) if "onNull" in spec else None
     try:
         if not isinstance(text, str):
-            raise AggregationError(f"$dateFromString requires that 'dateString' be a string")
+            raise AggregationError("$dateFromString requires that 'dateString' be a string")
         fmt = evaluate(spec["format"], ctx) if "format" in spec else None
         return parse_date_string(text, fmt, _tz(spec, ctx))
     except AggregationError:
@@ -282,8 +282,8 @@ def _trunc_local(local: _dt.datetime, unit: str, bin_size: int, start_of_week: s
         return _dt.datetime(2000 + year, month + 1, 1)
     if unit == "week":
         reference = _week_start(_REFERENCE + _dt.timedelta(days=6), start_of_week)
-        start = _week_start(local, start_of_week)
-        weeks = (start - reference).days // 7
+        week = _week_start(local, start_of_week)
+        weeks = (week - reference).days // 7
         return reference + _dt.timedelta(weeks=weeks - weeks % bin_size)
     if unit not in UNIT_DELTAS:
         raise AggregationError(f"unknown time unit value: {unit}")

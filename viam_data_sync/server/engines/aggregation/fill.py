@@ -63,7 +63,8 @@ def densify(docs: Docs, spec: Any) -> Docs:
             low, high, inclusive = min_max(present) + (True,)
         elif isinstance(bounds, list) and len(bounds) == 2:
             low, high, inclusive = bounds[0], bounds[1], False
-            _check_type(low, unit), _check_type(high, unit)
+            _check_type(low, unit)
+            _check_type(high, unit)
         else:
             raise AggregationError("$densify: 'bounds' must be 'full', 'partition' or [lower, upper]")
         out.extend(members)

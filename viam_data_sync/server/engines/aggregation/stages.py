@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any, Callable, Dict, List
 
-from .accumulators import accumulate, hashable, sort_documents
+from .accumulators import accumulate_spec, hashable, sort_documents
 from .bson_order import MISSING, is_number, to_decimal
 from .buckets import bucket, bucket_auto
 from .errors import AggregationError, UnsupportedError
@@ -67,8 +67,7 @@ def _group(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
         key = evaluate(spec["_id"], Context(doc, variables))
         key = None if key is MISSING else key
         groups.setdefault(hashable(key), (key, []))[1].append(doc)
-    return [{"_id": key, **{field: accumulate(*next(iter(acc.items())), members, variables)
-                            for field, acc in fields.items()}}
+    return [{"_id": key, **{field: accumulate_spec(acc, members, variables) for field, acc in fields.items()}}
             for key, members in groups.values()]
 
 

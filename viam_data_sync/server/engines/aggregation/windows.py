@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from .accumulators import ACCUMULATORS, hashable, sort_documents
+from .accumulators import ACCUMULATORS, compare_first, hashable, sort_documents
 from .bson_order import MISSING, compare, is_number, to_decimal
 from .dates import UNIT_DELTAS, add_units
 from .errors import AggregationError, UnsupportedError
@@ -41,7 +41,7 @@ def set_window_fields(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
         key = evaluate(spec["partitionBy"], Context(doc, variables)) if "partitionBy" in spec else None
         key = None if key is MISSING else key
         partitions.setdefault(hashable(key), (key, []))[1].append(doc)
-    ordered = sorted(partitions.values(), key=functools.cmp_to_key(lambda a, b: compare(a[0], b[0])))
+    ordered = sorted(partitions.values(), key=functools.cmp_to_key(compare_first))
     out: Docs = []
     for _, members in ordered:
         rows = sort_documents(members, sort_by) if sort_by is not None else list(members)
@@ -184,21 +184,22 @@ def _ordered(name: str, arg: Any, rows: Docs, sort_by: Any, variables: Dict[str,
         if not isinstance(arg, dict) or "output" not in arg or "by" not in arg:
             raise AggregationError("$shift requires 'output' and 'by'")
         default = arg.get("default", None)
-        out = []
+        shifted: List[Any] = []
         for i in range(n):
             j = i + int(arg["by"])
             value = evaluate(arg["output"], Context(rows[j], variables)) if 0 <= j < n else default
-            out.append(None if value is MISSING else value)
-        return out
+            shifted.append(None if value is MISSING else value)
+        return shifted
     values = [evaluate(arg.get("input") if name == "$expMovingAvg" else arg, Context(r, variables))
               for r in rows]
     if name == "$locf":
-        out, last = [], None
+        filled: List[Any] = []
+        last: Any = None
         for value in values:
             if not nullish(value):
                 last = value
-            out.append(last)
-        return out
+            filled.append(last)
+        return filled
     if name == "$linearFill":
         return _linear_fill(values, rows, sort_by)
     return _moving_average(arg, values)
@@ -207,6 +208,9 @@ def _ordered(name: str, arg: Any, rows: Docs, sort_by: Any, variables: Dict[str,
 def _linear_fill(values: List[Any], rows: Docs, sort_by: Any) -> List[Any]:
     parts, _ = _sort_field(sort_by)
     xs = [get_path(r, parts) for r in rows]
+    if any(compare(a, b) == 0 for a, b in zip(xs, xs[1:])):
+        raise AggregationError("$linearFill (and $fill's linear method) needs distinct sortBy values "
+                               "within a partition")
     known = [i for i, v in enumerate(values) if not nullish(v)]
     out = [None if nullish(v) else v for v in values]
     for a, b in zip(known, known[1:]):
@@ -219,7 +223,7 @@ def _linear_fill(values: List[Any], rows: Docs, sort_by: Any) -> List[Any]:
 
 def _distance(a: Any, b: Any) -> float:
     if isinstance(a, _dt.datetime):
-        return (b - a).total_seconds()
+        return float((b - a).total_seconds())
     return float(to_decimal(b)) - float(to_decimal(a))
 
 
