@@ -24,8 +24,8 @@ CASES: List[Dict[str, Any]] = [
     {"name": "rule/count-empty-input", "source": AGG + "count/#examples (\"If the input dataset is empty, $count "
      "doesn't return a result\"; the high_scores example)", "docs": _SCORES,
      "pipeline": [{"$match": {"score": {"$gt": 99}}}, {"$count": "high_scores"}], "expected": []},
-    {"name": "rule/group-null-empty-input", "source": AGG + "count/#behavior ($count \"is equivalent to\" "
-     "$group {_id: null, myCount: {$sum: 1}} + $project, and over empty input returns no result)", "docs": _SCORES,
+    {"name": "rule/group-null-empty-input", "source": AGG + "first/#missing-values (\"If there are no documents "
+     "from the prior pipeline stage, the $group stage returns nothing\")", "docs": _SCORES,
      "pipeline": [{"$match": {"score": {"$gt": 99}}}, {"$group": {"_id": None, "myCount": {"$sum": 1}}}], "expected": []},
     {"name": "rule/group-key-empty-input", "source": AGG + "group/#definition (\"The result is one document per "
      "unique group key\": no input, no key)", "docs": _SCORES,
@@ -97,6 +97,9 @@ CASES: List[Dict[str, Any]] = [
     {"name": "rule/unsupported-stage-lookup", "source": "https://docs.viam.com/data/reference/ (the supported stages; "
      "$lookup is not among them)", "docs": [{"_id": 1}],
      "pipeline": [{"$lookup": {"from": "x", "localField": "a", "foreignField": "b", "as": "c"}}], "error": "$lookup"},
+    {"name": "rule/unsupported-stage-geonear", "source": "https://docs.viam.com/data/reference/ lists $geoNear; the "
+     "local store builds no geospatial index, so it is refused by name (README, Assumptions)",
+     "docs": [{"_id": 1}], "pipeline": [{"$geoNear": {"near": [0, 0], "distanceField": "d"}}], "error": "$geoNear"},
     {"name": "rule/unsupported-stage-facet", "source": "https://docs.viam.com/data/reference/ (the supported stages)",
      "docs": [{"_id": 1}], "pipeline": [{"$facet": {"a": [{"$count": "n"}]}}], "error": "$facet"},
 ]
