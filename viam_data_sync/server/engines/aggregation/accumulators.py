@@ -9,11 +9,10 @@ and ``$max`` ignore null and missing; ``$first``/``$last`` give null for a missi
 from __future__ import annotations
 
 import decimal
-import functools
 import math
 from typing import Any, Callable, Dict, List, Tuple
 
-from .bson_order import MISSING, compare, is_number, to_decimal, value_key
+from .bson_order import MISSING, compare, is_number, simple_key, sort_key, sort_values, to_decimal, value_key
 from .errors import AggregationError, UnsupportedError
 from .expressions import Context, evaluate, nullish
 from .ops_core import add_numbers
@@ -201,31 +200,26 @@ for _name in ("$firstN", "$lastN", "$maxN", "$minN"):
 
 def sort_documents(docs: List[Dict[str, Any]], spec: Any) -> List[Dict[str, Any]]:
     """``docs`` in the order of ``$sort`` spec ``spec`` (stable, MongoDB's array keys)."""
-    from .bson_order import sort_key
     if not isinstance(spec, dict) or not spec:
         raise AggregationError("$sort key specification must be an object with at least one field")
     for direction in spec.values():
         if direction not in (1, -1) or isinstance(direction, bool):
             raise AggregationError("$sort key ordering must be 1 (for ascending) or -1 (for descending)")
     fields: List[Tuple[List[str], bool]] = [(f.split("."), d == -1) for f, d in spec.items()]
-
-    def keyed(doc: Dict[str, Any]) -> List[Any]:
-        return [sort_key(_sort_candidates(doc, parts), descending) for parts, descending in fields]
-
-    keys = [(keyed(doc), index, doc) for index, doc in enumerate(docs)]
-
-    def order(a: Tuple[List[Any], int, Any], b: Tuple[List[Any], int, Any]) -> int:
-        for (x, y, (_, descending)) in zip(a[0], b[0], fields):
-            c = compare(x, y)
-            if c:
-                return -c if descending else c
-        return a[1] - b[1]
-
-    return [doc for _, _, doc in sorted(keys, key=functools.cmp_to_key(order))]
+    ordered = list(docs)
+    # Stable sorts from the last key to the first: equal keys keep their input order.
+    for parts, descending in reversed(fields):
+        keys = [sort_key(_sort_candidates(doc, parts), descending) for doc in ordered]
+        simple = [simple_key(k) for k in keys]
+        if all(k is not None for k in simple):
+            index = sorted(range(len(ordered)), key=simple.__getitem__, reverse=descending)
+        else:
+            index = sorted(range(len(ordered)), key=lambda i: value_key(keys[i]), reverse=descending)
+        ordered = [ordered[i] for i in index]
+    return ordered
 
 
 def _sort_candidates(doc: Dict[str, Any], parts: List[str]) -> List[Any]:
-    from .bson_order import sort_values
     return sort_values(get_path(doc, parts))
 
 
