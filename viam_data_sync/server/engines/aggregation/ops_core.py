@@ -13,7 +13,7 @@ from .bson_order import MISSING, compare, is_number, to_decimal, type_rank
 from .errors import AggregationError
 from .expressions import Context, args_list, args_or_none, evaluate, nullish, operator
 
-__all__ = ["truthy", "add_numbers", "type_name", "number_result"]
+__all__ = ["truthy", "add_numbers", "fit_long", "type_name"]
 
 _MS = _dt.timedelta(milliseconds=1)
 
@@ -27,15 +27,6 @@ def truthy(value: Any) -> bool:
     return True
 
 
-def number_result(value: decimal.Decimal, like: List[Any]) -> Any:
-    """A decimal result returned as the widest input type (decimal > double > long/int)."""
-    if any(isinstance(v, Decimal128) for v in like):
-        return Decimal128(value)
-    if any(isinstance(v, float) for v in like):
-        return float(value)
-    return int(value)
-
-
 def _num(value: Any, name: str) -> Any:
     if not is_number(value):
         raise AggregationError(f"{name} only supports numeric types, not {type_name(value)}")
@@ -46,6 +37,13 @@ def _decimalish(values: List[Any]) -> bool:
     return any(isinstance(v, Decimal128) for v in values)
 
 
+def fit_long(value: Any) -> Any:
+    """An integer beyond a 64-bit long becomes a double, as MongoDB widens it."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        return float(value)
+    return value
+
+
 def add_numbers(values: List[Any]) -> Any:
     """Sum of numbers keeping MongoDB's result type."""
     if _decimalish(values):
@@ -53,7 +51,7 @@ def add_numbers(values: List[Any]) -> Any:
     total: Any = 0
     for v in values:
         total = total + v
-    return total
+    return fit_long(total)
 
 
 @operator("$add")
@@ -82,7 +80,7 @@ def _subtract(arg: Any, ctx: Context) -> Any:
     _num(a, "$subtract"), _num(b, "$subtract")
     if _decimalish([a, b]):
         return Decimal128(to_decimal(a) - to_decimal(b))
-    return a - b
+    return fit_long(a - b)
 
 
 @operator("$multiply")
@@ -100,7 +98,7 @@ def _multiply(arg: Any, ctx: Context) -> Any:
     result: Any = 1
     for v in values:
         result = result * v
-    return result
+    return fit_long(result)
 
 
 def _division(name: str, decimal_op: Callable[[Any, Any], Any], number_op: Callable[[Any, Any], Any]) -> None:
@@ -153,7 +151,7 @@ def _float_op(fn: Callable[[float], float], name: str) -> Callable[[Any], Any]:
     return run
 
 
-_unary("$abs", lambda v: Decimal128(abs(to_decimal(v))) if isinstance(v, Decimal128) else abs(v))
+_unary("$abs", lambda v: Decimal128(abs(to_decimal(v))) if isinstance(v, Decimal128) else fit_long(abs(v)))
 _unary("$ceil", _int_if_int(math.ceil))
 _unary("$floor", _int_if_int(math.floor))
 _unary("$sqrt", _float_op(math.sqrt, "$sqrt"))
@@ -177,7 +175,7 @@ def _pow(arg: Any, ctx: Context) -> Any:
         return None
     _num(a, "$pow"), _num(b, "$pow")
     if isinstance(a, int) and isinstance(b, int) and b >= 0:
-        return a ** b
+        return fit_long(a ** b) if b < 64 else float(a) ** b
     return float(a) ** float(b)
 
 
