@@ -54,14 +54,14 @@ def test_client_and_plugin_imports_leave_the_server_alone(tmp_path: Path) -> Non
     script = """
         import sys
         import viam_data_sync, viam_data_sync.proto, viam_data_sync.testing, viam_data_sync.testing._plugin
-        print(sorted(m for m in ("sqlglot", "mongomock", "viam_data_sync.server") if m in sys.modules))
+        print(sorted(m for m in ("sqlglot", "croniter", "viam_data_sync.server") if m in sys.modules))
     """
     proc = run([sys.executable, "-c", textwrap.dedent(script)], cwd=tmp_path, env=clean_env())
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("blocked", ["sqlglot", "mongomock"])
+@pytest.mark.parametrize("blocked", ["sqlglot", "croniter"])
 def test_server_import_without_an_engine_raises_the_hint(blocked: str, tmp_path: Path) -> None:
     """``sys.modules[name] = None`` is how Python spells "not installed" for one process."""
     script = f"""
@@ -82,10 +82,10 @@ def test_server_import_without_an_engine_raises_the_hint(blocked: str, tmp_path:
 
 
 def test_a_broken_engine_is_not_mistaken_for_a_missing_extra(tmp_path: Path) -> None:
-    """mongomock installed but its own dependency gone: the real error, not the hint."""
+    """croniter installed but its own dependency gone: the real error, not the hint."""
     script = """
         import sys
-        sys.modules["sentinels"] = None
+        sys.modules["dateutil"] = None
         try:
             import viam_data_sync.server
         except ImportError as exc:
@@ -93,7 +93,7 @@ def test_a_broken_engine_is_not_mistaken_for_a_missing_extra(tmp_path: Path) -> 
     """
     proc = run([sys.executable, "-c", textwrap.dedent(script)], cwd=tmp_path, env=clean_env())
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == ["ModuleNotFoundError sentinels"]
+    assert proc.stdout.splitlines() == ["ModuleNotFoundError dateutil.relativedelta"]
 
 
 # --- a real client-only install in a fresh virtualenv -------------------------------
@@ -129,7 +129,7 @@ def test_client_only_install_has_no_server_engines(client_python: Path, tmp_path
     assert "viam-data-sync" in names
     assert {"grpcio", "protobuf", "pymongo", "tenacity", "tqdm"} <= names
     assert "sqlglot" not in names
-    assert "mongomock" not in names
+    assert "croniter" not in names
 
 
 @pytest.mark.slow

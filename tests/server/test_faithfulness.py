@@ -135,7 +135,8 @@ def test_bucket_auto_cuts_equal_count_buckets(api: Api) -> None:
                                         "output": {"total": {"$sum": "$data.v"}, "n": {"$sum": 1}}}}])
     assert summed == [{"_id": {"min": 1, "max": 9}, "total": 41, "n": 9}]
     for bad in ({"groupBy": "$data.v"}, {"groupBy": "$data.v", "buckets": 0},
-                {"groupBy": "$data.v", "buckets": 2, "granularity": "R5"}):
+                {"groupBy": "$data.v", "buckets": 2, "granularity": "R7"},
+                {"groupBy": "$data.v", "buckets": 2, "granularity": "E48"}):
         with pytest.raises(grpc.RpcError) as excinfo:
             mql(api, [{"$bucketAuto": bad}])
         assert excinfo.value.code() == grpc.StatusCode.INVALID_ARGUMENT

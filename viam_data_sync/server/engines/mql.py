@@ -1,13 +1,10 @@
 """The local server's MQL engine: aggregation pipelines over ``readings`` documents.
 
-Evaluation is delegated to mongomock's aggregation evaluator
-(``mongomock.aggregate.process_pipeline``, one stage at a time over an in-memory list of
-documents) rather than an engine of our own. Around it this module:
+Evaluation is the aggregation evaluator's (``engines/aggregation``, one stage at a time
+over an in-memory list of documents), judged against MongoDB's manual by the corpus in
+``tests/server/mql_corpus``. Around it this module:
 
 * validates stages against the cloud's supported list, rejecting others by name;
-* rewrites the few supported stages mongomock lacks (``$unset``, ``$replaceWith``,
-  ``$sortByCount``, the ``$count`` accumulator) into equivalent ones it has, and runs
-  ``$bucketAuto`` itself (``engines/bucket_auto.py``);
 * pushes work down to SQLite: the caller's organizations always, and a leading
   ``$match`` on top-level indexed fields (``_id``, ``organization_id``,
   ``location_id``, ``robot_id``, ``part_id``, ``component_type``, ``component_name``,
@@ -15,8 +12,7 @@ documents) rather than an engine of our own. Around it this module:
   is pushed down exactly, a following ``$sort`` on those fields and ``$skip``/``$limit``
   are pushed too, so "latest 10 readings of one component" reads 10 rows;
 * streams rows from SQLite in batches into :func:`~.store.schema.reading_document` shapes;
-* maps mongomock's ``NotImplementedError``/``OperationFailure`` to :class:`QueryError`
-  naming the operator and the stage.
+* maps the evaluator's errors to :class:`QueryError` naming the operator and the stage.
 
 Datetimes are handled as naive UTC inside the evaluator (as pymongo decodes them) and
 returned timezone-aware UTC.
@@ -25,17 +21,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import re
 import sqlite3
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from mongomock import OperationFailure
-from mongomock.aggregate import process_pipeline
-
-from viam_data_sync.server.engines.bucket_auto import bucket_auto
 from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server._rpc import log_unexpected
 from viam_data_sync.server._values import MAX_LIST_ITEMS
+from viam_data_sync.server.engines.aggregation import (
+    STAGE_NAMES, AggregationError, UnsupportedError, run_stage,
+)
 from viam_data_sync.server.store import readings
 from viam_data_sync.server.store.schema import reading_document
 
@@ -62,12 +56,8 @@ _CLOUD_STAGES = frozenset({
     "$sample", "$set", "$setWindowFields", "$skip", "$sort", "$sortByCount", "$unset",
     "$unwind",
 })
-#: The subset the local server runs.
-SUPPORTED_STAGES = frozenset({
-    "$addFields", "$bucket", "$bucketAuto", "$count", "$group", "$limit", "$match", "$project",
-    "$replaceRoot", "$replaceWith", "$sample", "$set", "$skip", "$sort", "$sortByCount",
-    "$unset", "$unwind",
-})
+#: The subset the local server runs (all but ``$geoNear``: no geospatial index).
+SUPPORTED_STAGES = _CLOUD_STAGES & STAGE_NAMES
 
 _STRING_FIELDS = {
     "_id": "reading_id",
@@ -84,7 +74,6 @@ _SORTABLE = {**_STRING_FIELDS, **_TIME_FIELDS}
 _ROW_COLUMNS = ("reading_id, organization_id, location_id, robot_id, part_id, component_type, "
                 "component_name, method_name, method_parameters, tags, time_requested_ns, "
                 "time_received_ns, data")
-_OPERATOR_IN_MESSAGE = re.compile(r"(\$[A-Za-z][A-Za-z0-9]*)")
 
 
 def run_mql(
@@ -145,7 +134,7 @@ def _id_first(doc: Dict[str, Any]) -> Dict[str, Any]:
 
 # ------------------------------------------------------------------ validation
 def _normalize(stages: Any) -> List[Dict[str, Any]]:
-    """Checks stage names and rewrites stages mongomock lacks into ones it has."""
+    """Checks stage names; datetimes become naive UTC, as pymongo decodes them."""
     if not isinstance(stages, (list, tuple)):
         raise QueryError("invalid MQL: the pipeline must be a list of stage documents")
     pipeline: List[Dict[str, Any]] = []
@@ -159,26 +148,8 @@ def _normalize(stages: Any) -> List[Dict[str, Any]]:
                 raise QueryError(f"unsupported MQL stage: {name} (the cloud accepts it; the "
                                  "local server does not)")
             raise QueryError(f"unsupported MQL stage: {name}")
-        pipeline.extend(_rewrite(name, _naive_utc(spec)))
+        pipeline.append({name: _naive_utc(spec)})
     return pipeline
-
-
-def _rewrite(name: str, spec: Any) -> List[Dict[str, Any]]:
-    if name == "$unset":
-        fields = [spec] if isinstance(spec, str) else spec
-        if not (isinstance(fields, list) and fields and all(isinstance(f, str) for f in fields)):
-            raise QueryError("invalid MQL: $unset takes a field name or a list of them")
-        return [{"$project": {field: 0 for field in fields}}]
-    if name == "$replaceWith":
-        return [{"$replaceRoot": {"newRoot": spec}}]
-    if name == "$sortByCount":
-        return [{"$group": {"_id": spec, "count": {"$sum": 1}}}, {"$sort": {"count": -1}}]
-    if name == "$group" and isinstance(spec, Mapping):
-        spec = {
-            field: ({"$sum": 1} if isinstance(acc, Mapping) and list(acc) == ["$count"] else acc)
-            for field, acc in spec.items()
-        }
-    return [{name: spec}]
 
 
 def _naive_utc(value: Any) -> Any:
@@ -357,34 +328,20 @@ def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List
 
 # ------------------------------------------------------------------ evaluation
 def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[str, Any]]:
-    (name, spec), = stage.items()
-    if name == "$bucketAuto":
-        return bucket_auto(docs, spec, _evaluate)
+    (name,) = stage
     try:
-        # mongomock is not annotated: its evaluator returns an iterable of dicts.
-        result: List[Dict[str, Any]] = list(
-            process_pipeline(docs, None, [stage], None)  # type: ignore[no-untyped-call]
-        )
-        return result
+        return run_stage(docs, stage)
+    except UnsupportedError as err:
+        raise QueryError(f"unsupported MQL operator: {err.name} in {err.where or name}") from None
+    except AggregationError as err:
+        raise QueryError(f"invalid MQL in {name}: {err}") from None
+    except RecursionError:
+        raise QueryError(f"invalid MQL in {name}: the pipeline nests too deeply") from None
     except (QueryError, MemoryError):
         raise  # a memory error is the server's limit (the query worker answers it), not the caller's syntax
-    except NotImplementedError as err:
-        raise QueryError(_unsupported(str(err), name)) from None
-    except OperationFailure as err:
-        message = str(err)
-        if re.search(r"[Uu]nrecognized|unknown (top level )?operator|not a valid", message):
-            raise QueryError(_unsupported(message, name)) from None
-        raise QueryError(f"invalid MQL in {name}: {message}") from None
     except Exception as err:  # noqa: BLE001 - evaluator bugs on odd input become client errors
-        log_unexpected(_LOG, f"mongomock in {name}", err, logging.DEBUG)
+        log_unexpected(_LOG, f"aggregation evaluator in {name}", err, logging.DEBUG)
         raise QueryError(f"invalid MQL in {name}: {type(err).__name__}: {err}") from None
-
-
-def _unsupported(message: str, stage: str) -> str:
-    operators = [op for op in _OPERATOR_IN_MESSAGE.findall(message) if op != stage]
-    if operators:
-        return f"unsupported MQL operator: {operators[0]} in {stage}"
-    return f"unsupported MQL in {stage}: {message.splitlines()[0][:200]}"
 
 
 def _plain(value: Any) -> Any:
