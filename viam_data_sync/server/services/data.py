@@ -498,11 +498,11 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         return data_pb2.ConfigureDatabaseUserResponse()
 
     # ------------------------------------------------------------ datasets
-    def _dataset(self, conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> sqlite3.Row:
+    def _dataset(self, conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> datasets.Dataset:
         if not dataset_id:
             raise invalid("dataset_id is required")
         row = datasets.get(conn, dataset_id)
-        if row is None or (scope is not None and row["organization_id"] not in scope):
+        if row is None or (scope is not None and row.organization_id not in scope):
             raise not_found(f"dataset {dataset_id[:100]} not found")
         return row
 
@@ -513,9 +513,9 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
             dataset = self._dataset(conn, request.dataset_id, scope)
             rows = rec.resolve(conn, refs, scope, missing_ok=False)
             for row in rows:
-                if row["organization_id"] != dataset["organization_id"]:
+                if row["organization_id"] != dataset.organization_id:
                     raise invalid(f"{row['binary_data_id']} is not in the dataset's organization")
-            binary.add_to_dataset(conn, dataset["id"], [r["id"] for r in rows])
+            binary.add_to_dataset(conn, dataset.id, [r["id"] for r in rows])
         return data_pb2.AddBinaryDataToDatasetByIDsResponse()
 
     @handler
@@ -524,7 +524,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         with self.store.write() as conn:
             dataset = self._dataset(conn, request.dataset_id, scope)
             rows = rec.resolve(conn, refs, scope, missing_ok=False)
-            binary.remove_from_dataset(conn, dataset["id"], [r["id"] for r in rows])
+            binary.remove_from_dataset(conn, dataset.id, [r["id"] for r in rows])
         return data_pb2.RemoveBinaryDataFromDatasetByIDsResponse()
 
     # ------------------------------------------------------------ signed URL

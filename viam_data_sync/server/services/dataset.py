@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Any, List
+from typing import Any, List, cast
 
 import grpc
 
@@ -33,13 +33,13 @@ def _exists(message: str) -> RpcFail:
     return RpcFail(grpc.StatusCode.ALREADY_EXISTS, message)
 
 
-def _to_proto(row: sqlite3.Row) -> Any:
+def _to_proto(row: datasets.Dataset) -> Any:
     return dataset_pb2.Dataset(
-        id=row["id"],
-        name=row["name"],
-        organization_id=row["organization_id"],
-        time_created=ns_to_timestamp(row["time_created_ns"]),
-        type=row["type"],
+        id=row.id,
+        name=row.name,
+        organization_id=row.organization_id,
+        time_created=ns_to_timestamp(row.time_created_ns),
+        type=cast(Any, row.type),  # an int of the DatasetType enum
     )
 
 
@@ -55,11 +55,11 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
         self.store = store
         self.auth = auth
 
-    def _get(self, conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> sqlite3.Row:
+    def _get(self, conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> datasets.Dataset:
         if not dataset_id:
             raise invalid("dataset id is required")
         row = datasets.get(conn, dataset_id)
-        if row is None or (scope is not None and row["organization_id"] not in scope):
+        if row is None or (scope is not None and row.organization_id not in scope):
             raise not_found(f"dataset {dataset_id[:100]} not found")
         return row
 
@@ -90,7 +90,7 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
     def DeleteDataset(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         with self.store.write() as conn:
             row = self._get(conn, request.id, scope)
-            datasets.delete(conn, row["id"])
+            datasets.delete(conn, row.id)
         return dataset_pb2.DeleteDatasetResponse()
 
     @handler
@@ -98,9 +98,9 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
         name = _check_name(request.name)
         with self.store.write() as conn:
             row = self._get(conn, request.id, scope)
-            if row["name"] != name and datasets.name_taken(conn, row["organization_id"], name):
+            if row.name != name and datasets.name_taken(conn, row.organization_id, name):
                 raise _exists(f"a dataset named {name!r} already exists in this organization")
-            datasets.rename(conn, row["id"], name)
+            datasets.rename(conn, row.id, name)
         return dataset_pb2.RenameDatasetResponse()
 
     @handler
@@ -118,7 +118,7 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
         out: List[Any] = []
         for dataset_id in dict.fromkeys(request.ids):
             row = datasets.get(conn, dataset_id)
-            if row is not None and (scope is None or row["organization_id"] in scope):
+            if row is not None and (scope is None or row.organization_id in scope):
                 out.append(_to_proto(row))
         return dataset_pb2.ListDatasetsByIDsResponse(datasets=out)
 
@@ -133,9 +133,9 @@ class DatasetServicer(SequenceExportMixin, dataset_pb2_grpc.DatasetServiceServic
         with self.store.write() as conn:
             rows = [self._get(conn, dataset_id, scope) for dataset_id in ids]
             for row in rows:
-                if row["organization_id"] != request.organization_id:
-                    raise invalid(f"dataset {row['id']} is not in organization {request.organization_id}")
-            kinds = {row["type"] for row in rows}
+                if row.organization_id != request.organization_id:
+                    raise invalid(f"dataset {row.id} is not in organization {request.organization_id}")
+            kinds = {row.type for row in rows}
             if len(kinds) != 1:
                 raise invalid("cannot merge datasets of different types")
             new = self._insert(conn, name, request.organization_id, kinds.pop())

@@ -31,6 +31,7 @@ from viam_data_sync.server.services.owned import owned_row
 from viam_data_sync.server._rpc import LOG, Authorizer, Scope, handler, log_unexpected
 from viam_data_sync.server.services.sequences import sequence_dataset, sequence_message
 from viam_data_sync.server.store import exports, sequences
+from viam_data_sync.server.store.datasets import Dataset
 from viam_data_sync.server.store import Store, new_id, now_ns
 
 #: How long an export's download URL is reported valid: 24 hours.
@@ -40,9 +41,9 @@ def export_dir(store: Store) -> str:
     return os.path.join(store.blob_dir, "exports")
 
 
-def _write_archive(store: Store, conn: sqlite3.Connection, dataset: sqlite3.Row, path: str) -> None:
+def _write_archive(store: Store, conn: sqlite3.Connection, dataset: Dataset, path: str) -> None:
     entries: List[Dict[str, Any]] = []
-    rows = sequences.in_dataset(conn, dataset["id"])
+    rows = sequences.in_dataset(conn, dataset.id)
 
     def write(handle: Any) -> None:
         with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -57,8 +58,8 @@ def _write_archive(store: Store, conn: sqlite3.Connection, dataset: sqlite3.Row,
                                   "time_received": ns_to_timestamp(item["time_received_ns"]).ToJsonString()})
                 sequence = json_format.MessageToDict(sequence_message(conn, row))
                 entries.append({"sequence": sequence, "files": files})
-            manifest = {"dataset": {"id": dataset["id"], "name": dataset["name"],
-                                    "organization_id": dataset["organization_id"]}, "sequences": entries}
+            manifest = {"dataset": {"id": dataset.id, "name": dataset.name,
+                                    "organization_id": dataset.organization_id}, "sequences": entries}
             archive.writestr("manifest.json", json.dumps(manifest, indent=2))
 
     write_atomic(path, write, binary=True)
@@ -85,7 +86,7 @@ class SequenceExportMixin:
                 log_unexpected(LOG, "StartSequenceDatasetExport", exc)
                 status, error = dataset_pb2.SEQUENCE_DATASET_EXPORT_STATUS_FAILED, f"export failed: {type(exc).__name__}"
         with self.store.write() as conn:
-            exports.insert(conn, job_id, dataset["organization_id"], dataset["id"], status,
+            exports.insert(conn, job_id, dataset.organization_id, dataset.id, status,
                            file_name if not error else None, error, created, now_ns())
         return dataset_pb2.StartSequenceDatasetExportResponse(job_id=job_id)
 

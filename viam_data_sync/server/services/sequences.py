@@ -20,7 +20,7 @@ from viam_data_sync.server.services.binary_reader import BinaryReader
 from viam_data_sync.server._config import ServiceConfig
 from viam_data_sync.server.services.owned import decode_token, encode_token, owned_row, page_size, window_ns
 from viam_data_sync.server._rpc import Authorizer, Scope, check_org, handler, invalid, not_found
-from viam_data_sync.server.store import Store, new_id, now_ns, sequences
+from viam_data_sync.server.store import Store, datasets, new_id, now_ns, sequences
 from viam_data_sync.server._values import distinct, stored_ns
 
 #: The fields ``UpdateSequence``'s field mask may name.
@@ -47,21 +47,25 @@ def _tags(tags: Sequence[str]) -> str:
 
 def sequence_message(conn: sqlite3.Connection, row: sqlite3.Row) -> Any:
     """The ``Sequence`` message of a ``sequences`` row, its datasets included."""
-    datasets = sequences.dataset_ids(conn, row["id"])
+    member_of = sequences.dataset_ids(conn, row["id"])
     return data_pb2.Sequence(
         id=row["id"], part_id=row["part_id"], sequence_tags=json.loads(row["tags"]),
         created_at=ns_to_timestamp(row["created_ns"]), updated_at=ns_to_timestamp(row["updated_ns"]),
         start_time=ns_to_timestamp(row["start_ns"]), end_time=ns_to_timestamp(row["end_ns"]),
         resources=[data_pb2.SequenceResourceFilter(resource_name=n, method_name=m)
                    for n, m in json.loads(row["resources"])],
-        dataset_ids=datasets,
+        dataset_ids=member_of,
     )
 
 
-def sequence_dataset(conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> sqlite3.Row:
+def sequence_dataset(conn: sqlite3.Connection, dataset_id: str, scope: Scope) -> datasets.Dataset:
     """A dataset visible to ``scope`` that holds sequences (INVALID_ARGUMENT for a binary one)."""
-    row = owned_row(conn, "datasets", dataset_id, scope, "dataset")
-    if row["type"] != dataset_pb2.DATASET_TYPE_SEQUENCE_DATA:
+    if not dataset_id:
+        raise invalid("dataset id is required")
+    row = datasets.get(conn, dataset_id)
+    if row is None or (scope is not None and row.organization_id not in scope):
+        raise not_found(f"dataset {dataset_id[:100]} not found")
+    if row.type != dataset_pb2.DATASET_TYPE_SEQUENCE_DATA:
         raise invalid(f"dataset {dataset_id[:100]} is not a sequence dataset")
     return row
 
@@ -148,16 +152,16 @@ class SequencesMixin:
     def SequencesByDatasetID(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
         with self.store.read() as conn:
             dataset = sequence_dataset(conn, request.dataset_id, scope)
-            count = sequences.count_in_dataset(conn, dataset["id"])
+            count = sequences.count_in_dataset(conn, dataset.id)
             if request.count_only:
                 return data_pb2.SequencesByDatasetIDResponse(count=count)
-            after = decode_token(request.page_token, "dataset-sequences", dataset["id"]) or 0
+            after = decode_token(request.page_token, "dataset-sequences", dataset.id) or 0
             size = page_size(request.page_size, self.config.max_page_size)
-            rows = sequences.page_of_dataset(conn, dataset["id"], after, size + 1)
+            rows = sequences.page_of_dataset(conn, dataset.id, after, size + 1)
             response = data_pb2.SequencesByDatasetIDResponse(
                 sequences=[sequence_message(conn, r) for r in rows[:size]], count=count)
         if len(rows) > size:
-            response.next_page_token = encode_token("dataset-sequences", rows[size - 1]["seq"], dataset["id"])
+            response.next_page_token = encode_token("dataset-sequences", rows[size - 1]["seq"], dataset.id)
         return response
 
     def _sequence_members(self, request: Any, scope: Scope) -> Any:
@@ -168,9 +172,9 @@ class SequencesMixin:
         dataset = sequence_dataset(conn, request.dataset_id, scope)
         for sequence_id in ids:
             row = owned_row(conn, "sequences", sequence_id, scope, "sequence")
-            if row["organization_id"] != dataset["organization_id"]:
+            if row["organization_id"] != dataset.organization_id:
                 raise invalid(f"sequence {sequence_id[:100]} is not in the dataset's organization")
-        return dataset["id"], ids
+        return dataset.id, ids
 
     @handler
     def AddSequencesToDataset(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802

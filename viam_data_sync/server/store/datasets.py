@@ -4,14 +4,28 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence
 
-Row = sqlite3.Row
+
+@dataclass(frozen=True)
+class Dataset:
+    """One dataset (a row of ``datasets``)."""
+
+    id: str
+    name: str
+    organization_id: str
+    time_created_ns: int
+    type: int
+
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> "Dataset":
+        return cls(row["id"], row["name"], row["organization_id"], row["time_created_ns"], row["type"])
 
 
-def get(conn: sqlite3.Connection, dataset_id: str) -> Optional[Row]:
-    row: Optional[Row] = conn.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
-    return row
+def get(conn: sqlite3.Connection, dataset_id: str) -> Optional[Dataset]:
+    row = conn.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+    return None if row is None else Dataset.of(row)
 
 
 def organization_of(conn: sqlite3.Connection, dataset_id: str) -> Optional[str]:
@@ -38,14 +52,14 @@ def rename(conn: sqlite3.Connection, dataset_id: str, name: str) -> None:
     conn.execute("UPDATE datasets SET name = ? WHERE id = ?", (name, dataset_id))
 
 
-def of_organization(conn: sqlite3.Connection, organization_id: str, kind: Optional[int] = None) -> List[Row]:
+def of_organization(conn: sqlite3.Connection, organization_id: str, kind: Optional[int] = None) -> List[Dataset]:
     """An organization's datasets (of type ``kind`` if given), oldest first."""
     sql = "SELECT * FROM datasets WHERE organization_id = ?"
     params: List[Any] = [organization_id]
     if kind is not None:
         sql += " AND type = ?"
         params.append(kind)
-    return list(conn.execute(sql + " ORDER BY time_created_ns, id", params).fetchall())
+    return [Dataset.of(row) for row in conn.execute(sql + " ORDER BY time_created_ns, id", params)]
 
 
 def copy_members(conn: sqlite3.Connection, target: str, sources: Sequence[str]) -> None:
