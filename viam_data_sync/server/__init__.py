@@ -23,5 +23,8 @@ require_server_extra()
 from viam_data_sync.server._scheduler import ManualClock, PipelineClock
 from viam_data_sync.server._server import LocalDataServer
 from viam_data_sync.server._store import FleetIds
+from viam_data_sync._public import publish
 
 __all__ = ["LocalDataServer", "FleetIds", "ManualClock", "PipelineClock"]
+
+publish(globals(), __all__, __name__)  # viam_data_sync.server.X in help() and tracebacks
