@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ._pages import DOCS, ROOT, blocks
+from ._pages import ROOT, blocks
 from .conftest import sphinx
 
 from viam_data_sync import DataClient
@@ -67,12 +67,3 @@ def test_the_readme_is_a_front_door() -> None:
         if not target.startswith(("http://", "https://")):
             assert (ROOT / target).exists(), target
 
-
-def test_every_page_is_in_the_site() -> None:
-    """A Markdown page outside the toctree would warn; this says which one, plainly."""
-    text = "\n".join(p.read_text() for p in DOCS.rglob("*.md") if "_build" not in p.parts)
-    for page in DOCS.rglob("*.md"):
-        if "_build" in page.parts or page == DOCS / "index.md":
-            continue
-        name = page.stem if page.name != "index.md" else f"{page.parent.name}/index"
-        assert name in text, page
