@@ -7,6 +7,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from ._pages import checked
 from .conftest import Docs
 
@@ -24,6 +26,7 @@ def test_every_checked_shell_example_has_a_test() -> None:
 
 
 def test_shell_exports(docs: Docs, tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")  # the Parquet line needs the arrow extra
     run(docs, "exports", tmp_path)
     assert len((tmp_path / "readings.jsonl").read_text().splitlines()) == 2000
     assert len((tmp_path / "readings.csv").read_text().splitlines()) == 2001  # a header
