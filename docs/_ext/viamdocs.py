@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import os
 from typing import Any, Dict, List, Optional
 
 from docutils import nodes
@@ -139,7 +140,12 @@ def cli_parser() -> argparse.ArgumentParser:
                 for child in action.choices.values():
                     strip(child)
 
-    parser = build_parser()
+    # Defaults read the environment (VIAM_APP_ADDRESS, ...): build as a fresh shell would.
+    saved = {key: os.environ.pop(key) for key in list(os.environ) if key.startswith("VIAM_")}
+    try:
+        parser = build_parser()
+    finally:
+        os.environ.update(saved)
     strip(parser)
     return parser
 
