@@ -2,7 +2,7 @@
 """Client benchmarks: ratios against baselines measured in the same run.
 
 The server runs in its own process (scripts/_bench_server.py). Every figure is the best
-of ``--runs`` runs; the printed ratios are what the README records.
+of ``--runs`` runs; the printed ratios are what docs/explanation/benchmarks.md records.
 
     python scripts/bench_client.py              # everything (a few minutes)
     python scripts/bench_client.py tabular latency

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Run the README's install section, command by command, as a new user would (CI).
+"""Run the install instructions, command by command, as a new user would (CI).
 
-Every fenced block after an ``<!-- install-check`` comment in README.md is run, in
-order, in one bash session (so ``wheel=$(...)`` carries over), from a copy of this
-clone named ``viam-data-sync`` in a temporary folder: the README's ``../viam-env`` and
-``dist/`` land there, never in the checkout. Notebook lines (``%pip install ...``) run
-as a fresh kernel environment's ``python -m pip install ...``, with the README's
+Every fenced block after an ``<!-- install-check`` comment in README.md, then in the
+documentation's install page (docs/getting-started/install.md), is run, in order, in one
+bash session (so ``wheel=$(...)`` carries over), from a copy of this clone named
+``viam-data-sync`` in a temporary folder: the pages' ``../viam-env`` and ``dist/`` land
+there, never in the checkout. Notebook lines (``%pip install ...``) run as a fresh
+kernel environment's ``python -m pip install ...``, with the pages'
 ``/path/to/viam-data-sync`` standing for the copy.
 
 Then the hints: in a fresh venv with the wheel alone (no extras), the ``ImportError``
@@ -27,6 +28,8 @@ from typing import List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "<!-- install-check"
+#: The pages whose marked blocks are run, in this order.
+PAGES = ("README.md", "docs/getting-started/install.md")
 #: The README's stand-in for the clone's folder in notebook lines.
 PLACEHOLDER = "/path/to/viam-data-sync"
 
@@ -40,7 +43,7 @@ def install_blocks(readme: str) -> List[Tuple[str, List[str]]]:
         if lines[index].lstrip().startswith(MARKER):
             fence = index + 1
             if fence >= len(lines) or not lines[fence].startswith("```"):
-                raise ValueError(f"README line {index + 1}: a marker must be followed by a fenced block")
+                raise ValueError(f"line {index + 1}: a marker must be followed by a fenced block")
             language = lines[fence][3:].strip()
             body: List[str] = []
             index = fence + 1
@@ -125,11 +128,19 @@ def check_hints(base: Path, clone: Path, env: dict) -> None:
         run([python, "-c", probe], base, active)
 
 
+def page_blocks() -> List[Tuple[str, List[str]]]:
+    """The install blocks of every page of :data:`PAGES`, in order."""
+    blocks: List[Tuple[str, List[str]]] = []
+    for page in PAGES:
+        found = install_blocks((ROOT / page).read_text(encoding="utf-8"))
+        if not found:
+            raise SystemExit(f"{page} has no install-check blocks")
+        blocks += found
+    return blocks
+
+
 def main() -> int:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = install_blocks(readme)
-    if not blocks:
-        raise SystemExit("README.md has no install-check blocks")
+    blocks = page_blocks()
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
     env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_QUIET="1")
     with tempfile.TemporaryDirectory(prefix="viam-install-check-") as tmp:
@@ -140,10 +151,10 @@ def main() -> int:
         if any(language == "python" for language, _ in blocks):
             run([sys.executable, "-m", "venv", str(kernel)], base, env)
         script = shell_script(blocks, clone, kernel)
-        print(f"README install section: {sum(len(b) for _, b in blocks)} commands in {clone}", flush=True)
+        print(f"install instructions: {sum(len(b) for _, b in blocks)} commands in {clone}", flush=True)
         proc = subprocess.run(["bash", "-c", script], cwd=clone, env=env)
         if proc.returncode != 0:
-            raise SystemExit(f"README install section failed ({proc.returncode})")
+            raise SystemExit(f"install instructions failed ({proc.returncode})")
         if kernel.exists():
             run([str(kernel / "bin" / "python"), "-c", "import viam_data_sync, pandas"], base, env)
         check_hints(base, clone, env)

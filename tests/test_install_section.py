@@ -1,5 +1,6 @@
-"""The README's install section is what CI runs (scripts/check_install.py): it must hold
-every step a new user needs, with names that match this version."""
+"""The install instructions (the README's install section and the documentation's
+install page) are what CI runs (scripts/check_install.py): they must hold every step a
+new user needs, with names that match this version."""
 from __future__ import annotations
 
 import importlib.util
@@ -19,8 +20,22 @@ def _check_install():
     return module
 
 
-def test_the_readme_install_section_has_every_step() -> None:
-    blocks = _check_install().install_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+def test_the_readme_installs_the_local_server_too() -> None:
+    """The first thing a new user runs gives them ``serve`` and ``LocalDataServer``."""
+    [(language, readme)] = _check_install().install_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert language == "bash" and any(re.search(r"pip install '\.\[(\w+,)*server(,\w+)*\]'", c) for c in readme)
+
+
+def test_the_install_page_shows_the_readme_commands_it_does_not_repeat() -> None:
+    page = (ROOT / "docs" / "getting-started" / "install.md").read_text(encoding="utf-8")
+    assert "```{include} ../../README.md\n:start-after: <!-- install:start -->\n:end-before: <!-- install:end -->" in page
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    included = readme.split("<!-- install:start -->", 1)[1].split("<!-- install:end -->", 1)[0]
+    assert "<!-- install-check" in included and "```bash" in included
+
+
+def test_the_install_instructions_have_every_step() -> None:
+    blocks = _check_install().page_blocks()
     commands = [line for _, body in blocks for line in body]
     shell = [line for language, body in blocks if language == "bash" for line in body]
     notebook = [line for language, body in blocks if language == "python" for line in body]

@@ -46,6 +46,7 @@ from viam_data_sync._version import __version__
 from viam_data_sync._frames import flatten_record, records_to_dataframe, tabular_to_dataframe
 from viam_data_sync._official import from_official, to_official
 from viam_data_sync._viam_client import Credentials, DialOptions, ViamClient
+from viam_data_sync._public import publish, publish_members, publish_nested
 
 _logging.getLogger("viam_data_sync").addHandler(_logging.NullHandler())
 
@@ -60,11 +61,9 @@ __all__ += ["flatten_record", "records_to_dataframe", "tabular_to_dataframe"]
 __all__ += ["from_official", "to_official"]
 __all__ += ["Credentials", "DialOptions", "ViamClient"]
 __all__ += ["BinaryIterator", "ExportIterator", "MqlIterator", "TabularIterator", "Partition", "SyncRun"]
-# Tracebacks and reprs show viam_data_sync.X, not the private module.
-for _name in __all__:
-    _obj = globals()[_name]
-    if hasattr(_obj, "__module__") and getattr(_obj, "__module__", "").startswith("viam_data_sync._"):
-        try:
-            _obj.__module__ = "viam_data_sync"
-        except (AttributeError, TypeError):
-            pass
+# Tracebacks, reprs, help() and the API reference show viam_data_sync.X, not the
+# private module; DataClient's methods and result types as viam_data_sync.DataClient.X.
+publish(globals(), __all__, __name__)
+publish_members(DataClient, __name__)
+publish_nested(DataClient, ("TabularData", "TabularDataPoint", "DatabaseConnection", "DataPipeline",
+                            "DataPipelineRun", "DataPipelineRunsPage"), __name__)

@@ -24,6 +24,7 @@ import logging
 import warnings
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from viam_data_sync._extras import require_module
 from viam_data_sync._frames import METADATA_COLUMNS
 
 _LOG = logging.getLogger("viam_data_sync")
@@ -35,12 +36,7 @@ DEFAULT_BATCH_ROWS = 10_000
 
 def pyarrow() -> Any:
     """The ``pyarrow`` module, or an ``ImportError`` naming the extra to install."""
-    try:
-        import pyarrow as pa
-    except ImportError as exc:
-        raise ImportError("Arrow output needs pyarrow, which is not installed: "
-                          "pip install 'viam-data-sync[arrow]'") from exc
-    return pa
+    return require_module("pyarrow", "Arrow output needs", "arrow")
 
 
 def _ns(ts: Any) -> Optional[int]:
@@ -341,8 +337,8 @@ class ArrowOutput:
 
     def iter_batches(self, batch_rows: int = DEFAULT_BATCH_ROWS, *, schema: Any = None) -> Iterator[Any]:
         """Yield ``pyarrow.RecordBatch``es of at most ``batch_rows`` rows, in constant
-        memory (needs the ``arrow`` extra). Columns are built per page; see
-        :mod:`viam_data_sync._arrow` for the schema. Without ``schema`` the first
+        memory (needs the ``arrow`` extra). Columns are built per page (the guide
+        "Arrow, pandas, Polars, DuckDB" lists them). Without ``schema`` the first
         batch's schema is used for every batch. Like ``iter_pages()``, this cannot be
         mixed with ``next()`` on one iterator.
 

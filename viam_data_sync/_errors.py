@@ -205,7 +205,9 @@ class UnboundedReadingsWarning(UserWarning):
     for such queries (its known issue APP-10891). The local server does answer them.
 
     A Python warning, shown once per line of your code that sends such a query (Python's
-    default filter); see ``viam_data_sync._unbounded_sql`` for what the check counts.
+    default filter). A ``time_received >=``, ``>``, ``=`` or ``BETWEEN`` anywhere in that
+    ``SELECT``'s own ``WHERE`` counts as a bound; anything but a ``SELECT``, and SQL that
+    does not parse, is left alone.
 
     Example::
 

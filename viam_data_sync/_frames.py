@@ -65,7 +65,7 @@ def tabular_to_dataframe(rows: Iterable[Any], *, flatten: bool = True) -> Any:
     Accepts a list or any iterable, e.g. ``client.iter_tabular(...)`` (consumed here:
     the whole result is held in memory, so bound it with a filter or ``max_results``).
 
-    Columns: :data:`METADATA_COLUMNS`, ``time_requested`` and ``time_received``
+    Columns: the capture metadata (``organization_id`` ... ``tags``), ``time_requested`` and ``time_received``
     (timezone-aware UTC ``datetime64`` columns), then the payload. With ``flatten`` (the
     default) the payload is flattened by :func:`flatten_record` under ``data.``
     (``data.readings.temperature``), the same columns :func:`records_to_dataframe`

@@ -5,7 +5,7 @@ Exactly-once, constant-memory, resumable iteration over the Data API.
 **Iterators**: every ``iter_*`` method returns a real iterator (``next(it)`` works and
 ``iter(it) is it``), generic in the rows it yields: :class:`TabularIterator`,
 :class:`BinaryIterator`, :class:`ExportIterator`, :class:`MqlIterator`. They share one
-protocol (:class:`_RowIterator`): ``StopIteration`` after the last row (and on every
+protocol (``_RowIterator``): ``StopIteration`` after the last row (and on every
 later ``next()``); a ``break`` leaves the iterator usable (the next ``for`` continues
 with the next row) and its background work idle once its bounded buffers are full;
 ``close()``, ``with it:`` or garbage collection cancels that work. A closed iterator,
@@ -171,7 +171,7 @@ class FilterIterator(_RowIterator[T]):
 
     Generic in the rows it yields: ``convert`` turns each raw row ``fetch`` returned
     into a ``T`` (without it, raw rows are yielded). The iteration protocol (``next``,
-    ``break``, ``close``, errors) is :class:`_RowIterator`'s. ``iter_pages()`` yields
+    ``break``, ``close``, errors) is that of every iterator here. ``iter_pages()`` yields
     lists of rows instead; it cannot be mixed with ``next()`` on one iterator.
 
     Attributes:
@@ -560,7 +560,7 @@ class ExportIterator(_RowIterator[TabularDataPoint]):
     already yielded at exactly that time are skipped, so nothing is lost or repeated.
     ``.cursor`` records the same position for a new iterator (``start_after=``).
 
-    The iteration protocol is :class:`_RowIterator`'s: after a ``break`` the stream
+    The iteration protocol is that of every iterator here: after a ``break`` the stream
     stays open (the next ``for`` continues); ``close()``, ``with`` or garbage
     collection cancels it; after ``close()`` (or an error) ``next()`` raises
     ``ValueError``.

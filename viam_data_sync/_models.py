@@ -157,8 +157,8 @@ class TabularData:
 
     def to_dict(self) -> Dict[str, Any]:
         """A JSON-ready dict: the metadata fields flattened, times as ISO-8601 strings,
-        ``data`` last (the shape of a ``readings`` row): :func:`tabular_record`, the
-        record ``dest=`` and the CLI's ``export tabular`` write.
+        ``data`` last (the shape of a ``readings`` row): the record ``dest=`` and the
+        CLI's ``export tabular`` write.
 
         Example::
 
@@ -226,7 +226,7 @@ class TabularDataPoint:
 
     @property
     def resource_subtype(self) -> str:
-        """Deprecated: use :attr:`resource_api`."""
+        """The same as ``resource_api`` (deprecated, as in the official SDK)."""
         warnings.warn(
             "TabularDataPoint.resource_subtype is deprecated; use resource_api",
             DeprecationWarning,
@@ -254,7 +254,7 @@ class TabularDataPoint:
 
 
 class DatabaseConnection(NamedTuple):
-    """What ``GetDatabaseConnection`` returns (see :meth:`DataClient.get_database_connection_info`)."""
+    """What ``GetDatabaseConnection`` returns (see :meth:`~viam_data_sync.DataClient.get_database_connection_info`)."""
 
     hostname: str
     mongodb_uri: str
@@ -426,7 +426,7 @@ class Partition:
 
     @property
     def filter(self) -> data_pb2.Filter:
-        """The filter this partition reads: the plan's filter, narrowed to its range."""
+        """The plan's filter narrowed to this partition's range (what it reads)."""
         return with_interval(data_pb2.Filter.FromString(self.filter_bytes), self.start_ns, self.end_ns)
 
     @property

@@ -4,8 +4,8 @@ Each :class:`Rpc` row names one method of the Viam API: its service and name (so
 wire path), its request and response classes, its kind (unary, client stream, server
 stream, read from the method's descriptor in ``protos/``), its idempotency class and
 whether it is an upload. The call layer (:mod:`viam_data_sync._call`), the retry
-decision (:mod:`viam_data_sync._retry`) and the README's idempotency table all read
-these rows; tests check them against the descriptors and the README.
+decision (:mod:`viam_data_sync._retry`) and the documentation's idempotency lists all
+read these rows; tests check them against the descriptors and the documentation.
 
 Rows are grouped by service, as in the ``.proto`` files::
 
@@ -308,5 +308,6 @@ def by_path(path: str) -> Rpc[Message, Message]:
 
 
 #: ``{path: idempotency}`` for every RPC: what the retry decision uses (public as
-#: ``viam_data_sync.IDEMPOTENCY``; the README's table is checked against it).
+#: ``viam_data_sync.IDEMPOTENCY``; the reference page "Errors, retries and deadlines"
+#: is checked against it).
 IDEMPOTENCY: Dict[str, Idempotency] = {path: row.idempotency for path, row in RPCS.items()}

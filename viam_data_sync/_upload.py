@@ -14,6 +14,7 @@ the start: bytes, a path, a seekable file.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 from pathlib import Path
@@ -80,7 +81,8 @@ class UploadSource:
         elif isinstance(source, os.PathLike) or (allow_path and isinstance(source, str)):
             path = Path(source)
             if not path.exists():
-                raise FileNotFoundError(f"no such file: {path}")
+                # The OS's wording, as open() words it, so every missing file reads alike.
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), os.fspath(path))
             if not path.is_file():
                 raise (
                     IsADirectoryError(f"not a regular file: {path}")

@@ -1,8 +1,8 @@
 """A Dask reader: a plan's partitions as a ``dask.dataframe`` (tabular) or a
 ``dask.bag`` (binary), read in parallel by Dask workers.
 
-Needs the ``dask`` extra (``pip install 'viam-data-sync[dask]'``: dask's dataframe and
-distributed, and pyarrow). The plan is made once, on the machine that builds the
+Needs the ``dask`` extra (dask's dataframe and distributed, and pyarrow); without it,
+the reader raises :class:`ImportError` naming the command that installs it. The plan is made once, on the machine that builds the
 graph; each task rebuilds a client on its worker from ``client_factory``, so
 credentials never travel in the task graph (the default, ``DataClient.from_env``,
 reads them from the worker's environment).
@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, List, Optional
 
 from viam_data_sync._api.partitions import DEFAULT_MAX_PARTITIONS, DEFAULT_TARGET_ITEMS, DEFAULT_TARGET_ROWS
 from viam_data_sync._client import DataClient
+from viam_data_sync._extras import require_module
 from viam_data_sync._models import Partition
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
@@ -33,11 +34,10 @@ ClientFactory = Callable[[], DataClient]
 
 
 def _dask() -> Any:
-    try:
-        import dask.bag
-        import dask.dataframe
-    except ImportError as exc:
-        raise ImportError("the Dask reader needs dask: pip install 'viam-data-sync[dask]'") from exc
+    require_module("dask.bag", "the Dask reader needs", "dask")
+    require_module("dask.dataframe", "the Dask reader needs", "dask")
+    import dask
+
     return dask
 
 

@@ -14,6 +14,7 @@ Example::
 well-known types of the same private pool: use them (not ``google.protobuf``'s) when
 setting such fields on our messages by hand.
 """
+from viam_data_sync._public import publish
 from viam_data_sync._convert import AnyMessage as Any
 from viam_data_sync._convert import ListValue, Struct, Timestamp, Value
 from viam_data_sync._proto.app.data.v1.data_pb2 import (
@@ -60,3 +61,5 @@ __all__ = [
     "TabularDataSourceType", "TagsFilter", "TagsFilterType", "Timestamp", "UploadMetadata",
     "Value",
 ]
+# help() and the API reference show viam_data_sync.proto.Filter; pickle finds it there.
+publish(globals(), __all__, __name__)

@@ -8,6 +8,7 @@ import datetime as dt
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import grpc
 import pytest
@@ -15,10 +16,13 @@ import pytest
 pa = pytest.importorskip("pyarrow")
 
 from viam_data_sync import DataClient, create_filter  # noqa: E402
+from viam_data_sync._extras import missing_extra_hint  # noqa: E402
 from viam_data_sync._frames import METADATA_COLUMNS  # noqa: E402
 from viam_data_sync.server import LocalDataServer  # noqa: E402
 
 from ..iterators._seed import T0, seed_readings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ROWS = 2500
 SENSOR = create_filter(component_name="sensor-1")
@@ -210,6 +214,8 @@ def test_without_the_extras_the_error_names_them(env):
     """
     out = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
+    # Not on PyPI: each hint names this installation's source (an editable clone here),
+    # never `pip install 'viam-data-sync[...]'`.
     assert out.stdout.splitlines() == [
-        "Arrow output needs pyarrow, which is not installed: pip install 'viam-data-sync[arrow]'",
-        "the Dask reader needs dask: pip install 'viam-data-sync[dask]'"]
+        missing_extra_hint("Arrow output needs", "arrow"), missing_extra_hint("the Dask reader needs", "dask")]
+    assert all(f"{ROOT}[" in line for line in out.stdout.splitlines()), out.stdout

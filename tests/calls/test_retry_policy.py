@@ -76,12 +76,12 @@ def test_every_status_maps_to_a_specific_error(code):
     assert "secret" not in repr(error.trailing_metadata) and "secret" not in str(error)
 
 
-def test_readme_lists_every_rpc_under_its_idempotency_class():
-    """The README's reliability section and the table in code say the same thing."""
+def test_the_docs_list_every_rpc_under_its_idempotency_class():
+    """The reference page "Errors, retries and deadlines" and the table in code say the same thing."""
     import re
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "reference" / "errors.md").read_text()
     section = text[text.index("* **What is retried depends on the call**"):text.index("* **Uploads** (streams)")]
     blocks = {
         Idempotency.READ: section[section.index("**read:**"):section.index("**idempotent:**")],
@@ -91,11 +91,11 @@ def test_readme_lists_every_rpc_under_its_idempotency_class():
     for path, cls in IDEMPOTENCY.items():
         name = path.rsplit("/", 1)[1]
         for other, block in blocks.items():
-            # The README groups names (TabularDataByFilter/BySQL, Add/RemoveTags…): match
+            # The page groups names (TabularDataByFilter/BySQL, Add/RemoveTags…): match
             # the full name, or its prefix and suffix around a grouping.
             words = re.findall(r"[A-Z][a-z]+|[A-Z]+(?![a-z])", name)
             listed = name in block or (words[0] in block and words[-1] in block and other is cls)
             if other is cls:
-                assert listed, f"README does not list {name} as {cls.value}"
+                assert listed, f"errors.md does not list {name} as {cls.value}"
             else:
-                assert name not in re.findall(r"[A-Za-z]+", block), f"README lists {name} as {other.value}"
+                assert name not in re.findall(r"[A-Za-z]+", block), f"errors.md lists {name} as {other.value}"

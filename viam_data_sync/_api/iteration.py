@@ -66,7 +66,8 @@ class Iteration(ClientBase):
             timeout: per-request timeout (seconds).
             max_concurrency: the most partitions fetched at once (default 32).
             progress: ``progress(rows, None)``, the rows handed out so far, before each
-                next row and at the end (see ``_progress.py``).
+                next row and at the end (so a progress bar is
+                ``progress=lambda n, b: bar.update(n - bar.n)``).
 
         Returns:
             A single-use iterator of ``DataClient.TabularData`` with ``.cursor``,

@@ -38,7 +38,7 @@ _START = "0" * 24  # before every id
 
 @dataclass(frozen=True)
 class SyncRun:
-    """What one :meth:`IncrementalSync.sync_tabular` run did.
+    """What one :meth:`DataClient.sync_tabular` run did.
 
     Attributes:
         path: the file written (``None`` when nothing new had arrived).

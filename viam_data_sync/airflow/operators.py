@@ -4,7 +4,7 @@ in a mapped task, export binary data, upload files, run an SQL or MQL query.
 Each export writes atomically to a path that depends only on what it exports (a
 partition's ``key``), so a retried task replaces its file and never duplicates rows,
 and returns a small XCom: ``{"path", "rows", "bytes", "sha256"}``. Clients are built
-in ``execute()`` (through :class:`ViamDataHook`), never when the DAG is parsed.
+in ``execute()`` (through :class:`~viam_data_sync.airflow.hooks.ViamDataHook`), never when the DAG is parsed.
 """
 from __future__ import annotations
 

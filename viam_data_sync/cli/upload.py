@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import hashlib
 import json
 import logging
@@ -46,7 +47,7 @@ def _collect_files(paths: Sequence[str], recursive: bool) -> List[Path]:
         elif path.is_file():
             files.append(path)
         else:
-            raise CliError(f"{raw}: no such file", EXIT_LOCAL_FILE)
+            raise CliError(f"{raw}: {os.strerror(errno.ENOENT)}", EXIT_LOCAL_FILE)  # as for any OSError
     return files
 
 

@@ -24,5 +24,8 @@ from viam_data_sync.server.engines.scheduler import ManualClock, PipelineClock
 from viam_data_sync.server._server import LocalDataServer
 from viam_data_sync.server.admin import FleetAdmin
 from viam_data_sync.server.store import FleetIds
+from viam_data_sync._public import publish
 
 __all__ = ["LocalDataServer", "FleetAdmin", "FleetIds", "ManualClock", "PipelineClock"]
+
+publish(globals(), __all__, __name__)  # viam_data_sync.server.X in help() and tracebacks

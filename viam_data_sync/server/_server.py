@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 import threading
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, TypeVar, Union
 
 import grpc
 
@@ -39,6 +39,9 @@ from viam_data_sync.server.engines.query_pool import check_settings as check_que
 from viam_data_sync.server.services.sync import DataSyncServicer
 
 LOG = logging.getLogger("viam_data_sync.server")
+NOT_STARTED = ("the server is not started: call server.start() (and server.stop() when done), "
+               "or use `with LocalDataServer() as server:`")
+_T = TypeVar("_T")
 
 DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # goutils MaxMessageSize
 #: Largest upload accepted unless ``max_upload_bytes`` says otherwise: 1 GiB.
@@ -80,7 +83,7 @@ class LocalDataServer:
         max_upload_bytes: largest upload accepted (default 1 GiB; ``None``: no limit);
             RESOURCE_EXHAUSTED beyond it, as on a full disk.
         interceptors: extra ``grpc.ServerInterceptor`` objects (e.g. fault injection);
-            they run in the serving loop, so they must not block (see ``web/serving.py``).
+            they run in the serving loop, so they must not block.
         token_ttl: lifetime of issued access tokens, in seconds.
         max_workers: threads doing database and file work (calls waiting on their
             client hold none).
@@ -212,8 +215,8 @@ class LocalDataServer:
         self._tmpdir: Optional[str] = None
         self._lock = threading.Lock()
         self.fleet: Optional[FleetIds] = None
-        self.api_key_id: str = ""
-        self.api_key: str = ""
+        self._api_key_id = ""
+        self._api_key = ""
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> "LocalDataServer":
@@ -258,7 +261,7 @@ class LocalDataServer:
                                                        self._time.hot_store_since_ns)
         authority = self.authority = TokenAuthority(store, enabled=self.auth_enabled, token_ttl=self.token_ttl)
         defaults = ensure_defaults(store, *self._want_key)
-        self.fleet, self.api_key_id, self.api_key = defaults.fleet, defaults.api_key_id, defaults.api_key
+        self.fleet, self._api_key_id, self._api_key = defaults.fleet, defaults.api_key_id, defaults.api_key
         self._admin = FleetAdmin(store, authority, defaults)
         listener = self._http = HttpListener(self.host, self.requested_http_port,
                                              idle_timeout=self.limits.request_idle_timeout)
@@ -360,31 +363,46 @@ class LocalDataServer:
         self.stop()
 
     # ------------------------------------------------------------ attributes
+    # Known once the server has started (its ports, key and ids); before that each
+    # raises rather than answer "127.0.0.1:0" or an empty key.
     @property
     def address(self) -> str:
         """``"host:port"`` to dial (e.g. ``grpc.insecure_channel(server.address)``)."""
-        return f"{self.host}:{self.port}"
+        return f"{self.host}:{self._started(self.port)}"
 
     @property
     def http_address(self) -> str:
         """``"host:port"`` of the HTTP listener serving signed blob URLs."""
-        return f"{url_base(self.host, self.http_port)[1]}:{self.http_port}"
+        return f"{url_base(self.host, self.http_port)[1]}:{self._started(self.http_port)}"
+
+    @property
+    def api_key_id(self) -> str:
+        """The default API key's id (``serve`` prints it; ``DataClient.from_api_key``'s second argument)."""
+        return self._started(self._api_key_id)
+
+    @property
+    def api_key(self) -> str:
+        """The default API key's secret."""
+        return self._started(self._api_key)
 
     @property
     def grpc_web_url(self) -> str:
-        """Base URL of gRPC-web (with CORS), served on the HTTP listener: what a browser
-        app or the TypeScript SDK's default transport dials.
+        """The base URL a browser app or the TypeScript SDK's default transport dials
+        (gRPC-web with CORS, served on the HTTP listener).
 
         Example::
 
             server.grpc_web_url    # 'http://127.0.0.1:41237'
         """
-        return url_base(self.host, self.http_port)[0]
+        return url_base(self.host, self._started(self.http_port))[0]
+
+    def _started(self, value: Optional[_T]) -> _T:
+        if not value:
+            raise RuntimeError(NOT_STARTED)
+        return value
 
     def _fleet(self) -> FleetIds:
-        if self.fleet is None:
-            raise RuntimeError("the server is not started")
-        return self.fleet
+        return self._started(self.fleet)
 
     @property
     def organization_id(self) -> str:
@@ -424,15 +442,15 @@ class LocalDataServer:
                              self.database_hostname, self._mongodb_uri).mongodb_uri_for(organization_id, has_user)
 
     def clock_ns(self) -> int:
-        """The time by :attr:`clock`, in ns since the epoch."""
+        """The time by ``clock``, in ns since the epoch."""
         return self._time.now_ns()
 
     def hot_store_since_ns(self) -> int:
-        """The oldest ``time_received`` (ns) the hot store still holds, by :attr:`clock`."""
+        """The oldest ``time_received`` (ns) the hot store still holds, by ``clock``."""
         return self._time.hot_store_since_ns()
 
     def run_due_pipelines(self) -> int:
-        """Run every data pipeline window due by :attr:`clock`, in this thread; returns
+        """Run every data pipeline window due by ``clock``, in this thread; returns
         how many this call ran. The scheduler thread does the same on its own (and may
         get there first); when this returns, every due window has run, which makes a
         test's "advance the clock, then look" deterministic.
@@ -443,7 +461,7 @@ class LocalDataServer:
             server.run_due_pipelines()
         """
         if self.scheduler is None:
-            raise RuntimeError("the server is not started")
+            raise RuntimeError(NOT_STARTED)
         return self.scheduler.run_due()
 
     # ------------------------------------------------------------ administration
@@ -457,7 +475,7 @@ class LocalDataServer:
             other = server.admin.create_organization("other-org")
         """
         if self._admin is None:
-            raise RuntimeError("the server is not started")
+            raise RuntimeError(NOT_STARTED)
         return self._admin
 
     def create_organization(

@@ -7,4 +7,8 @@ installed.
 from viam_data_sync.testing._faults import FaultInjector, FaultRule
 from viam_data_sync.testing._latency import LatencyInjector
 
+from viam_data_sync._public import publish
+
 __all__ = ["FaultInjector", "FaultRule", "LatencyInjector"]
+
+publish(globals(), __all__, __name__)  # viam_data_sync.testing.X in help() and tracebacks

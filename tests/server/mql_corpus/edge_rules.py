@@ -98,7 +98,7 @@ CASES: List[Dict[str, Any]] = [
      "$lookup is not among them)", "docs": [{"_id": 1}],
      "pipeline": [{"$lookup": {"from": "x", "localField": "a", "foreignField": "b", "as": "c"}}], "error": "$lookup"},
     {"name": "rule/unsupported-stage-geonear", "source": "https://docs.viam.com/data/reference/ lists $geoNear; the "
-     "local store builds no geospatial index, so it is refused by name (README, Assumptions)",
+     "local store builds no geospatial index, so it is refused by name (docs/reference/rpcs.md, Assumptions)",
      "docs": [{"_id": 1}], "pipeline": [{"$geoNear": {"near": [0, 0], "distanceField": "d"}}], "error": "$geoNear"},
     {"name": "rule/unsupported-stage-facet", "source": "https://docs.viam.com/data/reference/ (the supported stages)",
      "docs": [{"_id": 1}], "pipeline": [{"$facet": {"a": [{"$count": "n"}]}}], "error": "$facet"},
