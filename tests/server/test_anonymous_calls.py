@@ -90,15 +90,23 @@ def test_a_login_that_sends_nothing_is_ended_after_the_anonymous_request_timeout
 
 def test_one_connection_holds_at_most_its_share_of_idle_logins_and_a_real_login_still_passes() -> None:
     release = threading.Event()
-    with ExitStack() as stack, LocalDataServer(max_anonymous_calls_per_connection=2) as server:
+    # A long anonymous_request_timeout: only the newer call can end the first one.
+    with ExitStack() as stack, LocalDataServer(max_anonymous_calls_per_connection=2,
+                                               anonymous_request_timeout=120) as server:
         stack.callback(release.set)
         channel = stack.enter_context(grpc.insecure_channel(server.address, options=OWN_CONNECTION))
         method = channel.stream_unary(AUTHENTICATE, request_serializer=lambda m: m.SerializeToString())
-        first, second, third = (method.future(iter(_Silent(release)), timeout=60) for _ in range(3))
-        error = first.exception(timeout=10)  # the oldest waiter made room for the third
-        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-        assert "max_anonymous_calls" in error.details()
-        assert not second.done() and not third.done()
+        calls = [method.future(iter(_Silent(release)), timeout=60) for _ in range(3)]
+        deadline = time.monotonic() + 30
+        while not any(future.done() for future in calls):
+            assert time.monotonic() < deadline, "no call made room for the third"
+            time.sleep(0.02)
+        time.sleep(0.2)
+        # The oldest waiter at the server (the order calls arrive in is the server's) made room.
+        [ended] = [future for future in calls if future.done()]
+        assert ended.exception().code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "max_anonymous_calls" in ended.exception().details()
         assert authenticate(channel, server.api_key_id, server.api_key)  # same connection, served
-        for future in (second, third):
+        assert sum(future.done() for future in calls) == 2  # the login ended one more waiter
+        for future in calls:
             future.cancel()

@@ -163,7 +163,7 @@ def test_a_response_stream_its_client_does_not_read_is_ended() -> None:
         )
         stream = api.call(api.data.ExportTabularData, request, timeout=60)
         next(stream)
-        time.sleep(3)  # read nothing for longer than the idle timeout
+        time.sleep(8)  # read nothing for much longer than the idle timeout (the server may be slow to fill the buffers)
         read = 1
         with pytest.raises(grpc.RpcError) as excinfo:
             for _ in stream:
