@@ -32,7 +32,10 @@ from viam_data_sync._auth import CREDENTIALS_TYPE_API_KEY, ApiKeyAuth
 from viam_data_sync._channel import Connection
 from viam_data_sync._clock import SYSTEM_CLOCK, Clock
 from viam_data_sync._config import USE_CLIENT_DEFAULT, RetryArg, TimeoutArg, check_timeout, resolve_retry
-from viam_data_sync._errors import ApiError, DeadlineExceeded, Unauthenticated, UploadOutcomeUnknown, from_rpc_error
+from viam_data_sync._errors import (
+    ApiError, DeadlineExceeded, Unauthenticated, UploadOutcomeUnknown, from_rpc_error, is_tls_mismatch,
+    tls_mismatch_error,
+)
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
 from viam_data_sync._retry import Idempotency, RetryBudget, RetryPolicy, should_retry
 from viam_data_sync._rpcs import RPCS, AuthService, ClientStream, Rpc, ServerStream, Unary
@@ -205,7 +208,14 @@ class Caller:
         try:
             return method(request, timeout=timeout, metadata=metadata)
         except grpc.RpcError as exc:
-            raise from_rpc_error(exc, rpc.path) from exc
+            raise self._error(exc, rpc) from exc
+
+    def _error(self, exc: grpc.RpcError, rpc: Rpc[Any, Any]) -> ApiError:
+        error = from_rpc_error(exc, rpc.path)
+        target = self.connection.tls_target
+        if target is not None and error.code == grpc.StatusCode.UNAVAILABLE and is_tls_mismatch(error.details):
+            return tls_mismatch_error(target, rpc.path)
+        return error
 
     def _headers(self, call: _Call) -> Metadata:
         """The metadata of ``call``'s next RPC, authenticating first if needed."""
@@ -375,7 +385,7 @@ class Caller:
                     yield message
                 return
             except grpc.RpcError as exc:
-                error = from_rpc_error(exc, call.rpc.path)
+                error = self._error(exc, call.rpc)
                 if first and not received and self._token_refused(call, error, sent):
                     continue
                 raise error from exc

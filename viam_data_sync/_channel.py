@@ -91,6 +91,8 @@ class Connection:
         self._methods: Dict[str, Any] = {}
         self._closed = False
         self.description = description
+        #: ``host:port`` of a TLS channel this connection built (for the plaintext-server hint).
+        self.tls_target: Optional[str] = None
 
     @classmethod
     def for_address(
@@ -111,7 +113,9 @@ class Connection:
             creds = grpc.ssl_channel_credentials(root_certificates=root_certificates)
             return grpc.secure_channel(target, creds, options=opts, compression=compression)
 
-        return cls(factory, description=f"{target} ({'insecure' if insecure else 'TLS'})")
+        connection = cls(factory, description=f"{target} ({'insecure' if insecure else 'TLS'})")
+        connection.tls_target = None if insecure else target
+        return connection
 
     @classmethod
     def for_channel(cls, channel: grpc.Channel) -> "Connection":

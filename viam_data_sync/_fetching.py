@@ -26,7 +26,7 @@ import time
 from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 from viam_data_sync._errors import ResourceExhausted
-from viam_data_sync._retry import is_size_limit
+from viam_data_sync._errors import is_size_limit
 
 LOGGER = logging.getLogger("viam_data_sync")
 

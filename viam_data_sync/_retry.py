@@ -22,6 +22,8 @@ from typing import Optional
 
 import grpc
 
+from viam_data_sync._errors import is_size_limit, is_tls_mismatch
+
 
 class Idempotency(enum.Enum):
     """What repeating a call does."""
@@ -39,21 +41,10 @@ TRANSIENT = frozenset(
 )
 
 
-# RESOURCE_EXHAUSTED also reports a message over a size limit; repeating that can only
-# fail again (users.md: the Viam CLI switches to another download path instead).
-_SIZE_LIMIT_MARKERS = ("larger than max", "message too large", "too large", "exceeds the limit",
-                       "max message size", "include_binary_too_large")
-
-
-def is_size_limit(code: grpc.StatusCode, details: str) -> bool:
-    """True for a RESOURCE_EXHAUSTED that means "message too large", not "slow down"."""
-    text = (details or "").lower()
-    return code == grpc.StatusCode.RESOURCE_EXHAUSTED and any(m in text for m in _SIZE_LIMIT_MARKERS)
-
-
 def should_retry(code: grpc.StatusCode, idempotency: Idempotency, details: str = "") -> bool:
-    """The retry predicate: transient failure *and* a call safe to repeat."""
-    if idempotency is Idempotency.UNSAFE or is_size_limit(code, details):
+    """The retry predicate: transient failure *and* a call safe to repeat. A TLS
+    handshake with a plaintext server fails the same way every time."""
+    if idempotency is Idempotency.UNSAFE or is_size_limit(code, details) or is_tls_mismatch(details):
         return False
     if code in TRANSIENT:
         return True

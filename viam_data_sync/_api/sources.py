@@ -30,7 +30,7 @@ from viam_data_sync._errors import ResourceExhausted
 from viam_data_sync._iterators import BinaryIterator, MqlIterator, TabularIterator
 from viam_data_sync._planning import with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync._retry import is_size_limit
+from viam_data_sync._errors import is_size_limit
 from viam_data_sync._rpcs import DataService
 
 #: Default rows per request; Viam's own CLI caps pages at 100 so requests do not time out.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence,
 from viam_data_sync.cli._connection import connect
 from viam_data_sync.cli._errors import EXIT_LOCAL_FILE, EXIT_OK, EXIT_USAGE, CliError
 from viam_data_sync.cli._parser import add_command, csv_list
-from viam_data_sync.cli._progress import Progress, ProgressMode, progress_mode
+from viam_data_sync.cli._progress import Progress, ProgressMode, print_result, progress_mode
 
 if TYPE_CHECKING:
     from viam_data_sync.cli._parser import SubParsers
@@ -234,7 +234,7 @@ def _run(args: argparse.Namespace) -> int:
         return _run_tabular(args)
 
     def report(result: UploadResult) -> None:
-        print(f"{result.binary_data_id}\t{result.path}", flush=True)
+        print_result(f"{result.binary_data_id}\t{result.path}")
 
     skipped: List[UploadResult] = []
     with connect(args) as client:
@@ -265,7 +265,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
         raise CliError(f"{', '.join(unused)} cannot be used with --tabular (readings are not files)", EXIT_USAGE)
 
     def report(result: TabularUploadResult) -> None:
-        print(f"{result.file_id}\t{result.path}:{result.first_line}", flush=True)
+        print_result(f"{result.file_id}\t{result.path}:{result.first_line}")
 
     with connect(args) as client:
         results = upload_readings(
