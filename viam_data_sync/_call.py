@@ -31,6 +31,7 @@ from google.protobuf.message import Message
 from viam_data_sync._auth import CREDENTIALS_TYPE_API_KEY, ApiKeyAuth
 from viam_data_sync._channel import Connection
 from viam_data_sync._clock import SYSTEM_CLOCK, Clock
+from viam_data_sync._defaults import DEFAULT_TIMEOUT
 from viam_data_sync._config import USE_CLIENT_DEFAULT, RetryArg, TimeoutArg, check_timeout, resolve_retry
 from viam_data_sync._errors import (
     ApiError, DeadlineExceeded, Unauthenticated, UploadOutcomeUnknown, from_rpc_error, is_tls_mismatch,
@@ -61,7 +62,7 @@ _AMBIGUOUS = frozenset(
 #: No RPC is started with less time than this left.
 _MIN_ATTEMPT_SECONDS = 0.005
 #: The bound on an ``Authenticate`` made for a call that has none (an unbounded stream).
-_AUTH_TIMEOUT = 60.0
+_AUTH_TIMEOUT = DEFAULT_TIMEOUT
 
 
 class _stop_if(tenacity.stop.stop_base):
@@ -128,7 +129,7 @@ class Caller:
         *,
         metadata: Sequence[Tuple[str, str]] = (),
         auth: Optional[ApiKeyAuth] = None,
-        timeout: Optional[float] = 60.0,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
         retry: RetryArg = USE_CLIENT_DEFAULT,
         budget: Optional[RetryBudget] = None,
         clock: Clock = SYSTEM_CLOCK,

@@ -21,7 +21,6 @@ LOGGER = logging.getLogger("viam_data_sync")
 
 #: 64 MiB: the cloud's limit is 32 MiB; leave room, refuse the absurd.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-DEFAULT_ADDRESS = "app.viam.com:443"
 
 def channel_options(
     extra: Sequence[Tuple[str, Any]] = (),

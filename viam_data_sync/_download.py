@@ -18,6 +18,7 @@ from typing import IO, Callable, Optional, Union
 from urllib.parse import urlparse
 
 from viam_data_sync._atomic import write_atomic
+from viam_data_sync._defaults import DEFAULT_TIMEOUT
 
 LOGGER = logging.getLogger("viam_data_sync")
 
@@ -59,7 +60,7 @@ def stream_url_to_file(
     dest: Union[str, "os.PathLike[str]"],
     *,
     expected_size: Optional[int] = None,
-    timeout: Optional[float] = 60.0,
+    timeout: Optional[float] = DEFAULT_TIMEOUT,
     chunk_size: int = DOWNLOAD_CHUNK,
     progress: Optional[Progress] = None,
     allow_http: bool = False,

@@ -50,6 +50,7 @@ from viam_data_sync._pagination import decode_cursor, encode_cursor
 from viam_data_sync._progress import RowProgress
 from viam_data_sync._planning import Range, even_ranges, interval_of, partition_count, with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._defaults import DEFAULT_MAX_ATTEMPTS, MQL_PAGE_SIZE
 
 LOGGER = logging.getLogger("viam_data_sync")
 
@@ -582,7 +583,7 @@ class ExportIterator(_RowIterator[TabularDataPoint]):
         *,
         time_of: Callable[[Any], int],
         should_resume: Callable[[BaseException], bool],
-        max_attempts: int = 5,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         backoff: Callable[[int], float] = lambda n: 0.0,
         sleep: Callable[[float], None] = lambda s: None,
         start_after: Optional[str] = None,
@@ -690,7 +691,7 @@ class MqlIterator(_RowIterator[Dict[str, Any]]):
         pipeline: Sequence[Dict[str, Any]],
         *,
         key: str = "_id",
-        page_size: int = 1000,
+        page_size: int = MQL_PAGE_SIZE,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
         context: str = "",

@@ -22,6 +22,7 @@ from typing import Optional
 
 import grpc
 
+from viam_data_sync._defaults import DEFAULT_DEADLINE, DEFAULT_MAX_ATTEMPTS
 from viam_data_sync._errors import is_size_limit, is_tls_mismatch
 
 
@@ -102,11 +103,11 @@ class RetryPolicy:
         no_retries = RetryPolicy.disabled()
     """
 
-    max_attempts: int = 5
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
     initial_backoff: float = 0.2
     max_backoff: float = 10.0
     multiplier: float = 2.0
-    deadline: float = 300.0
+    deadline: float = DEFAULT_DEADLINE
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:

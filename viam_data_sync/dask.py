@@ -25,6 +25,7 @@ from viam_data_sync._api.partitions import DEFAULT_MAX_PARTITIONS, DEFAULT_TARGE
 from viam_data_sync._client import DataClient
 from viam_data_sync._models import Partition
 from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._defaults import BULK_TABULAR_PAGE_SIZE
 
 #: The index of :func:`read_tabular`'s DataFrame, and the column its divisions are on.
 INDEX = "time_received"
@@ -65,7 +66,7 @@ def read_tabular(
     target_rows: int = DEFAULT_TARGET_ROWS,
     max_partitions: int = DEFAULT_MAX_PARTITIONS,
     schema: Any = None,
-    page_size: int = 1000,
+    page_size: int = BULK_TABULAR_PAGE_SIZE,
 ) -> Any:
     """The tabular rows matching ``filter`` as a ``dask.dataframe.DataFrame``, one Dask
     partition per partition of ``plan_tabular``, with their time ranges as divisions.

@@ -19,7 +19,6 @@ from viam_data_sync._arrow import pyarrow_installed, schema_bytes
 from viam_data_sync._call import Caller
 from viam_data_sync._api.sources import (
     DEFAULT_BYTE_BUDGET,
-    DEFAULT_PAGE_SIZE,
     FilterSource,
     binary_iterator,
     binary_source,
@@ -32,6 +31,7 @@ from viam_data_sync._iterators import BinaryIterator, TabularIterator
 from viam_data_sync._models import Partition
 from viam_data_sync._planning import MAX_PARTITIONS, counted_ranges, interval_of, with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._defaults import BINARY_PAGE_SIZE, TABULAR_PAGE_SIZE
 
 #: ``plan_tabular``: rows per partition aimed at.
 DEFAULT_TARGET_ROWS = 100_000
@@ -189,12 +189,12 @@ class Partitions(ClientBase):
             raise TypeError(f"partition must be a Partition, not {type(partition).__name__}")
         it: Union[TabularIterator, BinaryIterator]
         if partition.kind == "tabular":
-            it = tabular_iterator(self._caller, partition.filter, page_size=page_size or DEFAULT_PAGE_SIZE,
+            it = tabular_iterator(self._caller, partition.filter, page_size=page_size or TABULAR_PAGE_SIZE,
                                   start_after=start_after, max_results=max_results, parallel=parallel,
                                   include_internal_data=partition.include_internal_data, timeout=timeout)
         else:
             it = binary_iterator(self._caller, partition.filter, include_binary_data=include_binary_data,
-                                 page_size=page_size or 50, start_after=start_after, max_results=max_results,
+                                 page_size=page_size or BINARY_PAGE_SIZE, start_after=start_after, max_results=max_results,
                                  parallel=parallel, byte_budget=byte_budget,
                                  include_internal_data=partition.include_internal_data, timeout=timeout)
         it.arrow_schema_bytes = partition.arrow_schema  # the plan's: every partition's tables concatenate

@@ -32,9 +32,8 @@ from viam_data_sync._planning import with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._errors import is_size_limit
 from viam_data_sync._rpcs import DataService
+from viam_data_sync._defaults import BINARY_PAGE_SIZE, MQL_PAGE_SIZE, TABULAR_PAGE_SIZE
 
-#: Default rows per request; Viam's own CLI caps pages at 100 so requests do not time out.
-DEFAULT_PAGE_SIZE = 100
 #: ``iter_tabular``'s default ``parallel``: ``None``, adapt (up to ``max_concurrency``).
 DEFAULT_PARALLEL = None
 #: ``iter_binary``: the most file bytes fetched in one request and held per partition.
@@ -118,7 +117,7 @@ def tabular_iterator(
     caller: Caller,
     filter: Optional[data_pb2.Filter],
     *,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    page_size: int = TABULAR_PAGE_SIZE,
     sort_order: Optional[int] = None,
     start_after: Optional[str] = None,
     max_results: Optional[int] = None,
@@ -145,7 +144,7 @@ def binary_iterator(
     filter: Optional[data_pb2.Filter],
     *,
     include_binary_data: bool = True,
-    page_size: int = 50,
+    page_size: int = BINARY_PAGE_SIZE,
     sort_order: Optional[int] = None,
     start_after: Optional[str] = None,
     max_results: Optional[int] = None,
@@ -211,7 +210,7 @@ def mql_iterator(
     organization_id: str,
     pipeline: Sequence[Union[Dict[str, Any], bytes]],
     *,
-    page_size: int = 1000,
+    page_size: int = MQL_PAGE_SIZE,
     key: str = "_id",
     start_after: Optional[str] = None,
     max_results: Optional[int] = None,

@@ -20,6 +20,7 @@ from viam_data_sync._export import check_format, export_binary_dir, export_rows
 from viam_data_sync._filters import create_filter
 from viam_data_sync._models import Partition
 from viam_data_sync.airflow.hooks import ViamDataHook
+from viam_data_sync._defaults import BULK_TABULAR_PAGE_SIZE
 
 _EXTENSIONS = {"jsonl": "jsonl", "parquet": "parquet"}
 
@@ -129,7 +130,7 @@ class ViamExportPartitionOperator(BaseOperator):
             raise ValueError("ViamExportPartitionOperator exports tabular partitions; use ViamExportBinaryOperator")
         path = Path(self.dest) / f"{partition.key}.{_EXTENSIONS[self.format]}"
         with ViamDataHook(self.viam_conn_id) as hook:
-            done = export_rows(hook.get_conn().read_partition(partition, page_size=1000), path, self.format,
+            done = export_rows(hook.get_conn().read_partition(partition, page_size=BULK_TABULAR_PAGE_SIZE), path, self.format,
                                schema=schema)
         self.log.info("exported %d rows to %s", done.rows, done.path)
         return done.to_dict()

@@ -27,6 +27,7 @@ from viam_data_sync.cli._errors import EXIT_FAILURE, EXIT_LOCAL_FILE, EXIT_OK, E
 from viam_data_sync.cli._filters import add_filter_flags, build_filter
 from viam_data_sync.cli._parser import add_command
 from viam_data_sync.cli._progress import Progress, ProgressMode, count_for_bar, progress_mode
+from viam_data_sync._defaults import BINARY_METADATA_PAGE_SIZE
 
 if TYPE_CHECKING:
     from viam_data_sync.cli._parser import SubParsers
@@ -73,7 +74,7 @@ def export_binary(
     *,
     parallel: int = 8,
     include_metadata: bool = False,
-    page_size: int = 100,
+    page_size: int = BINARY_METADATA_PAGE_SIZE,
     batch_bytes: int = 8 * 1024 * 1024,
     progress: ProgressMode = False,
 ) -> BinaryExportResult:
@@ -392,7 +393,8 @@ def add_parser(kinds: SubParsers) -> None:
         help="also write DIR/metadata/<file>.json (BinaryMetadata as protojson)",
     )
     binary.add_argument(
-        "--page-size", type=int, default=100, metavar="N", help="metadata items per request (default 100)"
+        "--page-size", type=int, default=BINARY_METADATA_PAGE_SIZE, metavar="N",
+        help=f"metadata items per request (default {BINARY_METADATA_PAGE_SIZE})"
     )
     add_filter_flags(binary)
 
