@@ -33,9 +33,12 @@ from viam_data_sync._errors import (
     Unimplemented,
     UnboundedReadingsWarning,
     Unknown,
+    ExportIncomplete,
     UploadOutcomeUnknown,
     ViamDataError,
 )
+from viam_data_sync._binary_export import BinaryExportResult, export_binary
+from viam_data_sync._ledger import UploadLedger, UploadResult, upload_files
 from viam_data_sync._filters import create_filter
 from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
 from viam_data_sync._api.sync import SyncRun
@@ -59,6 +62,7 @@ __all__ = [
 __all__ += ["flatten_record", "records_to_dataframe", "tabular_to_dataframe"]
 __all__ += ["from_official", "to_official"]
 __all__ += ["Credentials", "DialOptions", "ViamClient"]
+__all__ += ["BinaryExportResult", "ExportIncomplete", "UploadLedger", "UploadResult", "export_binary", "upload_files"]
 __all__ += ["BinaryIterator", "ExportIterator", "MqlIterator", "TabularIterator", "Partition", "SyncRun"]
 # Tracebacks and reprs show viam_data_sync.X, not the private module.
 for _name in __all__:

@@ -39,6 +39,14 @@ BINARY_METADATA_PAGE_SIZE = 100
 #: Rows per page of a bulk tabular read in a worker (a Dask task, an Airflow export).
 BULK_TABULAR_PAGE_SIZE = 1000
 
+#: ``plan_tabular``: rows per partition aimed at.
+DEFAULT_TARGET_ROWS = 100_000
+#: ``plan_binary``: items and bytes per partition aimed at.
+DEFAULT_TARGET_ITEMS = 2_000
+DEFAULT_TARGET_BYTES = 1 << 30
+#: The most partitions a plan makes unless told otherwise.
+DEFAULT_MAX_PARTITIONS = 256
+
 #: The API key's secret.
 ENV_API_KEY = "VIAM_API_KEY"
 #: The API key's id.
@@ -70,7 +78,8 @@ def env_address() -> str:
 
 
 __all__ = [
-    "BINARY_METADATA_PAGE_SIZE", "BINARY_PAGE_SIZE", "BULK_TABULAR_PAGE_SIZE", "DEFAULT_ADDRESS", "DEFAULT_APP_HOST", "DEFAULT_DEADLINE", "DEFAULT_MAX_ATTEMPTS",
+    "BINARY_METADATA_PAGE_SIZE", "BINARY_PAGE_SIZE", "BULK_TABULAR_PAGE_SIZE", "DEFAULT_ADDRESS",
+    "DEFAULT_MAX_PARTITIONS", "DEFAULT_TARGET_BYTES", "DEFAULT_TARGET_ITEMS", "DEFAULT_TARGET_ROWS", "DEFAULT_APP_HOST", "DEFAULT_DEADLINE", "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_TIMEOUT", "ENV_ADDRESS", "ENV_API_KEY", "ENV_API_KEY_ID", "ENV_INSECURE", "MQL_PAGE_SIZE",
     "TABULAR_PAGE_SIZE", "env_address", "env_flag", "is_yes",
 ]

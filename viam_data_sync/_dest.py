@@ -3,9 +3,9 @@
 * Tabular rows: a JSON Lines file, one object per row (``TabularData.to_dict()``,
   i.e. :func:`~viam_data_sync._models.tabular_record`), encoded by :func:`jsonl_line`:
   the same bytes the CLI's ``export tabular --format jsonl`` writes for the same rows.
-* Binary data: a directory in the layout of ``viam data export binary``:
-  ``DIR/data/<name>`` for the bytes and ``DIR/metadata/<name>.json`` for the
-  ``BinaryMetadata`` (protojson, camelCase keys), named by :func:`export_name`.
+* Binary data: the names and metadata documents of the layout of ``viam data export
+  binary`` (``DIR/data/<name>``, ``DIR/metadata/<name>.json``, named by
+  :func:`export_name`), which :mod:`viam_data_sync._binary_export` writes.
 
 Every file is written through :func:`viam_data_sync._atomic.write_atomic` (a unique
 temporary file beside it, fsynced, renamed over the final name), so a reader or a
@@ -25,11 +25,11 @@ import logging
 import os
 import posixpath
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Tuple
 
 from google.protobuf import json_format
 
-from viam_data_sync._atomic import PathLike, write_atomic, write_bytes_atomic, write_text_atomic
+from viam_data_sync._atomic import PathLike, write_atomic
 from viam_data_sync._models import TABULAR_COLUMNS, iso_utc, sorted_keys
 from viam_data_sync._proto._pool import POOL
 
@@ -301,36 +301,6 @@ def export_paths(root: PathLike, metadata: Any) -> Tuple[Path, Path]:
     return base / "data" / export_data_name(metadata, name), base / "metadata" / f"{name}.json"
 
 
-def write_binary_dir(dest: PathLike, items: Iterable[Any]) -> List[Path]:
-    """Write each ``BinaryData`` in the export layout (:func:`export_name`): its bytes (if
-    it carries them; ``.gz`` gunzipped) and its metadata, each file atomically. Returns
-    the data paths."""
-    root = Path(dest)
-    (root / "data").mkdir(parents=True, exist_ok=True)
-    (root / "metadata").mkdir(parents=True, exist_ok=True)
-    written: List[Path] = []
-    for item in _unique(items):
-        data_path, meta_path = export_paths(root, item.metadata)
-        data_path.parent.mkdir(parents=True, exist_ok=True)
-        meta_path.parent.mkdir(parents=True, exist_ok=True)
-        if item.binary:
-            body = bytes(item.binary)
-            write_bytes_atomic(data_path, gunzip(body) if is_gzipped(item.metadata) else body)
-        write_text_atomic(meta_path, metadata_document(item.metadata, export_name(item.metadata)))
-        written.append(data_path)
-    return written
-
-
-def _unique(items: Iterable[Any]) -> Iterator[Any]:
-    seen = set()
-    for item in items:
-        key = export_name(item.metadata)
-        if key in seen:
-            continue
-        seen.add(key)
-        yield item
-
-
 __all__ = [
     "check_dest_dir",
     "check_dest_file",
@@ -343,6 +313,5 @@ __all__ = [
     "metadata_document",
     "read_jsonl",
     "safe_file_name",
-    "write_binary_dir",
     "write_jsonl",
 ]

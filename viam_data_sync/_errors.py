@@ -18,7 +18,8 @@
     │   ├── Unimplemented          UNIMPLEMENTED
     │   ├── Internal               INTERNAL, DATA_LOSS
     │   └── Unknown                UNKNOWN
-    └── UploadOutcomeUnknown       an upload failed after its bytes may have been committed
+    ├── UploadOutcomeUnknown       an upload failed after its bytes may have been committed
+    └── ExportIncomplete           an export's answer did not match its metadata
 
     UserWarning
     └── UnboundedReadingsWarning   an SQL SELECT over readings with no time_received lower bound
@@ -195,6 +196,12 @@ class UploadOutcomeUnknown(ViamDataError):
     def __init__(self, message: str, cause: Optional[ApiError] = None) -> None:
         super().__init__(message)
         self.cause = cause
+
+
+class ExportIncomplete(ViamDataError):
+    """The service's answer did not match its metadata during an export (an item
+    missing, or a size that differs); nothing partial was written under a final name.
+    Run the export again (it resumes)."""
 
 
 class UnboundedReadingsWarning(UserWarning):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, List, Optional
 
-from viam_data_sync._api.partitions import DEFAULT_MAX_PARTITIONS, DEFAULT_TARGET_ITEMS, DEFAULT_TARGET_ROWS
+from viam_data_sync._defaults import DEFAULT_MAX_PARTITIONS, DEFAULT_TARGET_ITEMS, DEFAULT_TARGET_ROWS
 from viam_data_sync._client import DataClient
 from viam_data_sync._models import Partition
 from viam_data_sync._proto.app.data.v1 import data_pb2

@@ -31,15 +31,11 @@ from viam_data_sync._iterators import BinaryIterator, TabularIterator
 from viam_data_sync._models import Partition
 from viam_data_sync._planning import MAX_PARTITIONS, counted_ranges, interval_of, with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync._defaults import BINARY_PAGE_SIZE, TABULAR_PAGE_SIZE
+from viam_data_sync._defaults import (
+    BINARY_PAGE_SIZE, DEFAULT_MAX_PARTITIONS, DEFAULT_TARGET_BYTES, DEFAULT_TARGET_ITEMS, DEFAULT_TARGET_ROWS,
+    TABULAR_PAGE_SIZE,
+)
 
-#: ``plan_tabular``: rows per partition aimed at.
-DEFAULT_TARGET_ROWS = 100_000
-#: ``plan_binary``: items and bytes per partition aimed at.
-DEFAULT_TARGET_ITEMS = 2_000
-DEFAULT_TARGET_BYTES = 1 << 30
-#: The most partitions a plan makes unless told otherwise.
-DEFAULT_MAX_PARTITIONS = 256
 #: Rows of each partition sampled when a plan settles its Arrow schema (one page).
 DEFAULT_SCHEMA_SAMPLE_ROWS = 100
 

@@ -26,11 +26,10 @@ from viam_data_sync._call import Caller
 from viam_data_sync._checks import check_text, filter_or_empty
 from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._convert import timestamp_to_ns
-from viam_data_sync._errors import ResourceExhausted
 from viam_data_sync._iterators import BinaryIterator, MqlIterator, TabularIterator
 from viam_data_sync._planning import with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync._errors import is_size_limit
+from viam_data_sync._halving import fetch_in_halves
 from viam_data_sync._rpcs import DataService
 from viam_data_sync._defaults import BINARY_PAGE_SIZE, MQL_PAGE_SIZE, TABULAR_PAGE_SIZE
 
@@ -162,18 +161,13 @@ def binary_iterator(
     source = binary_source(caller, descending=descending, include_internal_data=include_internal_data,
                            timeout=timeout)
 
-    def bodies_of(group: List[Any]) -> Dict[str, Any]:
-        ids = [row.metadata.binary_data_id for row in group]
-        try:
-            request = binary_ids_request(ids, True)
-            items = caller.call(DataService.BinaryDataByIDs, request, timeout=timeout).data
-        except ResourceExhausted as exc:
-            # Over a message-size limit (ours or the service's): halve and retry.
-            if len(group) == 1 or not is_size_limit(exc.code, exc.details):
-                raise
-            half = len(group) // 2
-            return {**bodies_of(group[:half]), **bodies_of(group[half:])}
+    def fetch_bodies(group: List[Any]) -> Dict[str, Any]:
+        request = binary_ids_request([row.metadata.binary_data_id for row in group], True)
+        items = caller.call(DataService.BinaryDataByIDs, request, timeout=timeout).data
         return {item.metadata.binary_data_id: item for item in items}
+
+    def bodies_of(group: List[Any]) -> Dict[str, Any]:
+        return fetch_in_halves(fetch_bodies, group)  # over a message-size limit: halved
 
     def with_bodies(rows: List[Any]) -> Iterator[List[Any]]:
         """The page's items with their bytes, one ``byte_budget`` group at a time

@@ -74,6 +74,8 @@ def explain(exc: BaseException, args: Optional[argparse.Namespace] = None) -> Tu
         return EXIT_FAILURE, f"server error {exc.code.name}: {exc.details}"
     if isinstance(exc, errors.UploadOutcomeUnknown):
         return EXIT_FAILURE, f"{exc} (check before uploading again)"
+    if isinstance(exc, errors.ExportIncomplete):
+        return EXIT_FAILURE, f"{exc} (run the same command again to resume)"
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return EXIT_LOCAL_FILE, f"{where}{exc.strerror or exc}"
