@@ -46,7 +46,7 @@ from viam_data_sync._models import Partition
 from viam_data_sync._retry import Idempotency, RetryBudget, RetryPolicy
 from viam_data_sync._rpcs import IDEMPOTENCY
 from viam_data_sync._version import __version__
-from viam_data_sync._frames import flatten_record, records_to_dataframe, tabular_to_dataframe
+from viam_data_sync._frames import QueryResult, flatten_record, records_to_dataframe, tabular_to_dataframe
 from viam_data_sync._official import from_official, to_official
 from viam_data_sync._viam_client import Credentials, DialOptions, ViamClient
 
@@ -59,7 +59,7 @@ __all__ = [
     "USE_CLIENT_DEFAULT", "Unauthenticated", "UnboundedReadingsWarning", "Unavailable", "Unimplemented", "Unknown",
     "UploadOutcomeUnknown", "ViamDataError", "__version__", "channel_options", "create_filter",
 ]
-__all__ += ["flatten_record", "records_to_dataframe", "tabular_to_dataframe"]
+__all__ += ["QueryResult", "flatten_record", "records_to_dataframe", "tabular_to_dataframe"]
 __all__ += ["from_official", "to_official"]
 __all__ += ["Credentials", "DialOptions", "ViamClient"]
 __all__ += ["BinaryExportResult", "ExportIncomplete", "UploadLedger", "UploadResult", "export_binary", "upload_files"]

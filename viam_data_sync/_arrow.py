@@ -394,6 +394,27 @@ class ArrowOutput:
         """
         return table(self._arrow_chunks(), self._arrow_build, self._schema_or_default(schema))
 
+    def to_pandas(self, *, flatten: bool = True) -> Any:
+        """Every remaining row as one ``pandas.DataFrame`` (the ``pandas`` extra), nested
+        dicts flattened into dotted columns by the one rule of the DataFrame helpers
+        (:func:`viam_data_sync.flatten_record`; ``flatten=False`` keeps them): tabular rows
+        as ``tabular_to_dataframe``, MQL documents and export points as
+        ``records_to_dataframe``, binary items as their Arrow table (the ``arrow`` extra).
+
+        Example::
+
+            df = client.iter_tabular(f).to_pandas()
+            df["data.readings.temperature"].mean()
+        """
+        return self._pandas_frame(flatten)
+
+    def _pandas_frame(self, flatten: bool) -> Any:
+        from viam_data_sync._frames import records_to_dataframe
+
+        rows: Iterator[Any] = self  # type: ignore[assignment]  # the subclass is an iterator
+        return records_to_dataframe((row.to_dict() if hasattr(row, "to_dict") else row for row in rows),
+                                    flatten=flatten)
+
     def infer_arrow_schema(self) -> Any:
         """Read the remaining rows and return the ``pyarrow.Schema`` they imply, a
         column null throughout still typed ``null`` (for

@@ -44,6 +44,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Self, Sequence
 import bson
 
 from viam_data_sync._arrow import ArrowOutput, binary_batch, tabular_batch
+from viam_data_sync._frames import tabular_to_dataframe
 from viam_data_sync._fetching import DEFAULT_MAX_CONCURRENCY, Concurrency, Expand, Item, PartitionPages
 from viam_data_sync._models import TabularData, TabularDataPoint
 from viam_data_sync._pagination import decode_cursor, encode_cursor
@@ -535,6 +536,9 @@ class TabularIterator(FilterIterator[TabularData]):
     def _arrow_build(self, rows: List[Any], schema: Any) -> Any:
         return tabular_batch(rows, schema)
 
+    def _pandas_frame(self, flatten: bool) -> Any:
+        return tabular_to_dataframe(self, flatten=flatten)
+
 
 class BinaryIterator(FilterIterator[data_pb2.BinaryData]):
     """What :meth:`DataClient.iter_binary` returns: ``BinaryData`` messages, exactly once.
@@ -550,6 +554,9 @@ class BinaryIterator(FilterIterator[data_pb2.BinaryData]):
 
     def _arrow_build(self, rows: List[Any], schema: Any) -> Any:
         return binary_batch(rows, schema)
+
+    def _pandas_frame(self, flatten: bool) -> Any:
+        return self.to_arrow().to_pandas()  # metadata and file columns; nothing nested to flatten
 
 
 class ExportIterator(_RowIterator[TabularDataPoint]):
