@@ -15,8 +15,11 @@ for that one user call:
   exception chained from it; an upload that may have been stored raises
   :class:`UploadOutcomeUnknown`.
 
-Nothing above this layer retries a call again (paged iterators retry one page by
-calling ``call`` once per page; a broken export stream is resumed by its iterator).
+Nothing above this layer retries a call again, with one exception: a page still
+answered RESOURCE_EXHAUSTED after its attempts is fetched again by the page workers
+(``_fetching.py``, at most 8 more times, halving the pages fetched at once), so one page
+costs at most ``9 * max_attempts`` RPCs. A broken export stream is resumed by its
+iterator.
 """
 from __future__ import annotations
 

@@ -134,7 +134,7 @@ def tabular_iterator(
         source.fetch, filter_, row_time=source.row_time, page_size=page_size,
         descending=descending, parallel=parallel, depth=4, start_after=start_after, max_results=max_results,
         count=source.count, probe=source.probe, convert=tabular_row, context=f"tabular:{include_internal_data}",
-        max_concurrency=max_concurrency,
+        max_concurrency=max_concurrency, clock=caller.clock,
     )
 
 
@@ -195,7 +195,7 @@ def binary_iterator(
         page_size=page_size, descending=descending, parallel=parallel, depth=1,
         start_after=start_after, max_results=max_results, count=source.count, probe=source.probe,
         expand=with_bodies if include_binary_data else None,
-        context=f"binary:{include_internal_data}", max_concurrency=max_concurrency,
+        context=f"binary:{include_internal_data}", max_concurrency=max_concurrency, clock=caller.clock,
     )
 
 
