@@ -93,7 +93,9 @@ def read_tabular(
     import pandas as pd
 
     with client_factory() as client:
-        plan = client.plan_tabular(filter, target_rows=target_rows, max_partitions=max_partitions)
+        # The schema is sampled once, below (1000 rows each), not also by the plan.
+        plan = client.plan_tabular(filter, target_rows=target_rows, max_partitions=max_partitions,
+                                   schema_sample_rows=0)
         if schema is None:
             schema = client.arrow_schema(plan)
     meta = schema.empty_table().to_pandas().set_index(INDEX)

@@ -32,12 +32,10 @@ from viam_data_sync._models import Partition
 from viam_data_sync._planning import MAX_PARTITIONS, counted_ranges, interval_of, with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._defaults import (
-    BINARY_PAGE_SIZE, DEFAULT_MAX_PARTITIONS, DEFAULT_TARGET_BYTES, DEFAULT_TARGET_ITEMS, DEFAULT_TARGET_ROWS,
+    BINARY_PAGE_SIZE, DEFAULT_MAX_PARTITIONS, DEFAULT_SCHEMA_SAMPLE_ROWS, DEFAULT_TARGET_BYTES, DEFAULT_TARGET_ITEMS, DEFAULT_TARGET_ROWS,
     TABULAR_PAGE_SIZE,
 )
 
-#: Rows of each partition sampled when a plan settles its Arrow schema (one page).
-DEFAULT_SCHEMA_SAMPLE_ROWS = 100
 
 
 def _plan(kind: str, source: FilterSource, filter: Any, target_rows: Any, max_partitions: Any,

@@ -23,7 +23,8 @@ from viam_data_sync._filters import create_filter
 from viam_data_sync._models import Partition
 from viam_data_sync.airflow.hooks import ViamDataHook
 from viam_data_sync._defaults import (
-    BULK_TABULAR_PAGE_SIZE, DEFAULT_MAX_PARTITIONS, DEFAULT_TARGET_ITEMS, DEFAULT_TARGET_ROWS,
+    BULK_TABULAR_PAGE_SIZE, DEFAULT_MAX_PARTITIONS, DEFAULT_SCHEMA_SAMPLE_ROWS, DEFAULT_TARGET_ITEMS,
+    DEFAULT_TARGET_ROWS,
 )
 
 _EXTENSIONS = {"jsonl": "jsonl", "parquet": "parquet"}
@@ -93,7 +94,9 @@ class ViamPlanPartitionsOperator(BaseOperator):
         with ViamDataHook(self.viam_conn_id) as hook:
             client = hook.get_conn()
             if self.kind == "tabular":
-                plan = client.plan_tabular(f, target_rows=self.target_rows, max_partitions=self.max_partitions)
+                sample = 0 if self.with_schema else DEFAULT_SCHEMA_SAMPLE_ROWS  # with_schema samples more, below
+                plan = client.plan_tabular(f, target_rows=self.target_rows, max_partitions=self.max_partitions,
+                                           schema_sample_rows=sample)
             else:
                 plan = client.plan_binary(f, target_items=self.target_rows, max_partitions=self.max_partitions)
             self.log.info("planned %d partition(s) of %s data for [%s, %s)", len(plan), self.kind, start, end)
