@@ -23,7 +23,8 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import errno
-import gzip
+import io
+import logging
 import os
 import shutil
 import tempfile
@@ -33,10 +34,14 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 from viam_data_sync._atomic import TEMP_GLOB, PathLike, write_atomic, write_bytes_atomic, write_text_atomic
 from viam_data_sync._defaults import BINARY_METADATA_PAGE_SIZE
-from viam_data_sync._dest import export_data_name, export_name, gunzip, is_gzipped, metadata_document
+from viam_data_sync._dest import (
+    GunzipTooLarge, export_data_name, export_name, gunzip_limit, gunzip_to, is_gzipped, metadata_document,
+)
 from viam_data_sync._errors import ExportIncomplete
 from viam_data_sync._halving import fetch_in_halves
 from viam_data_sync._models import Partition
+
+LOGGER = logging.getLogger("viam_data_sync")
 
 #: One file to download: its name in the export (:func:`export_name`) and its ``BinaryMetadata``.
 _Wanted = Tuple[str, Any]
@@ -71,6 +76,8 @@ class BinaryExportResult:
         bytes_downloaded: bytes fetched by this run.
         seconds: how long it took.
         files: the data files' names under ``data/``, one per distinct name.
+        failed: ``"<binary data id>: <why>"`` of items not written, the export going on
+            without them (a ``.gz`` item unpacking past its limit: a gzip bomb).
     """
 
     directory: str
@@ -80,6 +87,7 @@ class BinaryExportResult:
     bytes_downloaded: int
     seconds: float
     files: List[str] = dataclasses.field(default_factory=list)
+    failed: List[str] = dataclasses.field(default_factory=list)
 
 
 def export_binary(
@@ -156,17 +164,32 @@ def write_items(dest: PathLike, items: Iterable[Any]) -> List[Path]:
             continue
         seen.add(name)
         if item.binary:
-            export.write_body(name, item.metadata, bytes(item.binary))
+            try:
+                export.write_body(name, item.metadata, bytes(item.binary))
+            except GunzipTooLarge as exc:
+                LOGGER.warning("not written: %s: %s", item.metadata.binary_data_id, exc)
+                continue
         export.write_metadata(name, item.metadata, replace=True)
         written.append(export.data_path(name, item.metadata))
     return written
 
 
 class _Streamed:
-    """Stands for an item too large for one message, streamed to disk by signed URL."""
+    """Stands for an item too large for one message, streamed to disk by signed URL;
+    a ``.gz`` one still packed in ``folder`` until :meth:`unpack`."""
 
-    def __init__(self, metadata: Any) -> None:
-        self.metadata = metadata
+    def __init__(self, metadata: Any, target: Path, folder: Optional[str] = None) -> None:
+        self.metadata, self.target, self.folder = metadata, target, folder
+
+    def unpack(self) -> None:
+        if self.folder is None:
+            return
+        try:
+            limit = gunzip_limit(self.metadata.file_size_bytes)
+            with open(Path(self.folder) / "packed.gz", "rb") as source:
+                write_atomic(self.target, lambda out: gunzip_to(source, out, limit), binary=True)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class _BinaryExport:
@@ -254,10 +277,16 @@ class _BinaryExport:
             item = by_id.get(metadata.binary_data_id)
             if item is None:
                 raise ExportIncomplete(f"the server returned no data for {metadata.binary_data_id}")
-            if isinstance(item, _Streamed):  # already on disk, complete and size-checked
-                size += int(metadata.file_size_bytes)
-            else:
-                size += self.write_body(name, metadata, bytes(item.binary))
+            try:
+                if isinstance(item, _Streamed):
+                    item.unpack()  # on disk, size-checked; a ``.gz`` one unpacked now
+                    size += int(metadata.file_size_bytes)
+                else:
+                    size += self.write_body(name, metadata, bytes(item.binary))
+            except GunzipTooLarge as exc:
+                self.result.failed.append(f"{metadata.binary_data_id}: {exc}")
+                LOGGER.warning("not exported: %s: %s", metadata.binary_data_id, exc)
+                continue
             self.write_metadata(name, metadata)
             count += 1
         return count, size
@@ -289,12 +318,10 @@ class _BinaryExport:
         target.parent.mkdir(parents=True, exist_ok=True)
         if not is_gzipped(metadata):
             self.client.download_binary_data(metadata.binary_data_id, target)
-        else:
-            with tempfile.TemporaryDirectory(dir=target.parent, prefix=".gz-", suffix=".tmp") as folder:
-                packed = self.client.download_binary_data(metadata.binary_data_id, Path(folder) / "packed.gz")
-                with gzip.open(packed, "rb") as source:
-                    write_atomic(target, lambda out: shutil.copyfileobj(source, out), binary=True)
-        return {metadata.binary_data_id: _Streamed(metadata)}
+            return {metadata.binary_data_id: _Streamed(metadata, target)}
+        folder = tempfile.mkdtemp(dir=target.parent, prefix=".gz-", suffix=".tmp")  # cleared by unpack()
+        self.client.download_binary_data(metadata.binary_data_id, Path(folder) / "packed.gz")
+        return {metadata.binary_data_id: _Streamed(metadata, target, folder)}
 
     def write_body(self, name: str, metadata: Any, body: bytes) -> int:
         if metadata.file_size_bytes and len(body) != metadata.file_size_bytes:
@@ -302,7 +329,11 @@ class _BinaryExport:
                 f"{metadata.binary_data_id}: got {len(body)} bytes, metadata says {metadata.file_size_bytes}")
         target = self.data_path(name, metadata)
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(target, gunzip(body) if is_gzipped(metadata) else body)
+        if is_gzipped(metadata):  # unpacked in constant memory, within its limit
+            limit = gunzip_limit(len(body))
+            write_atomic(target, lambda out: gunzip_to(io.BytesIO(body), out, limit), binary=True)
+        else:
+            write_bytes_atomic(target, body)
         return len(body)
 
 

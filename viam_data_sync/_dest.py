@@ -266,9 +266,39 @@ def is_gzipped(metadata: Any) -> bool:
     return bool(metadata.file_ext == _GZ)
 
 
-def gunzip(data: bytes) -> bytes:
-    """The bytes of a ``.gz`` item, uncompressed (one layer, as the Viam CLI does)."""
-    return gzip.decompress(data)
+#: A ``.gz`` item is unpacked to at most this many times its packed size (and never less
+#: than :data:`GUNZIP_FLOOR_BYTES`); past it, the item is not written (a gzip bomb).
+GUNZIP_MAX_RATIO = 100
+GUNZIP_FLOOR_BYTES = 64 * 1024 * 1024
+_GUNZIP_BLOCK = 1024 * 1024
+
+
+class GunzipTooLarge(ValueError):
+    """A ``.gz`` item unpacks to more than the limit (:func:`gunzip_limit`)."""
+
+
+def gunzip_limit(packed_size: int) -> int:
+    """The most bytes a ``.gz`` item of ``packed_size`` bytes may unpack to."""
+    return max(GUNZIP_FLOOR_BYTES, GUNZIP_MAX_RATIO * max(0, int(packed_size)))
+
+
+def gunzip_to(source: Any, out: Any, limit: int) -> int:
+    """Unpack the gzip stream ``source`` (a binary file) into ``out`` one MiB at a time,
+    in constant memory (one layer, as the Viam CLI does). Returns the bytes written.
+
+    Raises:
+        GunzipTooLarge: the unpacked data passes ``limit`` bytes.
+    """
+    written = 0
+    with gzip.GzipFile(fileobj=source, mode="rb") as packed:
+        while True:
+            block = packed.read(_GUNZIP_BLOCK)
+            if not block:
+                return written
+            written += len(block)
+            if written > limit:
+                raise GunzipTooLarge(f"unpacks to more than {limit} bytes (gzip bomb?); not written")
+            out.write(block)
 
 
 def export_metadata(metadata: Any, name: str) -> Dict[str, Any]:
@@ -302,6 +332,7 @@ def export_paths(root: PathLike, metadata: Any) -> Tuple[Path, Path]:
 
 
 __all__ = [
+    "GunzipTooLarge",
     "check_dest_dir",
     "check_dest_file",
     "dumps",
