@@ -71,3 +71,16 @@ def test_dest_skips_a_bomb_too(server, tmp_path):
         items, _, _ = client.binary_data_by_filter(create_filter(component_name="gz-cam"), dest=tmp_path)
     assert len(items) == 3
     assert sorted(p.read_bytes() for p in (tmp_path / "data").iterdir()) == [b"hello " * 1000, b"plain"]
+
+
+def test_the_cli_names_the_item_it_did_not_export_and_finishes(server, tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIAM_")}
+    env.update(VIAM_API_KEY=server.api_key, VIAM_API_KEY_ID=server.api_key_id, VIAM_APP_ADDRESS=server.address,
+               VIAM_INSECURE="1")
+    done = subprocess.run([sys.executable, "-m", "viam_data_sync.cli", "export", "binary", "--dest", str(tmp_path),
+                           "--component-name", "gz-cam"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "not exported:" in done.stderr and "gzip bomb" in done.stderr
+    assert sorted(p.read_bytes() for p in (tmp_path / "data").iterdir()) == [b"hello " * 1000, b"plain"]

@@ -86,6 +86,8 @@ def _run(args: argparse.Namespace) -> int:
             page_size=args.page_size,
             progress=progress_mode(args),
         )
+    for failure in result.failed:  # the export went on without these
+        print(f"not exported: {failure}", file=sys.stderr)
     if not args.quiet:
         print(
             f"exported {result.listed} files to {os.path.join(result.directory, 'data')}: "
