@@ -138,10 +138,13 @@ def test_ctrl_c_after_a_query_stops_serve_quietly(served: Tuple[Path, Path]) -> 
             break
         key, _, value = line.partition(": ")
         info[key] = value.strip()
-    with DataClient.from_api_key(info["api_key"], info["api_key_id"], info["address"], insecure=True) as client:
-        assert client.tabular_data_by_mql(info["organization_id"], [{"$count": "n"}]) == [{"n": 0}]
-        client.tabular_data_by_sql(info["organization_id"], "SELECT COUNT(*) AS n FROM readings WHERE time_received >= CAST('2000-01-01T00:00:00Z' AS TIMESTAMP)")
-    os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    try:
+        with DataClient.from_api_key(info["api_key"], info["api_key_id"], info["address"], insecure=True) as client:
+            assert client.tabular_data_by_mql(info["organization_id"], [{"$count": "n"}]) == [{"n": 0}]
+            client.tabular_data_by_sql(info["organization_id"], "SELECT COUNT(*) AS n FROM readings "
+                                       "WHERE time_received >= CAST('2000-01-01T00:00:00Z' AS TIMESTAMP)")
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
     _, err = process.communicate(timeout=30)
     assert process.returncode == 0
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
