@@ -33,9 +33,12 @@ from viam_data_sync._errors import (
     Unimplemented,
     UnboundedReadingsWarning,
     Unknown,
+    ExportIncomplete,
     UploadOutcomeUnknown,
     ViamDataError,
 )
+from viam_data_sync._binary_export import BinaryExportResult, export_binary
+from viam_data_sync._ledger import UploadLedger, UploadResult, upload_files
 from viam_data_sync._filters import create_filter
 from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
 from viam_data_sync._api.sync import SyncRun
@@ -43,7 +46,7 @@ from viam_data_sync._models import Partition
 from viam_data_sync._retry import Idempotency, RetryBudget, RetryPolicy
 from viam_data_sync._rpcs import IDEMPOTENCY
 from viam_data_sync._version import __version__
-from viam_data_sync._frames import flatten_record, records_to_dataframe, tabular_to_dataframe
+from viam_data_sync._frames import QueryResult, flatten_record, records_to_dataframe, tabular_to_dataframe
 from viam_data_sync._official import from_official, to_official
 from viam_data_sync._viam_client import Credentials, DialOptions, ViamClient
 from viam_data_sync._public import publish, publish_members, publish_nested
@@ -57,9 +60,10 @@ __all__ = [
     "USE_CLIENT_DEFAULT", "Unauthenticated", "UnboundedReadingsWarning", "Unavailable", "Unimplemented", "Unknown",
     "UploadOutcomeUnknown", "ViamDataError", "__version__", "channel_options", "create_filter",
 ]
-__all__ += ["flatten_record", "records_to_dataframe", "tabular_to_dataframe"]
+__all__ += ["QueryResult", "flatten_record", "records_to_dataframe", "tabular_to_dataframe"]
 __all__ += ["from_official", "to_official"]
 __all__ += ["Credentials", "DialOptions", "ViamClient"]
+__all__ += ["BinaryExportResult", "ExportIncomplete", "UploadLedger", "UploadResult", "export_binary", "upload_files"]
 __all__ += ["BinaryIterator", "ExportIterator", "MqlIterator", "TabularIterator", "Partition", "SyncRun"]
 # Tracebacks, reprs, help() and the API reference show viam_data_sync.X, not the
 # private module; DataClient's methods and result types as viam_data_sync.DataClient.X.

@@ -14,7 +14,8 @@ fields as dotted columns (``data.readings.temperature``) in name order. Struct n
 are ``float64``, strings ``string``, booleans ``bool``; lists are JSON text. A field
 null throughout what the schema is inferred from is typed ``string``; pass
 ``schema=`` (e.g. ``DataClient.arrow_schema(plan)``, which unifies samples of every
-partition) to fix it.
+partition) to fix it. A partition of a plan carries the schema settled when the plan
+was made (:func:`schema_bytes`), and its iterator uses it when no ``schema=`` is given.
 """
 from __future__ import annotations
 
@@ -325,15 +326,43 @@ def table(chunks: Iterable[List[Any]], build: Any, schema: Any = None) -> Any:
     return pa.Table.from_batches([_conform(pa, batch, schema) for batch in built], schema=schema)
 
 
+def schema_bytes(schema: Any) -> bytes:
+    """``schema`` serialized (Arrow IPC), to travel inside a plain value."""
+    return bytes(schema.serialize().to_pybytes())
+
+
+def schema_from_bytes(data: bytes) -> Any:
+    """The ``pyarrow.Schema`` :func:`schema_bytes` wrote."""
+    pa = pyarrow()
+    return pa.ipc.read_schema(pa.py_buffer(data))
+
+
+def pyarrow_installed() -> bool:
+    """Whether the ``arrow`` extra is there (a plan settles its schema only then)."""
+    try:
+        pyarrow()
+    except ImportError:
+        return False
+    return True
+
+
 class ArrowOutput:
     """Arrow methods of every iterator (``_RowIterator`` of :mod:`._iterators`):
     ``iter_batches``, ``to_arrow``, ``infer_arrow_schema`` and ``__arrow_c_stream__``.
 
     A subclass gives ``_arrow_chunks()`` (lists of rows; by default, groups of the
     rows ``next()`` yields) and ``_arrow_build(rows, schema)`` (a record batch).
+    ``arrow_schema_bytes`` (set on an iterator over a plan's partition) is the schema
+    used when a method is given none.
     """
 
     _arrow_state: Optional[Tuple[Any, List[Any], Iterator[Any]]] = None
+    arrow_schema_bytes: Optional[bytes] = None
+
+    def _schema_or_default(self, schema: Any) -> Any:
+        if schema is None and self.arrow_schema_bytes is not None:
+            return schema_from_bytes(self.arrow_schema_bytes)
+        return schema
 
     def iter_batches(self, batch_rows: int = DEFAULT_BATCH_ROWS, *, schema: Any = None) -> Iterator[Any]:
         """Yield ``pyarrow.RecordBatch``es of at most ``batch_rows`` rows, in constant
@@ -347,18 +376,40 @@ class ArrowOutput:
             for batch in client.iter_tabular(f).iter_batches(50_000):
                 sink.write_batch(batch)
         """
-        return batches(self._arrow_chunks(), self._arrow_build, batch_rows, schema)
+        return batches(self._arrow_chunks(), self._arrow_build, batch_rows, self._schema_or_default(schema))
 
     def to_arrow(self, *, schema: Any = None) -> Any:
         """Every remaining row as one ``pyarrow.Table`` (needs the ``arrow`` extra).
-        Without ``schema``, each page's inferred schema is unified (a field null in
-        some pages takes the type other pages give it).
+        Without ``schema``, a plan's partition uses the schema of its plan; other
+        iterators unify each page's inferred schema (a field null in some pages takes
+        the type other pages give it).
 
         Example::
 
             df = client.iter_tabular(f).to_arrow().to_pandas()
         """
-        return table(self._arrow_chunks(), self._arrow_build, schema)
+        return table(self._arrow_chunks(), self._arrow_build, self._schema_or_default(schema))
+
+    def to_pandas(self, *, flatten: bool = True) -> Any:
+        """Every remaining row as one ``pandas.DataFrame`` (the ``pandas`` extra), nested
+        dicts flattened into dotted columns by the one rule of the DataFrame helpers
+        (:func:`viam_data_sync.flatten_record`; ``flatten=False`` keeps them): tabular rows
+        as ``tabular_to_dataframe``, MQL documents and export points as
+        ``records_to_dataframe``, binary items as their Arrow table (the ``arrow`` extra).
+
+        Example::
+
+            df = client.iter_tabular(f).to_pandas()
+            df["data.readings.temperature"].mean()
+        """
+        return self._pandas_frame(flatten)
+
+    def _pandas_frame(self, flatten: bool) -> Any:
+        from viam_data_sync._frames import records_to_dataframe
+
+        rows: Iterator[Any] = self  # type: ignore[assignment]  # the subclass is an iterator
+        return records_to_dataframe((row.to_dict() if hasattr(row, "to_dict") else row for row in rows),
+                                    flatten=flatten)
 
     def infer_arrow_schema(self) -> Any:
         """Read the remaining rows and return the ``pyarrow.Schema`` they imply, a
@@ -373,7 +424,7 @@ class ArrowOutput:
         # Readers (DuckDB's) may ask twice, once for the schema and once for the rows:
         # the first batch is read once, to learn the schema, and kept until pulled.
         if getattr(self, "_arrow_state", None) is None:
-            stream = self.iter_batches()
+            stream = self.iter_batches()  # a plan's partition: its plan's schema
             first = next(stream)  # there is always one batch, if only an empty one
             self._arrow_state = (first.schema, [first], stream)
         schema, head, rest = self._arrow_state  # type: ignore[misc]

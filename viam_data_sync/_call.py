@@ -15,8 +15,11 @@ for that one user call:
   exception chained from it; an upload that may have been stored raises
   :class:`UploadOutcomeUnknown`.
 
-Nothing above this layer retries a call again (paged iterators retry one page by
-calling ``call`` once per page; a broken export stream is resumed by its iterator).
+Nothing above this layer retries a call again, with one exception: a page still
+answered RESOURCE_EXHAUSTED after its attempts is fetched again by the page workers
+(``_fetching.py``, at most 8 more times, halving the pages fetched at once), so one page
+costs at most ``9 * max_attempts`` RPCs. A broken export stream is resumed by its
+iterator.
 """
 from __future__ import annotations
 
@@ -31,8 +34,12 @@ from google.protobuf.message import Message
 from viam_data_sync._auth import CREDENTIALS_TYPE_API_KEY, ApiKeyAuth
 from viam_data_sync._channel import Connection
 from viam_data_sync._clock import SYSTEM_CLOCK, Clock
+from viam_data_sync._defaults import DEFAULT_TIMEOUT
 from viam_data_sync._config import USE_CLIENT_DEFAULT, RetryArg, TimeoutArg, check_timeout, resolve_retry
-from viam_data_sync._errors import ApiError, DeadlineExceeded, Unauthenticated, UploadOutcomeUnknown, from_rpc_error
+from viam_data_sync._errors import (
+    ApiError, DeadlineExceeded, Unauthenticated, UploadOutcomeUnknown, from_rpc_error, is_tls_mismatch,
+    tls_mismatch_error,
+)
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
 from viam_data_sync._retry import Idempotency, RetryBudget, RetryPolicy, should_retry
 from viam_data_sync._rpcs import RPCS, AuthService, ClientStream, Rpc, ServerStream, Unary
@@ -58,7 +65,7 @@ _AMBIGUOUS = frozenset(
 #: No RPC is started with less time than this left.
 _MIN_ATTEMPT_SECONDS = 0.005
 #: The bound on an ``Authenticate`` made for a call that has none (an unbounded stream).
-_AUTH_TIMEOUT = 60.0
+_AUTH_TIMEOUT = DEFAULT_TIMEOUT
 
 
 class _stop_if(tenacity.stop.stop_base):
@@ -125,7 +132,7 @@ class Caller:
         *,
         metadata: Sequence[Tuple[str, str]] = (),
         auth: Optional[ApiKeyAuth] = None,
-        timeout: Optional[float] = 60.0,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
         retry: RetryArg = USE_CLIENT_DEFAULT,
         budget: Optional[RetryBudget] = None,
         clock: Clock = SYSTEM_CLOCK,
@@ -205,7 +212,14 @@ class Caller:
         try:
             return method(request, timeout=timeout, metadata=metadata)
         except grpc.RpcError as exc:
-            raise from_rpc_error(exc, rpc.path) from exc
+            raise self._error(exc, rpc) from exc
+
+    def _error(self, exc: grpc.RpcError, rpc: Rpc[Any, Any]) -> ApiError:
+        error = from_rpc_error(exc, rpc.path)
+        target = self.connection.tls_target
+        if target is not None and error.code == grpc.StatusCode.UNAVAILABLE and is_tls_mismatch(error.details):
+            return tls_mismatch_error(target, rpc.path)
+        return error
 
     def _headers(self, call: _Call) -> Metadata:
         """The metadata of ``call``'s next RPC, authenticating first if needed."""
@@ -375,7 +389,7 @@ class Caller:
                     yield message
                 return
             except grpc.RpcError as exc:
-                error = from_rpc_error(exc, call.rpc.path)
+                error = self._error(exc, call.rpc)
                 if first and not received and self._token_refused(call, error, sent):
                     continue
                 raise error from exc

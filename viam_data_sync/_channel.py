@@ -21,7 +21,6 @@ LOGGER = logging.getLogger("viam_data_sync")
 
 #: 64 MiB: the cloud's limit is 32 MiB; leave room, refuse the absurd.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-DEFAULT_ADDRESS = "app.viam.com:443"
 
 def channel_options(
     extra: Sequence[Tuple[str, Any]] = (),
@@ -91,6 +90,8 @@ class Connection:
         self._methods: Dict[str, Any] = {}
         self._closed = False
         self.description = description
+        #: ``host:port`` of a TLS channel this connection built (for the plaintext-server hint).
+        self.tls_target: Optional[str] = None
 
     @classmethod
     def for_address(
@@ -111,7 +112,9 @@ class Connection:
             creds = grpc.ssl_channel_credentials(root_certificates=root_certificates)
             return grpc.secure_channel(target, creds, options=opts, compression=compression)
 
-        return cls(factory, description=f"{target} ({'insecure' if insecure else 'TLS'})")
+        connection = cls(factory, description=f"{target} ({'insecure' if insecure else 'TLS'})")
+        connection.tls_target = None if insecure else target
+        return connection
 
     @classmethod
     def for_channel(cls, channel: grpc.Channel) -> "Connection":

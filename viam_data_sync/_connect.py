@@ -12,13 +12,12 @@ from viam_data_sync._auth import ApiKeyAuth
 from viam_data_sync._call import Caller
 from viam_data_sync._clock import SYSTEM_CLOCK, Clock
 from viam_data_sync._config import USE_CLIENT_DEFAULT, RetryArg, resolve_retry
-from viam_data_sync._channel import DEFAULT_ADDRESS, Connection
+from viam_data_sync._channel import Connection
+from viam_data_sync._defaults import (
+    DEFAULT_ADDRESS, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_API_KEY_ID, ENV_INSECURE, env_address, env_flag,
+)
 from viam_data_sync._retry import RetryBudget, RetryPolicy
 
-ENV_API_KEY = "VIAM_API_KEY"
-ENV_API_KEY_ID = "VIAM_API_KEY_ID"
-ENV_ADDRESS = "VIAM_APP_ADDRESS"
-ENV_INSECURE = "VIAM_INSECURE"
 
 
 def _read_certificates(root_certificates: Union[None, bytes, str, "os.PathLike[str]"]) -> Optional[bytes]:
@@ -37,7 +36,7 @@ def caller_from_api_key(
     *,
     insecure: bool = False,
     root_certificates: Union[None, bytes, str, "os.PathLike[str]"] = None,
-    timeout: Optional[float] = 60.0,
+    timeout: Optional[float] = DEFAULT_TIMEOUT,
     retry: RetryArg = USE_CLIENT_DEFAULT,
     budget: Optional[RetryBudget] = None,
     compression: Optional[grpc.Compression] = None,
@@ -62,15 +61,16 @@ def caller_from_api_key(
 
 
 def caller_from_env(**kwargs: Any) -> Caller:
-    """A :class:`Caller` configured from ``VIAM_API_KEY``, ``VIAM_API_KEY_ID`` and,
-    optionally, ``VIAM_APP_ADDRESS`` and ``VIAM_INSECURE=1``. Keyword arguments override."""
+    """A :class:`Caller` configured from the environment variables of
+    :mod:`viam_data_sync._defaults` (the key, its id and, optionally, the address and
+    insecure). Keyword arguments override."""
     key = os.environ.get(ENV_API_KEY, "")
     key_id = os.environ.get(ENV_API_KEY_ID, "")
     missing = [name for name, value in ((ENV_API_KEY, key), (ENV_API_KEY_ID, key_id)) if not value]
     if missing:
         raise ValueError(f"missing environment variable(s): {', '.join(missing)}")
-    kwargs.setdefault("address", os.environ.get(ENV_ADDRESS) or DEFAULT_ADDRESS)
-    kwargs.setdefault("insecure", os.environ.get(ENV_INSECURE, "").lower() in ("1", "true", "yes"))
+    kwargs.setdefault("address", env_address())
+    kwargs.setdefault("insecure", env_flag(ENV_INSECURE))
     return caller_from_api_key(key, key_id, **kwargs)
 
 

@@ -3,9 +3,9 @@
 * Tabular rows: a JSON Lines file, one object per row (``TabularData.to_dict()``,
   i.e. :func:`~viam_data_sync._models.tabular_record`), encoded by :func:`jsonl_line`:
   the same bytes the CLI's ``export tabular --format jsonl`` writes for the same rows.
-* Binary data: a directory in the layout of ``viam data export binary``:
-  ``DIR/data/<name>`` for the bytes and ``DIR/metadata/<name>.json`` for the
-  ``BinaryMetadata`` (protojson, camelCase keys), named by :func:`export_name`.
+* Binary data: the names and metadata documents of the layout of ``viam data export
+  binary`` (``DIR/data/<name>``, ``DIR/metadata/<name>.json``, named by
+  :func:`export_name`), which :mod:`viam_data_sync._binary_export` writes.
 
 Every file is written through :func:`viam_data_sync._atomic.write_atomic` (a unique
 temporary file beside it, fsynced, renamed over the final name), so a reader or a
@@ -25,11 +25,11 @@ import logging
 import os
 import posixpath
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Tuple
 
 from google.protobuf import json_format
 
-from viam_data_sync._atomic import PathLike, write_atomic, write_bytes_atomic, write_text_atomic
+from viam_data_sync._atomic import PathLike, write_atomic
 from viam_data_sync._models import TABULAR_COLUMNS, iso_utc, sorted_keys
 from viam_data_sync._proto._pool import POOL
 
@@ -266,9 +266,39 @@ def is_gzipped(metadata: Any) -> bool:
     return bool(metadata.file_ext == _GZ)
 
 
-def gunzip(data: bytes) -> bytes:
-    """The bytes of a ``.gz`` item, uncompressed (one layer, as the Viam CLI does)."""
-    return gzip.decompress(data)
+#: A ``.gz`` item is unpacked to at most this many times its packed size (and never less
+#: than :data:`GUNZIP_FLOOR_BYTES`); past it, the item is not written (a gzip bomb).
+GUNZIP_MAX_RATIO = 100
+GUNZIP_FLOOR_BYTES = 64 * 1024 * 1024
+_GUNZIP_BLOCK = 1024 * 1024
+
+
+class GunzipTooLarge(ValueError):
+    """A ``.gz`` item unpacks to more than the limit (:func:`gunzip_limit`)."""
+
+
+def gunzip_limit(packed_size: int) -> int:
+    """The most bytes a ``.gz`` item of ``packed_size`` bytes may unpack to."""
+    return max(GUNZIP_FLOOR_BYTES, GUNZIP_MAX_RATIO * max(0, int(packed_size)))
+
+
+def gunzip_to(source: Any, out: Any, limit: int) -> int:
+    """Unpack the gzip stream ``source`` (a binary file) into ``out`` one MiB at a time,
+    in constant memory (one layer, as the Viam CLI does). Returns the bytes written.
+
+    Raises:
+        GunzipTooLarge: the unpacked data passes ``limit`` bytes.
+    """
+    written = 0
+    with gzip.GzipFile(fileobj=source, mode="rb") as packed:
+        while True:
+            block = packed.read(_GUNZIP_BLOCK)
+            if not block:
+                return written
+            written += len(block)
+            if written > limit:
+                raise GunzipTooLarge(f"unpacks to more than {limit} bytes (gzip bomb?); not written")
+            out.write(block)
 
 
 def export_metadata(metadata: Any, name: str) -> Dict[str, Any]:
@@ -301,37 +331,8 @@ def export_paths(root: PathLike, metadata: Any) -> Tuple[Path, Path]:
     return base / "data" / export_data_name(metadata, name), base / "metadata" / f"{name}.json"
 
 
-def write_binary_dir(dest: PathLike, items: Iterable[Any]) -> List[Path]:
-    """Write each ``BinaryData`` in the export layout (:func:`export_name`): its bytes (if
-    it carries them; ``.gz`` gunzipped) and its metadata, each file atomically. Returns
-    the data paths."""
-    root = Path(dest)
-    (root / "data").mkdir(parents=True, exist_ok=True)
-    (root / "metadata").mkdir(parents=True, exist_ok=True)
-    written: List[Path] = []
-    for item in _unique(items):
-        data_path, meta_path = export_paths(root, item.metadata)
-        data_path.parent.mkdir(parents=True, exist_ok=True)
-        meta_path.parent.mkdir(parents=True, exist_ok=True)
-        if item.binary:
-            body = bytes(item.binary)
-            write_bytes_atomic(data_path, gunzip(body) if is_gzipped(item.metadata) else body)
-        write_text_atomic(meta_path, metadata_document(item.metadata, export_name(item.metadata)))
-        written.append(data_path)
-    return written
-
-
-def _unique(items: Iterable[Any]) -> Iterator[Any]:
-    seen = set()
-    for item in items:
-        key = export_name(item.metadata)
-        if key in seen:
-            continue
-        seen.add(key)
-        yield item
-
-
 __all__ = [
+    "GunzipTooLarge",
     "check_dest_dir",
     "check_dest_file",
     "dumps",
@@ -343,6 +344,5 @@ __all__ = [
     "metadata_document",
     "read_jsonl",
     "safe_file_name",
-    "write_binary_dir",
     "write_jsonl",
 ]

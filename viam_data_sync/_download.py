@@ -17,6 +17,7 @@ from typing import IO, Any, Callable, Optional, Union
 from urllib.parse import urlparse
 
 from viam_data_sync._atomic import write_atomic
+from viam_data_sync._defaults import DEFAULT_TIMEOUT
 from viam_data_sync._net import is_loopback_host
 
 LOGGER = logging.getLogger("viam_data_sync")
@@ -66,7 +67,7 @@ def stream_url_to_file(
     dest: Union[str, "os.PathLike[str]"],
     *,
     expected_size: Optional[int] = None,
-    timeout: Optional[float] = 60.0,
+    timeout: Optional[float] = DEFAULT_TIMEOUT,
     chunk_size: int = DOWNLOAD_CHUNK,
     progress: Optional[Progress] = None,
     allow_http: bool = False,

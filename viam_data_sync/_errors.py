@@ -18,7 +18,8 @@
     │   ├── Unimplemented          UNIMPLEMENTED
     │   ├── Internal               INTERNAL, DATA_LOSS
     │   └── Unknown                UNKNOWN
-    └── UploadOutcomeUnknown       an upload failed after its bytes may have been committed
+    ├── UploadOutcomeUnknown       an upload failed after its bytes may have been committed
+    └── ExportIncomplete           an export's answer did not match its metadata
 
     UserWarning
     └── UnboundedReadingsWarning   an SQL SELECT over readings with no time_received lower bound
@@ -79,8 +80,6 @@ class ApiError(ViamDataError):
     @property
     def retryable(self) -> bool:
         """True when the failure is transient; whether to *repeat* also depends on the call."""
-        from viam_data_sync._retry import is_size_limit
-
         return self.retryable_code and not is_size_limit(self.code, self.details)
 
     @property
@@ -199,6 +198,12 @@ class UploadOutcomeUnknown(ViamDataError):
         self.cause = cause
 
 
+class ExportIncomplete(ViamDataError):
+    """The service's answer did not match its metadata during an export (an item
+    missing, or a size that differs); nothing partial was written under a final name.
+    Run the export again (it resumes)."""
+
+
 class UnboundedReadingsWarning(UserWarning):
     """``tabular_data_by_sql`` was given a ``SELECT`` over ``readings`` whose ``WHERE``
     clause does not bound ``time_received`` from below: the Viam cloud returns no rows
@@ -240,6 +245,37 @@ def from_status(
     """The most specific :class:`ApiError` for a status code."""
     cls = _BY_CODE.get(code, ApiError)
     return cls(code, details, method=method, trailing_metadata=trailing_metadata)
+
+
+# RESOURCE_EXHAUSTED also reports a message over a size limit; repeating that can only
+# fail again (users.md: the Viam CLI switches to another download path instead).
+_SIZE_LIMIT_MARKERS = ("larger than max", "message too large", "too large", "exceeds the limit",
+                       "max message size", "include_binary_too_large")
+
+
+def is_size_limit(code: grpc.StatusCode, details: str) -> bool:
+    """True for a RESOURCE_EXHAUSTED that means "message too large", not "slow down"."""
+    text = (details or "").lower()
+    return code == grpc.StatusCode.RESOURCE_EXHAUSTED and any(m in text for m in _SIZE_LIMIT_MARKERS)
+
+
+#: What grpc reports when a TLS client meets a plaintext server (the first bytes of the
+#: server's answer are no TLS record), and the hint the client puts in their place.
+_TLS_MISMATCH = ("WRONG_VERSION_NUMBER", "Tls handshake failed", "TSI_PROTOCOL_FAILURE")
+TLS_MISMATCH_HINT = "the server does not speak TLS"
+
+
+def is_tls_mismatch(details: str) -> bool:
+    """Whether an UNAVAILABLE's details say a TLS client met a plaintext server."""
+    return any(marker in (details or "") for marker in (*_TLS_MISMATCH, TLS_MISMATCH_HINT))
+
+
+def tls_mismatch_error(target: str, method: str = "") -> "Unavailable":
+    """The one-line error for a TLS connection to a plaintext server (a local server
+    started without TLS): what happened and the setting that fixes it."""
+    return Unavailable(grpc.StatusCode.UNAVAILABLE,
+                       f"cannot reach {target}: {TLS_MISMATCH_HINT}: pass insecure=True (local servers only)",
+                       method=method)
 
 
 def from_rpc_error(error: grpc.RpcError, method: str = "") -> ApiError:

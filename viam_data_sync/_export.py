@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable
+from typing import Any, Dict
 
 from viam_data_sync._atomic import PathLike, write_atomic
-from viam_data_sync._dest import jsonl_line, write_binary_dir
+from viam_data_sync._dest import jsonl_line
 
 #: The file formats of :func:`export_rows`.
 FORMATS = ("jsonl", "parquet")
@@ -99,14 +99,13 @@ def export_rows(rows: Any, path: PathLike, fmt: str = "jsonl", *, schema: Any = 
     return FileExport(str(target), count, target.stat().st_size, _file_sha256(target))
 
 
-def export_binary_dir(items: Iterable[Any], dest: PathLike) -> FileExport:
-    """Write ``BinaryData`` items to ``dest`` in the Viam CLI's layout (``data/`` and
-    ``metadata/``), each file atomically; an item already there is replaced."""
+def folder_export(dest: PathLike, items: int) -> FileExport:
+    """The summary of a folder an export wrote (:func:`viam_data_sync.export_binary`):
+    its files' sizes, and one SHA-256 of their names and SHA-256s, sorted."""
     root = Path(dest)
-    written = write_binary_dir(root, items)
     digest = hashlib.sha256()
     size = 0
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         size += path.stat().st_size
         digest.update(f"{path.relative_to(root).as_posix()}\0{_file_sha256(path)}\n".encode())
-    return FileExport(str(root), len(written), size, digest.hexdigest())
+    return FileExport(str(root), items, size, digest.hexdigest())

@@ -26,7 +26,7 @@ import time
 from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 from viam_data_sync._errors import ResourceExhausted
-from viam_data_sync._retry import is_size_limit
+from viam_data_sync._errors import is_size_limit
 
 LOGGER = logging.getLogger("viam_data_sync")
 
@@ -54,8 +54,9 @@ class Concurrency:
         exhausted_pages: pages answered RESOURCE_EXHAUSTED and fetched again.
     """
 
-    def __init__(self, cap: int, *, backoff: float = 0.05) -> None:
+    def __init__(self, cap: int, *, backoff: float = 0.05, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.cap = self.limit = self.lowest = cap
+        self._monotonic = monotonic
         self.backoff = backoff
         self.exhausted_pages = 0
         self._active = 0
@@ -117,7 +118,7 @@ class Concurrency:
         for attempt in range(_EXHAUSTED_RETRIES + 1):
             if not self.acquire(stop):
                 return None
-            started = time.monotonic()
+            started = self._monotonic()
             try:
                 page = fetch_page(lo, hi, last)
             except ResourceExhausted as exc:
@@ -127,7 +128,7 @@ class Concurrency:
                 LOGGER.warning("RESOURCE_EXHAUSTED while paging: %d fetches at once now, retrying in %.2f s",
                                self.limit, wait)
             else:
-                self.fetched(time.monotonic() - started)
+                self.fetched(self._monotonic() - started)
                 return page
             finally:
                 self.release()

@@ -59,6 +59,20 @@ def _frame(pd: Any, records: List[Dict[str, Any]]) -> Any:
     return pd.DataFrame.from_records(records, columns=list(columns)) if records else pd.DataFrame()
 
 
+class QueryResult(List[Dict[str, Any]]):
+    """What ``tabular_data_by_sql`` and ``tabular_data_by_mql`` return: the documents, a
+    plain ``list`` of dicts, with :meth:`to_pandas`."""
+
+    def to_pandas(self, *, flatten: bool = True) -> Any:
+        """The documents as a ``pandas.DataFrame``: :func:`records_to_dataframe`.
+
+        Example::
+
+            df = client.tabular_data_by_sql(org_id, sql).to_pandas()
+        """
+        return records_to_dataframe(self, flatten=flatten)
+
+
 def tabular_to_dataframe(rows: Iterable[Any], *, flatten: bool = True) -> Any:
     """A DataFrame with one row per ``DataClient.TabularData``.
 
@@ -151,4 +165,4 @@ def records_to_dataframe(records: Iterable[Mapping[str, Any]], *, flatten: bool 
     return frame
 
 
-__all__ = ["flatten_record", "records_to_dataframe", "tabular_to_dataframe"]
+__all__ = ["QueryResult", "flatten_record", "records_to_dataframe", "tabular_to_dataframe"]

@@ -37,19 +37,21 @@ import hashlib
 import logging
 import queue
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Iterator, List, Optional, Self, Sequence, Tuple, TypeVar
 
 import bson
 
 from viam_data_sync._arrow import ArrowOutput, binary_batch, tabular_batch
+from viam_data_sync._frames import tabular_to_dataframe
 from viam_data_sync._fetching import DEFAULT_MAX_CONCURRENCY, Concurrency, Expand, Item, PartitionPages
 from viam_data_sync._models import TabularData, TabularDataPoint
 from viam_data_sync._pagination import decode_cursor, encode_cursor
 from viam_data_sync._progress import RowProgress
-from viam_data_sync._planning import Range, even_ranges, interval_of, partition_count, with_interval
+from viam_data_sync._clock import SYSTEM_CLOCK, Clock
+from viam_data_sync._planning import Range, interval_of, iteration_plan, with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._defaults import DEFAULT_MAX_ATTEMPTS, MQL_PAGE_SIZE
 
 LOGGER = logging.getLogger("viam_data_sync")
 
@@ -204,8 +206,10 @@ class FilterIterator(_RowIterator[T]):
         convert: Optional[Callable[[Any], T]] = None,
         context: str = "",
         max_concurrency: Optional[int] = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__()
+        self._monotonic = clock.monotonic
         if not isinstance(page_size, int) or page_size <= 0:
             raise ValueError("page_size must be a positive int")
         if parallel is not None and (not isinstance(parallel, int) or isinstance(parallel, bool) or parallel < 1):
@@ -227,7 +231,7 @@ class FilterIterator(_RowIterator[T]):
         else:
             cap = parallel if max_concurrency is None else min(parallel, max_concurrency)
         self.parallel = self.max_concurrency = cap
-        self.concurrency = Concurrency(cap)
+        self.concurrency = Concurrency(cap, monotonic=clock.monotonic)
         self._handed: Optional[float] = None  # when the current chunk went to the consumer
         self._depth = max(1, depth)
         self._descending = descending
@@ -314,31 +318,16 @@ class FilterIterator(_RowIterator[T]):
         return [current] + (self._split(*rest) if rest else [])
 
     def _split(self, lo: Optional[int], hi: Optional[int]) -> List[Range]:
-        """Plan partitions for ``[lo, hi]``.
-
-        Partitioning pays only when round trips are slow (a real network, or a service
-        that works on many requests at once): a one-row probe faster than ``min_rtt``
-        means the link is fast and the service is the bottleneck, so one cursor chain
-        with prefetch is used. Otherwise partitions are sized from the row count to
-        about ``depth`` pages each, so ``parallel`` workers keep pages flowing while
-        memory stays at most ``2 * parallel * (depth + 1)`` pages.
-        """
-        parts: List[Range] = [(lo, hi)]
-        if self.parallel > 1 and self._probe is not None:
-            narrowed = with_interval(self._filter, lo, hi)
-            started = time.monotonic()
-            first = self._probe(narrowed, False)
-            rtt = time.monotonic() - started
-            if first is not None and rtt >= self.min_rtt:
-                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="viam-data-sync-plan") as pool:
-                    # The count and the newest row, at once: one round trip, not two.
-                    counted = pool.submit(self._count, narrowed) if self._count is not None else None
-                    last = self._probe(narrowed, True)
-                    total = counted.result() if counted is not None else self.parallel * self.page_size
-                count = partition_count(total, self.page_size * self._depth, minimum=self.parallel)
-                if last is not None and total > self.page_size:
-                    parts = even_ranges(lo, hi, first, last, self._row_time, count)
-            LOGGER.debug("iteration plan: %d partition(s), probe %.1f ms", len(parts), rtt * 1000)
+        """Partitions for ``[lo, hi]``, as :func:`viam_data_sync._planning.iteration_plan`
+        decides them (``parallel`` workers keep pages flowing while memory stays at most
+        ``2 * parallel * (depth + 1)`` pages)."""
+        plan = iteration_plan(self._filter, lo, hi, parallel=self.parallel, page_size=self.page_size,
+                              depth=self._depth, min_rtt=self.min_rtt, row_time=self._row_time, probe=self._probe,
+                              count=self._count, monotonic=self._monotonic)
+        parts = plan.ranges
+        if plan.rtt is not None:
+            LOGGER.debug("iteration plan: %d partition(s), probe %.1f ms, %d request(s)", len(parts),
+                         plan.rtt * 1000, plan.requests)
         self._partitions = len(parts)
         return list(reversed(parts)) if self._descending else parts
 
@@ -383,7 +372,7 @@ class FilterIterator(_RowIterator[T]):
         """Make the next chunk with rows not yet yielded current; False at the end."""
         schedule = self._schedule if self._schedule is not None else self._start()
         if self._handed is not None:  # what the consumer spent on the last chunk
-            self.concurrency.consumed(time.monotonic() - self._handed)
+            self.concurrency.consumed(self._monotonic() - self._handed)
             self._handed = None
         if self._after is not None:
             after, self._after = self._after, None
@@ -402,7 +391,7 @@ class FilterIterator(_RowIterator[T]):
                 self._after = (last_chunk, end, next_last)
                 if self._adaptive:
                     self._grow()
-                self._handed = time.monotonic()
+                self._handed = self._monotonic()
                 return True
             if last_chunk and not end:
                 # The whole page was yielded before the resume (with another page size).
@@ -534,6 +523,9 @@ class TabularIterator(FilterIterator[TabularData]):
     def _arrow_build(self, rows: List[Any], schema: Any) -> Any:
         return tabular_batch(rows, schema)
 
+    def _pandas_frame(self, flatten: bool) -> Any:
+        return tabular_to_dataframe(self, flatten=flatten)
+
 
 class BinaryIterator(FilterIterator[data_pb2.BinaryData]):
     """What :meth:`DataClient.iter_binary` returns: ``BinaryData`` messages, exactly once.
@@ -549,6 +541,9 @@ class BinaryIterator(FilterIterator[data_pb2.BinaryData]):
 
     def _arrow_build(self, rows: List[Any], schema: Any) -> Any:
         return binary_batch(rows, schema)
+
+    def _pandas_frame(self, flatten: bool) -> Any:
+        return self.to_arrow().to_pandas()  # metadata and file columns; nothing nested to flatten
 
 
 class ExportIterator(_RowIterator[TabularDataPoint]):
@@ -582,7 +577,7 @@ class ExportIterator(_RowIterator[TabularDataPoint]):
         *,
         time_of: Callable[[Any], int],
         should_resume: Callable[[BaseException], bool],
-        max_attempts: int = 5,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         backoff: Callable[[int], float] = lambda n: 0.0,
         sleep: Callable[[float], None] = lambda s: None,
         start_after: Optional[str] = None,
@@ -690,7 +685,7 @@ class MqlIterator(_RowIterator[Dict[str, Any]]):
         pipeline: Sequence[Dict[str, Any]],
         *,
         key: str = "_id",
-        page_size: int = 1000,
+        page_size: int = MQL_PAGE_SIZE,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
         context: str = "",

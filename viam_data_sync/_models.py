@@ -386,6 +386,9 @@ class Partition:
         index: its place in the plan (0-based, in time order).
         count: how many partitions the plan has.
         include_internal_data: the plan's ``include_internal_data``.
+        arrow_schema: the Arrow schema settled for the whole plan when it was made
+            (serialized; ``None`` without pyarrow): every partition's ``to_arrow()``
+            and ``iter_batches()`` use it, so their tables concatenate.
 
     Example::
 
@@ -403,8 +406,11 @@ class Partition:
     index: int = 0
     count: int = 1
     include_internal_data: bool = False
+    arrow_schema: Optional[bytes] = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.arrow_schema is not None and not isinstance(self.arrow_schema, bytes):
+            raise TypeError("arrow_schema must be bytes (a serialized pyarrow.Schema) or None")
         if self.kind not in _PARTITION_KINDS:
             raise ValueError(f"kind must be one of {_PARTITION_KINDS}, not {self.kind!r}")
         if not isinstance(self.filter_bytes, bytes):
@@ -455,6 +461,7 @@ class Partition:
             "start_ns": self.start_ns, "end_ns": self.end_ns,
             "estimated_rows": self.estimated_rows, "estimated_bytes": self.estimated_bytes,
             "index": self.index, "count": self.count, "include_internal_data": self.include_internal_data,
+            "arrow_schema": None if self.arrow_schema is None else base64.b64encode(self.arrow_schema).decode("ascii"),
         }, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -476,6 +483,8 @@ class Partition:
                 start_ns=data["start_ns"], end_ns=data["end_ns"], estimated_rows=data["estimated_rows"],
                 estimated_bytes=data["estimated_bytes"], index=data["index"], count=data["count"],
                 include_internal_data=bool(data["include_internal_data"]),
+                arrow_schema=None if data.get("arrow_schema") is None
+                else base64.b64decode(data["arrow_schema"], validate=True),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a Partition's JSON: {exc}") from exc

@@ -15,6 +15,7 @@ service's interval end is inclusive or not.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Tuple
 
@@ -89,6 +90,61 @@ def even_ranges(lo: Optional[int], hi: Optional[int], first: Any, last: Any, row
     """``[lo, hi]`` cut into ``count`` ranges spread over the probed rows' span."""
     a, b = sorted((row_time(first), row_time(last)))
     return plan_partitions(lo, hi, a, b, count)
+
+
+#: A one-row probe of a filter: its oldest row (``newest=False``) or newest, or ``None``.
+FilterProbe = Callable[[data_pb2.Filter, bool], Optional[Any]]
+
+
+@dataclass(frozen=True)
+class IterationPlan:
+    """How an iterator reads ``[lo, hi]``: its ranges, and what decided them.
+
+    Attributes:
+        ranges: the partitions, oldest first.
+        rtt: seconds the first probe took (``None``: no probe was sent).
+        requests: planning RPCs sent (0 to 3: a probe, then a count and a second probe).
+    """
+
+    ranges: List[Range]
+    rtt: Optional[float]
+    requests: int
+
+
+def iteration_plan(
+    filter_: data_pb2.Filter, lo: Optional[int], hi: Optional[int], *, parallel: int, page_size: int,
+    depth: int, min_rtt: float, row_time: Callable[[Any], int], probe: Optional[FilterProbe],
+    count: Optional[Callable[[data_pb2.Filter], int]], monotonic: Callable[[], float],
+) -> IterationPlan:
+    """The partitions an iterator fetches at once, decided before its first page.
+
+    Partitioning pays only when round trips are slow (a real network, or a service
+    that works on many requests at once): a one-row probe faster than ``min_rtt``
+    means the link is fast and the service is the bottleneck, so one cursor chain with
+    prefetch is used (1 RPC spent). Otherwise the row count and the newest row are
+    asked at once (2 more RPCs, one round trip) and partitions sized to about ``depth``
+    pages each, at least ``parallel``, are spread over the rows' span
+    (:func:`even_ranges`). With ``parallel == 1`` or no probe nothing is sent.
+    """
+    whole: List[Range] = [(lo, hi)]
+    if parallel <= 1 or probe is None:
+        return IterationPlan(whole, None, 0)
+    narrowed = with_interval(filter_, lo, hi)
+    started = monotonic()
+    first = probe(narrowed, False)
+    rtt = monotonic() - started
+    if first is None or rtt < min_rtt:
+        return IterationPlan(whole, rtt, 1)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="viam-data-sync-plan") as pool:
+        # The count and the newest row, at once: one round trip, not two.
+        counted = pool.submit(count, narrowed) if count is not None else None
+        last = probe(narrowed, True)
+        total = counted.result() if counted is not None else parallel * page_size
+    requests = 3 if count is not None else 2
+    if last is None or total <= page_size:
+        return IterationPlan(whole, rtt, requests)
+    parts = partition_count(total, page_size * depth, minimum=parallel)
+    return IterationPlan(even_ranges(lo, hi, first, last, row_time, parts), rtt, requests)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ from typing import Optional
 
 import grpc
 
+from viam_data_sync._defaults import DEFAULT_DEADLINE, DEFAULT_MAX_ATTEMPTS
+from viam_data_sync._errors import is_size_limit, is_tls_mismatch
+
 
 class Idempotency(enum.Enum):
     """What repeating a call does."""
@@ -39,21 +42,10 @@ TRANSIENT = frozenset(
 )
 
 
-# RESOURCE_EXHAUSTED also reports a message over a size limit; repeating that can only
-# fail again (users.md: the Viam CLI switches to another download path instead).
-_SIZE_LIMIT_MARKERS = ("larger than max", "message too large", "too large", "exceeds the limit",
-                       "max message size", "include_binary_too_large")
-
-
-def is_size_limit(code: grpc.StatusCode, details: str) -> bool:
-    """True for a RESOURCE_EXHAUSTED that means "message too large", not "slow down"."""
-    text = (details or "").lower()
-    return code == grpc.StatusCode.RESOURCE_EXHAUSTED and any(m in text for m in _SIZE_LIMIT_MARKERS)
-
-
 def should_retry(code: grpc.StatusCode, idempotency: Idempotency, details: str = "") -> bool:
-    """The retry predicate: transient failure *and* a call safe to repeat."""
-    if idempotency is Idempotency.UNSAFE or is_size_limit(code, details):
+    """The retry predicate: transient failure *and* a call safe to repeat. A TLS
+    handshake with a plaintext server fails the same way every time."""
+    if idempotency is Idempotency.UNSAFE or is_size_limit(code, details) or is_tls_mismatch(details):
         return False
     if code in TRANSIENT:
         return True
@@ -111,11 +103,11 @@ class RetryPolicy:
         no_retries = RetryPolicy.disabled()
     """
 
-    max_attempts: int = 5
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
     initial_backoff: float = 0.2
     max_backoff: float = 10.0
     multiplier: float = 2.0
-    deadline: float = 300.0
+    deadline: float = DEFAULT_DEADLINE
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:

@@ -8,6 +8,10 @@ stays constant whatever the size.
 
 Sources: ``bytes``/``bytearray``/``memoryview``, a path (``str`` or ``os.PathLike``,
 only where a path is expected), a binary file object, or an iterable of ``bytes``.
+A source that trickles (an iterable, or a file that cannot seek, such as a pipe from a
+live capture) never sits on its bytes: what has arrived goes out once it has waited
+:data:`FLUSH_INTERVAL` seconds, even when the chunk is not full, so the server's idle
+limit (60 s on the local server) sees a message from every slow source.
 A source can be *replayed* (sent again on a retry) when it can be read again from
 the start: bytes, a path, a seekable file.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import time
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional, Union
 
@@ -29,6 +34,8 @@ from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 DEFAULT_CHUNK_SIZE = 256 * 1024
 #: A single gRPC message must stay far below the service's 32 MiB limit.
 MAX_CHUNK_SIZE = 4 * 1024 * 1024
+#: Seconds a partial chunk of a trickling source waits for more bytes before it is sent.
+FLUSH_INTERVAL = 1.0
 
 #: ``progress(bytes_sent, total_or_None)``: called after each data message is handed to gRPC.
 ProgressCallback = Callable[[int, Optional[int]], None]
@@ -157,14 +164,17 @@ class UploadSource:
         elif self._file is not None:
             if self.replayable:
                 self._file.seek(self._start)
-            yield from _read_file(self._file, size)
+                yield from _read_file(self._file, size)
+            else:  # a pipe or socket: take what is there, never wait for a full chunk
+                yield from _rechunk(_read_file(self._file, size, partial=True), size)
         else:
             yield from _rechunk(self._iterable or (), size)
 
 
-def _read_file(handle: Any, size: int) -> Iterator[bytes]:
+def _read_file(handle: Any, size: int, *, partial: bool = False) -> Iterator[bytes]:
+    read = getattr(handle, "read1", handle.read) if partial else handle.read
     while True:
-        chunk = handle.read(size)
+        chunk = read(size)
         if chunk is None:  # a non-blocking raw file with nothing ready
             continue
         if not isinstance(chunk, (bytes, bytearray)):
@@ -174,16 +184,31 @@ def _read_file(handle: Any, size: int) -> Iterator[bytes]:
         yield bytes(chunk)
 
 
-def _rechunk(pieces: Iterable[Any], size: int) -> Iterator[bytes]:
-    """Pieces of any size as chunks of exactly ``size`` bytes (the last may be short)."""
+def _rechunk(
+    pieces: Iterable[Any], size: int, *, flush_after: float = FLUSH_INTERVAL,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Iterator[bytes]:
+    """Pieces of any size as chunks of ``size`` bytes. A shorter chunk goes out as soon
+    as its oldest byte has waited ``flush_after`` seconds, or the source took that long
+    to produce the last piece (it trickles, so the next piece will be slow too): a slow
+    source keeps its stream alive while a fast one still fills whole chunks."""
     buffer = bytearray()
+    held_since = asked_at = monotonic()
     for piece in pieces:
+        arrived = monotonic()
         if not isinstance(piece, (bytes, bytearray, memoryview)):
             raise TypeError(f"an upload iterator must yield bytes, got {type(piece).__name__}")
+        if piece and not buffer:
+            held_since = arrived
         buffer += piece
         while len(buffer) >= size:
             yield bytes(buffer[:size])
             del buffer[:size]
+            held_since = arrived
+        if buffer and (arrived - held_since >= flush_after or arrived - asked_at >= flush_after):
+            yield bytes(buffer)
+            buffer.clear()
+        asked_at = monotonic()
     if buffer:
         yield bytes(buffer)
 

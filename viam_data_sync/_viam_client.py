@@ -31,10 +31,10 @@ from typing import Any, Optional, Self
 from viam_data_sync._client import DataClient
 from viam_data_sync._clock import SYSTEM_CLOCK, Clock
 from viam_data_sync._config import USE_CLIENT_DEFAULT, RetryArg
-from viam_data_sync._connect import ENV_API_KEY, ENV_API_KEY_ID, caller_from_api_key
+from viam_data_sync._connect import caller_from_api_key
+from viam_data_sync._defaults import DEFAULT_APP_HOST, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_API_KEY_ID
 
 #: The official SDK's default app address (port 443, or 80 with ``insecure``).
-DEFAULT_APP_URL = "app.viam.com"
 
 #: The official ``ViamClient``'s other clients, which viam-data-sync does not offer.
 _OTHER_CLIENTS = ("app_client", "billing_client", "ml_training_client", "provisioning_client",
@@ -151,7 +151,7 @@ class ViamClient:
         dial_options: Any,
         app_url: Optional[str] = None,
         *,
-        timeout: Optional[float] = 60.0,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
         retry: RetryArg = USE_CLIENT_DEFAULT,
         clock: Clock = SYSTEM_CLOCK,
     ) -> Self:
@@ -185,7 +185,7 @@ class ViamClient:
         if dial_options.auth_entity is None:
             raise ValueError("dial_options.auth_entity cannot be None.")
         caller = caller_from_api_key(
-            credentials.payload, dial_options.auth_entity, app_url or DEFAULT_APP_URL,
+            credentials.payload, dial_options.auth_entity, app_url or DEFAULT_APP_HOST,
             insecure=bool(dial_options.insecure), timeout=timeout, retry=retry, clock=clock,
         )
         return cls(DataClient._from_caller(caller))

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, List, Optional
 
-from viam_data_sync._api.partitions import DEFAULT_MAX_PARTITIONS, DEFAULT_TARGET_ITEMS, DEFAULT_TARGET_ROWS
+from viam_data_sync._defaults import DEFAULT_MAX_PARTITIONS, DEFAULT_TARGET_ITEMS, DEFAULT_TARGET_ROWS
 from viam_data_sync._client import DataClient
 from viam_data_sync._extras import require_module
 from viam_data_sync._models import Partition
 from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._defaults import BULK_TABULAR_PAGE_SIZE
 
 #: The index of :func:`read_tabular`'s DataFrame, and the column its divisions are on.
 INDEX = "time_received"
@@ -65,7 +66,7 @@ def read_tabular(
     target_rows: int = DEFAULT_TARGET_ROWS,
     max_partitions: int = DEFAULT_MAX_PARTITIONS,
     schema: Any = None,
-    page_size: int = 1000,
+    page_size: int = BULK_TABULAR_PAGE_SIZE,
 ) -> Any:
     """The tabular rows matching ``filter`` as a ``dask.dataframe.DataFrame``, one Dask
     partition per partition of ``plan_tabular``, with their time ranges as divisions.
@@ -92,7 +93,9 @@ def read_tabular(
     import pandas as pd
 
     with client_factory() as client:
-        plan = client.plan_tabular(filter, target_rows=target_rows, max_partitions=max_partitions)
+        # The schema is sampled once, below (1000 rows each), not also by the plan.
+        plan = client.plan_tabular(filter, target_rows=target_rows, max_partitions=max_partitions,
+                                   schema_sample_rows=0)
         if schema is None:
             schema = client.arrow_schema(plan)
     meta = schema.empty_table().to_pandas().set_index(INDEX)

@@ -88,13 +88,16 @@ def test_iter_batches_bounded_and_one_schema(env):
 
 def test_one_schema_across_the_partitions_of_a_plan(env):
     with client_for(env) as client:
-        plan = client.plan_tabular(create_filter(component_name="gauge"), target_rows=100)
-        assert len(plan) == 3
-        alone = [client.read_partition(p).to_arrow().schema for p in plan]
+        bare = client.plan_tabular(create_filter(component_name="gauge"), target_rows=100, schema_sample_rows=0)
+        assert len(bare) == 3
+        alone = [client.read_partition(p).to_arrow().schema for p in bare]
         # Inferred alone, the first partition (load null throughout, no note) differs.
         assert alone[0].field("data.readings.load").type == pa.string()
         assert alone[2].field("data.readings.load").type == pa.float64()
+        plan = client.plan_tabular(create_filter(component_name="gauge"), target_rows=100)
+        by_default = [client.read_partition(p).to_arrow().schema for p in plan]  # the plan's schema
         schema = client.arrow_schema(plan)
+        assert all(s == schema for s in by_default)
         tables = [client.read_partition(p).to_arrow(schema=schema) for p in plan]
         batches = [b for p in plan for b in client.read_partition(p).iter_batches(60, schema=schema)]
     assert all(t.schema == schema for t in tables) and all(b.schema == schema for b in batches)

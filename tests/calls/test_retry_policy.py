@@ -12,7 +12,8 @@ from viam_data_sync._errors import from_status
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
-from viam_data_sync._retry import is_size_limit, should_retry
+from viam_data_sync._errors import is_size_limit
+from viam_data_sync._retry import should_retry
 
 RETRIED_FOR_READS = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED,
                      grpc.StatusCode.ABORTED, grpc.StatusCode.DEADLINE_EXCEEDED}

@@ -86,13 +86,15 @@ def run_cli(
 CONSOLE_SCRIPT = Path(sys.executable).with_name("viam-data-sync")
 
 
-def run_on_terminal(args, env, timeout=60.0, answer=None):
-    """Run the console script with stderr and stdin on a pseudo-terminal, typing
-    ``answer`` once it asks; returns (exit code, what the terminal showed, stdout)."""
+def run_on_terminal(args, env, timeout=60.0, answer=None, stdout_too=False):
+    """Run the console script with stderr and stdin (and with ``stdout_too`` stdout, as
+    in a shell) on a pseudo-terminal, typing ``answer`` once it asks; returns (exit code,
+    what the terminal showed, stdout)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # 24 rows, 120 columns
     proc = subprocess.Popen(
-        [str(CONSOLE_SCRIPT), *args], env=env, stdin=slave, stdout=subprocess.PIPE, stderr=slave
+        [str(CONSOLE_SCRIPT), *args], env=env, stdin=slave, stdout=slave if stdout_too else subprocess.PIPE,
+        stderr=slave,
     )
     os.close(slave)
     shown = b""
@@ -111,11 +113,12 @@ def run_on_terminal(args, env, timeout=60.0, answer=None):
             if answer is not None and b"[y/N]" in shown:
                 os.write(master, answer.encode() + b"\n")
                 answer = None
-        out = proc.stdout.read()
+        out = proc.stdout.read() if proc.stdout is not None else b""
         code = proc.wait(timeout=timeout)
     finally:
         os.close(master)
-        proc.stdout.close()
+        if proc.stdout is not None:
+            proc.stdout.close()
     return code, shown.decode("utf-8", "replace"), out.decode()
 
 

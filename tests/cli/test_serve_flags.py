@@ -106,3 +106,45 @@ def test_serve_names_a_limit_out_of_range() -> None:
     result = run_cli(["serve", "--port", "0", "--max-upload-bytes", "-1"], _clean_env())
     assert result.returncode == 2
     assert "max_upload_bytes must be >= 0" in result.stderr
+
+
+def test_serve_no_auth_export_line_runs_the_cli(served: Tuple[Path, Path]) -> None:
+    db, _ = served
+    process, info, lines = _serve(["--db", str(db), "--no-auth"])
+    try:
+        assert info["auth"] == "off"
+        exported = _exported(lines)
+        assert set(exported) == {"VIAM_API_KEY_ID", "VIAM_API_KEY", "VIAM_APP_ADDRESS", "VIAM_INSECURE"}
+        query = run_cli(["sql", "--org-id", info["organization_id"], "SELECT COUNT(*) AS n FROM readings"],
+                        {**_clean_env(), **exported})
+        assert query.returncode == 0, query.stderr
+        assert '"n": 0' in query.stdout or "0" in query.stdout
+    finally:
+        _stop(process)
+
+
+def test_ctrl_c_after_a_query_stops_serve_quietly(served: Tuple[Path, Path]) -> None:
+    """Ctrl-C signals the terminal's whole process group: the server and its query
+    workers. The workers used to print a KeyboardInterrupt traceback each."""
+    db, _ = served
+    process = subprocess.Popen(
+        [sys.executable, "-m", "viam_data_sync.cli", "serve", "--port", "0", "--db", str(db), "--no-auth"],
+        env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert process.stdout is not None
+    info: Dict[str, str] = {}
+    for line in process.stdout:
+        if line.strip() == "ready":
+            break
+        key, _, value = line.partition(": ")
+        info[key] = value.strip()
+    try:
+        with DataClient.from_api_key(info["api_key"], info["api_key_id"], info["address"], insecure=True) as client:
+            assert client.tabular_data_by_mql(info["organization_id"], [{"$count": "n"}]) == [{"n": 0}]
+            client.tabular_data_by_sql(info["organization_id"], "SELECT COUNT(*) AS n FROM readings "
+                                       "WHERE time_received >= CAST('2000-01-01T00:00:00Z' AS TIMESTAMP)")
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err

@@ -16,6 +16,7 @@ from viam_data_sync._errors import from_status
 from viam_data_sync.cli import CliError, build_parser, explain, export_binary
 from viam_data_sync.cli._demo_files import make_png
 from viam_data_sync.cli._errors import EXIT_AUTH, EXIT_FAILURE, EXIT_INVALID, EXIT_LOCAL_FILE, EXIT_UNREACHABLE
+from viam_data_sync import create_filter
 from viam_data_sync.cli._filters import build_filter
 from viam_data_sync.cli._output import format_table
 from viam_data_sync.cli._progress import Progress
@@ -111,10 +112,12 @@ def test_filter_flags_build_the_filter():
     assert f.dataset_id == "d"
     assert f.interval.start.seconds == int(dt.datetime(2025, 12, 31, 22, tzinfo=dt.timezone.utc).timestamp())
     assert f.interval.end.seconds == int(dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc).timestamp())
-    assert f.tags_filter.type == TagsFilterType.TAGS_FILTER_TYPE_MATCH_BY_OR and list(f.tags_filter.tags) == [
-        "a",
-        "b",
-    ]
+    assert f == create_filter(  # the SDK's filter, field for field (tags: any of)
+        organization_ids=["o1", "o2"], location_ids=["l1"], robot_id="r", part_name="p", component_type="t",
+        method="m", mime_type=["image/png", "image/jpeg"], bbox_labels=["cat"], dataset_id="d", tags=["a", "b"],
+        start_time=dt.datetime(2025, 12, 31, 22, tzinfo=dt.timezone.utc),
+        end_time=dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc),
+    )
     tagged = build_filter(parser.parse_args(["export", "binary", "--dest", "x", "--tags", "untagged"]))
     assert tagged.tags_filter.type == TagsFilterType.TAGS_FILTER_TYPE_UNTAGGED
     assert not build_filter(parser.parse_args(["export", "binary", "--dest", "x"])).HasField("interval")

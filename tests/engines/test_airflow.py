@@ -168,3 +168,36 @@ def test_importing_the_provider_package_does_not_import_airflow():
 
 
 assert data_pb2  # the message module stays importable beside Airflow
+
+
+def test_a_binary_plan_aims_at_the_sdks_items_per_partition_not_rows():
+    """The plan operator passed its tabular default (100,000 rows) as ``target_items``
+    of a binary plan, where ``plan_binary`` aims at 2,000 items."""
+    import inspect
+
+    from viam_data_sync.airflow import ViamPlanPartitionsOperator
+
+    items = inspect.signature(DataClient.plan_binary).parameters["target_items"].default
+    rows = inspect.signature(DataClient.plan_tabular).parameters["target_rows"].default
+    assert ViamPlanPartitionsOperator(task_id="b", kind="binary").target_rows == items == 2_000
+    assert ViamPlanPartitionsOperator(task_id="t", kind="tabular").target_rows == rows == 100_000
+    assert ViamPlanPartitionsOperator(task_id="n", kind="binary", target_rows=50).target_rows == 50
+
+
+def test_no_module_outside_the_cli_imports_the_cli():
+    """Airflow, Dask and the SDK call the library; only the CLI's own modules import it."""
+    import ast
+
+    import viam_data_sync
+
+    root = Path(viam_data_sync.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.relative_to(root).parts[0] == "cli":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            offenders += [f"{path.relative_to(root)}:{node.lineno}" for name in names
+                          if name == "viam_data_sync.cli" or name.startswith("viam_data_sync.cli.")]
+    assert offenders == []

@@ -66,3 +66,18 @@ class LiveWriter:
                     sensor_contents=contents), timeout=30)
                 self.stored += len(contents)
                 self._stop.wait(self.pause)
+
+
+def read_arrow(args):
+    """Read one partition (JSON) in this process as a ``pyarrow.Table``, returned as
+    Arrow IPC stream bytes."""
+    import pyarrow as pa
+
+    address, payload = args
+    partition = Partition.from_json(payload)
+    with DataClient(grpc.insecure_channel(address)) as client:
+        table = client.read_partition(partition).to_arrow()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()

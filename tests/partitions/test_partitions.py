@@ -112,7 +112,7 @@ def test_plans_survive_pickle_and_json_and_hold_no_credentials(env):
         assert hash(Partition.from_json(text)) == hash(p)
         assert "s3cret" not in text and b"s3cret" not in pickle.dumps(p)
         assert set(json.loads(text)) == {"v", "kind", "filter", "start_ns", "end_ns", "estimated_rows",
-                                         "estimated_bytes", "index", "count", "include_internal_data"}
+                                         "estimated_bytes", "index", "count", "include_internal_data", "arrow_schema"}
     assert len({p.key for p in plan}) == len(plan)
     with pytest.raises(AttributeError):
         plan[0].start_ns = 5  # frozen

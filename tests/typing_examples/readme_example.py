@@ -28,7 +28,8 @@ def export(org_id: str, part_id: str) -> None:
 
         rows = client.tabular_data_by_sql(org_id, "SELECT COUNT(*) AS n FROM readings "
                                                   "WHERE time_received >= CAST('2024-01-01T00:00:00Z' AS TIMESTAMP)")
-        reveal_type(rows)  # expect: list[dict[str, Any]]
+        reveal_type(rows)  # expect: viam_data_sync._frames.QueryResult
+        reveal_type(rows[0])  # expect: dict[str, Any]
         for doc in client.iter_mql(org_id, [{"$match": {"component_name": "sensor-1"}}]):
             reveal_type(doc)  # expect: dict[str, Any]
         for item in client.iter_binary(f):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Sequence, Union
 
 from viam_data_sync._api._base import ClientBase
+from viam_data_sync._call import Caller
 from viam_data_sync._api.sources import binary_iterator, tabular_iterator
 from viam_data_sync._api.tabular import mql_request, sql_request
 from viam_data_sync._arrow import documents_table, unify_schemas
@@ -79,17 +80,22 @@ class ArrowQueries(ClientBase):
             tables = [client.read_partition(p).to_arrow(schema=schema) for p in plan]
         """
         check_count("sample_rows", sample_rows, minimum=1)
-        samples = []
-        for partition in partitions:
-            if not isinstance(partition, Partition):
-                raise TypeError(f"partitions must be Partition values, not {type(partition).__name__}")
-            if partition.kind == "tabular":
-                it: Any = tabular_iterator(self._caller, partition.filter, max_results=sample_rows, parallel=1,
-                                           include_internal_data=partition.include_internal_data, timeout=timeout)
-            else:
-                it = binary_iterator(self._caller, partition.filter, include_binary_data=False,
-                                     max_results=sample_rows, parallel=1,
-                                     include_internal_data=partition.include_internal_data, timeout=timeout)
-            with it:
-                samples.append(it.infer_arrow_schema())
-        return unify_schemas(samples)
+        return sampled_schema(self._caller, partitions, sample_rows, timeout)
+
+
+def sampled_schema(caller: Caller, partitions: Sequence[Partition], sample_rows: int, timeout: Any) -> Any:
+    """One ``pyarrow.Schema`` unifying the first ``sample_rows`` rows of each partition."""
+    samples = []
+    for partition in partitions:
+        if not isinstance(partition, Partition):
+            raise TypeError(f"partitions must be Partition values, not {type(partition).__name__}")
+        if partition.kind == "tabular":
+            it: Any = tabular_iterator(caller, partition.filter, max_results=sample_rows, parallel=1,
+                                       include_internal_data=partition.include_internal_data, timeout=timeout)
+        else:
+            it = binary_iterator(caller, partition.filter, include_binary_data=False,
+                                 max_results=sample_rows, parallel=1,
+                                 include_internal_data=partition.include_internal_data, timeout=timeout)
+        with it:
+            samples.append(it.infer_arrow_schema())
+    return unify_schemas(samples)

@@ -23,7 +23,8 @@ from viam_data_sync._config import USE_CLIENT_DEFAULT, TimeoutArg
 from viam_data_sync._convert import (
     timestamp_to_datetime,
 )
-from viam_data_sync._dest import check_dest_dir, write_binary_dir
+from viam_data_sync._binary_export import write_items
+from viam_data_sync._dest import check_dest_dir
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._rpcs import DataService
 
@@ -148,7 +149,7 @@ class BinaryData(ClientBase):
         response = self._caller.call(DataService.BinaryDataByFilter, request, timeout=timeout)
         data = list(response.data)
         if path is not None:
-            write_binary_dir(path, data)
+            write_items(path, data)
             LOGGER.debug("wrote %d binary items to %s", len(data), path)
         return data, int(response.count), response.last
 
@@ -196,7 +197,7 @@ class BinaryData(ClientBase):
         path = check_dest_dir(dest) if dest is not None else None
         data = list(self._caller.call(DataService.BinaryDataByIDs, request, timeout=timeout).data)
         if path is not None:
-            write_binary_dir(path, data)
+            write_items(path, data)
         return data
 
     def create_binary_data_signed_url(

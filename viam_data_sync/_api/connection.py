@@ -12,11 +12,12 @@ import grpc
 
 from viam_data_sync._api._base import ClientBase
 from viam_data_sync._call import Caller
-from viam_data_sync._channel import DEFAULT_ADDRESS, Connection
+from viam_data_sync._channel import Connection
 from viam_data_sync._clock import SYSTEM_CLOCK, Clock
 from viam_data_sync._config import USE_CLIENT_DEFAULT, RetryArg
 from viam_data_sync._connect import caller_from_api_key, caller_from_env
 from viam_data_sync._retry import RetryBudget
+from viam_data_sync._defaults import DEFAULT_ADDRESS, DEFAULT_TIMEOUT
 
 
 class ClientConnection(ClientBase):
@@ -27,7 +28,7 @@ class ClientConnection(ClientBase):
         channel: grpc.Channel,
         metadata: Optional[Mapping[str, str]] = None,
         *,
-        timeout: Optional[float] = 60.0,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
         retry: RetryArg = USE_CLIENT_DEFAULT,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
@@ -89,7 +90,7 @@ class ClientConnection(ClientBase):
         *,
         insecure: bool = False,
         root_certificates: Union[None, bytes, str, "os.PathLike[str]"] = None,
-        timeout: Optional[float] = 60.0,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
         retry: RetryArg = USE_CLIENT_DEFAULT,
         budget: Optional[RetryBudget] = None,
         compression: Optional[grpc.Compression] = None,

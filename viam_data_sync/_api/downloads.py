@@ -13,6 +13,7 @@ from viam_data_sync._api.binary import binary_ids_request, signed_url
 from viam_data_sync._dest import export_data_name, export_name, is_gzipped
 from viam_data_sync._download import Progress, stream_url_to_file
 from viam_data_sync._rpcs import DataService
+from viam_data_sync._defaults import DEFAULT_TIMEOUT
 
 
 class Downloads(ClientBase):
@@ -25,7 +26,7 @@ class Downloads(ClientBase):
         *,
         expiration_minutes: Optional[int] = None,
         progress: Optional[Progress] = None,
-        timeout: Optional[float] = 60.0,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
     ) -> Path:
         """Stream one binary file to disk through a signed URL, whatever its size.
 

@@ -16,7 +16,6 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Union
 from viam_data_sync._api._base import ClientBase
 from viam_data_sync._api.sources import (
     DEFAULT_BYTE_BUDGET,
-    DEFAULT_PAGE_SIZE,
     DEFAULT_PARALLEL,
     binary_iterator,
     mql_iterator,
@@ -27,6 +26,7 @@ from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
 from viam_data_sync._progress import RowProgressCallback, row_progress
 from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._defaults import BINARY_PAGE_SIZE, MQL_PAGE_SIZE, TABULAR_PAGE_SIZE
 
 
 class Iteration(ClientBase):
@@ -36,7 +36,7 @@ class Iteration(ClientBase):
         self,
         filter: Optional[data_pb2.Filter] = None,
         *,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: int = TABULAR_PAGE_SIZE,
         sort_order: Optional[int] = None,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
@@ -90,7 +90,7 @@ class Iteration(ClientBase):
         filter: Optional[data_pb2.Filter] = None,
         *,
         include_binary_data: bool = True,
-        page_size: int = 50,
+        page_size: int = BINARY_PAGE_SIZE,
         sort_order: Optional[int] = None,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
@@ -173,7 +173,7 @@ class Iteration(ClientBase):
         organization_id: str,
         pipeline: Sequence[Union[Dict[str, Any], bytes]],
         *,
-        page_size: int = 1000,
+        page_size: int = MQL_PAGE_SIZE,
         key: str = "_id",
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,

@@ -10,12 +10,15 @@ A chapter of :class:`~viam_data_sync.DataClient` (see ``_client.py`` for the ind
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, List, Optional, Union
 
 from viam_data_sync._api._base import ClientBase
+from viam_data_sync._api.arrow import sampled_schema
+from viam_data_sync._arrow import pyarrow_installed, schema_bytes
+from viam_data_sync._call import Caller
 from viam_data_sync._api.sources import (
     DEFAULT_BYTE_BUDGET,
-    DEFAULT_PAGE_SIZE,
     FilterSource,
     binary_iterator,
     binary_source,
@@ -28,14 +31,11 @@ from viam_data_sync._iterators import BinaryIterator, TabularIterator
 from viam_data_sync._models import Partition
 from viam_data_sync._planning import MAX_PARTITIONS, counted_ranges, interval_of, with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
+from viam_data_sync._defaults import (
+    BINARY_PAGE_SIZE, DEFAULT_MAX_PARTITIONS, DEFAULT_SCHEMA_SAMPLE_ROWS, DEFAULT_TARGET_BYTES, DEFAULT_TARGET_ITEMS, DEFAULT_TARGET_ROWS,
+    TABULAR_PAGE_SIZE,
+)
 
-#: ``plan_tabular``: rows per partition aimed at.
-DEFAULT_TARGET_ROWS = 100_000
-#: ``plan_binary``: items and bytes per partition aimed at.
-DEFAULT_TARGET_ITEMS = 2_000
-DEFAULT_TARGET_BYTES = 1 << 30
-#: The most partitions a plan makes unless told otherwise.
-DEFAULT_MAX_PARTITIONS = 256
 
 
 def _plan(kind: str, source: FilterSource, filter: Any, target_rows: Any, max_partitions: Any,
@@ -58,6 +58,18 @@ def _plan(kind: str, source: FilterSource, filter: Any, target_rows: Any, max_pa
             for index, r in enumerate(ranges)]
 
 
+def _with_schema(caller: Caller, plan: List[Partition], sample_rows: Any, timeout: Any) -> List[Partition]:
+    """``plan`` carrying one Arrow schema, unified from a sample of every partition (a
+    field null throughout one partition takes the type another gives it), so that
+    partitions read in separate processes give tables that concatenate. Without
+    pyarrow, or with ``sample_rows=0``, the plan carries none."""
+    rows = check_count("schema_sample_rows", sample_rows, minimum=0)
+    if rows == 0 or not pyarrow_installed():
+        return plan
+    settled = schema_bytes(sampled_schema(caller, plan, rows, timeout))
+    return [dataclasses.replace(partition, arrow_schema=settled) for partition in plan]
+
+
 class Partitions(ClientBase):
     """``plan_tabular``, ``plan_binary``, ``read_partition``."""
 
@@ -68,6 +80,7 @@ class Partitions(ClientBase):
         target_rows: int = DEFAULT_TARGET_ROWS,
         max_partitions: int = DEFAULT_MAX_PARTITIONS,
         include_internal_data: bool = False,
+        schema_sample_rows: int = DEFAULT_SCHEMA_SAMPLE_ROWS,
         timeout: Any = USE_CLIENT_DEFAULT,
     ) -> List[Partition]:
         """Plan the tabular rows matching ``filter`` into partitions of about
@@ -77,13 +90,19 @@ class Partitions(ClientBase):
         the filter's interval exactly. An open end is pinned just after the newest row
         at planning time, so the plan is a fixed window: rows arriving later with newer
         times belong to the next window, not to this plan. Planning costs two one-row
-        probes and a ``count_only`` call per partition (a few more where rows bunch up).
+        probes and a ``count_only`` call per partition (a few more where rows bunch up),
+        and, with pyarrow installed, one page of ``schema_sample_rows`` rows per
+        partition: the plan carries one Arrow schema (``Partition.arrow_schema``) that
+        every partition's ``to_arrow()`` uses, so partitions read anywhere concatenate.
 
         Args:
             filter: which rows; ``None`` for all the caller can see.
             target_rows: rows per partition aimed at (estimates, from counts).
             max_partitions: the most partitions (1 to 4096).
             include_internal_data: include Viam-internal data.
+            schema_sample_rows: rows of each partition sampled for the plan's Arrow
+                schema (0: no schema; a field the sample lacks is dropped, with a
+                warning, from the Arrow tables).
             timeout: per-request timeout (seconds).
 
         Returns:
@@ -96,7 +115,8 @@ class Partitions(ClientBase):
         """
         flag = check_flag("include_internal_data", include_internal_data)
         source = tabular_source(self._caller, include_internal_data=flag, timeout=timeout)
-        return _plan("tabular", source, filter, target_rows, max_partitions, flag)
+        plan = _plan("tabular", source, filter, target_rows, max_partitions, flag)
+        return _with_schema(self._caller, plan, schema_sample_rows, timeout)
 
     def plan_binary(
         self,
@@ -106,6 +126,7 @@ class Partitions(ClientBase):
         target_bytes: int = DEFAULT_TARGET_BYTES,
         max_partitions: int = DEFAULT_MAX_PARTITIONS,
         include_internal_data: bool = False,
+        schema_sample_rows: int = DEFAULT_SCHEMA_SAMPLE_ROWS,
         timeout: Any = USE_CLIENT_DEFAULT,
     ) -> List[Partition]:
         """Plan the binary items matching ``filter`` into partitions of at most about
@@ -121,7 +142,8 @@ class Partitions(ClientBase):
         flag = check_flag("include_internal_data", include_internal_data)
         size = check_count("target_bytes", target_bytes, minimum=1)
         source = binary_source(self._caller, include_internal_data=flag, timeout=timeout)
-        return _plan("binary", source, filter, target_items, max_partitions, flag, target_bytes=size)
+        plan = _plan("binary", source, filter, target_items, max_partitions, flag, target_bytes=size)
+        return _with_schema(self._caller, plan, schema_sample_rows, timeout)
 
     def read_partition(
         self,
@@ -159,11 +181,15 @@ class Partitions(ClientBase):
         """
         if not isinstance(partition, Partition):
             raise TypeError(f"partition must be a Partition, not {type(partition).__name__}")
+        it: Union[TabularIterator, BinaryIterator]
         if partition.kind == "tabular":
-            return tabular_iterator(self._caller, partition.filter, page_size=page_size or DEFAULT_PAGE_SIZE,
-                                    start_after=start_after, max_results=max_results, parallel=parallel,
-                                    include_internal_data=partition.include_internal_data, timeout=timeout)
-        return binary_iterator(self._caller, partition.filter, include_binary_data=include_binary_data,
-                               page_size=page_size or 50, start_after=start_after, max_results=max_results,
-                               parallel=parallel, byte_budget=byte_budget,
-                               include_internal_data=partition.include_internal_data, timeout=timeout)
+            it = tabular_iterator(self._caller, partition.filter, page_size=page_size or TABULAR_PAGE_SIZE,
+                                  start_after=start_after, max_results=max_results, parallel=parallel,
+                                  include_internal_data=partition.include_internal_data, timeout=timeout)
+        else:
+            it = binary_iterator(self._caller, partition.filter, include_binary_data=include_binary_data,
+                                 page_size=page_size or BINARY_PAGE_SIZE, start_after=start_after, max_results=max_results,
+                                 parallel=parallel, byte_budget=byte_budget,
+                                 include_internal_data=partition.include_internal_data, timeout=timeout)
+        it.arrow_schema_bytes = partition.arrow_schema  # the plan's: every partition's tables concatenate
+        return it

@@ -79,7 +79,8 @@ class DataPipelines(ClientBase):
         Args:
             organization_id: The organization.
             name: A unique name.
-            mql_binary: The MQL stages (dicts), each sent as one BSON document.
+            mql_binary: The MQL stages (dicts), each sent as one BSON document (an empty
+                list is sent as it is, as the official SDK sends it).
             schedule: A cron expression in UTC, e.g. ``"0 * * * *"``.
             enable_backfill: Also run it over past time windows.
             data_source_type: ``TabularDataSourceType`` to read from.
@@ -98,8 +99,8 @@ class DataPipelines(ClientBase):
                 enable_backfill=False,
             )
         """
-        if isinstance(mql_binary, (str, bytes, Mapping)) or not mql_binary:
-            raise TypeError("mql_binary must be a non-empty list of stage dicts")
+        if isinstance(mql_binary, (str, bytes, Mapping)) or not isinstance(mql_binary, Sequence):
+            raise TypeError("mql_binary must be a list of stage dicts")
         if not all(isinstance(stage, Mapping) for stage in mql_binary):
             raise TypeError("every MQL stage must be a dict")
         if not isinstance(enable_backfill, bool):

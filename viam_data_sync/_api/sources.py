@@ -26,15 +26,13 @@ from viam_data_sync._call import Caller
 from viam_data_sync._checks import check_text, filter_or_empty
 from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._convert import timestamp_to_ns
-from viam_data_sync._errors import ResourceExhausted
 from viam_data_sync._iterators import BinaryIterator, MqlIterator, TabularIterator
 from viam_data_sync._planning import with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync._retry import is_size_limit
+from viam_data_sync._halving import fetch_in_halves
 from viam_data_sync._rpcs import DataService
+from viam_data_sync._defaults import BINARY_PAGE_SIZE, MQL_PAGE_SIZE, TABULAR_PAGE_SIZE
 
-#: Default rows per request; Viam's own CLI caps pages at 100 so requests do not time out.
-DEFAULT_PAGE_SIZE = 100
 #: ``iter_tabular``'s default ``parallel``: ``None``, adapt (up to ``max_concurrency``).
 DEFAULT_PARALLEL = None
 #: ``iter_binary``: the most file bytes fetched in one request and held per partition.
@@ -118,7 +116,7 @@ def tabular_iterator(
     caller: Caller,
     filter: Optional[data_pb2.Filter],
     *,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    page_size: int = TABULAR_PAGE_SIZE,
     sort_order: Optional[int] = None,
     start_after: Optional[str] = None,
     max_results: Optional[int] = None,
@@ -136,7 +134,7 @@ def tabular_iterator(
         source.fetch, filter_, row_time=source.row_time, page_size=page_size,
         descending=descending, parallel=parallel, depth=4, start_after=start_after, max_results=max_results,
         count=source.count, probe=source.probe, convert=tabular_row, context=f"tabular:{include_internal_data}",
-        max_concurrency=max_concurrency,
+        max_concurrency=max_concurrency, clock=caller.clock,
     )
 
 
@@ -145,7 +143,7 @@ def binary_iterator(
     filter: Optional[data_pb2.Filter],
     *,
     include_binary_data: bool = True,
-    page_size: int = 50,
+    page_size: int = BINARY_PAGE_SIZE,
     sort_order: Optional[int] = None,
     start_after: Optional[str] = None,
     max_results: Optional[int] = None,
@@ -163,18 +161,13 @@ def binary_iterator(
     source = binary_source(caller, descending=descending, include_internal_data=include_internal_data,
                            timeout=timeout)
 
-    def bodies_of(group: List[Any]) -> Dict[str, Any]:
-        ids = [row.metadata.binary_data_id for row in group]
-        try:
-            request = binary_ids_request(ids, True)
-            items = caller.call(DataService.BinaryDataByIDs, request, timeout=timeout).data
-        except ResourceExhausted as exc:
-            # Over a message-size limit (ours or the service's): halve and retry.
-            if len(group) == 1 or not is_size_limit(exc.code, exc.details):
-                raise
-            half = len(group) // 2
-            return {**bodies_of(group[:half]), **bodies_of(group[half:])}
+    def fetch_bodies(group: List[Any]) -> Dict[str, Any]:
+        request = binary_ids_request([row.metadata.binary_data_id for row in group], True)
+        items = caller.call(DataService.BinaryDataByIDs, request, timeout=timeout).data
         return {item.metadata.binary_data_id: item for item in items}
+
+    def bodies_of(group: List[Any]) -> Dict[str, Any]:
+        return fetch_in_halves(fetch_bodies, group)  # over a message-size limit: halved
 
     def with_bodies(rows: List[Any]) -> Iterator[List[Any]]:
         """The page's items with their bytes, one ``byte_budget`` group at a time
@@ -202,7 +195,7 @@ def binary_iterator(
         page_size=page_size, descending=descending, parallel=parallel, depth=1,
         start_after=start_after, max_results=max_results, count=source.count, probe=source.probe,
         expand=with_bodies if include_binary_data else None,
-        context=f"binary:{include_internal_data}", max_concurrency=max_concurrency,
+        context=f"binary:{include_internal_data}", max_concurrency=max_concurrency, clock=caller.clock,
     )
 
 
@@ -211,7 +204,7 @@ def mql_iterator(
     organization_id: str,
     pipeline: Sequence[Union[Dict[str, Any], bytes]],
     *,
-    page_size: int = 1000,
+    page_size: int = MQL_PAGE_SIZE,
     key: str = "_id",
     start_after: Optional[str] = None,
     max_results: Optional[int] = None,

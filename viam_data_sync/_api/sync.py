@@ -31,6 +31,7 @@ from viam_data_sync._checks import check_count, check_text
 from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._atomic import PathLike, remove_stale_temps, write_atomic
 from viam_data_sync._export import check_format, export_rows
+from viam_data_sync._defaults import MQL_PAGE_SIZE
 
 _STATE_FORMAT = 1
 _START = "0" * 24  # before every id
@@ -100,7 +101,7 @@ class IncrementalSync(ClientBase):
         state: PathLike,
         match: Optional[Mapping[str, Any]] = None,
         format: str = "jsonl",
-        page_size: int = 1000,
+        page_size: int = MQL_PAGE_SIZE,
         timeout: Any = USE_CLIENT_DEFAULT,
     ) -> SyncRun:
         """Export the readings stored since the last run into one new file in ``dest``.

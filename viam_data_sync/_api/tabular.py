@@ -43,6 +43,7 @@ from viam_data_sync._models import TabularData, TabularDataPoint
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._rpcs import DataService
 from viam_data_sync._unbounded_sql import warn_if_unbounded
+from viam_data_sync._frames import QueryResult
 
 LOGGER = logging.getLogger("viam_data_sync")
 
@@ -53,11 +54,11 @@ def _bson_codec() -> Any:
     return bson.CodecOptions(tz_aware=True, tzinfo=UTC)
 
 
-def decode_documents(raw_data: Iterable[bytes]) -> List[Dict[str, Any]]:
+def decode_documents(raw_data: Iterable[bytes]) -> QueryResult:
     import bson
 
     codec = _bson_codec()
-    return [bson.decode(bytes(raw), codec_options=codec) for raw in raw_data]
+    return QueryResult(bson.decode(bytes(raw), codec_options=codec) for raw in raw_data)
 
 
 def _encode_stages(query: Any) -> List[bytes]:
@@ -344,7 +345,7 @@ class TabularQueries(ClientBase):
 
     def tabular_data_by_sql(
         self, organization_id: str, sql_query: str, *, timeout: Any = USE_CLIENT_DEFAULT
-    ) -> List[Dict[str, Any]]:
+    ) -> QueryResult:
         """Obtain unified tabular data and metadata, queried with SQL (table ``readings``).
 
         Make sure your API key has permissions at the organization level.
@@ -360,7 +361,7 @@ class TabularQueries(ClientBase):
             timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
-            The result documents as dicts.
+            The result documents as dicts (a ``list`` with ``.to_pandas()``).
 
         Example::
 
@@ -385,7 +386,7 @@ class TabularQueries(ClientBase):
         query_prefix_name: Optional[str] = None,
         *,
         timeout: Any = USE_CLIENT_DEFAULT,
-    ) -> List[Dict[str, Any]]:
+    ) -> QueryResult:
         """Obtain unified tabular data and metadata, queried with MQL (an aggregation
         pipeline over ``sensorData.readings``).
 
@@ -407,7 +408,7 @@ class TabularQueries(ClientBase):
             timeout: Deadline of this call (seconds); ``None``: the retry policy's overall deadline only.
 
         Returns:
-            The result documents as dicts.
+            The result documents as dicts (a ``list`` with ``.to_pandas()``).
 
         Example::
 

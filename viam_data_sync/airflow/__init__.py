@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from viam_data_sync._defaults import DEFAULT_ADDRESS, DEFAULT_DEADLINE, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT
 from viam_data_sync._version import __version__
 
 _LAZY = {
@@ -47,6 +48,15 @@ def _field(label: str, type_: str, default: Any = None, description: str = "") -
     return field
 
 
+#: The ``viam`` connection form: which fields show and what they are called (read by
+#: Airflow from the provider info, and by ``ViamDataHook.get_ui_field_behaviour``).
+UI_FIELD_BEHAVIOUR: Dict[str, Any] = {
+    "hidden_fields": ["schema", "extra", "port"],
+    "relabeling": {"login": "API key id", "password": "API key", "host": "Address (host:port)"},
+    "placeholders": {"host": DEFAULT_ADDRESS},
+}
+
+
 def get_provider_info() -> Dict[str, Any]:
     """The provider's description for Airflow (the ``apache_airflow_provider`` entry point)."""
     return {
@@ -62,15 +72,11 @@ def get_provider_info() -> Dict[str, Any]:
             "connection-type": "viam",
             "conn-fields": {
                 "insecure": _field("Insecure (plaintext, local server only)", "boolean", False),
-                "timeout": _field("Per-call timeout (seconds)", "number", 60),
-                "deadline": _field("Retry deadline of a call (seconds)", "number", 300),
-                "max_attempts": _field("Attempts per call", "integer", 5),
+                "timeout": _field("Per-call timeout (seconds)", "number", DEFAULT_TIMEOUT),
+                "deadline": _field("Retry deadline of a call (seconds)", "number", DEFAULT_DEADLINE),
+                "max_attempts": _field("Attempts per call", "integer", DEFAULT_MAX_ATTEMPTS),
             },
-            "ui-field-behaviour": {
-                "hidden-fields": ["schema", "extra", "port"],
-                "relabeling": {"login": "API key id", "password": "API key", "host": "Address (host:port)"},
-                "placeholders": {"host": "app.viam.com:443"},
-            },
+            "ui-field-behaviour": {key.replace("_", "-"): value for key, value in UI_FIELD_BEHAVIOUR.items()},
         }],
     }
 

@@ -6,7 +6,9 @@ from typing import Any, Dict, Optional
 from airflow.sdk import BaseHook
 
 from viam_data_sync._client import DataClient
+from viam_data_sync._defaults import DEFAULT_ADDRESS, DEFAULT_DEADLINE, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, is_yes
 from viam_data_sync._retry import RetryPolicy
+from viam_data_sync.airflow import UI_FIELD_BEHAVIOUR
 
 
 class ViamDataHook(BaseHook):
@@ -38,11 +40,7 @@ class ViamDataHook(BaseHook):
     @classmethod
     def get_ui_field_behaviour(cls) -> Dict[str, Any]:
         """Which connection-form fields are shown, and what they are called."""
-        return {
-            "hidden_fields": ["schema", "extra", "port"],
-            "relabeling": {"login": "API key id", "password": "API key", "host": "Address (host:port)"},
-            "placeholders": {"host": "app.viam.com:443"},
-        }
+        return UI_FIELD_BEHAVIOUR
 
     def client_options(self) -> Dict[str, Any]:
         """The ``DataClient.from_api_key`` arguments the connection gives (with the key)."""
@@ -50,14 +48,14 @@ class ViamDataHook(BaseHook):
         extra = conn.extra_dejson
         if not conn.login or not conn.password:
             raise ValueError(f"connection {self.viam_conn_id!r}: set the API key id (login) and key (password)")
-        address = conn.host or "app.viam.com:443"
+        address = conn.host or DEFAULT_ADDRESS
         if conn.port and ":" not in address:
             address = f"{address}:{conn.port}"
-        policy = RetryPolicy(max_attempts=int(extra.get("max_attempts", 5)),
-                             deadline=float(extra.get("deadline", 300)))
-        timeout = extra.get("timeout", 60)
+        policy = RetryPolicy(max_attempts=int(extra.get("max_attempts", DEFAULT_MAX_ATTEMPTS)),
+                             deadline=float(extra.get("deadline", DEFAULT_DEADLINE)))
+        timeout = extra.get("timeout", DEFAULT_TIMEOUT)
         return {"api_key": conn.password, "api_key_id": conn.login, "address": address,
-                "insecure": str(extra.get("insecure", False)).lower() in ("1", "true", "yes"),
+                "insecure": is_yes(extra.get("insecure", False)),
                 "timeout": None if timeout is None else float(timeout), "retry": policy}
 
     def get_conn(self) -> DataClient:

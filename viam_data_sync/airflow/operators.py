@@ -16,10 +16,16 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from airflow.sdk import BaseOperator
 
-from viam_data_sync._export import check_format, export_binary_dir, export_rows
+from viam_data_sync._binary_export import export_binary
+from viam_data_sync._export import check_format, export_rows, folder_export
+from viam_data_sync._ledger import upload_files
 from viam_data_sync._filters import create_filter
 from viam_data_sync._models import Partition
 from viam_data_sync.airflow.hooks import ViamDataHook
+from viam_data_sync._defaults import (
+    BULK_TABULAR_PAGE_SIZE, DEFAULT_MAX_PARTITIONS, DEFAULT_SCHEMA_SAMPLE_ROWS, DEFAULT_TARGET_ITEMS,
+    DEFAULT_TARGET_ROWS,
+)
 
 _EXTENSIONS = {"jsonl": "jsonl", "parquet": "parquet"}
 
@@ -53,7 +59,8 @@ class ViamPlanPartitionsOperator(BaseOperator):
             (without times: the window is ``start_time``/``end_time``).
         kind: ``"tabular"`` or ``"binary"``.
         start_time, end_time: the window; by default the run's data interval.
-        target_rows: rows (binary: items) per partition aimed at.
+        target_rows: rows (binary: items) per partition aimed at; by default the SDK's
+            (``plan_tabular``'s 100,000 rows, ``plan_binary``'s 2,000 items).
         max_partitions: the most partitions (mind Airflow's ``max_map_length``, 1024).
         with_schema: tabular only: return ``{"partition", "schema"}`` items, the Arrow
             schema of the whole plan included, so Parquet files share one schema.
@@ -67,14 +74,16 @@ class ViamPlanPartitionsOperator(BaseOperator):
     template_fields: Sequence[str] = ("filter", "start_time", "end_time")
 
     def __init__(self, *, filter: Optional[Dict[str, Any]] = None, kind: str = "tabular",
-                 start_time: Any = None, end_time: Any = None, target_rows: int = 100_000,
-                 max_partitions: int = 256, with_schema: bool = False,
+                 start_time: Any = None, end_time: Any = None, target_rows: Optional[int] = None,
+                 max_partitions: int = DEFAULT_MAX_PARTITIONS, with_schema: bool = False,
                  viam_conn_id: str = ViamDataHook.default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if kind not in ("tabular", "binary"):
             raise ValueError("kind must be 'tabular' or 'binary'")
         self.filter, self.kind = filter or {}, kind
         self.start_time, self.end_time = start_time, end_time
+        if target_rows is None:  # the SDK's own default for the kind of plan
+            target_rows = DEFAULT_TARGET_ROWS if kind == "tabular" else DEFAULT_TARGET_ITEMS
         self.target_rows, self.max_partitions, self.with_schema = target_rows, max_partitions, with_schema
         self.viam_conn_id = viam_conn_id
 
@@ -85,7 +94,9 @@ class ViamPlanPartitionsOperator(BaseOperator):
         with ViamDataHook(self.viam_conn_id) as hook:
             client = hook.get_conn()
             if self.kind == "tabular":
-                plan = client.plan_tabular(f, target_rows=self.target_rows, max_partitions=self.max_partitions)
+                sample = 0 if self.with_schema else DEFAULT_SCHEMA_SAMPLE_ROWS  # with_schema samples more, below
+                plan = client.plan_tabular(f, target_rows=self.target_rows, max_partitions=self.max_partitions,
+                                           schema_sample_rows=sample)
             else:
                 plan = client.plan_binary(f, target_items=self.target_rows, max_partitions=self.max_partitions)
             self.log.info("planned %d partition(s) of %s data for [%s, %s)", len(plan), self.kind, start, end)
@@ -129,7 +140,7 @@ class ViamExportPartitionOperator(BaseOperator):
             raise ValueError("ViamExportPartitionOperator exports tabular partitions; use ViamExportBinaryOperator")
         path = Path(self.dest) / f"{partition.key}.{_EXTENSIONS[self.format]}"
         with ViamDataHook(self.viam_conn_id) as hook:
-            done = export_rows(hook.get_conn().read_partition(partition, page_size=1000), path, self.format,
+            done = export_rows(hook.get_conn().read_partition(partition, page_size=BULK_TABULAR_PAGE_SIZE), path, self.format,
                                schema=schema)
         self.log.info("exported %d rows to %s", done.rows, done.path)
         return done.to_dict()
@@ -162,9 +173,10 @@ class ViamExportBinaryOperator(BaseOperator):
             client = hook.get_conn()
             if self.partition is not None:
                 partition, _ = _partition_and_schema(self.partition)
-                done = export_binary_dir(client.read_partition(partition), Path(self.dest) / partition.key)
+                result = export_binary(client, partition, Path(self.dest) / partition.key, include_metadata=True)
             else:
-                done = export_binary_dir(client.iter_binary(create_filter(**(self.filter or {}))), self.dest)
+                result = export_binary(client, create_filter(**(self.filter or {})), self.dest, include_metadata=True)
+            done = folder_export(result.directory, len(result.files))
         self.log.info("exported %d items to %s", done.rows, done.path)
         return done.to_dict()
 
@@ -200,14 +212,12 @@ class ViamUploadOperator(BaseOperator):
         self.dataset_id, self.recursive, self.viam_conn_id = dataset_id, recursive, viam_conn_id
 
     def execute(self, context: Any) -> Dict[str, Any]:
-        from viam_data_sync.cli import upload_paths
-
         if not self.paths:
             raise ValueError("paths is empty")
         ledger = self.ledger or f"{str(self.paths[0]).rstrip('/')}.viam-ledger.jsonl"
         skipped: List[Any] = []
         with ViamDataHook(self.viam_conn_id) as hook:
-            done = upload_paths(hook.get_conn(), self.paths, self.part_id, component_type=self.component_type,
+            done = upload_files(hook.get_conn(), self.paths, self.part_id, component_type=self.component_type,
                                 component_name=self.component_name, method_name=self.method_name,
                                 tags=self.tags, dataset_id=self.dataset_id, recursive=self.recursive,
                                 ledger=ledger, on_skipped=skipped.append)

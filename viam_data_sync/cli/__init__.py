@@ -55,7 +55,8 @@ from viam_data_sync.cli._main import build_parser, main
 from viam_data_sync.cli.demo import run_demo
 from viam_data_sync.cli.export.binary import BinaryExportResult, export_binary
 from viam_data_sync.cli.export.tabular import TabularExportResult, export_tabular
-from viam_data_sync.cli.upload import UploadResult, upload_paths
+from viam_data_sync._ledger import UploadResult
+from viam_data_sync.cli.upload import upload_paths
 
 __all__ = [
     "EXIT_CODES",

@@ -13,6 +13,10 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, Callable, Tuple
 
+from viam_data_sync._defaults import (
+    DEFAULT_ADDRESS, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, ENV_ADDRESS, ENV_API_KEY, ENV_API_KEY_ID, ENV_INSECURE,
+    env_address, env_flag,
+)
 from viam_data_sync.cli._errors import EXIT_CREDENTIALS, EXIT_USAGE, CliError
 from viam_data_sync.cli._secrets import remember_secret
 
@@ -21,23 +25,13 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 
-DEFAULT_ADDRESS = "app.viam.com:443"
-ENV_API_KEY = "VIAM_API_KEY"
-ENV_API_KEY_ID = "VIAM_API_KEY_ID"
-ENV_ADDRESS = "VIAM_APP_ADDRESS"
-ENV_INSECURE = "VIAM_INSECURE"
-
-
-def env_flag(name: str) -> bool:
-    """Whether the environment variable ``name`` says yes (``1``, ``true``, ``yes``, ``on``)."""
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def add_connection_flags(group: Any, default: Callable[[Any], Any]) -> None:
     """The flags of :func:`connect` (``default`` maps each default to what the parser keeps)."""
     group.add_argument(
         "--address",
-        default=default(os.environ.get(ENV_ADDRESS) or DEFAULT_ADDRESS),
+        default=default(env_address()),
         help=f"host:port of the Data API (default ${ENV_ADDRESS} or {DEFAULT_ADDRESS})",
     )
     group.add_argument(
@@ -57,14 +51,15 @@ def add_connection_flags(group: Any, default: Callable[[Any], Any]) -> None:
     )
     group.add_argument("--api-key", default=default(None), help=argparse.SUPPRESS)  # accepted, with a warning
     group.add_argument(
-        "--timeout", type=float, default=default(60.0), metavar="SECONDS", help="per-request timeout (default 60)"
+        "--timeout", type=float, default=default(DEFAULT_TIMEOUT), metavar="SECONDS",
+        help=f"per-request timeout (default {DEFAULT_TIMEOUT:g})"
     )
     group.add_argument(
         "--retries",
         type=int,
-        default=default(5),
+        default=default(DEFAULT_MAX_ATTEMPTS),
         metavar="N",
-        help="attempts per request on transient failures (default 5; 1: no retries)",
+        help=f"attempts per request on transient failures (default {DEFAULT_MAX_ATTEMPTS}; 1: no retries)",
     )
 
 

@@ -61,7 +61,7 @@ def explain(exc: BaseException, args: Optional[argparse.Namespace] = None) -> Tu
         what = "authentication failed" if isinstance(exc, errors.Unauthenticated) else "permission denied"
         return EXIT_AUTH, f"{what} ({exc.code.name}): {exc.details or 'check the API key and key id'}"
     if isinstance(exc, errors.Unavailable):
-        if _tls_mismatch(exc.details or "") and not getattr(args, "insecure", False):
+        if errors.is_tls_mismatch(exc.details) and not getattr(args, "insecure", False):
             return EXIT_UNREACHABLE, f"cannot reach {address}: the server does not speak TLS: try --insecure"
         return EXIT_UNREACHABLE, f"cannot reach {address} (UNAVAILABLE): {exc.details or 'no answer'}"
     if isinstance(exc, errors.DeadlineExceeded):
@@ -74,18 +74,11 @@ def explain(exc: BaseException, args: Optional[argparse.Namespace] = None) -> Tu
         return EXIT_FAILURE, f"server error {exc.code.name}: {exc.details}"
     if isinstance(exc, errors.UploadOutcomeUnknown):
         return EXIT_FAILURE, f"{exc} (check before uploading again)"
+    if isinstance(exc, errors.ExportIncomplete):
+        return EXIT_FAILURE, f"{exc} (run the same command again to resume)"
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return EXIT_LOCAL_FILE, f"{where}{exc.strerror or exc}"
     if isinstance(exc, ValueError):
         return EXIT_INVALID, f"invalid argument: {exc}"
     return EXIT_FAILURE, f"unexpected error: {type(exc).__name__}: {exc}"
-
-
-#: What grpc reports when a TLS client meets a plaintext server (the first bytes of the
-#: server's answer are no TLS record).
-_TLS_MISMATCH = ("WRONG_VERSION_NUMBER", "Tls handshake failed", "TSI_PROTOCOL_FAILURE")
-
-
-def _tls_mismatch(details: str) -> bool:
-    return any(marker in details for marker in _TLS_MISMATCH)

@@ -53,60 +53,41 @@ def add_filter_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_filter(args: argparse.Namespace) -> Filter:
-    """The ``Filter`` the filter flags describe, as ``create_filter`` would build it.
+    """The ``Filter`` the filter flags describe, built by ``create_filter``.
 
     ``--tags tagged`` / ``--tags untagged`` select items with any / no tags, as in the
-    Viam CLI; any other value is a comma-separated list matched with OR.
+    Viam CLI (``create_filter``'s filter with its ``TagsFilter`` type set); any other
+    value is a comma-separated list, any of which matches, as ``create_filter(tags=)``.
 
     Example::
 
         build_filter(parser.parse_args(["export", "binary", "--dest", "out", "--tags", "untagged"]))
     """
-    from viam_data_sync.proto import Filter
+    from viam_data_sync import create_filter
+    from viam_data_sync.proto import TagsFilterType
 
-    f = Filter(
-        component_name=args.component_name or "",
-        component_type=args.component_type or "",
-        method=args.method or "",
-        robot_name=args.robot_name or "",
-        robot_id=args.robot_id or "",
-        part_name=args.part_name or "",
-        part_id=args.part_id or "",
+    if args.start is not None and args.end is not None and args.start > args.end:
+        raise CliError("--start is after --end", EXIT_USAGE)
+    word = (args.tags or "").strip().lower()
+    by_presence = {"tagged": TagsFilterType.TAGS_FILTER_TYPE_TAGGED,
+                   "untagged": TagsFilterType.TAGS_FILTER_TYPE_UNTAGGED}.get(word)
+    f = create_filter(
+        component_name=args.component_name or None,
+        component_type=args.component_type or None,
+        method=args.method or None,
+        robot_name=args.robot_name or None,
+        robot_id=args.robot_id or None,
+        part_name=args.part_name or None,
+        part_id=args.part_id or None,
         location_ids=csv_list(args.location_ids),
         organization_ids=csv_list(args.org_ids),
         mime_type=csv_list(args.mime_types),
+        start_time=args.start,
+        end_time=args.end,
+        tags=None if by_presence is not None else csv_list(args.tags),
         bbox_labels=csv_list(args.bbox_labels),
-        dataset_id=args.dataset_id or "",
+        dataset_id=args.dataset_id or None,
     )
-    _set_interval(f, args.start, args.end)
-    if args.tags:
-        _set_tags(f, args.tags)
+    if by_presence is not None:
+        f.tags_filter.type = by_presence
     return f
-
-
-def _set_interval(f: Filter, start: _dt.datetime | None, end: _dt.datetime | None) -> None:
-    from viam_data_sync._convert import datetime_to_timestamp
-
-    if start is None and end is None:
-        return
-    if start is not None and end is not None and start > end:
-        raise CliError("--start is after --end", EXIT_USAGE)
-    f.interval.SetInParent()
-    if start is not None:
-        f.interval.start.CopyFrom(datetime_to_timestamp(start))
-    if end is not None:
-        f.interval.end.CopyFrom(datetime_to_timestamp(end))
-
-
-def _set_tags(f: Filter, tags: str) -> None:
-    from viam_data_sync.proto import TagsFilter, TagsFilterType
-
-    word = tags.strip().lower()
-    if word == "tagged":
-        f.tags_filter.CopyFrom(TagsFilter(type=TagsFilterType.TAGS_FILTER_TYPE_TAGGED))
-    elif word == "untagged":
-        f.tags_filter.CopyFrom(TagsFilter(type=TagsFilterType.TAGS_FILTER_TYPE_UNTAGGED))
-    else:
-        f.tags_filter.CopyFrom(
-            TagsFilter(type=TagsFilterType.TAGS_FILTER_TYPE_MATCH_BY_OR, tags=csv_list(tags))
-        )

@@ -12,7 +12,7 @@ import warnings
 from typing import Iterator, Optional, Sequence, TextIO
 
 from viam_data_sync.cli import datasets, delete, demo, export, query, serve, sync, upload
-from viam_data_sync.cli._connection import ENV_API_KEY
+from viam_data_sync._defaults import ENV_API_KEY
 from viam_data_sync.cli._errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, explain
 from viam_data_sync.cli._parser import PROG, Parser, add_subcommands, common_flags, epilog, parse_command_line
 from viam_data_sync.cli._secrets import RedactingFilter, forget_secrets, redact, remember_secret

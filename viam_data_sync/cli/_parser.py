@@ -7,14 +7,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any, Callable, List, NoReturn, Optional
 
-from viam_data_sync.cli._connection import (
-    DEFAULT_ADDRESS,
-    ENV_ADDRESS,
-    ENV_API_KEY,
-    ENV_API_KEY_ID,
-    ENV_INSECURE,
-    add_connection_flags,
-)
+from viam_data_sync._defaults import DEFAULT_ADDRESS, ENV_ADDRESS, ENV_API_KEY, ENV_API_KEY_ID, ENV_INSECURE
+from viam_data_sync.cli._connection import add_connection_flags
 from viam_data_sync.cli._errors import EXIT_CODES, EXIT_USAGE
 from viam_data_sync.cli._secrets import redact
 

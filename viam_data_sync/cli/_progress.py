@@ -110,6 +110,19 @@ class Progress:
         self.close()
 
 
+def print_result(line: str) -> None:
+    """Print ``line`` on stdout, on a line of its own: with a bar showing (stderr and
+    stdout share one terminal), the bar is cleared first and drawn again below it, so
+    the line never starts on the bar's line."""
+    tqdm_module = sys.modules.get("tqdm")
+    bars = getattr(getattr(tqdm_module, "tqdm", None), "_instances", None)
+    if tqdm_module is None or not bars:
+        print(line, flush=True)
+        return
+    tqdm_module.tqdm.write(line, file=sys.stdout)
+    sys.stdout.flush()
+
+
 def stderr_is_tty() -> bool:
     """Whether stderr is a terminal (a progress bar, or a count for one, is worth it)."""
     try:

@@ -14,6 +14,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any, List
 
+from viam_data_sync._filters import create_filter
 from viam_data_sync.cli._confirm import confirm
 from viam_data_sync.cli._connection import connect
 from viam_data_sync.cli._errors import EXIT_OK, EXIT_USAGE, CliError
@@ -66,10 +67,11 @@ def _run_tabular(args: argparse.Namespace) -> int:
 
 def _run_binary(args: argparse.Namespace) -> int:
     filter_ = build_filter(args)
+    narrowed = filter_ != create_filter()  # create_filter's "everything" carries an empty TagsFilter
     ids = csv_list(args.ids)
-    if ids and filter_.ByteSize():
+    if ids and narrowed:
         raise CliError("--ids and filter flags do not go together", EXIT_USAGE)
-    if not ids and not filter_.ByteSize() and not args.all:
+    if not ids and not narrowed and not args.all:
         raise CliError("no filter: give filter flags or --ids (or --all to delete every file)", EXIT_USAGE)
     with connect(args) as client:
         if ids:

@@ -12,6 +12,7 @@ from viam_data_sync.cli._connection import connect
 from viam_data_sync.cli._errors import EXIT_OK, EXIT_USAGE, CliError
 from viam_data_sync.cli._parser import add_command, add_subcommands
 from viam_data_sync.cli.export._formats import require_parquet
+from viam_data_sync._defaults import MQL_PAGE_SIZE
 
 if TYPE_CHECKING:
     from viam_data_sync.cli._parser import SubParsers
@@ -40,7 +41,8 @@ def add_parser(commands: SubParsers) -> None:
         "--format", choices=FORMATS, default="jsonl", help="jsonl (default) or parquet (needs the arrow extra)"
     )
     tabular.add_argument(
-        "--page-size", type=int, default=1000, metavar="N", help="documents per request (default 1000)"
+        "--page-size", type=int, default=MQL_PAGE_SIZE, metavar="N",
+        help=f"documents per request (default {MQL_PAGE_SIZE})"
     )
 
 

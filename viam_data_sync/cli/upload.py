@@ -4,190 +4,45 @@ a rerun uploads nothing twice."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import errno
-import hashlib
-import json
-import logging
 import os
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Sequence
 
+from viam_data_sync._ledger import UploadResult, collect_files, upload_files
 from viam_data_sync.cli._connection import connect
 from viam_data_sync.cli._errors import EXIT_LOCAL_FILE, EXIT_OK, EXIT_USAGE, CliError
 from viam_data_sync.cli._parser import add_command, csv_list
-from viam_data_sync.cli._progress import Progress, ProgressMode, progress_mode
+from viam_data_sync.cli._progress import Progress, ProgressMode, print_result, progress_mode
 
 if TYPE_CHECKING:
     from viam_data_sync.cli._parser import SubParsers
 
-LOG = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass
-class UploadResult:
-    """One uploaded file."""
-
-    path: str
-    binary_data_id: str
-    size: int
-
-
-def _collect_files(paths: Sequence[str], recursive: bool) -> List[Path]:
-    files: List[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            if not recursive:
-                raise CliError(f"{raw} is a directory: add -r (--recursive) to upload the files in it", EXIT_USAGE)
-            for folder, dirnames, filenames in os.walk(path):
-                dirnames.sort()
-                files.extend(Path(folder) / name for name in sorted(filenames))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise CliError(f"{raw}: {os.strerror(errno.ENOENT)}", EXIT_LOCAL_FILE)  # as for any OSError
-    return files
-
-
-class UploadLedger:
-    """A local record of what was uploaded, so a rerun skips it.
-
-    The Data API has no idempotency key: uploading a file twice stores it twice (the
-    Viam docs warn of this). The ledger is a JSON Lines file; each line records the
-    SHA-256 and size of a file's content, the destination (part, component, method,
-    tags, dataset), and the binary data id it got. A file whose content and
-    destination are already recorded is skipped. A line is appended, flushed and
-    fsynced only after the service confirmed the upload (an append-only log: a line
-    cut by a crash is skipped when read back).
-
-    Example::
-
-        ledger = UploadLedger("uploads.jsonl")
-        content, key = ledger.key(path, destination)
-        if ledger.get(key) is None:
-            ledger.record(key, content, path, client.file_upload_from_path(str(path), part_id))
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = Path(path)
-        self._seen: Dict[str, str] = {}
-        if self.path.exists():
-            self._load()
-
-    def _load(self) -> None:
-        with open(self.path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    entry = json.loads(line)
-                    self._seen[entry["key"]] = entry["binary_data_id"]
-                except (ValueError, KeyError, TypeError):
-                    # A line cut by a crash mid-write: everything before it stands.
-                    LOG.warning("ledger %s: ignoring unreadable line %d", self.path, number)
-
-    @staticmethod
-    def key(path: Path, destination: Sequence[Any]) -> Tuple[str, str]:
-        """``(content, key)``: the file's SHA-256 and size, and that plus the destination, hashed."""
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        content = f"{digest.hexdigest()}:{path.stat().st_size}"
-        return content, hashlib.sha256(json.dumps([content, *destination]).encode()).hexdigest()
-
-    def get(self, key: str) -> Optional[str]:
-        """The binary data id recorded for ``key``, if any."""
-        return self._seen.get(key)
-
-    def record(self, key: str, content: str, path: Path, binary_data_id: str) -> None:
-        """Append (and fsync) one confirmed upload."""
-        line = json.dumps({"key": key, "content": content, "path": str(path), "binary_data_id": binary_data_id})
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        self._seen[key] = binary_data_id
-
 
 def upload_paths(
-    client: Any,
-    paths: Sequence[str],
-    part_id: str,
-    *,
-    component_type: Optional[str] = None,
-    component_name: Optional[str] = None,
-    method_name: Optional[str] = None,
-    tags: Optional[List[str]] = None,
-    dataset_id: Optional[str] = None,
-    recursive: bool = False,
-    progress: ProgressMode = False,
-    on_uploaded: Optional[Callable[[UploadResult], None]] = None,
-    ledger: Optional[str] = None,
-    on_skipped: Optional[Callable[[UploadResult], None]] = None,
+    client: Any, paths: Sequence[str], part_id: str, *, recursive: bool = False, progress: ProgressMode = False,
+    **options: Any,
 ) -> List[UploadResult]:
-    """Upload files (and, with ``recursive``, folders, in sorted order) in chunks with
-    ``file_upload_from_path``, each straight into ``dataset_id`` if given.
-
-    ``on_uploaded`` is called after each file, so a caller can report what was stored
-    even if a later file fails. With ``ledger`` (a file path), files already recorded
-    there with the same content and destination are skipped (``on_skipped``), and
-    each new upload is recorded: reruns (an Airflow retry, say) store nothing twice.
+    """:func:`viam_data_sync.upload_files` (``options`` are its keyword arguments:
+    destination, ``ledger``, ``on_uploaded``, ``on_skipped``) with a progress bar
+    (bytes) and the CLI's errors (a folder without ``-r``: exit 2; a missing file: 7).
 
     Example::
 
         with DataClient.from_env() as client:
             upload_paths(client, ["captures/"], part_id, recursive=True, ledger="uploads.jsonl")
     """
-    files = _collect_files(paths, recursive)
-    results: List[UploadResult] = []
-    book = UploadLedger(ledger) if ledger else None
-    destination = [part_id, component_type, component_name, method_name, sorted(tags or []), dataset_id]
+    try:
+        files = collect_files(paths, recursive)
+    except IsADirectoryError as exc:
+        raise CliError(f"{exc.filename} is a directory: add -r (--recursive) to upload the files in it",
+                       EXIT_USAGE) from None
+    except FileNotFoundError as exc:
+        raise CliError(f"{exc.filename}: {os.strerror(errno.ENOENT)}", EXIT_LOCAL_FILE) from None
     total = sum(path.stat().st_size for path in files)
     with Progress(progress, total=total, desc="upload", unit="B") as bar:
-        for path in files:
-            content = key = ""
-            if book is not None:
-                content, key = book.key(path, destination)
-                known = book.get(key)
-                if known is not None:
-                    bar.update(path.stat().st_size)
-                    LOG.info("skipped %s: already uploaded as %s", path, known)
-                    if on_skipped is not None:
-                        on_skipped(UploadResult(str(path), known, path.stat().st_size))
-                    continue
-            binary_data_id = client.file_upload_from_path(
-                str(path),
-                part_id,
-                component_type=component_type,
-                component_name=component_name,
-                method_name=method_name,
-                tags=tags or None,
-                dataset_ids=[dataset_id] if dataset_id else None,
-                progress=_byte_counter(bar) if bar.active else None,
-            )
-            result = UploadResult(str(path), binary_data_id, path.stat().st_size)
-            if book is not None:
-                book.record(key, content, path, binary_data_id)
-            results.append(result)
-            LOG.info("uploaded %s as %s", path, binary_data_id)
-            if on_uploaded is not None:
-                on_uploaded(result)
-    return results
-
-
-def _byte_counter(bar: Progress) -> Callable[[int, Optional[int]], None]:
-    """An upload ``progress`` callback (bytes sent so far) that advances ``bar``."""
-    sent = 0
-
-    def report(done: int, _total: Optional[int]) -> None:
-        nonlocal sent
-        bar.update(max(0, done - sent))
-        sent = max(sent, done)
-
-    return report
+        return upload_files(client, [str(path) for path in files], part_id,
+                            progress=bar.update if bar.active else None, **options)
 
 
 # ---------------------------------------------------------------------- the command
@@ -235,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         return _run_tabular(args)
 
     def report(result: UploadResult) -> None:
-        print(f"{result.binary_data_id}\t{result.path}", flush=True)
+        print_result(f"{result.binary_data_id}\t{result.path}")
 
     skipped: List[UploadResult] = []
     with connect(args) as client:
@@ -266,7 +121,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
         raise CliError(f"{', '.join(unused)} cannot be used with --tabular (readings are not files)", EXIT_USAGE)
 
     def report(result: TabularUploadResult) -> None:
-        print(f"{result.file_id}\t{result.path}:{result.first_line}", flush=True)
+        print_result(f"{result.file_id}\t{result.path}:{result.first_line}")
 
     with connect(args) as client:
         results = upload_readings(

@@ -142,9 +142,11 @@ def _server(args: argparse.Namespace, api_key: Optional[str]) -> LocalDataServer
 
 
 def export_line(server: LocalDataServer) -> str:
-    """The shell line that points ``DataClient.from_env()`` and the CLI at ``server``."""
-    pairs = [("VIAM_API_KEY_ID", server.api_key_id), ("VIAM_API_KEY", server.api_key)] if server.auth_enabled else []
-    pairs += [("VIAM_APP_ADDRESS", server.address), ("VIAM_INSECURE", "1")]
+    """The shell line that points ``DataClient.from_env()`` and the CLI at ``server``.
+    It names the default key with auth off too: the key still authenticates there, and
+    the clients refuse to start without one."""
+    pairs = [("VIAM_API_KEY_ID", server.api_key_id), ("VIAM_API_KEY", server.api_key),
+             ("VIAM_APP_ADDRESS", server.address), ("VIAM_INSECURE", "1")]
     return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in pairs)
 
 

@@ -35,6 +35,7 @@ from viam_data_sync.cli._parser import add_command, read_argument
 from viam_data_sync.cli._progress import Progress, ProgressMode, count_for_bar, progress_mode
 from viam_data_sync.cli.export._checkpoint import Checkpoint, Position, query_key
 from viam_data_sync.cli._output import format_for_dest, format_table
+from viam_data_sync._defaults import TABULAR_PAGE_SIZE
 from viam_data_sync.cli.export._formats import (
     EXPORT_FORMATS,
     WHOLE_FORMATS,
@@ -94,7 +95,7 @@ def export_tabular(
     dest: str,
     *,
     fmt: str = "jsonl",
-    page_size: int = 100,
+    page_size: int = TABULAR_PAGE_SIZE,
     parallel: Optional[int] = None,
     restart: bool = False,
     progress: ProgressMode = False,
@@ -295,7 +296,8 @@ def add_parser(kinds: SubParsers) -> None:
         "arrow extra; the file appears only when complete)",
     )
     tabular.add_argument(
-        "--page-size", type=int, default=100, metavar="N", help="rows per request (default 100)"
+        "--page-size", type=int, default=TABULAR_PAGE_SIZE, metavar="N",
+        help=f"rows per request (default {TABULAR_PAGE_SIZE})"
     )
     tabular.add_argument(
         "--parallel",

@@ -18,6 +18,7 @@ worker exits (its heap may be in any state); the pool starts a fresh one.
 
 from __future__ import annotations
 
+import signal
 import sys
 from multiprocessing.connection import Connection
 from typing import Any, List, Tuple
@@ -98,6 +99,9 @@ def _encode(bson: Any, engine: str, docs: List[Any], max_bytes: int) -> List[byt
 
 
 def main(argv: List[str]) -> int:
+    # Ctrl-C in a terminal signals the whole process group; the server that started
+    # this worker stops it, so the worker ignores the key rather than print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd, db_path, memory, seconds = int(argv[1]), argv[2], int(argv[3]), float(argv[4])
     channel = Connection(fd)
     from viam_data_sync.server.engines import mql, sql  # noqa: F401 - imported before the limit
