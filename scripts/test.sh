@@ -8,6 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,dev,server,pandas,arrow,arrow-bson,test-engines,dask,airflow]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,dev,server,pandas,arrow,arrow-bson,test-engines,dask,airflow,spark]"
 .venv/bin/python scripts/gen_protos.py --check
 exec .venv/bin/python -m pytest "$@"
