@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -93,6 +94,20 @@ def test_example_airflow(server, tmp_path):
     import pyarrow.parquet as pq
 
     assert sum(pq.read_metadata(f).num_rows for f in export_dir.iterdir()) == 2000
+
+
+@pytest.mark.spark
+def test_example_spark(server, tmp_path):
+    pytest.importorskip("pyspark.sql.datasource")
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime (scripts/test.sh installs openjdk-17-jre-headless when run as root)")
+    lines = run_example("spark", server, tmp_path).splitlines()
+    partitions, rows = lines[0].split()
+    assert int(partitions) >= 4 and int(rows) == 2000
+    assert lines[1] == "999.0"  # the first second: readings 0 to 999
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "readings.parquet").num_rows == 2000
 
 
 def test_example_sync(server, tmp_path):

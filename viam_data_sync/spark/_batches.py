@@ -9,14 +9,13 @@ columns (``data.readings.temperature``) are the flattened reading fields.
 """
 from __future__ import annotations
 
+import json
 import warnings
 from typing import Any, List, Sequence, Tuple
 
 from viam_data_sync._arrow import _BINARY_COLUMNS, _TIME_COLUMNS, binary_batch, pyarrow, tabular_batch
 from viam_data_sync._convert import struct_to_dict
-from viam_data_sync._dest import dumps
 from viam_data_sync._frames import METADATA_COLUMNS
-from viam_data_sync._models import sorted_keys
 
 #: The reading column (JSON text by default).
 DATA = "data"
@@ -93,7 +92,9 @@ def _cast(pa: Any, column: Any, field: Any) -> Any:
 
 def _data_column(pa: Any, pairs: Sequence[Tuple[Any, Any]], field: Any) -> Any:
     if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-        return pa.array([dumps(sorted_keys(struct_to_dict(item.data))) for item, _ in pairs], type=field.type)
+        # Keys sorted, compact, as the JSON Lines exports write them (the C encoder sorts).
+        return pa.array([json.dumps(struct_to_dict(item.data), sort_keys=True, separators=(",", ":"),
+                                    ensure_ascii=False) for item, _ in pairs], type=field.type)
     values: List[Any] = [struct_to_dict(item.data) for item, _ in pairs]
     if pa.types.is_map(field.type):
         values = [list(value.items()) for value in values]
@@ -107,10 +108,11 @@ def tabular(pairs: Sequence[Tuple[Any, Any]], schema: Any) -> Any:
     """A batch of raw tabular rows (``(item, metadata)`` pairs) with exactly ``schema``."""
     pa = pyarrow()
     built = pa.schema([pa.field(f.name, _built_as(pa, f.type)) for f in schema if f.name != DATA])
+    flatten = any(name.startswith(f"{DATA}.") for name in built.names)
     with warnings.catch_warnings():
         # Reading fields the schema leaves out are meant to be left out.
         warnings.simplefilter("ignore", UserWarning)
-        wide = tabular_batch(pairs, built)
+        wide = tabular_batch(pairs, built, flatten=flatten)
     columns = [_data_column(pa, pairs, f) if f.name == DATA else _cast(pa, wide.column(f.name), f)
                for f in schema]
     return pa.RecordBatch.from_arrays(columns, schema=schema)
