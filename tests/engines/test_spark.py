@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import pickle
 import secrets
@@ -59,6 +60,9 @@ def spark(server, event_log):
     # credentials there (and run this interpreter, which has the package).
     os.environ.update(VIAM_API_KEY=SECRET, VIAM_API_KEY_ID=server.api_key_id, VIAM_APP_ADDRESS=server.address,
                       VIAM_INSECURE="1", PYSPARK_PYTHON=sys.executable)
+    # py4j logs each connection it closes at INFO, the last ones from __del__ at interpreter
+    # exit, when a handler another test configured may write to a closed stream.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     session = (SparkSession.builder.master("local[2,2]").appName("viam-data-sync-tests")
                .config("spark.ui.enabled", "false")
                .config("spark.sql.session.timeZone", "UTC")

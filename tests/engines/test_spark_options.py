@@ -87,3 +87,17 @@ def test_equalities_on_capture_columns_become_filter_fields_and_options_win():
     assert (f.component_name, f.method, f.component_type) == ("sensor-1", "Readings", "rdk:component:sensor")
     assert list(f.location_ids) == ["loc-a", "loc-b"] and not f.robot_name
     assert (narrowed.start_ns, narrowed.end_ns) == (None, None)
+
+
+def test_a_declared_column_the_source_cannot_fill_is_refused_by_name():
+    pa = pytest.importorskip("pyarrow")
+    from viam_data_sync.spark._batches import check_schema
+
+    check_schema("tabular", pa.schema([("time_received", pa.timestamp("us", tz="UTC")),
+                                       ("data.readings.temperature", pa.float64()), ("data", pa.string())]))
+    with pytest.raises(ValueError, match="no column.*'temperature'"):
+        check_schema("tabular", pa.schema([("temperature", pa.float64())]))
+    with pytest.raises(ValueError, match="'data' must be STRING"):
+        check_schema("tabular", pa.schema([("data", pa.int64())]))
+    with pytest.raises(ValueError, match="no column.*'data.readings.x'"):
+        check_schema("binary", pa.schema([("data.readings.x", pa.float64())]))  # binary items have no readings
