@@ -77,15 +77,15 @@ def main() -> int:
     latency = LatencyInjector(0.0)
     with tempfile.TemporaryDirectory() as tmp:
         server = LocalDataServer(os.path.join(tmp, "bench.db"), auth=ns.auth, interceptors=[latency],
-                                 max_page_size=10_000, max_message_bytes=256 << 20, max_workers=ns.max_workers)
+                                 max_page_size=10_000, max_message_bytes=256 << 20,
+                                 max_workers=ns.max_workers)
         with server:
             auth = [("authorization", f"Bearer {server.token()}")] if ns.auth else []
             seed(server.address, server.part_id, ns.rows, ns.images, ns.image_kb, auth)
             latency.seconds = ns.latency_ms / 1000.0  # seeding ran at full speed
+            key = {"api_key": server.api_key, "api_key_id": server.api_key_id} if ns.auth else {}
             print(json.dumps({"address": server.address, "organization_id": server.organization_id,
-                              "part_id": server.part_id, "pid": os.getpid(),
-                              **({"api_key": server.api_key, "api_key_id": server.api_key_id} if ns.auth else {})}),
-                  flush=True)
+                              "part_id": server.part_id, "pid": os.getpid(), **key}), flush=True)
             sys.stdin.read()  # until the benchmark closes our stdin
     return 0
 

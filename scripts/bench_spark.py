@@ -36,8 +36,9 @@ def one_process(srv: dict, rows: int) -> None:
 def spark_read(spark: Any, srv: dict, rows: int, partitions: int, parallel: int, end: str = "") -> None:
     # The key as options: this process starts a server (and a key) per latency, while the
     # executors' environment is the one Spark's JVM started with.
-    reader = spark.read.format("viam").options(address=srv["address"], insecure="true", api_key=srv["api_key"],
-                                               api_key_id=srv["api_key_id"]).option("component_name", "sensor-1")
+    reader = spark.read.format("viam").options(address=srv["address"], insecure="true",
+                                               api_key=srv["api_key"], api_key_id=srv["api_key_id"])
+    reader = reader.option("component_name", "sensor-1")
     if end:
         reader = reader.option("end", end)
     df = reader.option("target_rows", str(-(-rows // partitions))).option("parallel", str(parallel)).load()

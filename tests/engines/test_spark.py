@@ -106,7 +106,8 @@ def at_ms(ms: int) -> dt.datetime:
 
 def test_a_read_gives_exactly_the_rows_of_iter_tabular_while_writes_continue(spark, server):
     auth = [("authorization", f"Bearer {server.token}")]
-    with LiveWriter(server.address, server.part_id, start=ROWS, batch=20, pause=0.05, metadata=auth) as writer:
+    with LiveWriter(server.address, server.part_id, start=ROWS, batch=20, pause=0.05,
+                    metadata=auth) as writer:
         writer.wait_for(3)  # live rows exist before the plan is made
         df = spark.read.format("viam").option("component_name", "sensor-1").option("target_rows", "700") \
             .load()

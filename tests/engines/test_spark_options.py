@@ -100,4 +100,4 @@ def test_a_declared_column_the_source_cannot_fill_is_refused_by_name():
     with pytest.raises(ValueError, match="'data' must be STRING"):
         check_schema("tabular", pa.schema([("data", pa.int64())]))
     with pytest.raises(ValueError, match="no column.*'data.readings.x'"):
-        check_schema("binary", pa.schema([("data.readings.x", pa.float64())]))  # binary items have no readings
+        check_schema("binary", pa.schema([("data.readings.x", pa.float64())]))  # binary has no readings
