@@ -17,8 +17,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def server_process(**options: Any) -> Iterator[Dict[str, Any]]:
     args = [sys.executable, os.path.join(HERE, "_bench_server.py")]
     for key, value in options.items():
-        if value is not None:
-            args += [f"--{key.replace('_', '-')}", str(value)]
+        flag = f"--{key.replace('_', '-')}"
+        if value is True:
+            args.append(flag)
+        elif value is not None and value is not False:
+            args += [flag, str(value)]
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""

@@ -116,11 +116,12 @@ def _inferred(pa: Any, name: str, values: List[Any]) -> Any:
     return _typed(pa, name, values, pa.string())
 
 
-def tabular_batch(pairs: Sequence[Tuple[Any, Any]], schema: Any = None) -> Any:
+def tabular_batch(pairs: Sequence[Tuple[Any, Any]], schema: Any = None, *, flatten: bool = True) -> Any:
     """A ``pyarrow.RecordBatch`` of raw tabular rows (``(item, metadata)`` pairs).
 
     With ``schema``, exactly its columns, in its order (a reading field it does not
     name is dropped with a warning); without, the schema inferred from these rows.
+    ``flatten=False`` leaves the reading fields out (for a schema that names none).
     """
     pa = pyarrow()
     n = len(pairs)
@@ -129,7 +130,7 @@ def tabular_batch(pairs: Sequence[Tuple[Any, Any]], schema: Any = None) -> Any:
     arrays["time_requested"] = pa.array([_ns(item.time_requested) for item, _ in pairs], type=pa.int64()).cast(stamp)
     arrays["time_received"] = pa.array([_ns(item.time_received) for item, _ in pairs], type=pa.int64()).cast(stamp)
     readings: Dict[str, List[Any]] = {}
-    for row, (item, _) in enumerate(pairs):
+    for row, (item, _) in enumerate(pairs if flatten else ()):
         _flatten(item.data, "data", row, readings)
     for column in readings.values():
         column.extend([None] * (n - len(column)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -205,6 +206,20 @@ def test_example_dask(docs: Docs, tmp_path: Path) -> None:
         _, images, _ = client.binary_data_by_filter(create_filter(component_type="rdk:component:camera"),
                                                     count_only=True)
     assert images >= 1 and int(lines[1]) == images
+
+
+@pytest.mark.spark
+def test_example_spark(docs: Docs, tmp_path: Path) -> None:
+    pytest.importorskip("pyspark.sql.datasource")
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime (scripts/test.sh installs openjdk-17-jre-headless when run as root)")
+    lines = run(docs, "spark", tmp_path).splitlines()
+    partitions, rows = lines[0].split()
+    assert int(partitions) >= 4 and int(rows) == 2000
+    assert lines[1] == "999.0"  # the first second: readings 0 to 999
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "readings.parquet").num_rows == 2000
 
 
 def test_example_sync(docs: Docs, tmp_path: Path) -> None:

@@ -26,8 +26,9 @@ class LiveWriter:
     the other: a batch is created only once the previous one is stored."""
 
     def __init__(self, address: str, part_id: str, *, start: int, batch: int = 20,
-                 component_name: str = "sensor-1", pause: float = 0.0) -> None:
+                 component_name: str = "sensor-1", pause: float = 0.0, metadata=()) -> None:
         self.address, self.part_id, self.batch, self.component_name = address, part_id, batch, component_name
+        self.metadata = tuple(metadata)
         self.pause = pause
         self.next = start
         self.stored = 0
@@ -63,7 +64,7 @@ class LiveWriter:
                         part_id=self.part_id, component_type="rdk:component:sensor",
                         component_name=self.component_name, method_name="Readings",
                         type=data_sync_pb2.DATA_TYPE_TABULAR_SENSOR),
-                    sensor_contents=contents), timeout=30)
+                    sensor_contents=contents), timeout=30, metadata=self.metadata)
                 self.stored += len(contents)
                 self._stop.wait(self.pause)
 
