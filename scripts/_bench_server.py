@@ -4,7 +4,7 @@ one process would share the GIL and distort every figure).
 
 Prints one JSON line (address and fleet ids) when ready; serves until stdin closes.
 
-    python scripts/_bench_server.py --rows 20000 [--latency-ms 20] [--images 200 --image-kb 256]
+    python scripts/_bench_server.py --rows 20000 [--ties 10000] [--latency-ms 20] [--images 200 --image-kb 256]
 """
 from __future__ import annotations
 
@@ -27,14 +27,16 @@ from viam_data_sync.testing import LatencyInjector  # noqa: E402
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def seed(address: str, part_id: str, rows: int, images: int, image_kb: int) -> None:
+def seed(address: str, part_id: str, rows: int, images: int, image_kb: int, ties: int = 0) -> None:
+    """``rows`` readings one second apart; with ``ties``, the last ``ties`` of them
+    share one timestamp (a batch captured in one instant)."""
     with grpc.insecure_channel(address, options=[("grpc.max_send_message_length", 64 << 20)]) as channel:
         stub = data_sync_pb2_grpc.DataSyncServiceStub(channel)
         batch = 1000
         for start in range(0, rows, batch):
             contents = []
             for i in range(start, min(rows, start + batch)):
-                t = T0 + dt.timedelta(seconds=i)
+                t = T0 + dt.timedelta(seconds=min(i, rows - ties))
                 reading = {"readings": {"temperature": 20 + (i % 100) / 10, "humidity": 40.0 + (i % 7),
                                         "ok": i % 2 == 0, "name": f"s{i % 5}", "pos": [1.0, 2.0, float(i)],
                                         "nested": {"a": i, "b": None}}}
@@ -63,6 +65,7 @@ def seed(address: str, part_id: str, rows: int, images: int, image_kb: int) -> N
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=0)
+    parser.add_argument("--ties", type=int, default=0)
     parser.add_argument("--images", type=int, default=0)
     parser.add_argument("--image-kb", type=int, default=256)
     parser.add_argument("--latency-ms", type=float, default=0.0)
@@ -74,7 +77,7 @@ def main() -> int:
         server = LocalDataServer(os.path.join(tmp, "bench.db"), auth=False, interceptors=[latency],
                                  max_page_size=10_000, max_message_bytes=256 << 20, max_workers=ns.max_workers)
         with server:
-            seed(server.address, server.part_id, ns.rows, ns.images, ns.image_kb)
+            seed(server.address, server.part_id, ns.rows, ns.images, ns.image_kb, ns.ties)
             latency.seconds = ns.latency_ms / 1000.0  # seeding ran at full speed
             print(json.dumps({"address": server.address, "organization_id": server.organization_id,
                               "part_id": server.part_id, "pid": os.getpid()}), flush=True)
