@@ -104,20 +104,22 @@ def test_a_run_writes_at_most_10000_documents_and_a_sink_read_stays_out_of_the_s
         assert peak < 4 * MIB, peak
 
 
+#: Pure-Python work of tens of seconds, with little memory.
+SLOW = [{"$project": {"x": {"$reduce": {"input": {"$range": [0, 3000]}, "initialValue": 0, "in": {
+    "$add": ["$$value", {"$reduce": {"input": {"$range": [0, 3000]}, "initialValue": 0,
+                                     "in": {"$add": ["$$value", "$$this"]}}}]}}}}}]
+
+
 def test_a_slow_run_fails_at_the_mql_limit_and_never_holds_up_another_organization(
     server: LocalDataServer, clock: ManualClock
 ) -> None:
-    # Pure-Python work of tens of seconds, with little memory: killed at the MQL limit.
-    slow = [{"$project": {"x": {"$reduce": {"input": {"$range": [0, 3000]}, "initialValue": 0, "in": {
-        "$add": ["$$value", {"$reduce": {"input": {"$range": [0, 3000]}, "initialValue": 0,
-                                         "in": {"$add": ["$$value", "$$this"]}}}]}}}}}]
     with grpc.insecure_channel(server.address) as channel:
         api = make_api(server, channel)
         other = other_org_api(server, channel)
         api.upload_tabular([{"t": 1}], times=[START - dt.timedelta(seconds=30)])
         # Backfilled, the slow pipeline's first window ([00:29, 00:30)) is due at once,
         # so it is the first window due and starts before the other organization's.
-        slow_id = _create(api, "slow", slow, backfill=True)
+        slow_id = _create(api, "slow", SLOW, backfill=True)
         quick_id = _create(other, "quick", [{"$count": "n"}])
         clock.advance(minutes=1)
         runner = threading.Thread(target=server.run_due_pipelines)
@@ -156,3 +158,17 @@ def test_an_organization_has_at_most_its_cap_of_pipelines(server: LocalDataServe
                          pb.ListDataPipelinesRequest(organization_id=api.organization_id)).data_pipelines[0]
         api.call(_stub(api).DeleteDataPipeline, pb.DeleteDataPipelineRequest(id=first.id))
         _create(api, "one-too-many", [{"$count": "n"}])
+
+
+def test_a_run_not_finished_within_the_run_limit_is_failed_naming_it(clock: ManualClock) -> None:
+    with LocalDataServer(clock=clock, pipeline_run_timeout=2.0) as server, \
+            grpc.insecure_channel(server.address) as channel:
+        api = make_api(server, channel)
+        api.upload_tabular([{"t": 1}], times=[START + dt.timedelta(seconds=10)])
+        slow_id = _create(api, "slow", SLOW)
+        clock.advance(minutes=1)
+        server.run_due_pipelines()
+        (run,) = _runs(api, slow_id)
+        assert run.status == pb.DATA_PIPELINE_RUN_STATUS_FAILED
+        assert "did not finish within 2 s" in run.error_message
+        assert "pipeline_run_timeout" in run.error_message
