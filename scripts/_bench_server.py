@@ -4,7 +4,7 @@ one process would share the GIL and distort every figure).
 
 Prints one JSON line (address and fleet ids) when ready; serves until stdin closes.
 
-    python scripts/_bench_server.py --rows 20000 [--latency-ms 20] [--images 200 --image-kb 256] [--auth]
+    python scripts/_bench_server.py --rows 20000 [--ties 10000] [--latency-ms 20] [--images 200 --image-kb 256] [--auth]
 
 With ``--auth`` the server checks API keys; the key's id and secret are printed too
 (for readers that, like Spark executors, build their own clients from a key).
@@ -31,14 +31,17 @@ from viam_data_sync.testing import LatencyInjector  # noqa: E402
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def seed(address: str, part_id: str, rows: int, images: int, image_kb: int, metadata: Any = ()) -> None:
+def seed(address: str, part_id: str, rows: int, images: int, image_kb: int, metadata: Any = (),
+         ties: int = 0) -> None:
+    """``rows`` readings one second apart; with ``ties``, the last ``ties`` of them
+    share one timestamp (a batch captured in one instant)."""
     with grpc.insecure_channel(address, options=[("grpc.max_send_message_length", 64 << 20)]) as channel:
         stub = data_sync_pb2_grpc.DataSyncServiceStub(channel)
         batch = 1000
         for start in range(0, rows, batch):
             contents = []
             for i in range(start, min(rows, start + batch)):
-                t = T0 + dt.timedelta(seconds=i)
+                t = T0 + dt.timedelta(seconds=min(i, rows - ties))
                 reading = {"readings": {"temperature": 20 + (i % 100) / 10, "humidity": 40.0 + (i % 7),
                                         "ok": i % 2 == 0, "name": f"s{i % 5}", "pos": [1.0, 2.0, float(i)],
                                         "nested": {"a": i, "b": None}}}
@@ -67,6 +70,7 @@ def seed(address: str, part_id: str, rows: int, images: int, image_kb: int, meta
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=0)
+    parser.add_argument("--ties", type=int, default=0)
     parser.add_argument("--images", type=int, default=0)
     parser.add_argument("--image-kb", type=int, default=256)
     parser.add_argument("--latency-ms", type=float, default=0.0)
@@ -81,7 +85,7 @@ def main() -> int:
                                  max_workers=ns.max_workers)
         with server:
             auth = [("authorization", f"Bearer {server.token()}")] if ns.auth else []
-            seed(server.address, server.part_id, ns.rows, ns.images, ns.image_kb, auth)
+            seed(server.address, server.part_id, ns.rows, ns.images, ns.image_kb, auth, ns.ties)
             latency.seconds = ns.latency_ms / 1000.0  # seeding ran at full speed
             key = {"api_key": server.api_key, "api_key_id": server.api_key_id} if ns.auth else {}
             print(json.dumps({"address": server.address, "organization_id": server.organization_id,

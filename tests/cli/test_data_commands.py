@@ -58,6 +58,11 @@ def test_upload_tabular_readings_in_batches(own, tmp_path):
         rows = list(client.iter_tabular(create_filter(component_name="s1")))
     assert sorted(row.data["readings"]["i"] for row in rows) == list(range(7))
     assert {row.metadata.method_name for row in rows} == {"Readings"}
+    # bare readings get distinct, increasing capture times, in line order
+    by_time = sorted(rows, key=lambda row: row.time_received)
+    assert [row.data["readings"]["i"] for row in by_time] == list(range(7))
+    assert len({row.time_received for row in rows}) == 7
+    assert [row.time_requested for row in by_time] == [row.time_received for row in by_time]
 
 
 def test_an_export_uploads_again_as_it_is(own, tmp_path):

@@ -33,7 +33,11 @@ def _sql(api: Api, query: str, timeout: float = 60) -> list:
     return [bson.decode(raw) for raw in api.call(api.data.TabularDataBySQL, request, timeout=timeout).raw_data]
 
 
-def _query_workers() -> List[int]:
+def _query_workers(server: LocalDataServer) -> List[int]:
+    """This server's query worker processes (a session-wide server of other tests may
+    have warm workers of its own in this process)."""
+    assert server.queries is not None
+    store = os.fsencode(server.queries.db_path)
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -45,7 +49,7 @@ def _query_workers() -> List[int]:
                 cmdline = fh.read()
         except OSError:
             continue
-        if ppid == os.getpid() and b"query_worker" in cmdline:
+        if ppid == os.getpid() and b"query_worker" in cmdline and store in cmdline.split(b"\0"):
             found.append(int(pid))
     return found
 
@@ -59,7 +63,7 @@ def test_a_third_organizations_small_query_is_answered_while_two_others_run_slow
         pool = stack.enter_context(concurrent.futures.ThreadPoolExecutor(2))
         slow = [pool.submit(_sql, api, SLOW) for api in (slow_a, slow_b)]
         deadline = time.monotonic() + 20
-        while len(_query_workers()) < 2 or server.queries is None or server.queries._running < 2:
+        while len(_query_workers(server)) < 2 or server.queries is None or server.queries._running < 2:
             assert time.monotonic() < deadline, "the slow queries did not start"
             time.sleep(0.05)
         assert _sql(small, "SELECT 1 AS one", timeout=30) == [{"one": 1}]
@@ -76,11 +80,11 @@ def test_a_worker_that_crashes_mid_query_is_unavailable_not_too_large() -> None:
         server = stack.enter_context(LocalDataServer(query_workers=1, query_timeout=20))
         api = make_api(server, stack.enter_context(grpc.insecure_channel(server.address)))
         assert _sql(api, "SELECT 0 AS warm") == [{"warm": 0}]  # the worker is up, and idle
-        [worker] = _query_workers()
+        [worker] = _query_workers(server)
         pool = stack.enter_context(concurrent.futures.ThreadPoolExecutor(1))
         query = pool.submit(_sql, api, SLOW)
         deadline = time.monotonic() + 20
-        while not _query_workers() or server.queries is None or server.queries._running < 1:
+        while not _query_workers(server) or server.queries is None or server.queries._running < 1:
             assert time.monotonic() < deadline, "the query did not start"
             time.sleep(0.05)
         time.sleep(0.3)

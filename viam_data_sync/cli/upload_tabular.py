@@ -7,8 +7,10 @@ Each line is one JSON object, either
   ``data``, its times are ``time_requested``/``time_received``, and its
   ``component_type``, ``component_name``, ``method_name`` and ``tags`` are the
   destination unless a flag says otherwise; or
-* a reading itself, e.g. ``{"readings": {"temp": 21.5}}``, captured now, sent to the
-  component the flags name.
+* a reading itself, e.g. ``{"readings": {"temp": 21.5}}``, sent to the component the
+  flags name. Bare readings of a file are stamped from the moment the upload starts,
+  one microsecond apart in line order: distinct, increasing capture times, so they
+  keep their order and never tie (a page of readings then seeks past the one before).
 
 So an export of one machine's readings uploads again as it is. Consecutive lines with
 one destination go up together, at most ``--batch-size`` a request.
@@ -131,6 +133,7 @@ def _points(path: str, flags: _Flags) -> Iterator[Tuple[int, bytes, Tuple[Dict[s
             lines = handle.readlines()
     except OSError as exc:
         raise CliError(f"{path}: {exc.strerror or exc}", EXIT_LOCAL_FILE) from None
+    bare = 0
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -141,7 +144,10 @@ def _points(path: str, flags: _Flags) -> Iterator[Tuple[int, bytes, Tuple[Dict[s
             raise CliError(f"{where}: not JSON ({exc})", EXIT_USAGE) from None
         if not isinstance(record, dict):
             raise CliError(f"{where}: expected a JSON object", EXIT_USAGE)
-        yield number, line, _point(record, now, where), _destination(record, flags, where)
+        if "data" not in record:
+            bare += 1
+        stamp = now + _dt.timedelta(microseconds=bare)
+        yield number, line, _point(record, stamp, where), _destination(record, flags, where)
 
 
 def _point(record: Dict[str, Any], now: _dt.datetime, where: str) -> Tuple[Dict[str, Any], _Times]:

@@ -32,6 +32,7 @@ class ServiceConfig:
         max_query_rows: most rows/documents an SQL or MQL query (or pipeline run) returns.
         database_hostname: what ``GetDatabaseConnection`` reports as ``hostname``.
         mongodb_uri: what it reports as ``mongodb_uri`` (None: built from the hostname).
+        max_pipelines_per_organization: most data pipelines one organization may have.
     """
 
     max_page_size: int
@@ -40,6 +41,7 @@ class ServiceConfig:
     max_query_rows: int
     database_hostname: str
     mongodb_uri: Optional[str]
+    max_pipelines_per_organization: int = 100
 
     def mongodb_uri_for(self, organization_id: str, has_user: bool) -> str:
         """The MongoDB URI reported for an organization (with its database user, if any)."""

@@ -25,7 +25,7 @@ from viam_data_sync.server.web.http import BLOB_PREFIX, HttpListener, UrlSigner,
 from viam_data_sync.server.services.data import DataServicer
 from viam_data_sync.server.services.dataset import DatasetServicer
 from viam_data_sync.server.store import FleetIds, Store
-from viam_data_sync.server.engines.pipeline_runner import PipelineRunner
+from viam_data_sync.server.engines.pipeline_runner import CONCURRENCY, MQL_TIMEOUT, RUN_TIMEOUT, PipelineLimits, PipelineRunner
 from viam_data_sync.server.services.pipelines import PipelinesServicer
 from viam_data_sync.server.store import binary
 from viam_data_sync.server.engines.scheduler import PipelineClock, Scheduler
@@ -120,6 +120,14 @@ class LocalDataServer:
             window (default: the real time); a :class:`ManualClock` lets tests drive it.
         hot_store_hours: how far back the hot store (``use_recent_data``, the
             HOT_STORAGE source) reaches, by ``time_received``.
+        pipeline_mql_timeout: seconds a data pipeline run's MQL may run (default 300,
+            the cloud's 5 minutes); then the run is recorded FAILED with the reason.
+        pipeline_run_timeout: seconds after which a run not finished, its wait for a
+            query worker included, is recorded FAILED (default 600, the cloud's).
+        max_pipelines_per_organization: most data pipelines one organization may have
+            (default 100); creating one more answers RESOURCE_EXHAUSTED.
+        pipeline_concurrency: organizations whose pipeline runs go on at once (one run
+            each; default 4), so one organization's slow run never delays another's.
 
     Example::
 
@@ -160,6 +168,10 @@ class LocalDataServer:
         query_memory_bytes: int = DEFAULT_QUERY_MEMORY_BYTES,
         query_timeout: float = DEFAULT_QUERY_TIMEOUT,
         http_port: int = 0,
+        pipeline_mql_timeout: float = MQL_TIMEOUT,
+        pipeline_run_timeout: float = RUN_TIMEOUT,
+        max_pipelines_per_organization: int = 100,
+        pipeline_concurrency: int = CONCURRENCY,
     ) -> None:
         if max_page_size < 1:
             raise ValueError("max_page_size must be >= 1")
@@ -203,6 +215,12 @@ class LocalDataServer:
         check_query_settings(query_workers, query_memory_bytes, query_timeout)
         self._query_settings = (query_workers, query_memory_bytes, query_timeout)
         self.queries: Optional[QueryPool] = None
+        self._pipeline_limits = PipelineLimits(mql_timeout=pipeline_mql_timeout, run_timeout=pipeline_run_timeout,
+                                               concurrency=pipeline_concurrency)
+        self._pipeline_limits.check()
+        if max_pipelines_per_organization < 1:
+            raise ValueError("max_pipelines_per_organization must be >= 1")
+        self.max_pipelines_per_organization = max_pipelines_per_organization
         self.requested_http_port = http_port
         self.http_port = 0
         self.signer: Optional[UrlSigner] = None
@@ -257,7 +275,7 @@ class LocalDataServer:
         store = self.store = Store(db_path, db_path + ".blobs")
         workers, memory, seconds = self._query_settings
         queries = self.queries = QueryPool(db_path, workers=workers, memory_bytes=memory, timeout=seconds)
-        runner = self.pipeline_runner = PipelineRunner(store, self.clock, queries, self.max_query_rows,
+        runner = self.pipeline_runner = PipelineRunner(store, self.clock, queries, self._pipeline_limits,
                                                        self._time.hot_store_since_ns)
         authority = self.authority = TokenAuthority(store, enabled=self.auth_enabled, token_ttl=self.token_ttl)
         defaults = ensure_defaults(store, *self._want_key)
@@ -272,6 +290,7 @@ class LocalDataServer:
             max_page_size=self.max_page_size, max_message_bytes=self.max_message_bytes,
             max_upload_bytes=self.max_upload_bytes, max_query_rows=self.max_query_rows,
             database_hostname=self.database_hostname, mongodb_uri=self._mongodb_uri,
+            max_pipelines_per_organization=self.max_pipelines_per_organization,
         )
         collector = HandlerCollector()
         # The generated *_pb2_grpc modules carry no annotations (grpcio-tools emits none).

@@ -30,6 +30,7 @@ from viam_data_sync.server._values import MAX_LIST_ITEMS
 from viam_data_sync.server.engines.aggregation import (
     STAGE_NAMES, AggregationError, UnsupportedError, run_stage,
 )
+from viam_data_sync.server.store import pipelines as sinks
 from viam_data_sync.server.store import readings
 from viam_data_sync.server.store.schema import reading_document
 
@@ -84,6 +85,7 @@ def run_mql(
     max_docs: int = 100_000,
     documents: Optional[List[Dict[str, Any]]] = None,
     received_since_ns: Optional[int] = None,
+    sink_pipeline_id: Optional[str] = None,
 ) -> List[Dict[str, Any]]:
     """Run an aggregation pipeline over the caller's ``sensorData.readings`` documents.
 
@@ -94,6 +96,8 @@ def run_mql(
         max_docs: Largest number of result documents; more raises :class:`QueryError`.
         documents: Run over these documents (a pipeline sink) instead of the readings.
         received_since_ns: Only readings received at or after this time (the hot store).
+        sink_pipeline_id: Run over this data pipeline's sink, read from ``conn`` in
+            batches (here, in the query worker: the server process never holds it).
 
     Returns:
         Plain dicts ready for ``bson.encode``; datetimes are timezone-aware UTC.
@@ -111,6 +115,8 @@ def run_mql(
         [{'_id': None, 'avg': 21.5}]
     """
     pipeline = _normalize(stages)
+    if sink_pipeline_id is not None:
+        documents = _sink(conn, sink_pipeline_id)
     if documents is not None:
         docs, rest = documents, pipeline
     else:
@@ -304,6 +310,19 @@ def _sort_columns(spec: Any) -> List[str]:
             return []
         order.append(f"{_SORTABLE[field]} {'ASC' if direction == 1 else 'DESC'}")
     return order
+
+
+def _sink(conn: sqlite3.Connection, pipeline_id: str) -> List[Dict[str, Any]]:
+    """A pipeline sink's documents in the order they were written (naive UTC datetimes,
+    as pymongo decodes them); at most :data:`MAX_SCANNED_DOCS`."""
+    import bson
+
+    docs: List[Dict[str, Any]] = []
+    for batch in sinks.sink_batches(conn, pipeline_id, 1000):
+        docs.extend(bson.decode(raw) for raw in batch)
+        if len(docs) > MAX_SCANNED_DOCS:
+            raise QueryError(f"the pipeline's sink holds more than {MAX_SCANNED_DOCS} documents")
+    return docs
 
 
 def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List[str],

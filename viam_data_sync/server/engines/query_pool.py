@@ -135,11 +135,15 @@ class QueryPool:
         max_bytes: int,
         time_remaining: Optional[float] = None,
         options: Optional[Dict[str, Any]] = None,
+        timeout: Optional[float] = None,
     ) -> List[bytes]:
         """One query's BSON documents; :class:`QueryFailed` (its ``kind`` and a message for
         the client) when it fails, is refused, or is stopped by a limit or by
-        :meth:`close`. ``options`` go to the MQL engine (see ``run_mql``)."""
-        budget = self.timeout if time_remaining is None else min(self.timeout, time_remaining)
+        :meth:`close`. ``options`` go to the MQL engine (see ``run_mql``); ``timeout``
+        replaces the pool's (a data pipeline's MQL has a limit of its own). Waiting for a
+        worker and running share the one budget."""
+        limit = self.timeout if timeout is None else timeout
+        budget = limit if time_remaining is None else min(limit, time_remaining)
         deadline = time.monotonic() + budget
         self._enter(tenant, deadline)
         worker: Optional[_Worker] = None

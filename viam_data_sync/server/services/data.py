@@ -45,7 +45,7 @@ from viam_data_sync.server._config import ServerClock, ServiceConfig
 from viam_data_sync.server.web.http import UrlSigner
 from viam_data_sync.server.services.indexes import IndexesMixin
 from viam_data_sync.server.services.paging import Page, empty_filter, exclude_internal, open_page
-from viam_data_sync.server.services.pipeline_sink import sink_documents, sink_pipeline
+from viam_data_sync.server.services.pipeline_sink import sink_pipeline
 from viam_data_sync.server.store import binary, datasets, readings, users
 from viam_data_sync.server.store.schema import captured_ns
 from viam_data_sync.server.services.saved_queries import SavedQueriesMixin, saved_query_stages
@@ -161,7 +161,7 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         options: Dict[str, Any] = {}
         if source == data_pb2.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK:
             pipeline_id = sink_pipeline(self.store, request.organization_id, request.data_source.pipeline_id, scope)
-            options["documents"] = sink_documents(self.store, pipeline_id)
+            options["sink_pipeline_id"] = pipeline_id
         elif source == data_pb2.TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE or request.use_recent_data:
             options["received_since_ns"] = self.clock.hot_store_since_ns()
         return data_pb2.TabularDataByMQLResponse(

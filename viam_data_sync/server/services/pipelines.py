@@ -12,6 +12,8 @@ store.
   at the next fire time.
 * ``enable_backfill``: at creation, the windows before it are run too, from the one
   holding the organization's oldest reading (at most ``MAX_BACKFILL_WINDOWS``).
+* An organization has at most ``max_pipelines_per_organization`` pipelines (100 by
+  default); creating one more answers RESOURCE_EXHAUSTED.
 * Names are unique within an organization. Deleting a pipeline deletes its runs and
   its sink.
 """
@@ -83,6 +85,13 @@ class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
         if pipelines.name_taken(conn, organization_id, name):
             raise RpcFail(grpc.StatusCode.ALREADY_EXISTS, f"a data pipeline named {name[:100]!r} already exists")
 
+    def _room_for_one_more(self, conn: sqlite3.Connection, organization_id: str) -> None:
+        most = self.config.max_pipelines_per_organization
+        if pipelines.count_of_organization(conn, organization_id) >= most:
+            raise RpcFail(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                          f"organization {organization_id[:100]} already has {most} data pipelines, the most the "
+                          "local server allows one organization (max_pipelines_per_organization); delete one first")
+
     @staticmethod
     def _name(name: str) -> str:
         if not name.strip() or len(name) > 256:
@@ -107,6 +116,7 @@ class PipelinesServicer(data_pipelines_pb2_grpc.DataPipelinesServiceServicer):
             raise invalid("data_source_type must be STANDARD or HOT_STORAGE")
         pipeline_id, created, now = new_id(), now_ns(), self._now()
         with self.store.write() as conn:
+            self._room_for_one_more(conn, request.organization_id)
             self._name_free(conn, request.organization_id, name)
             oldest = readings.oldest_received_ns(conn, request.organization_id) if request.enable_backfill else None
             first = first_window_end(schedule, now, oldest)

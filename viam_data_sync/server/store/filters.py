@@ -15,9 +15,12 @@ Semantics (the local server's documented choices):
   a *snapshot bound*: the largest row id that existed when the first page was served.
   Rows stored after that are not part of the paging session, so paging while data
   arrives never skips or repeats a row. Pages are index range scans (keyset, no
-  OFFSET), so a page costs the same at any depth and any store size.
+  OFFSET) that seek on the full order key (organization, time, id), so a page costs
+  the same at any depth and any store size, however many rows share a timestamp.
 * An organization scope is applied to every query: one range scan per organization,
-  merged (so each scan stays an ordered index scan).
+  merged (so each scan stays an ordered index scan). With no scope (auth off, no
+  organization named), the organizations are those with rows, found by a loose index
+  scan, so such a page is no full sort either.
 """
 
 from __future__ import annotations
@@ -275,23 +278,56 @@ def fetch_page(
     after: Optional[Tuple[int, int]],
     columns: str = "t.*",
 ) -> List[sqlite3.Row]:
-    """Up to ``limit`` rows after ``after`` = (time_ns, id), in order, ids <= ``snapshot``."""
+    """Up to ``limit`` rows after ``after`` = (time_ns, id), in order, ids <= ``snapshot``.
+
+    After a cursor, the page is two seeks on the full order key: the rest of the
+    cursor's timestamp (``time = T AND id > I``), then the later timestamps
+    (``time > T``). A single ``(time, id) > (T, I)`` would seek on ``time`` alone and
+    rescan every row tied at ``T`` on each page.
+    """
     if where.nothing or (where.orgs is not None and not where.orgs):
         return []
+    orgs = present_orgs(conn, table) if where.orgs is None else where.orgs
+    if after is None:
+        return _seek(conn, table, where, orgs, columns, descending, limit, snapshot, [], [])
+    time_ns, row_id = after
+    past = "<" if descending else ">"
+    if descending:  # one upper bound on id, or SQLite may seek on the snapshot's instead
+        ties = ["t.time_received_ns = ?", "t.id <= ?"], [time_ns, min(row_id - 1, snapshot)]
+    else:
+        ties = ["t.time_received_ns = ?", "t.id > ?", "t.id <= ?"], [time_ns, row_id, snapshot]
+    rows = _seek(conn, table, where, orgs, columns, descending, limit, None, *ties)
+    if len(rows) < limit:
+        rows += _seek(conn, table, where, orgs, columns, descending, limit - len(rows), snapshot,
+                      [f"t.time_received_ns {past} ?"], [time_ns])
+    return rows
+
+
+def present_orgs(conn: sqlite3.Connection, table: str) -> List[str]:
+    """Every organization with rows in ``table``, one index seek each (a loose index
+    scan), so a query of every organization can still be one ordered scan per organization."""
+    sql = (f"WITH RECURSIVE o(org) AS (SELECT min(organization_id) FROM {table} UNION ALL "
+           f"SELECT (SELECT min(organization_id) FROM {table} WHERE organization_id > o.org) FROM o "
+           "WHERE o.org IS NOT NULL) SELECT org FROM o WHERE org IS NOT NULL")
+    return [str(row[0]) for row in conn.execute(sql)]
+
+
+def _seek(conn: sqlite3.Connection, table: str, where: Where, orgs: List[str], columns: str, descending: bool,
+          limit: int,
+          snapshot: Optional[int], seek: List[str], seek_params: List[Any]) -> List[sqlite3.Row]:
+    """Up to ``limit`` rows matching ``where`` and the ``seek`` conditions (and ids up to
+    ``snapshot``, unless None: then ``seek`` bounds the id), in order, one ordered index
+    range scan per organization, merged."""
     direction = "DESC" if descending else "ASC"
-    clauses = [where.sql(), "t.id <= ?"]
-    params: List[Any] = list(where.params) + [snapshot]
-    if after is not None:
-        clauses.append(f"(t.time_received_ns, t.id) {'<' if descending else '>'} (?, ?)")
-        params.extend(after)
+    bound = ([], []) if snapshot is None else (["t.id <= ?"], [snapshot])
+    clauses = [where.sql(), *bound[0], *seek]
+    params: List[Any] = list(where.params) + bound[1] + seek_params
     base = (
         f"SELECT {columns} FROM {table} t WHERE {{org}}{' AND '.join(clauses)} "
         f"ORDER BY t.time_received_ns {direction}, t.id {direction} LIMIT ?"
     )
-    if where.orgs is None:
-        return conn.execute(base.format(org=""), params + [limit]).fetchall()
     sql = base.format(org="t.organization_id = ? AND ")
-    runs = [conn.execute(sql, [org] + params + [limit]).fetchall() for org in where.orgs]
+    runs = [conn.execute(sql, [org] + params + [limit]).fetchall() for org in orgs]
     if len(runs) == 1:
         return runs[0]
 

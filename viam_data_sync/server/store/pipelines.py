@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence, Set
 
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server.store import indexes
@@ -108,14 +108,6 @@ def next_due_ns(conn: sqlite3.Connection) -> Optional[int]:
     return None if value is None else int(value)
 
 
-def first_due(conn: sqlite3.Connection, now_ns: int) -> Optional[Row]:
-    """The enabled pipeline whose next window ended first, if that is not after ``now_ns``."""
-    row: Optional[Row] = conn.execute(
-        "SELECT * FROM data_pipelines WHERE enabled = 1 AND next_run_ns <= ? ORDER BY next_run_ns, id LIMIT 1",
-        (now_ns,)).fetchone()
-    return row
-
-
 def record_run(conn: sqlite3.Connection, run: Run, docs: Sequence[bytes], next_run_ns: int) -> bool:
     """Record a finished window, its sink documents and the next window, unless the
     pipeline was deleted, disabled or rescheduled meanwhile (then nothing; False)."""
@@ -141,7 +133,34 @@ def runs_before(conn: sqlite3.Connection, pipeline_id: str, before_seq: Optional
         (pipeline_id, 2**63 - 1 if before_seq is None else before_seq, limit)).fetchall())
 
 
-def sink_documents(conn: sqlite3.Connection, pipeline_id: str, limit: int) -> List[bytes]:
-    """Up to ``limit`` BSON documents of a pipeline's sink, in the order they were written."""
-    return [bytes(row[0]) for row in conn.execute(
-        "SELECT doc FROM pipeline_sink WHERE pipeline_id = ? ORDER BY id LIMIT ?", (pipeline_id, limit))]
+def sink_batches(conn: sqlite3.Connection, pipeline_id: str, batch: int) -> Iterator[List[bytes]]:
+    """A pipeline sink's BSON documents in the order they were written, ``batch`` at a
+    time (each batch one keyset seek, so memory holds one batch of raw rows)."""
+    after = -1
+    while True:
+        rows = conn.execute("SELECT id, doc FROM pipeline_sink WHERE pipeline_id = ? AND id > ? ORDER BY id LIMIT ?",
+                            (pipeline_id, after, batch)).fetchall()
+        if not rows:
+            return
+        after = rows[-1][0]
+        yield [bytes(row[1]) for row in rows]
+
+
+def count_of_organization(conn: sqlite3.Connection, organization_id: str) -> int:
+    """How many data pipelines an organization has."""
+    return int(conn.execute("SELECT count(*) FROM data_pipelines WHERE organization_id = ?",
+                            (organization_id,)).fetchone()[0])
+
+
+def due_by_organization(conn: sqlite3.Connection, now_ns: int, busy: Set[str], most: int) -> List[Row]:
+    """Up to ``most`` due pipelines, at most one per organization and none of ``busy``:
+    each organization's earliest due window, organizations in the order of that window."""
+    picked: Dict[str, Row] = {}
+    for row in conn.execute("SELECT * FROM data_pipelines WHERE enabled = 1 AND next_run_ns <= ? "
+                            "ORDER BY next_run_ns, id", (now_ns,)):
+        org = row["organization_id"]
+        if org not in busy and org not in picked:
+            picked[org] = row
+            if len(picked) >= most:
+                break
+    return list(picked.values())
