@@ -78,7 +78,7 @@ class Compiler:
         if kind == "field":
             value = self.resolve(node[1])
             if value is None:
-                raise Unsupported(f"invalid SQL: unknown column {'.'.join(node[1])}")
+                raise Unsupported(f"invalid SQL: no such column: {'.'.join(node[1])}")
             return value
         if kind == "get":
             return {"$getField": {"field": {"$literal": node[2]}, "input": self.expr(node[1])}}
@@ -224,6 +224,8 @@ class Compiler:
                 {"case": {"$eq": [{"$type": x}, wanted]}, "then": x}],
                 "default": self._fallback(on_error)}})
         to = _CAST_TO.get(target)
+        if target == "DATE":
+            raise Unsupported("unsupported SQL: there is no DATE type; use TIMESTAMP")
         if to is None:
             raise Unsupported(f"unsupported SQL: CAST to {target}")
         if to == "date" and value[0] == "lit" and isinstance(value[1], str):

@@ -157,8 +157,8 @@ class _Parser:
 
     # -------------------------------------------------------------- query
     def query(self) -> Query:
-        if self.is_kw("WITH"):
-            raise Relational("WITH")
+        if not self.is_kw("SELECT"):  # WITH, or a statement the relational path refuses
+            raise Relational(str(self.peek()[1]))
         self.expect_kw("SELECT")
         query: Query = {"distinct": False, "value": None, "items": [], "source": None,
                         "where": None, "group": [], "having": None, "order": [],
@@ -174,7 +174,9 @@ class _Parser:
                               "SELECT VALUE")
         else:
             query["items"] = self.select_items()
-        if self.take_kw("FROM"):
+        if not self.take_kw("FROM"):
+            raise Relational("SELECT without FROM")
+        if True:
             query["source"] = self.source()
             if self.is_op(",") or self.is_kw("JOIN", "CROSS", "INNER", "LEFT", "RIGHT",
                                              "NATURAL", "FULL"):

@@ -19,6 +19,7 @@ from .parser import Node, Query, Unsupported
 __all__ = ["Plan", "plan"]
 
 _HIDDEN = ("robot_name", "part_name")
+_DOCUMENTS = ("data", "additional_parameters", "tags")
 
 
 @dataclass
@@ -108,6 +109,9 @@ class _Planner:
                 raise Unsupported(f"unsupported SQL: {parts[0]} is not a column of readings "
                                   "(as in the cloud, it is not queryable)")
             return None
+        if len(parts) > 1 and parts[0] in QUERY_COLUMNS and parts[0] not in _DOCUMENTS:
+            raise Unsupported(f"unsupported SQL: {parts[0]} is not a document; cannot read "
+                              f"{'.'.join(parts)}")
         return "$" + ".".join(parts)
 
     # -------------------------------------------------------------- grouping
