@@ -207,11 +207,10 @@ class _Planner:
     def row(self, context: Compiler, grouped: bool) -> Tuple[Any, List[str]]:
         q = self.q
         if q["value"] is not None:
-            value = context.expr(q["value"])
-            if not isinstance(value, dict) or any(k.startswith("$") for k in value):
+            if q["value"][0] != "doc":
                 raise Unsupported("unsupported SQL: SELECT VALUE takes a document literal, "
                                   "e.g. SELECT VALUE {'b': data.b}")
-            return value, list(value)
+            return context.expr(q["value"]), [key for key, _ in q["value"][1]]
         row: Dict[str, Any] = {}
         for position, (value, alias) in enumerate(q["items"], start=1):
             if value[0] == "star":
