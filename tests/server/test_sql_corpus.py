@@ -50,7 +50,7 @@ def test_corpus_is_cited_and_covers_the_issue() -> None:
     text = " ".join(case["query"] for case in CASES)
     for construct in ("FLATTEN(", "UNWIND(", " AS ap2", "IS MISSING", "IS NUMBER", "ON NULL",
                       "ON ERROR", "SIZE(", "STDDEV_SAMP(", "DATEADD(", "DATEDIFF(", "DATETRUNC(",
-                      "EXTRACT(", "LIMIT 1, 1", "NOT IN", "POSITION(", "ROUND(", "LIMIT -1",
+                      "EXTRACT(", "LIMIT 2, 1", "NOT IN", "POSITION(", "ROUND(", "LIMIT -1",
                       "ORDER BY 1 + 2", "data.value", "['b']", "AS BOOL", "AS TIMESTAMP"):
         assert construct in text, construct
 

@@ -226,8 +226,9 @@ CASES: List[Dict[str, Any]] = [
         "source": "https://github.com/mongodb/mongosql/blob/main/tests/spec_tests/rewrite_tests/"
                   "limit_offset.yml#L2",
         "docs": _LIMIT,
-        "query": "SELECT data._id, data.a FROM readings ORDER BY data.a LIMIT 1, 1",
-        "expected": [{"_id": 1, "a": 2}],
+        # The documented rewrite, LIMIT i, j = LIMIT i OFFSET j, with i != j.
+        "query": "SELECT data._id, data.a FROM readings ORDER BY data.a LIMIT 2, 1",
+        "expected": [{"_id": 1, "a": 2}, {"_id": 2, "a": 3}],
         "ordered": True,
     },
     {
