@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .parser import Node, Unsupported
 
-__all__ = ["Compiler", "AGGREGATES"]
+__all__ = ["Compiler", "AGGREGATES", "timestamp"]
 
 AGGREGATES = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX", "STDDEV_POP", "STDDEV_SAMP",
                         "ADD_TO_ARRAY", "FIRST", "LAST"})
@@ -154,10 +154,10 @@ class Compiler:
         # A time column compared with a string literal reads it as a timestamp.
         if left[0] == "field" and left[1][-1] in _TIME_FIELDS and right[0] == "lit" and \
                 isinstance(right[1], str):
-            b = {"$literal": _timestamp(right[1])}
+            b = {"$literal": timestamp(right[1])}
         elif right[0] == "field" and right[1][-1] in _TIME_FIELDS and left[0] == "lit" and \
                 isinstance(left[1], str):
-            a = {"$literal": _timestamp(left[1])}
+            a = {"$literal": timestamp(left[1])}
         return _null_if_unknown([a, b], lambda x, y: {_COMPARE[op]: [x, y]})
 
     def arith(self, op: str, a: Any, b: Any) -> Any:
@@ -229,7 +229,7 @@ class Compiler:
         if to is None:
             raise Unsupported(f"unsupported SQL: CAST to {target}")
         if to == "date" and value[0] == "lit" and isinstance(value[1], str):
-            return {"$literal": _timestamp(value[1])}
+            return {"$literal": timestamp(value[1])}
         return {"$convert": {"input": self.expr(value), "to": to,
                              "onError": self._fallback(on_error),
                              "onNull": self._fallback(on_null)}}
@@ -342,7 +342,8 @@ def _like_regex(pattern: str, escape: Optional[str]) -> str:
     return "^" + "".join(out) + "$"
 
 
-def _timestamp(text: str) -> _dt.datetime:
+def timestamp(text: str) -> _dt.datetime:
+    """An ISO 8601 literal as a naive UTC datetime (the evaluator's form)."""
     try:
         value = _dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:

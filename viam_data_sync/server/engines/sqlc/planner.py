@@ -13,13 +13,16 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from viam_data_sync.server.store.schema import QUERY_COLUMNS
 
-from .expressions import AGGREGATES, Compiler
+from .expressions import AGGREGATES, Compiler, timestamp
 from .parser import Node, Query, Unsupported
 
 __all__ = ["Plan", "plan"]
 
 _HIDDEN = ("robot_name", "part_name")
 _DOCUMENTS = ("data", "additional_parameters", "tags")
+_STRING_COLUMNS = ("organization_id", "location_id", "robot_id", "part_id", "component_type",
+                   "component_name", "method_name")
+_TIME_COLUMNS = ("time_received", "time_requested")
 
 
 @dataclass
@@ -163,6 +166,9 @@ class _Planner:
         if q["where"] is not None:
             if self.has_aggregate(q["where"]):
                 raise Unsupported("invalid SQL: an aggregate in WHERE; use HAVING")
+            pushed = self.pushdown(q["where"])
+            if pushed:  # the store filters these rows in SQLite (see engines/mql.py)
+                pre.append({"$match": {"$and": pushed}})
             pre.append({"$match": {"$expr": {"$eq": [plain.expr(q["where"]), True]}}})
         grouped = bool(q["group"]) or any(self.has_aggregate(v) for v, _ in q["items"]) or \
             self.has_aggregate(q["value"]) or q["having"] is not None
@@ -203,6 +209,35 @@ class _Planner:
         else:
             self.result.before = pre + post
         return self.result
+
+    def pushdown(self, where: Node) -> List[Dict[str, Any]]:
+        """Plain ``$match`` conditions implied by the WHERE's top-level ANDs on the
+        always-present columns (strings and times), which the store runs in SQLite; the
+        full WHERE still runs after them, so they only narrow what is loaded."""
+        if where[0] == "and":
+            return self.pushdown(where[1]) + self.pushdown(where[2])
+        if where[0] == "in" and not where[3] and where[1][0] == "field":
+            column = self.strip(where[1][1])
+            if len(column) == 1 and column[0] in _STRING_COLUMNS and all(
+                    i[0] == "lit" and isinstance(i[1], str) for i in where[2]):
+                return [{column[0]: {"$in": [i[1] for i in where[2]]}}]
+            return []
+        if where[0] != "cmp" or where[2][0] != "field" or where[1] == "ne":
+            return []
+        column, value = self.strip(where[2][1]), where[3]
+        if len(column) != 1:
+            return []
+        if column[0] in _STRING_COLUMNS and value[0] == "lit" and isinstance(value[1], str):
+            literal: Any = value[1]
+        elif column[0] in _TIME_COLUMNS and value[0] == "lit" and isinstance(value[1], str):
+            literal = timestamp(value[1])
+        elif column[0] in _TIME_COLUMNS and value[0] == "cast" and value[1][0] == "lit" and \
+                isinstance(value[1][1], str) and value[2] in ("TIMESTAMP", "BSON_DATE") and \
+                value[3] is None and value[4] is None:
+            literal = timestamp(value[1][1])
+        else:
+            return []
+        return [{column[0]: {"$" + where[1]: literal}}]
 
     def row(self, context: Compiler, grouped: bool) -> Tuple[Any, List[str]]:
         q = self.q
