@@ -1,6 +1,8 @@
-"""The local server's SQL engine: Atlas-SQL-flavoured SELECTs over ``readings`` in SQLite.
+"""The SQL engine's relational path: joins, WITH, set operations and subqueries on SQLite.
 
-The cloud runs ``TabularDataBySQL`` through MongoDB Atlas SQL. Here the query is parsed
+:mod:`.sql` compiles Atlas SQL to an aggregation pipeline; what its compiler leaves to
+SQLite (joins, ``WITH``, ``UNION``, subqueries, non-SELECT statements it refuses here,
+SELECT without FROM) comes here, with SQLite's semantics. The query is parsed
 with sqlglot (in a small dialect: backtick or double-quote identifiers, ``''`` escapes),
 checked, rewritten and run on SQLite:
 
@@ -98,29 +100,17 @@ def run_relational_sql(
     *,
     max_rows: int = 100_000,
 ) -> List[Dict[str, Any]]:
-    """Run one read-only Atlas-SQL-style query over the caller's ``readings``.
+    """The relational forms (joins, ``WITH``, set operations, subqueries) on SQLite.
 
-    Args:
-        conn: Connection to the store (schema from ``store.schema.create_schema``). It must
-            not be used by another thread during the call: a TEMP view, an authorizer, a
-            progress handler and the ``vds_json_out`` function are installed on it for
-            the call (the view is dropped again).
-        organization_ids: The organizations whose rows are visible; no other row is.
-        query: The SQL text, e.g. ``SELECT data.readings.temperature FROM readings``.
-        max_rows: Largest number of result rows; more raises :class:`QueryError`.
-
-    Returns:
-        One dict per row, ready for ``bson.encode``: JSON values decoded, times as
-        timezone-aware UTC datetimes.
-
-    Raises:
-        QueryError: The query is not a single read-only SELECT over ``readings``, does
-            not parse, fails in SQLite, runs too long or returns more than ``max_rows``.
+    Called by :func:`.sql.run_sql` for what its compiler leaves to SQLite; same
+    arguments, result and :class:`QueryError` (which also covers a query SQLite stops at
+    :data:`TIME_LIMIT_S`). ``conn`` gets a TEMP view, an authorizer, a progress handler
+    and ``vds_json_out`` for the call.
 
     Example:
-        >>> run_sql(conn, ["org-1"], "SELECT component_name, COUNT(*) AS n FROM readings "
-        ...         "GROUP BY component_name")
-        [{'component_name': 'temp', 'n': 3}]
+        >>> run_relational_sql(conn, ["org-1"], "WITH t AS (SELECT component_name AS c "
+        ...                    "FROM readings) SELECT COUNT(*) AS n FROM t")
+        [{'n': 3}]
     """
     try:
         tree = _parse(query)
