@@ -174,3 +174,11 @@ def test_sqlite_authorizer_denies_writes_and_hidden_columns_even_past_the_parser
         with pytest.raises(QueryError, match="unsupported SQL"):
             _sql._execute(conn, statement, [], 10)
     assert conn.execute("SELECT COUNT(*) FROM readings").fetchone() == (14,)
+
+
+def test_evaluation_errors_speak_of_sql_and_huge_integers_are_doubles(conn):
+    with pytest.raises(QueryError) as excinfo:
+        sql(conn, "SELECT SQRT(-1) AS s FROM readings")
+    assert str(excinfo.value).startswith("SQL error: ") and "MQL" not in str(excinfo.value)
+    [row] = sql(conn, "SELECT 99999999999999999999999 AS big FROM readings LIMIT 1")
+    assert row == {"big": 1e23} and isinstance(row["big"], float)

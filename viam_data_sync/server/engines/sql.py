@@ -19,17 +19,20 @@ that flattens a document of unknown shape).
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from typing import Any, Dict, List, Optional, Sequence
 
-from viam_data_sync.server._query_errors import QueryError
+from viam_data_sync.server._query_errors import QueryError, QueryLimitHit
 from viam_data_sync.server.engines.mql import MAX_SCANNED_DOCS, naive_utc, run_mql
 from viam_data_sync.server.engines.sql_relational import TIME_LIMIT_S, run_relational_sql
-from viam_data_sync.server.engines.sqlc import Relational, Unsupported, compile_sql
+from viam_data_sync.server.engines.sqlc import Plan, Relational, Unsupported, compile_sql
 
 __all__ = ["run_sql", "TIME_LIMIT_S"]
 
 _LOG = logging.getLogger("viam_data_sync.server")
+#: The MQL engine's prefixes, which would name stages the user never wrote.
+_SQL_WORDS = re.compile(r"^(?:(?:invalid MQL in|unsupported MQL operator:?) [^:]*: ?)+")
 
 
 def run_sql(
@@ -66,6 +69,19 @@ def run_sql(
         return run_relational_sql(conn, organization_ids, query, max_rows=max_rows)
     except Unsupported as err:
         raise QueryError(str(err)) from None
+    try:
+        docs = _run(conn, organization_ids, plan)
+    except QueryLimitHit:
+        raise
+    except QueryError as err:  # the evaluator's words, about the query the user wrote
+        raise QueryError(_SQL_WORDS.sub("SQL error: ", str(err))) from None
+    if len(docs) > max_rows:
+        raise QueryError(f"result too large: more than {max_rows} rows; add LIMIT")
+    return docs
+
+
+def _run(conn: sqlite3.Connection, organization_ids: Sequence[str],
+         plan: Plan) -> List[Dict[str, Any]]:
     if plan.flatten is None:
         docs = run_mql(conn, organization_ids, plan.before, max_docs=MAX_SCANNED_DOCS)
     else:
@@ -76,10 +92,8 @@ def run_sql(
     if plan.after:
         if not docs and plan.empty_group is not None:
             docs = [dict(plan.empty_group)]
-        docs = run_mql(conn, organization_ids, plan.after, max_docs=max_rows,
+        docs = run_mql(conn, organization_ids, plan.after, max_docs=MAX_SCANNED_DOCS,
                        documents=[naive_utc(d) for d in docs])
-    if len(docs) > max_rows:
-        raise QueryError(f"result too large: more than {max_rows} rows; add LIMIT")
     return docs
 
 

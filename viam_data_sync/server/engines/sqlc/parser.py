@@ -403,7 +403,7 @@ class _Parser:
         kind, value, _ = self.peek()
         if kind == "num":
             self.next()
-            if re.fullmatch(r"\d+", value):
+            if re.fullmatch(r"\d+", value) and int(value) < 2**63:
                 return ("lit", int(value))
             return ("lit", float(value))
         if kind == "str":
