@@ -39,6 +39,7 @@ _IS_TYPES = frozenset({"MISSING", "NULL", "NUMBER", "STRING", "DOCUMENT", "ARRAY
 
 class _Parser:
     def __init__(self, text: str) -> None:
+        self.text = text
         self.tokens = tokenize(text)
         self.at = 0
 
@@ -87,7 +88,10 @@ class _Parser:
     def fail(self, what: str) -> None:
         kind, value, position = self.peek()
         near = "the end of the query" if kind == "end" else repr(str(value))
-        raise Unsupported(f"invalid SQL: {what} at column {position + 1}, near {near}")
+        line = self.text.count("\n", 0, position) + 1
+        column = position - (self.text.rfind("\n", 0, position) + 1) + 1
+        raise Unsupported(f"invalid SQL: syntax error at line {line}, column {column} near "
+                          f"{near}: {what}")
 
     def name(self) -> str:
         kind, value, _ = self.peek()
