@@ -169,7 +169,8 @@ class _Planner:
             pushed = self.pushdown(q["where"])
             if pushed:  # the store filters these rows in SQLite (see engines/mql.py)
                 pre.append({"$match": {"$and": pushed}})
-            pre.append({"$match": {"$expr": {"$eq": [plain.expr(q["where"]), True]}}})
+            if len(pushed) != _conjuncts(q["where"]):  # what the pushed part does not say
+                pre.append({"$match": {"$expr": {"$eq": [plain.expr(q["where"]), True]}}})
         grouped = bool(q["group"]) or any(self.has_aggregate(v) for v, _ in q["items"]) or \
             self.has_aggregate(q["value"]) or q["having"] is not None
         context = plain
@@ -211,9 +212,10 @@ class _Planner:
         return self.result
 
     def pushdown(self, where: Node) -> List[Dict[str, Any]]:
-        """Plain ``$match`` conditions implied by the WHERE's top-level ANDs on the
-        always-present columns (strings and times), which the store runs in SQLite; the
-        full WHERE still runs after them, so they only narrow what is loaded."""
+        """Plain ``$match`` conditions, one per top-level AND of the WHERE that is a
+        comparison of an always-present column (strings, times) with a literal, which the
+        store runs in SQLite. Each is exactly its SQL condition (the column is never NULL
+        or MISSING); unless every conjunct is one, the full WHERE runs after them."""
         if where[0] == "and":
             return self.pushdown(where[1]) + self.pushdown(where[2])
         if where[0] == "in" and not where[3] and where[1][0] == "field":
@@ -282,6 +284,11 @@ class _Planner:
         if distinct:
             raise Unsupported("invalid SQL: with SELECT DISTINCT, ORDER BY takes result columns")
         return context.expr(key)
+
+
+def _conjuncts(where: Node) -> int:
+    """How many conditions the WHERE's top-level ANDs join."""
+    return _conjuncts(where[1]) + _conjuncts(where[2]) if where[0] == "and" else 1
 
 
 _ACCUMULATORS = {"SUM": "$sum", "AVG": "$avg", "MIN": "$min", "MAX": "$max",
