@@ -137,3 +137,18 @@ def test_a_query_past_its_time_limit_is_deadline_exceeded_and_killed(timed: Tupl
     assert _peak_rss(pid) < SERVER_RSS_BOUND
     small = SEED + [DOUBLE] * 4 + [{"$unwind": "$a"}, {"$count": "n"}]
     assert [bson.decode(raw) for raw in _mql(api, small).raw_data] == [{"n": 16}]  # a fresh worker answers
+
+
+def test_compiled_sql_past_its_memory_limit_is_resource_exhausted(limited: Tuple[Api, int]) -> None:
+    """SQL compiled to a pipeline runs in the same bounded workers: two UNWINDs of
+    3,000 elements each would make 9 million rows."""
+    api, pid = limited
+    api.upload_tabular([{"a": list(range(3000)), "b": list(range(3000))}], component_name="wide")
+    error = _refused(_sql, api, "SELECT COUNT(*) AS n FROM UNWIND(UNWIND(readings WITH PATH => data.a) "
+                                "WITH PATH => data.b) WHERE component_name = 'wide'")
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "query_memory_bytes" in error.details()
+    assert _peak_rss(pid) < SERVER_RSS_BOUND
+    rows = _sql(api, "SELECT COUNT(*) AS n FROM UNWIND(readings WITH PATH => data.a) "
+                     "WHERE component_name = 'wide'").raw_data
+    assert [bson.decode(raw) for raw in rows] == [{"n": 3000}]  # a fresh worker answers

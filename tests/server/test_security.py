@@ -29,7 +29,7 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
 from viam_data_sync.server import LocalDataServer
-from viam_data_sync.server.engines import sql as sql_engine
+from viam_data_sync.server.engines import sql_relational as sql_engine
 from viam_data_sync.server._server import DEFAULT_MAX_UPLOAD_BYTES
 
 from ._readings_fixture import open_store, standard_rows

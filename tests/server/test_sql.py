@@ -70,7 +70,7 @@ def test_time_comparisons_with_cast_and_timestamp_literal(conn):
 def test_group_by_aggregates_and_time_through_max(conn):
     rows = sql(conn, "SELECT component_name, COUNT(*), MIN(time_received) AS first, "
                      "MAX(time_received) AS last, AVG(data.readings.temperature) AS avg, "
-                     "SUM(data.position) AS total FROM readings GROUP BY component_name "
+                     "SUM(data.`position`) AS total FROM readings GROUP BY component_name "
                      "ORDER BY component_name")
     assert [r["component_name"] for r in rows] == ["cam", "motor", "temp"]
     temp = rows[2]
@@ -81,7 +81,7 @@ def test_group_by_aggregates_and_time_through_max(conn):
 
 def test_where_operators_like_or_null_offset_and_quotes(conn):
     rows = sql(conn, "SELECT component_name AS c FROM readings WHERE (component_name LIKE 'mo%' "
-                     "OR component_name = 'cam') AND data.missing IS NULL "
+                     "OR component_name = 'cam') AND data.`missing` IS NULL "
                      "ORDER BY time_received LIMIT 2 OFFSET 1")
     assert rows == [{"c": "motor"}, {"c": "motor"}]
     assert sql(conn, "SELECT 'it''s' AS s FROM readings LIMIT 1") == [{"s": "it's"}]
@@ -167,10 +167,18 @@ def test_connection_row_factory_is_irrelevant(conn):
 
 
 def test_sqlite_authorizer_denies_writes_and_hidden_columns_even_past_the_parser(conn):
-    from viam_data_sync.server.engines import sql as _sql
+    from viam_data_sync.server.engines import sql_relational as _sql
 
     for statement in ("DELETE FROM readings", "SELECT robot_name FROM readings",
                       "SELECT * FROM sqlite_master"):
         with pytest.raises(QueryError, match="unsupported SQL"):
             _sql._execute(conn, statement, [], 10)
     assert conn.execute("SELECT COUNT(*) FROM readings").fetchone() == (14,)
+
+
+def test_evaluation_errors_speak_of_sql_and_huge_integers_are_doubles(conn):
+    with pytest.raises(QueryError) as excinfo:
+        sql(conn, "SELECT SQRT(-1) AS s FROM readings")
+    assert str(excinfo.value).startswith("SQL error: ") and "MQL" not in str(excinfo.value)
+    [row] = sql(conn, "SELECT 99999999999999999999999 AS big FROM readings LIMIT 1")
+    assert row == {"big": 1e23} and isinstance(row["big"], float)

@@ -45,8 +45,7 @@ def test_the_functions_queries_use_still_run(api: Api) -> None:
     api.upload_tabular([{"readings": {"temperature": 21.24, "label": "Abc"}}])
     [row] = _sql(
         api,
-        "SELECT UPPER(data.readings.label) AS u, ROUND(data.readings.temperature, 1) AS t, "
-        "COUNT(*) AS n, strftime('%Y', '2024-05-01') AS y, COALESCE(NULL, 3) AS c, "
-        "SUBSTR('hello', 2, 3) AS s, ABS(-2) AS a FROM readings GROUP BY u, t",
+        "SELECT u, t, COUNT(*) AS n, COALESCE(NULL, 3) AS c, ABS(-2) AS a FROM readings "
+        "GROUP BY UPPER(data.readings.label) AS u, ROUND(data.readings.temperature, 1) AS t",
     )
-    assert row == {"u": "ABC", "t": 21.2, "n": 1, "y": "2024", "c": 3, "s": "ell", "a": 2}
+    assert row == {"u": "ABC", "t": 21.2, "n": 1, "c": 3, "a": 2}

@@ -154,17 +154,17 @@ def _normalize(stages: Any) -> List[Dict[str, Any]]:
                 raise QueryError(f"unsupported MQL stage: {name} (the cloud accepts it; the "
                                  "local server does not)")
             raise QueryError(f"unsupported MQL stage: {name}")
-        pipeline.append({name: _naive_utc(spec)})
+        pipeline.append({name: naive_utc(spec)})
     return pipeline
 
 
-def _naive_utc(value: Any) -> Any:
+def naive_utc(value: Any) -> Any:
     if isinstance(value, _dt.datetime):
         return value.astimezone(_UTC).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, Mapping):
-        return {k: _naive_utc(v) for k, v in value.items()}
+        return {k: naive_utc(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_naive_utc(v) for v in value]
+        return [naive_utc(v) for v in value]
     return value
 
 

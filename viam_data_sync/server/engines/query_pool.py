@@ -23,6 +23,7 @@ not a process start.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -230,9 +231,16 @@ class QueryPool:
             worker.channel.send(job)
             # The engine stops a long SQL query itself at the timeout; a second more before
             # the kill lets it answer so.
-            if not worker.channel.poll(max(0.0, deadline - time.monotonic()) + 1.0):
-                return "killed", None
-            return worker.channel.recv()
+            while True:
+                if not worker.channel.poll(max(0.0, deadline - time.monotonic()) + 1.0):
+                    return "killed", None
+                message = worker.channel.recv()
+                if message[0] != "log":
+                    return message
+                name, level, text = message[1]
+                # At DEBUG whatever its level: a library's line may quote the query.
+                logging.getLogger(str(name)).debug("query worker (level %s): %s",
+                                                   logging.getLevelName(level), text)
         except (EOFError, OSError):
             return self._death(worker), None
 

@@ -14,10 +14,15 @@ window); the answer is
 ``("ok", [bson bytes, ...])`` or ``(kind, message)`` with kind ``invalid``, ``time``,
 ``memory``, ``too_large``, ``unavailable`` or ``internal``. After a memory error the
 worker exits (its heap may be in any state); the pool starts a fresh one.
+
+Nothing the worker's libraries log (sqlglot's "... unsupported" lines, Python warnings)
+goes to the server's stderr: a handler sends each record to the server as
+``("log", (logger name, level, message))`` before the answer, and the pool logs it there.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 from multiprocessing.connection import Connection
@@ -98,12 +103,37 @@ def _encode(bson: Any, engine: str, docs: List[Any], max_bytes: int) -> List[byt
     return out
 
 
+class _Forward(logging.Handler):
+    """Sends each log record to the server over the worker's channel."""
+
+    def __init__(self, channel: Connection) -> None:
+        super().__init__(logging.DEBUG)
+        self.channel = channel
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.channel.send(("log", (record.name, record.levelno, record.getMessage())))
+        except Exception:  # noqa: BLE001 - logging must never fail the query
+            pass
+
+
+def forward_logging(channel: Connection) -> None:
+    """Route every log record (and Python warnings) of this process to the server."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(_Forward(channel))
+    root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+
+
 def main(argv: List[str]) -> int:
     # Ctrl-C in a terminal signals the whole process group; the server that started
     # this worker stops it, so the worker ignores the key rather than print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd, db_path, memory, seconds = int(argv[1]), argv[2], int(argv[3]), float(argv[4])
     channel = Connection(fd)
+    forward_logging(channel)
     from viam_data_sync.server.engines import mql, sql  # noqa: F401 - imported before the limit
     from viam_data_sync.server.store import connect
 

@@ -1,6 +1,6 @@
 """A user's SQL, run read-only by the store over an organization-scoped view.
 
-The SQL engine (``engines/sql.py``) parses and checks the query and rewrites it against the
+The SQL engine's relational path (``engines/sql_relational.py``) parses and checks the query and rewrites it against the
 TEMP view; this module creates that view (the caller's organizations' ``readings``
 rows, with the query columns), installs the authorizer that lets the statement read
 stored rows only through it, bounds its time, and runs it.

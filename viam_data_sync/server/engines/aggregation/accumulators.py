@@ -148,9 +148,13 @@ def _std_dev(sample: bool) -> Accumulator:
         numbers = [float(to_decimal(v)) for v in _numbers(_values(arg, docs, variables))]
         if len(numbers) < (2 if sample else 1):
             return None
-        mean = sum(numbers) / len(numbers)
-        squares = sum((x - mean) ** 2 for x in numbers)
-        return math.sqrt(squares / (len(numbers) - (1 if sample else 0)))
+        count, mean, squares = 0, 0.0, 0.0
+        for x in numbers:  # Welford's running update, as MongoDB's accumulator computes it
+            count += 1
+            delta = x - mean
+            mean += delta / count
+            squares += delta * (x - mean)
+        return math.sqrt(squares / (count - (1 if sample else 0)))
     return run
 
 

@@ -64,9 +64,12 @@ def _to_double(value: Any) -> Any:
         return float(to_decimal(value)) if isinstance(value, Decimal128) else float(value)
     if isinstance(value, str):
         try:
-            return float(value)
+            number = float(value) if "_" not in value else float("x")
         except ValueError:
             raise AggregationError(f"Failed to parse number '{value}' in $convert") from None
+        if math.isinf(number) and "inf" not in value.lower():  # e.g. '5e550': out of range
+            raise AggregationError(f"Failed to parse number '{value}' in $convert: Out of range")
+        return number
     if isinstance(value, _dt.datetime):
         return float((value - _EPOCH) // _dt.timedelta(milliseconds=1))
     raise AggregationError(f"Unsupported conversion from {type_name(value)} to double")
