@@ -140,7 +140,8 @@ def test_ctrl_c_after_a_query_stops_serve_quietly(served: Tuple[Path, Path]) -> 
         info[key] = value.strip()
     try:
         with DataClient.from_api_key(info["api_key"], info["api_key_id"], info["address"], insecure=True) as client:
-            assert client.tabular_data_by_mql(info["organization_id"], [{"$count": "n"}]) == [{"n": 0}]
+            # No readings: MongoDB's $count returns no document over empty input.
+            assert client.tabular_data_by_mql(info["organization_id"], [{"$count": "n"}]) == []
             client.tabular_data_by_sql(info["organization_id"], "SELECT COUNT(*) AS n FROM readings "
                                        "WHERE time_received >= CAST('2000-01-01T00:00:00Z' AS TIMESTAMP)")
     finally:
