@@ -231,7 +231,7 @@ def _inside(name: str) -> str:
 
 # Names that always export (ours, past the Viam CLI's rules), applied to each component
 # of a name, so that no file system refuses it and a rerun can always finish:
-#   * NUL, the other control characters and ``<>"\\|?*`` become ``_``, and so does a
+#   * NUL, the other control characters and ``<>"\|?*`` become ``_``, and so does a
 #     trailing ``.`` or space;
 #   * a Windows reserved name (``CON``, ``PRN``, ``AUX``, ``NUL``, ``COM1``-``COM9``,
 #     ``LPT1``-``LPT9``, any case, any extension) gets a leading ``_``;
@@ -286,7 +286,7 @@ def safe_component(component: str, limit: int = _MAX_COMPONENT_BYTES) -> str:
     Example::
 
         safe_component("NUL.txt")  # '_NUL.txt'
-        safe_component("a\x00b")  # 'a_b'
+        safe_component("a\\x00b")  # 'a_b'
     """
     mapped = "".join("_" if ch in _REFUSED else ch for ch in component)
     if mapped.endswith((".", " ")):
