@@ -5,8 +5,9 @@ through it.
 
 * Layout: ``DEST/data/<name>`` holds the bytes (a ``.gz`` item gunzipped) and, with
   ``include_metadata``, ``DEST/metadata/<name>.json`` the item's ``BinaryMetadata`` as
-  protojson; names from :func:`viam_data_sync._dest.export_name`, two items with one
-  name keep the first.
+  protojson; names from :func:`viam_data_sync._dest.export_name`, made safe for any
+  file system, and two items with one name both kept (the second with a suffix,
+  :func:`viam_data_sync._dest.unique_export_name`).
 * Atomic: each file is written to a temporary name and renamed when complete
   (:mod:`viam_data_sync._atomic`), so a file under its final name is always whole.
 * Resumable: files already complete are skipped, and the temporary files of a killed
@@ -30,12 +31,13 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from viam_data_sync._atomic import TEMP_GLOB, PathLike, write_atomic, write_bytes_atomic, write_text_atomic
 from viam_data_sync._defaults import BINARY_METADATA_PAGE_SIZE
 from viam_data_sync._dest import (
     GunzipTooLarge, export_data_name, export_name, gunzip_limit, gunzip_to, is_gzipped, metadata_document,
+    unique_export_name,
 )
 from viam_data_sync._errors import ExportIncomplete
 from viam_data_sync._halving import fetch_in_halves
@@ -72,10 +74,10 @@ class BinaryExportResult:
         directory: the export folder.
         listed: items the filter matched.
         downloaded: files fetched and written by this run.
-        skipped: items already complete on disk, or sharing a name with an earlier one.
+        skipped: items already complete on disk.
         bytes_downloaded: bytes fetched by this run.
         seconds: how long it took.
-        files: the data files' names under ``data/``, one per distinct name.
+        files: the data files' names under ``data/``, one per item.
         failed: ``"<binary data id>: <why>"`` of items not written, the export going on
             without them (a ``.gz`` item unpacking past its limit: a gzip bomb).
     """
@@ -157,12 +159,9 @@ def write_items(dest: PathLike, items: Iterable[Any]) -> List[Path]:
     export = _BinaryExport(None, Path(dest), True, 0, None)
     export.make_folders()
     written: List[Path] = []
-    seen = set()
+    taken: Set[str] = set()
     for item in items:
-        name = export_name(item.metadata)
-        if name in seen:
-            continue
-        seen.add(name)
+        name = unique_export_name(item.metadata, taken)
         if item.binary:
             try:
                 export.write_body(name, item.metadata, bytes(item.binary))
@@ -241,20 +240,15 @@ class _BinaryExport:
     def pending_batches(self, iterator: Any) -> Iterator[List[_Wanted]]:
         """Walk the metadata pages; skip complete files; batch the rest by size (a batch
         never spans pages, so a page's files are on their way before the next page)."""
-        seen = set()
+        taken: Set[str] = set()
         for page in iterator.iter_pages():
             batch: List[_Wanted] = []
             size = 0
             for item in page:
                 metadata = item.metadata
-                name = export_name(metadata)
+                name = unique_export_name(metadata, taken)  # two items, one name: both kept
                 self.result.listed += 1
-                if name in seen:  # two items, one name: the first is kept
-                    self.result.skipped += 1
-                    self._report(1, 0)
-                    continue
-                seen.add(name)
-                self.result.files.append(local_file_name(metadata))
+                self.result.files.append(export_data_name(metadata, name))
                 expected = -1 if is_gzipped(metadata) else int(metadata.file_size_bytes)
                 if _is_complete(self.data_path(name, metadata), expected):
                     self.write_metadata(name, metadata)

@@ -25,7 +25,7 @@ import logging
 import os
 import posixpath
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Set, Tuple
 
 from google.protobuf import json_format
 
@@ -229,6 +229,117 @@ def _inside(name: str) -> str:
     return "" if cleaned in ("", ".") else cleaned
 
 
+# Names that always export (ours, past the Viam CLI's rules), applied to each component
+# of a name, so that no file system refuses it and a rerun can always finish:
+#   * NUL, the other control characters and ``<>"\|?*`` become ``_``, and so does a
+#     trailing ``.`` or space;
+#   * a Windows reserved name (``CON``, ``PRN``, ``AUX``, ``NUL``, ``COM1``-``COM9``,
+#     ``LPT1``-``LPT9``, any case, any extension) gets a leading ``_``;
+#   * a component over :data:`_MAX_COMPONENT_BYTES` bytes (UTF-8) is cut, keeping its
+#     extension, with ``~`` and 12 hex digits of the SHA-256 of the whole component
+#     before the extension;
+#   * a whole name over :data:`_MAX_PATH_BYTES` bytes keeps only its last component,
+#     prefixed with 12 hex digits of the SHA-256 of the whole name and ``~``.
+#: The longest component of an export name, in UTF-8 bytes (room left under the usual
+#: 255 for ``file_ext`` and ``.json``).
+_MAX_COMPONENT_BYTES = 200
+#: The most bytes a file system takes in one path component.
+_MAX_FS_COMPONENT_BYTES = 255
+#: The longest export name, in UTF-8 bytes (well under PATH_MAX with the folder it is in).
+_MAX_PATH_BYTES = 1024
+_REFUSED = frozenset(chr(code) for code in range(32)) | frozenset('\x7f<>"\\|?*')
+_WINDOWS_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"{kind}{n}" for kind in ("COM", "LPT") for n in range(1, 10)]
+)
+
+
+def short_hash(text: str) -> str:
+    """12 hex digits of the SHA-256 of ``text`` (a deterministic, short suffix)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def _utf8_cut(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` within ``limit`` UTF-8 bytes (whole characters)."""
+    return text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
+
+
+def _nbytes(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _shorten(component: str, limit: int) -> str:
+    """``component`` cut to ``limit`` UTF-8 bytes, keeping its (short) extension, with a
+    hash of the whole component: ``<start>~<hash><ext>``."""
+    if _nbytes(component) <= limit:
+        return component
+    ext = _go_ext(component)
+    if ext == component or _nbytes(ext) > 32:
+        ext = ""
+    tag = "~" + short_hash(component)
+    return _utf8_cut(component[: len(component) - len(ext)], limit - len(tag) - _nbytes(ext)) + tag + ext
+
+
+def safe_component(component: str, limit: int = _MAX_COMPONENT_BYTES) -> str:
+    """One component of an export name in a form every file system takes (the rules
+    above ``_MAX_COMPONENT_BYTES``).
+
+    Example::
+
+        safe_component("NUL.txt")  # '_NUL.txt'
+        safe_component("a\\x00b")  # 'a_b'
+    """
+    mapped = "".join("_" if ch in _REFUSED else ch for ch in component)
+    if mapped.endswith((".", " ")):
+        mapped = mapped[:-1] + "_"
+    if mapped.split(".", 1)[0].rstrip(" ").upper() in _WINDOWS_RESERVED:
+        mapped = "_" + mapped
+    return _shorten(mapped, limit)
+
+
+def safe_export_name(name: str) -> str:
+    """``name`` (a relative POSIX path) with each component :func:`safe_component`, and
+    a name too long as a whole reduced to its last component, prefixed with a hash."""
+    safe = "/".join(safe_component(part) for part in name.split("/"))
+    if _nbytes(safe) > _MAX_PATH_BYTES:
+        last = safe.rsplit("/", 1)[-1]
+        safe = _shorten(f"{short_hash(name)}~{last}", _MAX_COMPONENT_BYTES)
+    return safe
+
+
+def _suffixed(name: str, metadata: Any, attempt: int) -> str:
+    """``name`` with ``~<hash of the binary data id>`` (and ``-<attempt>`` after the
+    first) before the extension of its last component."""
+    folder, _, last = name.rpartition("/")
+    ext = _go_ext(last)
+    if ext == last:
+        ext = ""
+    suffix = f"~{short_hash(metadata.binary_data_id or metadata.id)}" + (f"-{attempt}" if attempt else "")
+    last = _utf8_cut(last[: len(last) - len(ext)], _MAX_COMPONENT_BYTES - _nbytes(suffix) - _nbytes(ext))
+    return f"{folder}/{last}{suffix}{ext}" if folder else f"{last}{suffix}{ext}"
+
+
+def unique_export_name(metadata: Any, taken: Set[str]) -> str:
+    """:func:`export_name` of ``metadata``, made unique among the names in ``taken``
+    (which it joins, with its data file's name): an item whose name or data file name
+    an earlier item has gets ``~`` and 12 hex digits of the SHA-256 of its binary data
+    id before its extension, so two items never share a file and, listed in the same
+    order, get the same names on every run.
+
+    Example::
+
+        taken: Set[str] = set()
+        unique_export_name(first, taken)   # 'trip/a.png'
+        unique_export_name(second, taken)  # 'trip/a~3f2c0e9a1b7d.png'
+    """
+    name = candidate = export_name(metadata)
+    attempt = 0
+    while candidate in taken or export_data_name(metadata, candidate) in taken:
+        candidate = _suffixed(name, metadata, attempt)
+        attempt += 1
+    taken.update((candidate, export_data_name(metadata, candidate)))
+    return candidate
+
+
 def export_name(metadata: Any) -> str:
     """The name of one binary item in an export, as ``viam data export binary`` gives it:
     a relative POSIX path, the same under ``data/`` and (plus ``.json``) ``metadata/``.
@@ -249,7 +360,8 @@ def export_name(metadata: Any) -> str:
     if _go_ext(name) == _GZ:
         name = name[: -len(_GZ)]
     name = _inside(name.replace(_RESERVED, "_"))
-    return name or f"{stamp.replace(_RESERVED, '_')}_{safe_file_name(identity)}"  # e.g. a name "/"
+    name = name or f"{stamp.replace(_RESERVED, '_')}_{safe_file_name(identity)}"  # e.g. a name "/"
+    return safe_export_name(name)
 
 
 def export_data_name(metadata: Any, name: str) -> str:
@@ -258,7 +370,10 @@ def export_data_name(metadata: Any, name: str) -> str:
     ext = metadata.file_ext
     if is_gzipped(metadata) or not ext or _go_ext(name) == ext:
         return name
-    return _inside(name + ext.replace(_RESERVED, "_")) or name
+    data_name = _inside(name + "".join("_" if ch in _REFUSED or ch == _RESERVED else ch for ch in ext)) or name
+    folder, _, last = data_name.rpartition("/")
+    last = _shorten(last, _MAX_FS_COMPONENT_BYTES)
+    return f"{folder}/{last}" if folder else last
 
 
 def is_gzipped(metadata: Any) -> bool:
@@ -343,6 +458,10 @@ __all__ = [
     "jsonl_line",
     "metadata_document",
     "read_jsonl",
+    "safe_component",
+    "safe_export_name",
     "safe_file_name",
+    "short_hash",
+    "unique_export_name",
     "write_jsonl",
 ]

@@ -13,7 +13,8 @@ rules, never by our code:
 7. ``time_requested`` is RFC 3339 with nanoseconds, trailing zeros cut; unset, the
    epoch.
 
-Ours adds one rule: a name never leaves ``--dest`` (``..`` stops at it).
+Ours adds one rule: a name never leaves ``--dest`` (``..`` stops at it). Names a file
+system refuses, and two items with one name, are in test_export_names.py.
 """
 
 from __future__ import annotations
