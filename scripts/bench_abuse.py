@@ -14,9 +14,18 @@ The abusers run in another process, with a key of a second organization:
 * endless uploads: streams of 256 KiB chunks that never end (the server refuses each at
   its upload limit; they start again).
 
+Then two phases of pre-login abuse (the same abuser process, ``--abuser`` with another kind):
+
+* 1,056 idle logins: ``Authenticate`` calls with no request, 32 on each of 33 connections;
+* 1,280 idle logins on 40 connections, plus 12 HTTP connections each holding a gRPC-web
+  POST that announces a 64 MiB body and sends 1 MiB of it.
+
+Each ended call or connection is opened again (bounded: the same counts, a pause first).
+
 The measured client (4 threads, the default key) pages ``TabularDataByFilter`` (100
-rows) and uploads a reading now and then. Reported: the authenticated calls' p50/p99
-latency and count, and the server process's peak RSS, for each phase.
+rows) and uploads a reading now and then. Reported: the authenticated calls' successes
+and failures, p50/p99 latency and the p99's ratio to the quiet phase's, and the server
+process's peak RSS, for each phase.
 
     python scripts/bench_abuse.py [--seconds 15]
 """
@@ -24,6 +33,7 @@ latency and count, and the server process's peak RSS, for each phase.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
@@ -75,8 +85,9 @@ def rss_mib(pid: int) -> float:
 
 
 # ---------------------------------------------------------------- the measured load
-def load(client: DataClient, part_id: str, seconds: float, threads: int = 4) -> List[float]:
+def load(client: DataClient, part_id: str, seconds: float, threads: int = 4) -> Tuple[List[float], Dict[str, int]]:
     latencies: List[float] = []
+    failures: Dict[str, int] = {}
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
@@ -84,14 +95,21 @@ def load(client: DataClient, part_id: str, seconds: float, threads: int = 4) -> 
         n = 0
         while time.monotonic() < stop:
             start = time.perf_counter()
-            if n % 10 == 9:
-                client.tabular_data_capture_upload(
-                    [{"v": n}], part_id, "rdk:component:sensor", f"load-{index}", "Readings", [None])
+            try:
+                if n % 10 == 9:
+                    client.tabular_data_capture_upload(
+                        [{"v": n}], part_id, "rdk:component:sensor", f"load-{index}", "Readings", [None])
+                else:
+                    client.tabular_data_by_filter(limit=100)
+            except Exception as exc:  # noqa: BLE001 - counted as a failed call
+                code = getattr(exc, "code", None)
+                key = str(code() if callable(code) else code or type(exc).__name__)
+                with lock:
+                    failures[key] = failures.get(key, 0) + 1
             else:
-                client.tabular_data_by_filter(limit=100)
-            elapsed = time.perf_counter() - start
-            with lock:
-                latencies.append(elapsed)
+                elapsed = time.perf_counter() - start
+                with lock:
+                    latencies.append(elapsed)
             n += 1
 
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
@@ -99,7 +117,7 @@ def load(client: DataClient, part_id: str, seconds: float, threads: int = 4) -> 
         t.start()
     for t in pool:
         t.join()
-    return latencies
+    return latencies, failures
 
 
 def sample_rss(pid: int, stop: threading.Event, peak: List[float]) -> None:
@@ -112,12 +130,13 @@ def phase(name: str, client: DataClient, info: Dict[str, str], pid: int, seconds
     peak = [rss_mib(pid)]
     sampler = threading.Thread(target=sample_rss, args=(pid, stop, peak), daemon=True)
     sampler.start()
-    latencies = load(client, info["part_id"], seconds)
+    latencies, failures = load(client, info["part_id"], seconds)
     stop.set()
     sampler.join()
-    ms = sorted(x * 1000 for x in latencies)
-    return {"phase": name, "calls": len(ms), "p50_ms": statistics.median(ms),
-            "p99_ms": ms[min(len(ms) - 1, int(len(ms) * 0.99))], "server_peak_rss_mib": peak[0]}
+    ms = sorted(x * 1000 for x in latencies) or [float("nan")]
+    return {"phase": name, "calls": len(latencies), "failed": sum(failures.values()), "failures": failures,
+            "p50_ms": statistics.median(ms), "p99_ms": ms[min(len(ms) - 1, int(len(ms) * 0.99))],
+            "server_peak_rss_mib": peak[0]}
 
 
 # ---------------------------------------------------------------- the abusers
@@ -210,10 +229,86 @@ def abuse(spec: Dict[str, Any], stop: threading.Event) -> Dict[str, int]:
     return outcomes
 
 
+AUTHENTICATE = "/proto.rpc.v1.AuthService/Authenticate"
+BODY_ANNOUNCED = 64 << 20
+BODY_SENT = 1 << 20
+
+
+async def pre_login_abuse(spec: Dict[str, Any], stop: threading.Event) -> Dict[str, int]:
+    """``spec["connections"]`` connections of ``spec["calls_per_connection"]`` idle
+    ``Authenticate`` calls each, and ``spec["held_bodies"]`` HTTP connections each holding
+    a gRPC-web POST that announces 64 MiB and sends 1 MiB; each reopened when ended."""
+    outcomes: Dict[str, int] = {}
+    done = asyncio.Event()
+
+    def count(key: str) -> None:
+        outcomes[key] = outcomes.get(key, 0) + 1
+
+    async def silent() -> Any:
+        await done.wait()
+        yield b""  # never reached while the abuse runs
+
+    async def idle_calls(channel: grpc.aio.Channel) -> None:
+        call = channel.stream_unary(AUTHENTICATE, request_serializer=lambda m: m)
+        while not done.is_set():
+            try:
+                await call(silent(), timeout=600)
+                count("idle Authenticate: OK")
+            except grpc.aio.AioRpcError as exc:
+                count(f"idle Authenticate: {exc.code().name}")
+            except asyncio.CancelledError:
+                return
+            await asyncio.sleep(0.5)  # then open it again
+
+    host, port = spec["grpc_web_url"].split("//", 1)[1].rsplit(":", 1)
+
+    async def held_body() -> None:
+        head = (f"POST /viam.app.data.v1.DataService/TabularDataByFilter HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Content-Type: application/grpc-web+proto\r\nContent-Length: {BODY_ANNOUNCED}\r\n\r\n").encode()
+        while not done.is_set():
+            writer = None
+            try:
+                reader, writer = await asyncio.open_connection(host, int(port))
+                writer.write(head + bytes(BODY_SENT))
+                await writer.drain()
+                answer = await reader.read(4096)  # the server's answer, or b"" when it closes
+                status = answer.split(b"\r\n", 1)[0].decode(errors="replace")[9:12] or "closed"
+                grpc_status = answer.split(b"grpc-status: ", 1)[1][:2].strip() if b"grpc-status: " in answer else b""
+                count(f"held 64 MiB body: HTTP {status}" + (f" grpc-status {grpc_status.decode()}" if grpc_status else ""))
+            except OSError as exc:
+                count(f"held 64 MiB body: {type(exc).__name__}")
+            except asyncio.CancelledError:
+                return
+            finally:
+                if writer is not None:
+                    writer.close()
+            await asyncio.sleep(0.5)
+
+    channels = [grpc.aio.insecure_channel(spec["address"], options=[("grpc.use_local_subchannel_pool", 1)])
+                for _ in range(spec["connections"])]
+    tasks = [asyncio.ensure_future(idle_calls(ch)) for ch in channels for _ in range(spec["calls_per_connection"])]
+    tasks += [asyncio.ensure_future(held_body()) for _ in range(spec["held_bodies"])]
+    await asyncio.get_running_loop().run_in_executor(None, stop.wait)
+    done.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for ch in channels:
+        await ch.close()
+    return outcomes
+
+
 def abuser_main(spec_json: str) -> int:
     stop = threading.Event()
     result: Dict[str, int] = {}
-    runner = threading.Thread(target=lambda: result.update(abuse(json.loads(spec_json), stop)), daemon=True)
+    spec = json.loads(spec_json)
+    if spec.get("kind") == "pre-login":
+        def work() -> None:
+            result.update(asyncio.run(pre_login_abuse(spec, stop)))
+    else:
+        def work() -> None:
+            result.update(abuse(spec, stop))
+    runner = threading.Thread(target=work, daemon=True)
     runner.start()
     print("abusing", flush=True)
     sys.stdin.read()  # until the benchmark closes our stdin
@@ -227,10 +322,12 @@ def abuser_main(spec_json: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase (default 15)")
+    parser.add_argument("--only", help="run the quiet phase and only the attacks whose name holds this")
     parser.add_argument("--abuser", help=argparse.SUPPRESS)
     ns = parser.parse_args()
     if ns.abuser:
         return abuser_main(ns.abuser)
+    outcomes: Dict[str, Dict[str, int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         proc, info = start_server(os.path.join(tmp, "abuse.db"))
         try:
@@ -239,31 +336,57 @@ def main() -> int:
             client.tabular_data_capture_upload(
                 [{"i": i} for i in range(500)], info["part_id"], "rdk:component:sensor", "seed", "Readings",
                 [None] * 500)
-            baseline = phase("no abuse", client, info, proc.pid, ns.seconds)
+            rows = [phase("no abuse", client, info, proc.pid, ns.seconds)]
             other = _other_org(tmp, info)
-            abuser = subprocess.Popen([sys.executable, __file__, "--abuser", json.dumps(other)],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-            assert abuser.stdout is not None and abuser.stdin is not None
-            abuser.stdout.readline()
-            time.sleep(2.0)  # the idle calls are open, the first queries and uploads running
-            under = phase("under abuse", client, info, proc.pid, ns.seconds)
-            abuser.stdin.close()
-            outcomes = json.loads(abuser.stdout.readline() or "{}")
-            abuser.wait(60)
+            attacks: List[Tuple[str, Dict[str, Any]]] = [("under abuse", other)]
+            pre_login = {"kind": "pre-login", "address": address, "grpc_web_url": info["grpc_web_url"]}
+            attacks.append(("1,056 idle logins", dict(pre_login, connections=33, calls_per_connection=32,
+                                                      held_bodies=0)))
+            attacks.append(("1,280 idle logins + 12 held bodies", dict(
+                pre_login, connections=40, calls_per_connection=32, held_bodies=12)))
+            for name, spec in attacks:
+                if ns.only and ns.only not in name:
+                    continue
+                row, outcomes[name] = _attacked_phase(name, spec, client, info, proc.pid, ns.seconds)
+                rows.append(row)
             client.close()
         finally:
             proc.terminate()
             proc.wait(30)
+    quiet = rows[0]
     print("\n== authenticated load (4 threads: filter pages of 100, 1 in 10 an upload)")
-    for row in (baseline, under):
-        print(f"  {row['phase']:<12} {row['calls']:>6} calls  p50 {row['p50_ms']:7.1f} ms  "
-              f"p99 {row['p99_ms']:7.1f} ms  server peak RSS {row['server_peak_rss_mib']:6.0f} MiB")
-    print(f"  p50 ratio {under['p50_ms'] / baseline['p50_ms']:.2f}x, p99 ratio "
-          f"{under['p99_ms'] / baseline['p99_ms']:.2f}x")
-    print("\n== what the abusers got")
-    for key, n in sorted(outcomes.items()):
-        print(f"  {key:<45} {n}")
+    for row in rows:
+        print(f"  {row['phase']:<36} {row['calls']:>6} ok {row['failed']:>4} failed  p50 {row['p50_ms']:7.1f} ms  "
+              f"p99 {row['p99_ms']:7.1f} ms ({row['p99_ms'] / quiet['p99_ms']:5.2f}x)  "
+              f"server peak RSS {row['server_peak_rss_mib']:4.0f} MiB")
+        for key, n in sorted(row["failures"].items()):
+            print(f"      failed: {key} x{n}")
+    for name, got in outcomes.items():
+        print(f"\n== what the abusers got ({name})")
+        for key, n in sorted(got.items()):
+            print(f"  {key:<45} {n}")
     return 0
+
+
+def _attacked_phase(name: str, spec: Dict[str, Any], client: DataClient, info: Dict[str, str], pid: int,
+                    seconds: float) -> Tuple[Dict[str, Any], Dict[str, int]]:
+    """The measured load while an abuser process runs ``spec``; the abuser's outcomes."""
+    abuser = subprocess.Popen([sys.executable, __file__, "--abuser", json.dumps(spec)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert abuser.stdout is not None and abuser.stdin is not None
+    try:
+        abuser.stdout.readline()
+        time.sleep(3.0)  # the idle calls are open, the first queries and uploads running
+        row = phase(name, client, info, pid, seconds)
+        abuser.stdin.close()
+        outcomes: Dict[str, int] = json.loads(abuser.stdout.readline() or "{}")
+        abuser.wait(60)
+    finally:
+        if abuser.poll() is None:
+            abuser.kill()
+            abuser.wait(10)
+    time.sleep(1.0)  # the server ends what the abuser left
+    return row, outcomes
 
 
 def _other_org(tmp: str, info: Dict[str, str]) -> Dict[str, Any]:
