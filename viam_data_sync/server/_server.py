@@ -16,7 +16,8 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2_grpc
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2_grpc
 from viam_data_sync._proto.app.datapipelines.v1 import data_pipelines_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2_grpc
-from viam_data_sync.server.web.serving import HandlerCollector, Limits, ServingCore
+from viam_data_sync.server.web.admission import Limits
+from viam_data_sync.server.web.serving import HandlerCollector, ServingCore
 from viam_data_sync.server.services.auth import AuthServicer, TokenAuthority
 from viam_data_sync.server._config import ServerClock, ServiceConfig
 from viam_data_sync.server.admin import FleetAdmin, ensure_defaults
