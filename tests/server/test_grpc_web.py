@@ -172,7 +172,7 @@ def test_bad_token_is_unauthenticated_in_the_trailers(server: LocalDataServer) -
     response, body = post(
         server,
         SQL,
-        sonora_protocol.wrap_message(False, False, sql_request(server, "SELECT 1")),
+        sonora_protocol.wrap_message(False, False, sql_request(server, "SELECT COUNT(*) AS one FROM readings")),
         {
             "content-type": "application/grpc-web+proto",
             "x-grpc-web": "1",
@@ -189,7 +189,7 @@ def test_bad_token_is_unauthenticated_in_the_trailers(server: LocalDataServer) -
 
     with pytest.raises(Unauthenticated):
         web_client(server, token="not-a-token", retry=None).tabular_data_by_sql(
-            server.organization_id, "SELECT 1"
+            server.organization_id, "SELECT COUNT(*) AS one FROM readings"
         )
 
 
@@ -216,7 +216,7 @@ def test_a_call_from_an_origin_exposes_the_status_headers(server: LocalDataServe
     response, body = post(
         server,
         SQL,
-        sonora_protocol.wrap_message(False, False, sql_request(server, "SELECT 7 AS n")),
+        sonora_protocol.wrap_message(False, False, sql_request(server, "SELECT COUNT(*) AS n FROM readings")),
         {
             "Origin": ORIGIN,
             "content-type": "application/grpc-web+proto",
@@ -341,8 +341,8 @@ def test_serve_prints_the_grpc_web_url(tmp_path: Any) -> None:
         fake = type(
             "Remote", (), {"grpc_web_url": url, "api_key_id": info["api_key_id"], "api_key": info["api_key"]}
         )
-        rows = web_client(fake).tabular_data_by_sql(info["organization_id"], "SELECT 1 AS one")  # type: ignore[arg-type]
-        assert rows == [{"one": 1}]
+        rows = web_client(fake).tabular_data_by_sql(info["organization_id"], "SELECT COUNT(*) AS one FROM readings")  # type: ignore[arg-type]
+        assert rows == [{"one": 0}]  # a fresh store
     finally:
         proc.terminate()
         proc.wait(10)
@@ -354,7 +354,7 @@ def test_interceptors_statuses_and_trailing_metadata_come_through() -> None:
                 details="injected: ünïcode 100%")
     with LocalDataServer(interceptors=[faults]) as srv:
         headers = {"content-type": "application/grpc-web+proto", "authorization": f"Bearer {srv.token()}"}
-        body = sonora_protocol.wrap_message(False, False, sql_request(srv, "SELECT 1 AS one"))
+        body = sonora_protocol.wrap_message(False, False, sql_request(srv, "SELECT COUNT(*) AS one FROM readings"))
         _, first = post(srv, SQL, body, headers)
         _, second = post(srv, SQL, body, headers)
     trailers = trailers_of(first)

@@ -95,7 +95,7 @@ def test_held_large_bodies_without_a_token_are_refused_before_they_are_read() ->
 def test_a_large_body_with_a_valid_token_is_read() -> None:
     with LocalDataServer() as server:
         url = urllib.parse.urlsplit(server.grpc_web_url)
-        query = "SELECT 1 AS x -- " + "p" * (200 * 1024)  # a 200 KiB request message
+        query = "SELECT COUNT(*) AS x FROM readings -- " + "p" * (200 * 1024)  # a 200 KiB request message
         message = data_pb2.TabularDataBySQLRequest(organization_id=server.organization_id, sql_query=query)
         body = sonora_protocol.wrap_message(False, False, message.SerializeToString())
         sock = _hold_body(url.hostname or "", url.port or 0, len(body), 0,
@@ -140,7 +140,7 @@ def test_a_non_ascii_signature_is_403_not_a_traceback() -> None:
 def test_a_huge_grpc_timeout_is_no_deadline_already_passed(timeout: str) -> None:
     with LocalDataServer() as server:
         url = urllib.parse.urlsplit(server.grpc_web_url)
-        message = data_pb2.TabularDataBySQLRequest(organization_id=server.organization_id, sql_query="SELECT 1 AS x")
+        message = data_pb2.TabularDataBySQLRequest(organization_id=server.organization_id, sql_query="SELECT COUNT(*) AS x FROM readings")
         body = sonora_protocol.wrap_message(False, False, message.SerializeToString())
         sock = _hold_body(url.hostname or "", url.port or 0, len(body), 0,
                           {"authorization": f"Bearer {server.token()}", "grpc-timeout": timeout,

@@ -80,18 +80,25 @@ def test_stop_does_not_wait_for_a_running_query() -> None:
 
     from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
 
-    from .conftest import code_of
+    from .conftest import code_of, make_api
 
     server = LocalDataServer(query_timeout=20).start()
-    endless = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT count(*) AS n FROM c"
-    request = data_pb2.TabularDataBySQLRequest(organization_id=server.organization_id, sql_query=endless)
+    import bson
+
+    # 3,000 x 3,000 nested $reduce steps: runs until the time limit stops it.
+    inner = {"$reduce": {"input": {"$range": [0, 3000]}, "initialValue": 0, "in": {"$add": ["$$value", "$$this"]}}}
+    endless = [{"$limit": 1}, {"$project": {"n": {"$reduce": {
+        "input": {"$range": [0, 3000]}, "initialValue": 0, "in": {"$add": ["$$value", inner]}}}}}]
+    request = data_pb2.TabularDataByMQLRequest(organization_id=server.organization_id,
+                                               mql_binary=[bson.encode(s) for s in endless])
     outcome: list = []
     with grpc.insecure_channel(server.address) as channel:
+        make_api(server, channel).upload_tabular([{"x": 1}])  # the $limit: 1 needs one document
         stub = data_pb2_grpc.DataServiceStub(channel)
 
         def call() -> None:
             with pytest.raises(grpc.RpcError) as excinfo:
-                stub.TabularDataBySQL(request, metadata=[("authorization", f"Bearer {server.token()}")], timeout=60)
+                stub.TabularDataByMQL(request, metadata=[("authorization", f"Bearer {server.token()}")], timeout=60)
             outcome.append(code_of(excinfo))
 
         caller = threading.Thread(target=call)

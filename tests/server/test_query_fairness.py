@@ -13,7 +13,7 @@ import os
 import signal
 import time
 from contextlib import ExitStack
-from typing import List
+from typing import Any, Dict, List
 
 import bson
 import grpc
@@ -24,13 +24,22 @@ from viam_data_sync.server import LocalDataServer
 
 from .conftest import Api, make_api, other_org_api
 
-#: Runs until the query time limit stops it.
-SLOW = "WITH RECURSIVE r(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM r WHERE n < 10000000000) SELECT COUNT(*) AS c FROM r"
+#: 3,000 x 3,000 nested $reduce steps in little memory: runs until the query time limit
+#: stops it (the MQL memory/time test in test_query_limits.py uses the same pipeline).
+_INNER = {"$reduce": {"input": {"$range": [0, 3000]}, "initialValue": 0, "in": {"$add": ["$$value", "$$this"]}}}
+SLOW = [{"$limit": 1}, {"$project": {"n": {"$reduce": {
+    "input": {"$range": [0, 3000]}, "initialValue": 0, "in": {"$add": ["$$value", _INNER]}}}}}]
 
 
 def _sql(api: Api, query: str, timeout: float = 60) -> list:
     request = data_pb2.TabularDataBySQLRequest(organization_id=api.organization_id, sql_query=query)
     return [bson.decode(raw) for raw in api.call(api.data.TabularDataBySQL, request, timeout=timeout).raw_data]
+
+
+def _mql(api: Api, stages: List[Dict[str, Any]], timeout: float = 60) -> list:
+    request = data_pb2.TabularDataByMQLRequest(organization_id=api.organization_id,
+                                               mql_binary=[bson.encode(s) for s in stages])
+    return [bson.decode(raw) for raw in api.call(api.data.TabularDataByMQL, request, timeout=timeout).raw_data]
 
 
 def _query_workers(server: LocalDataServer) -> List[int]:
@@ -60,13 +69,15 @@ def test_a_third_organizations_small_query_is_answered_while_two_others_run_slow
         channel = stack.enter_context(grpc.insecure_channel(server.address))
         slow_a, slow_b = other_org_api(server, channel, "slow-a"), other_org_api(server, channel, "slow-b")
         small = make_api(server, channel)
+        for api in (slow_a, slow_b):
+            api.upload_tabular([{"x": 1}])  # SLOW's $limit: 1 needs one document
         pool = stack.enter_context(concurrent.futures.ThreadPoolExecutor(2))
-        slow = [pool.submit(_sql, api, SLOW) for api in (slow_a, slow_b)]
+        slow = [pool.submit(_mql, api, SLOW) for api in (slow_a, slow_b)]
         deadline = time.monotonic() + 20
         while len(_query_workers(server)) < 2 or server.queries is None or server.queries._running < 2:
             assert time.monotonic() < deadline, "the slow queries did not start"
             time.sleep(0.05)
-        assert _sql(small, "SELECT 1 AS one", timeout=30) == [{"one": 1}]
+        assert _sql(small, "SELECT COUNT(*) AS one FROM readings", timeout=30) == [{"one": 0}]
         assert not any(future.done() for future in slow)  # answered while both slow ones ran
         for future in slow:
             with pytest.raises(grpc.RpcError) as excinfo:
@@ -79,10 +90,11 @@ def test_a_worker_that_crashes_mid_query_is_unavailable_not_too_large() -> None:
     with ExitStack() as stack:
         server = stack.enter_context(LocalDataServer(query_workers=1, query_timeout=20))
         api = make_api(server, stack.enter_context(grpc.insecure_channel(server.address)))
-        assert _sql(api, "SELECT 0 AS warm") == [{"warm": 0}]  # the worker is up, and idle
+        api.upload_tabular([{"x": 1}])  # SLOW's $limit: 1 needs one document
+        assert _sql(api, "SELECT COUNT(*) AS warm FROM readings") == [{"warm": 1}]  # the worker is up, and idle
         [worker] = _query_workers(server)
         pool = stack.enter_context(concurrent.futures.ThreadPoolExecutor(1))
-        query = pool.submit(_sql, api, SLOW)
+        query = pool.submit(_mql, api, SLOW)
         deadline = time.monotonic() + 20
         while not _query_workers(server) or server.queries is None or server.queries._running < 1:
             assert time.monotonic() < deadline, "the query did not start"
@@ -93,4 +105,4 @@ def test_a_worker_that_crashes_mid_query_is_unavailable_not_too_large() -> None:
             query.result()
         assert excinfo.value.code() == grpc.StatusCode.UNAVAILABLE
         assert "memory" not in excinfo.value.details().replace("not a memory limit", "")
-        assert _sql(api, "SELECT 2 AS two") == [{"two": 2}]  # a fresh worker answers
+        assert _sql(api, "SELECT COUNT(*) AS two FROM readings") == [{"two": 1}]  # a fresh worker answers

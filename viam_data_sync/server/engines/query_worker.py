@@ -15,7 +15,7 @@ window); the answer is
 ``memory``, ``too_large``, ``unavailable`` or ``internal``. After a memory error the
 worker exits (its heap may be in any state); the pool starts a fresh one.
 
-Nothing the worker's libraries log (sqlglot's "... unsupported" lines, Python warnings)
+Nothing the worker's libraries log (their log records, Python warnings)
 goes to the server's stderr: a handler sends each record to the server as
 ``("log", (logger name, level, message))`` before the answer, and the pool logs it there.
 """
@@ -131,13 +131,13 @@ def main(argv: List[str]) -> int:
     # Ctrl-C in a terminal signals the whole process group; the server that started
     # this worker stops it, so the worker ignores the key rather than print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    fd, db_path, memory, seconds = int(argv[1]), argv[2], int(argv[3]), float(argv[4])
+    # argv[4], the query time limit, is the pool's: it kills a worker at the deadline.
+    fd, db_path, memory = int(argv[1]), argv[2], int(argv[3])
     channel = Connection(fd)
     forward_logging(channel)
     from viam_data_sync.server.engines import mql, sql  # noqa: F401 - imported before the limit
     from viam_data_sync.server.store import connect
 
-    sql.TIME_LIMIT_S = seconds  # SQL stops itself cleanly; MQL is killed at the deadline
     conn = connect(db_path, read_only=True)
     if memory and resource is not None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

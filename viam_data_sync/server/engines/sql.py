@@ -8,10 +8,10 @@ booleans, three-valued logic, integer division, ``CAST`` through ``$convert``), 
 SQL and MQL answer from one evaluator. Scoping is the MQL engine's: the documents are
 loaded by ``store.readings.scan`` for the caller's organizations only.
 
-What the compiler leaves out is refused with INVALID_ARGUMENT naming the construct,
-except the relational forms (joins, ``WITH``, set operations, subqueries): those still run
-through :mod:`.sql_relational` on SQLite, scoped by a TEMP view and an authorizer, with
-SQLite's semantics (a documented difference).
+What the compiler leaves out is refused with INVALID_ARGUMENT naming the construct. So
+are the relational forms (joins, ``WITH``, set operations, subqueries, ``SELECT``
+without ``FROM``): their MongoSQL semantics are not implemented, and the local server
+answers as the cloud does or not at all.
 
 ``FLATTEN`` is applied to the loaded documents before the pipeline (MQL has no operator
 that flattens a document of unknown shape).
@@ -25,10 +25,9 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from viam_data_sync.server._query_errors import QueryError, QueryLimitHit
 from viam_data_sync.server.engines.mql import MAX_SCANNED_DOCS, naive_utc, run_mql
-from viam_data_sync.server.engines.sql_relational import TIME_LIMIT_S, run_relational_sql
 from viam_data_sync.server.engines.sqlc import Plan, Relational, Unsupported, compile_sql
 
-__all__ = ["run_sql", "TIME_LIMIT_S"]
+__all__ = ["run_sql", "relational_refusal"]
 
 _LOG = logging.getLogger("viam_data_sync.server")
 #: The MQL engine's prefixes, which would name stages the user never wrote.
@@ -65,8 +64,8 @@ def run_sql(
     try:
         plan = compile_sql(query)
     except Relational as construct:
-        _LOG.debug("run_sql: %s goes to the relational path", construct)
-        return run_relational_sql(conn, organization_ids, query, max_rows=max_rows)
+        _LOG.debug("run_sql: refused relational form %s", construct)
+        raise QueryError(relational_refusal(str(construct))) from None
     except Unsupported as err:
         raise QueryError(str(err)) from None
     try:
@@ -78,6 +77,36 @@ def run_sql(
     if len(docs) > max_rows:
         raise QueryError(f"result too large: more than {max_rows} rows; add LIMIT")
     return docs
+
+
+#: What the parser's :class:`Relational` names -> the construct, as the refusal says it.
+_RELATIONAL = {
+    "WITH": "WITH (common table expressions) is",
+    "JOIN": "joins are",
+    "UNION": "UNION is",
+    "EXCEPT": "EXCEPT is",
+    "INTERSECT": "INTERSECT is",
+    "SELECT without FROM": "SELECT without FROM is",
+    "subquery": "subqueries are",
+    "subquery comparison": "subqueries are",
+    "EXISTS": "EXISTS subqueries are",
+}
+
+
+def relational_refusal(construct: str) -> str:
+    """The INVALID_ARGUMENT message for a relational form the local server does not run.
+
+    Example:
+        >>> relational_refusal("JOIN")[:48]
+        'unsupported SQL: joins are not offered by the lo'
+    """
+    named = _RELATIONAL.get(construct) or _RELATIONAL.get(construct.upper())
+    if named is None:
+        return (f"unsupported SQL: {construct} statements are read-only: send one "
+                "SELECT ... FROM readings")
+    return (f"unsupported SQL: {named} not offered by the local server (their MongoSQL "
+            "semantics are not implemented); write one SELECT ... FROM readings, or run "
+            "the query against the cloud")
 
 
 def _run(conn: sqlite3.Connection, organization_ids: Sequence[str],
