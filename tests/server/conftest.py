@@ -22,6 +22,12 @@ from viam_data_sync.server import LocalDataServer
 UTC = dt.timezone.utc
 T0 = dt.datetime(2024, 1, 1, tzinfo=UTC)
 TIMEOUT = 30.0  # generous: a loaded CI machine runs four test workers on two cores
+#: An MQL pipeline that runs for about half a minute in little memory (3,000 x 3,000
+#: nested ``$reduce`` steps over its first document): a query that only a time limit
+#: stops. Needs at least one reading.
+SLOW_MQL = [{"$limit": 1}, {"$project": {"n": {"$reduce": {
+    "input": {"$range": [0, 3000]}, "initialValue": 0, "in": {"$add": ["$$value", {"$reduce": {
+        "input": {"$range": [0, 3000]}, "initialValue": 0, "in": {"$add": ["$$value", "$$this"]}}}]}}}}}]
 
 
 def authenticate(channel: grpc.Channel, key_id: str, key: str) -> str:

@@ -80,15 +80,12 @@ def test_stop_does_not_wait_for_a_running_query() -> None:
 
     from viam_data_sync._proto.app.data.v1 import data_pb2, data_pb2_grpc
 
-    from .conftest import code_of, make_api
+    from .conftest import SLOW_MQL, code_of, make_api
 
     server = LocalDataServer(query_timeout=20).start()
     import bson
 
-    # 3,000 x 3,000 nested $reduce steps: runs until the time limit stops it.
-    inner = {"$reduce": {"input": {"$range": [0, 3000]}, "initialValue": 0, "in": {"$add": ["$$value", "$$this"]}}}
-    endless = [{"$limit": 1}, {"$project": {"n": {"$reduce": {
-        "input": {"$range": [0, 3000]}, "initialValue": 0, "in": {"$add": ["$$value", inner]}}}}}]
+    endless = SLOW_MQL  # runs until the time limit stops it
     request = data_pb2.TabularDataByMQLRequest(organization_id=server.organization_id,
                                                mql_binary=[bson.encode(s) for s in endless])
     outcome: list = []

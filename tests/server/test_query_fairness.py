@@ -22,13 +22,10 @@ import pytest
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server import LocalDataServer
 
-from .conftest import Api, make_api, other_org_api
+from .conftest import SLOW_MQL, Api, make_api, other_org_api
 
-#: 3,000 x 3,000 nested $reduce steps in little memory: runs until the query time limit
-#: stops it (the MQL memory/time test in test_query_limits.py uses the same pipeline).
-_INNER = {"$reduce": {"input": {"$range": [0, 3000]}, "initialValue": 0, "in": {"$add": ["$$value", "$$this"]}}}
-SLOW = [{"$limit": 1}, {"$project": {"n": {"$reduce": {
-    "input": {"$range": [0, 3000]}, "initialValue": 0, "in": {"$add": ["$$value", _INNER]}}}}}]
+#: Runs until the query time limit stops it.
+SLOW = SLOW_MQL
 
 
 def _sql(api: Api, query: str, timeout: float = 60) -> list:
