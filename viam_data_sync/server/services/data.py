@@ -21,7 +21,7 @@ import datetime as _dt
 import json
 import os
 import sqlite3
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Sequence
 
 import grpc
 
@@ -191,17 +191,18 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
             where.add("t.component_type = ?", resource_subtype)
         return where
 
-    @staticmethod
-    def _params_match(row: sqlite3.Row, wanted: Optional[Dict[str, Any]]) -> bool:
-        return wanted is None or json.loads(row["method_parameters"]) == wanted
-
-    @handler
-    def GetLatestTabularData(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
-        """The newest reading of one source synced within the last year (by the server's clock)."""
-        where = self._source_where(
-            request.part_id, request.resource_name, request.resource_subtype, request.method_name, scope
-        )
-        where.add("COALESCE(t.time_synced_ns, t.time_received_ns) >= ?", self.clock.now_ns() - LATEST_WINDOW_NS)
+    def _source_rows(
+        self,
+        where: q.Where,
+        request: Any,
+        *,
+        descending: bool,
+        batch: int,
+        active: Callable[[], bool] = lambda: True,
+    ) -> Iterator[sqlite3.Row]:
+        """The readings ``where`` selects (one source: see :meth:`_source_where`) that were
+        captured with the request's ``additional_parameters``, if it has them; read from one
+        snapshot in batches of ``batch``, while ``active()``."""
         wanted = (
             struct_to_dict(request.additional_parameters)
             if request.HasField("additional_parameters")
@@ -210,21 +211,32 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         conn = self.store.conn()
         snapshot = q.max_row_id(conn, q.READINGS)
         after = None
-        while True:
+        while active():
             rows = q.fetch_page(
-                conn, q.READINGS, where, descending=True, limit=200, snapshot=snapshot, after=after
+                conn, q.READINGS, where, descending=descending, limit=batch, snapshot=snapshot, after=after
             )
             for row in rows:
-                if self._params_match(row, wanted):
-                    synced = row["time_synced_ns"]
-                    return data_pb2.GetLatestTabularDataResponse(
-                        time_captured=ns_to_timestamp(captured_ns(row)),
-                        time_synced=ns_to_timestamp(row["time_received_ns"] if synced is None else synced),
-                        payload=rec.reading_struct(row),
-                    )
-            if len(rows) < 200:
-                return data_pb2.GetLatestTabularDataResponse()
+                if wanted is None or json.loads(row["method_parameters"]) == wanted:
+                    yield row
+            if len(rows) < batch:
+                return
             after = (rows[-1]["time_received_ns"], rows[-1]["id"])
+
+    @handler
+    def GetLatestTabularData(self, request: Any, context: Any, scope: Scope) -> Any:  # noqa: N802
+        """The newest reading of one source synced within the last year (by the server's clock)."""
+        where = self._source_where(
+            request.part_id, request.resource_name, request.resource_subtype, request.method_name, scope
+        )
+        where.add("COALESCE(t.time_synced_ns, t.time_received_ns) >= ?", self.clock.now_ns() - LATEST_WINDOW_NS)
+        for row in self._source_rows(where, request, descending=True, batch=200):
+            synced = row["time_synced_ns"]
+            return data_pb2.GetLatestTabularDataResponse(
+                time_captured=ns_to_timestamp(captured_ns(row)),
+                time_synced=ns_to_timestamp(row["time_received_ns"] if synced is None else synced),
+                payload=rec.reading_struct(row),
+            )
+        return data_pb2.GetLatestTabularDataResponse()
 
     @handler
     def ExportTabularData(self, request: Any, context: Any, scope: Scope) -> Iterator[Any]:  # noqa: N802
@@ -234,25 +246,8 @@ class DataServicer(SequencesMixin, SavedQueriesMixin, IndexesMixin, data_pb2_grp
         )
         if request.HasField("interval"):
             q.add_interval(where, request.interval)
-        wanted = (
-            struct_to_dict(request.additional_parameters)
-            if request.HasField("additional_parameters")
-            else None
-        )
-        conn = self.store.conn()
-        snapshot = q.max_row_id(conn, q.READINGS)
-        after = None
-        while context.is_active():
-            rows = q.fetch_page(
-                conn, q.READINGS, where, descending=False, limit=EXPORT_BATCH, snapshot=snapshot, after=after
-            )
-            for row in rows:
-                if not self._params_match(row, wanted):
-                    continue
-                yield self._export_item(row)
-            if len(rows) < EXPORT_BATCH:
-                return
-            after = (rows[-1]["time_received_ns"], rows[-1]["id"])
+        for row in self._source_rows(where, request, descending=False, batch=EXPORT_BATCH, active=context.is_active):
+            yield self._export_item(row)
 
     @staticmethod
     def _export_item(row: sqlite3.Row) -> Any:
