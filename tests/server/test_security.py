@@ -29,10 +29,8 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
 from viam_data_sync.server import LocalDataServer
-from viam_data_sync.server.engines import sql_relational as sql_engine
 from viam_data_sync.server._server import DEFAULT_MAX_UPLOAD_BYTES
 
-from ._readings_fixture import open_store, standard_rows
 from .conftest import TIMEOUT, Api, code_of, make_api, other_org_api, remote_server, start_server_process
 
 
@@ -415,18 +413,21 @@ def test_sql_scoping_holds_over_the_compiled_path(server: LocalDataServer, api: 
     assert _rows(api, "SELECT COUNT(*) AS n FROM FLATTEN(readings)") == [{"n": 2}]
 
 
-def test_the_database_layer_alone_keeps_other_organizations_out(tmp_path: Any) -> None:
-    """Raw statements, no parser or rewrite: only the view reaches stored rows."""
-    conn = open_store(tmp_path / "store.db", standard_rows())
-    try:
-        for raw in ("SELECT organization_id FROM readings", "SELECT organization_id FROM main.readings",
-                    "SELECT name FROM sqlite_master"):
-            with pytest.raises(sql_engine.QueryError):
-                sql_engine._execute(conn, raw, ["org-1"], 1000)
-        _, rows = sql_engine._execute(conn, "SELECT DISTINCT organization_id FROM temp.__vds_readings", ["org-1"], 1000)
-        assert rows == [("org-1",)]
-    finally:
-        conn.close()
+@pytest.mark.parametrize("query, named", [
+    ("SELECT organization_id FROM main.readings", "unknown table main.readings"),
+    ("SELECT organization_id FROM temp.readings", "unknown table temp.readings"),
+    ("SELECT name FROM sqlite_master", "unknown table sqlite_master"),
+    ("SELECT key_hash FROM api_keys", "unknown table api_keys"),
+])
+def test_the_stores_own_tables_are_out_of_reach_of_sql(server: LocalDataServer, api: Api, query: str,
+                                                        named: str) -> None:
+    """Only ``readings`` (scoped to the caller's organizations) is a table to SQL: the
+    store's schema, its other tables and its unscoped readings are not."""
+    other_org_api(server, api.channel).upload_tabular([{"secret": 1}])
+    with pytest.raises(grpc.RpcError) as excinfo:
+        _sql(api, query)
+    assert code_of(excinfo) == grpc.StatusCode.INVALID_ARGUMENT
+    assert named in excinfo.value.details()
 
 
 def test_a_stream_with_an_unstorable_time_is_refused_before_its_data(api: Api) -> None:

@@ -12,7 +12,6 @@ area, each a set of typed functions over the connection of the caller's transact
 * ``indexes.py``, ``saved_queries.py``: custom indexes and saved MQL queries.
 * ``users.py``: organizations' database users; ``owned.py``: per-organization rows by id.
 * ``filters.py``: a ``Filter`` compiled to SQL, keyset pages, counts.
-* ``sql_reader.py``: a user's SQL run read-only over an organization-scoped view.
 
 A test (``tests/server/test_store_boundary.py``) checks that no module outside this
 package calls ``execute``, ``executemany`` or ``executescript``.

@@ -8,8 +8,8 @@ The grammar follows the MongoSQL specification
 Reserved words (``VALUE`` among them) cannot be used unescaped as names.
 
 A query outside the subset raises :class:`Unsupported` naming the construct; a query
-that uses a relational construct the compiler leaves to the SQLite path (joins,
-``WITH``, ``UNION``, subqueries) raises :class:`Relational`.
+that uses a relational construct (joins, ``WITH``, ``UNION``, subqueries) raises
+:class:`Relational`, which the engine refuses naming the construct.
 
 The tree is plain tuples, tagged by their first item, e.g. ``("field", ("data", "b"))``.
 """
@@ -27,7 +27,7 @@ Query = Dict[str, Any]
 
 
 class Relational(Exception):
-    """A join, ``WITH``, set operation or subquery: handled by the relational path."""
+    """A join, ``WITH``, set operation or subquery: refused by the engine, named."""
 
 
 _COMPARE = {"=": "eq", "==": "eq", "<>": "ne", "!=": "ne", "<": "lt", "<=": "lte", ">": "gt",
@@ -106,7 +106,7 @@ class _Parser:
 
     # -------------------------------------------------------------- query
     def query(self) -> Query:
-        if not self.is_kw("SELECT"):  # WITH, or a statement the relational path refuses
+        if not self.is_kw("SELECT"):  # WITH, or a statement refused as relational
             raise Relational(str(self.peek()[1]))
         self.expect_kw("SELECT")
         query: Query = {"distinct": False, "value": None, "items": [], "source": None,
