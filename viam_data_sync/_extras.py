@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 # The top-level modules of setup.cfg's `server` extra (keep the two in step).
-SERVER_MODULES = ("sqlglot", "croniter")
+SERVER_MODULES = ("croniter",)
 
 _DISTRIBUTION = "viam-data-sync"
 #: The project folder of this copy, if it runs from a source tree (a clone).
@@ -153,7 +153,7 @@ def require_server_extra() -> None:
     original error); any other import failure propagates unchanged.
 
     Raises:
-        MissingExtraError: ``sqlglot`` or ``croniter`` is not installed. Its ``name``
+        MissingExtraError: ``croniter`` is not installed. Its ``name``
             is ``"viam_data_sync.server"``, the package that cannot be imported.
     """
     for module in SERVER_MODULES:

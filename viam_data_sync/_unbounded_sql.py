@@ -3,8 +3,8 @@
 no rows in the cloud. ``tabular_data_by_sql`` warns with
 :class:`~viam_data_sync.UnboundedReadingsWarning` before it sends such a query.
 
-The client has no SQL parser (sqlglot is a ``server`` extra), so this module tokenizes
-the query, which is enough to see its structure:
+The client has no SQL parser (and depends on none, so the check is the same on every
+install): this module tokenizes the query, which is enough to see its structure:
 
 * **Tokens:** ``'strings'`` (``''`` escapes a quote), ``"quoted"`` and `` `quoted` ``
   identifiers, ``--`` and ``/* */`` comments, numbers, words and operators. An
