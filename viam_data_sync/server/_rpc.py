@@ -1,8 +1,9 @@
 """Plumbing shared by the local server's servicers: status errors and handler wrapping.
 
 Every handler is wrapped so that it (1) authorizes the call, (2) turns a
-:class:`RpcFail` into the gRPC status it names, and an engine's :class:`QueryFailed` into
-the status of its kind (this is the one place errors become statuses), and (3) turns any
+:class:`RpcFail` into the gRPC status it names, an engine's :class:`QueryFailed` into
+the status of its kind and the store's :class:`~.store.errors.StoreError` into the status
+of its class (this is the one place errors become statuses), and (3) turns any
 other exception into INTERNAL with a short message, after logging it. No Python traceback ever reaches a
 client, and the server keeps serving.
 
@@ -19,17 +20,15 @@ import inspect
 import logging
 import sqlite3
 import traceback
-from typing import Any, Callable, Dict, FrozenSet, Generator, Optional, Protocol, Set
+from typing import Any, Callable, Dict, Generator, Optional, Protocol, Set
 
 import grpc
 
 from viam_data_sync.server._query_errors import QueryFailed
+from viam_data_sync.server.store.errors import AccessDenied, InvalidInput, NotFound, StoreError
+from viam_data_sync.server.store.filters import Scope as Scope  # the services' name for it
 
 LOG = logging.getLogger("viam_data_sync.server")
-
-#: The organizations a call may see: their ids, or ``None`` when auth is off (all).
-Scope = Optional[FrozenSet[str]]
-
 
 class RpcFail(Exception):
     """Raised inside a handler to end the call with ``code`` and ``message``."""
@@ -117,9 +116,21 @@ QUERY_STATUS = {
 }
 
 
+#: The status of each kind of :class:`~.store.errors.StoreError`.
+STORE_STATUS = {
+    InvalidInput: grpc.StatusCode.INVALID_ARGUMENT,
+    AccessDenied: grpc.StatusCode.PERMISSION_DENIED,
+    NotFound: grpc.StatusCode.NOT_FOUND,
+}
+
+
 def _abort(context: grpc.ServicerContext, method: str, exc: BaseException) -> None:
     if isinstance(exc, QueryFailed):
         exc = RpcFail(QUERY_STATUS[exc.kind], exc.message)
+    elif isinstance(exc, StoreError):
+        code = next((code for kind, code in STORE_STATUS.items() if isinstance(exc, kind)), None)
+        if code is not None:
+            exc = RpcFail(code, exc.message)
     if isinstance(exc, RpcFail):
         LOG.debug("%s -> %s", method, exc.code.name)
         context.abort(exc.code, exc.message)

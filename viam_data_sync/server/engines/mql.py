@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server._rpc import log_unexpected
-from viam_data_sync.server._values import MAX_LIST_ITEMS
+from viam_data_sync.server.store.values import MAX_LIST_ITEMS
 from viam_data_sync.server.engines.aggregation import (
     STAGE_NAMES, AggregationError, UnsupportedError, run_stage,
 )

@@ -53,7 +53,7 @@ from viam_data_sync.server.services.sequences import SequencesMixin
 from viam_data_sync.server.engines.query_pool import QueryPool
 from viam_data_sync.server.store import Store, hash_password, now_ns
 from viam_data_sync.server.services.validation import check_box, check_tags, decode_stages
-from viam_data_sync.server._values import clamp_int64, distinct
+from viam_data_sync.server.store.values import clamp_int64, distinct
 
 EXPORT_BATCH = 500
 #: How far back GetLatestTabularData looks, by sync time: one year (365 days).

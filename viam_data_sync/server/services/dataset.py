@@ -18,7 +18,7 @@ from viam_data_sync.server._rpc import Authorizer, RpcFail, Scope, check_org, fi
 from viam_data_sync.server.services.sequence_export import SequenceExportMixin
 from viam_data_sync.server.store import datasets
 from viam_data_sync.server.store import Store, new_id, now_ns
-from viam_data_sync.server._values import distinct
+from viam_data_sync.server.store.values import distinct
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
 

@@ -15,7 +15,7 @@ import sqlite3
 from typing import Any, Optional, Tuple
 
 from viam_data_sync.server._rpc import Scope, invalid, not_found
-from viam_data_sync.server._values import stored_ns
+from viam_data_sync.server.store.values import stored_ns
 from viam_data_sync.server.store import owned
 
 #: Page size when a list request gives none.

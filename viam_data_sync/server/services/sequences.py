@@ -21,7 +21,7 @@ from viam_data_sync.server._config import ServiceConfig
 from viam_data_sync.server.services.owned import decode_token, encode_token, owned_row, page_size, window_ns
 from viam_data_sync.server._rpc import Authorizer, Scope, check_org, handler, invalid, not_found
 from viam_data_sync.server.store import Store, datasets, new_id, now_ns, sequences
-from viam_data_sync.server._values import distinct, stored_ns
+from viam_data_sync.server.store.values import distinct, stored_ns
 
 #: The fields ``UpdateSequence``'s field mask may name.
 UPDATABLE = ("resources", "sequence_tags", "start_time", "end_time")

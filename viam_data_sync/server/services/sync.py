@@ -53,7 +53,7 @@ from viam_data_sync.server._rpc import (
     stream_handler,
 )
 from viam_data_sync.server.store import PartInfo, Store, binary, datasets, new_id, now_ns, readings
-from viam_data_sync.server._values import stored_ns
+from viam_data_sync.server.store.values import stored_ns
 MAX_READING_BYTES = 4 * 1024 * 1024  # the cloud rejects larger tabular readings
 CHUNK_LOG_EVERY = 10_000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence
 
 from viam_data_sync.server._rpc import invalid
-from viam_data_sync.server._values import distinct
+from viam_data_sync.server.store.values import distinct
 
 MAX_TAG_LENGTH = 256
 

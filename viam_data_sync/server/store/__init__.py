@@ -11,7 +11,10 @@ area, each a set of typed functions over the connection of the caller's transact
 * ``pipelines.py``: data pipelines, their runs and sinks.
 * ``indexes.py``, ``saved_queries.py``: custom indexes and saved MQL queries.
 * ``users.py``: organizations' database users; ``owned.py``: per-organization rows by id.
-* ``filters.py``: a ``Filter`` compiled to SQL, keyset pages, counts.
+* ``filters.py``: a ``Filter`` compiled to SQL, keyset pages, counts; ``values.py``: lists
+  and times against what the store can hold.
+* ``errors.py``: what the store refuses (invalid input, access denied, not found); the
+  server's ``_rpc.py`` maps each to its gRPC status.
 
 A test (``tests/server/test_store_boundary.py``) checks that no module outside this
 package calls ``execute``, ``executemany`` or ``executescript``.

@@ -32,13 +32,16 @@ import heapq
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync.server._rpc import Scope, denied, invalid, not_found
-from viam_data_sync.server._values import INT64_MAX, INT64_MIN, bound_ns, distinct
+from viam_data_sync.server.store.errors import AccessDenied, InvalidInput, NotFound
+from viam_data_sync.server.store.values import INT64_MAX, INT64_MIN, bound_ns, distinct
 
 DEFAULT_LIMIT = 50
+
+#: The organizations a call may see: their ids, or ``None`` when auth is off (all).
+Scope = Optional[FrozenSet[str]]
 
 TAGS_UNSPECIFIED = data_pb2.TAGS_FILTER_TYPE_UNSPECIFIED
 TAGS_MATCH_BY_OR = data_pb2.TAGS_FILTER_TYPE_MATCH_BY_OR
@@ -78,12 +81,12 @@ def resolve_orgs(requested: Iterable[str], scope: Scope) -> Optional[List[str]]:
     """The organizations a query may read. Naming one outside the scope is PERMISSION_DENIED."""
     named = distinct(requested, "filter.organization_ids")
     if any(not o for o in named):
-        raise invalid("organization_ids must not contain an empty id")
+        raise InvalidInput("organization_ids must not contain an empty id")
     if named:
         if scope is not None:
             outside = [o for o in named if o not in scope]
             if outside:
-                raise denied(f"no access to organization {outside[0]}")
+                raise AccessDenied(f"no access to organization {outside[0]}")
         return named
     return None if scope is None else sorted(scope)
 
@@ -126,7 +129,7 @@ def compile_filter(conn: sqlite3.Connection, f: Any, scope: Scope, table: str) -
     if f.dataset_id:
         row = conn.execute("SELECT organization_id FROM datasets WHERE id = ?", (f.dataset_id,)).fetchone()
         if row is None or (scope is not None and row[0] not in scope):
-            raise not_found(f"dataset {f.dataset_id} not found")
+            raise NotFound(f"dataset {f.dataset_id} not found")
         if table == READINGS:
             where.nothing = True  # datasets hold binary data only
         else:
@@ -141,7 +144,7 @@ def add_interval(where: Where, interval: Any) -> None:
     start = bound_ns(interval.start) if interval.HasField("start") else None
     end = bound_ns(interval.end) if interval.HasField("end") else None
     if start is not None and end is not None and end < start:
-        raise invalid("interval.end is before interval.start")
+        raise InvalidInput("interval.end is before interval.start")
     if start is not None:
         where.add("t.time_received_ns >= ?", start)
     if end is not None:
@@ -152,7 +155,7 @@ def add_tags(where: Where, tags_filter: Any, table: str) -> None:
     kind = tags_filter.type
     tags = distinct(tags_filter.tags, "tags_filter.tags")
     if any(not tag for tag in tags):
-        raise invalid("tags_filter.tags must not contain an empty tag")
+        raise InvalidInput("tags_filter.tags must not contain an empty tag")
     if kind in (TAGS_UNSPECIFIED, TAGS_MATCH_BY_OR):
         if not tags:
             return  # no constraint
@@ -179,7 +182,7 @@ def add_tags(where: Where, tags_filter: Any, table: str) -> None:
             else "NOT EXISTS (SELECT 1 FROM binary_tags bt WHERE bt.binary_id = t.id)"
         )
     else:
-        raise invalid(f"unknown tags_filter.type {kind}")
+        raise InvalidInput(f"unknown tags_filter.type {kind}")
 
 
 # ---------------------------------------------------------------- cursor
@@ -223,9 +226,9 @@ class Cursor:
             if body.get("v") != 1:
                 raise ValueError("version")
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
-            raise invalid("malformed 'last' cursor") from None
+            raise InvalidInput("malformed 'last' cursor") from None
         if cursor.kind != kind or cursor.descending != descending or cursor.query_hash != query_hash:
-            raise invalid("the 'last' cursor belongs to a different query (filter or sort order changed)")
+            raise InvalidInput("the 'last' cursor belongs to a different query (filter or sort order changed)")
         return cursor
 
 
@@ -255,7 +258,7 @@ def descending_of(order: int) -> bool:
         return True
     if order in (data_pb2.ORDER_UNSPECIFIED, data_pb2.ORDER_ASCENDING):
         return False
-    raise invalid(f"unknown sort_order {order}")
+    raise InvalidInput(f"unknown sort_order {order}")
 
 
 def page_limit(limit: int, max_page_size: int) -> int:

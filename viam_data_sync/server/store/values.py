@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable, List, TypeVar
 
 from viam_data_sync._convert import timestamp_to_ns
-from viam_data_sync.server._rpc import invalid
+from viam_data_sync.server.store.errors import InvalidInput
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -27,7 +27,7 @@ def distinct(values: Iterable[T], field: str) -> List[T]:
     """``values`` without repeats, in order; INVALID_ARGUMENT beyond :data:`MAX_LIST_ITEMS`."""
     out = list(dict.fromkeys(values))
     if len(out) > MAX_LIST_ITEMS:
-        raise invalid(f"{field} has {len(out)} distinct values; at most {MAX_LIST_ITEMS} are accepted")
+        raise InvalidInput(f"{field} has {len(out)} distinct values; at most {MAX_LIST_ITEMS} are accepted")
     return out
 
 
@@ -40,7 +40,7 @@ def stored_ns(ts: Any, field: str) -> int:
     """A ``Timestamp`` to store, in ns; INVALID_ARGUMENT when the store cannot hold it."""
     ns = timestamp_to_ns(ts)
     if not INT64_MIN <= ns <= INT64_MAX:
-        raise invalid(f"{field} is outside the times the local server can store ({TIME_RANGE})")
+        raise InvalidInput(f"{field} is outside the times the local server can store ({TIME_RANGE})")
     return ns
 
 
