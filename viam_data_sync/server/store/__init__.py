@@ -1,9 +1,11 @@
 """The local server's store: the only code that speaks SQL to its database.
 
 One SQLite database (WAL) plus a directory of blob files (``_db.Store``: connections,
-transactions, blobs, metadata, the fleet registry and API keys), and one module per
-area, each a set of typed functions over the connection of the caller's transaction:
+transactions, blobs, metadata), and one module per area, each a set of typed functions
+over the connection of the caller's transaction:
 
+* ``fleet.py``: the fleet registry (organization, location, robot, part);
+  ``api_keys.py``: API keys (salted secret hashes) and the organizations each may see.
 * ``readings.py``: tabular readings (insert, delete, the MQL engine's scans);
   ``schema.py``: their table and document shape.
 * ``binary.py``: binary items, tags, annotations, dataset membership.
@@ -28,12 +30,8 @@ Example::
         datasets.rename(conn, dataset_id, "cats")
 """
 
-from viam_data_sync.server.store._db import (
-    Store,
-    connect,
-    hash_password,
-    hash_secret,
-)
+from viam_data_sync.server.store._db import Store, connect, hash_password
+from viam_data_sync.server.store.api_keys import hash_secret
 from viam_data_sync.server.store._ids import FleetIds, IngestIds, PartInfo, new_id, now_ns
 
 __all__ = [

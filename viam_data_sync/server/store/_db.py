@@ -1,8 +1,8 @@
 """The local server's store: one SQLite database plus a directory of blob files.
 
 * Tabular readings live in the shared ``readings`` table (``store/schema.py``); binary
-  metadata, tags, annotations, datasets, the fleet registry, API keys and database
-  users live in the tables below.
+  metadata, tags, annotations, datasets and database users live in the tables below;
+  the fleet registry in ``fleet.py``, API keys in ``api_keys.py``.
 * Blobs are files under ``<db>.blobs/``, named by file id. An upload is written to
   ``<db>.blobs/tmp/`` first, fsynced, renamed into place, and only then recorded, in
   one transaction; files left in ``tmp/``, and blob files no row refers to (a crash
@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import logging
 import os
-import secrets
 import sqlite3
 import threading
 import uuid
 from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
-from viam_data_sync.server.store import binary, exports, indexes, pipelines, saved_queries, sequences
-from viam_data_sync.server.store._ids import FleetIds, IngestIds, PartInfo, new_id, now_ns
+from viam_data_sync.server.store import (
+    api_keys, binary, exports, fleet, indexes, pipelines, saved_queries, sequences)
+from viam_data_sync.server.store._ids import FleetIds, IngestIds, PartInfo
 from viam_data_sync.server.store.schema import create_schema
 from viam_data_sync.server.store.keyfile import KeyFile, owner_only_dir, owner_only_file
 
@@ -34,20 +33,6 @@ LOG = logging.getLogger("viam_data_sync.server")
 
 STORE_DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS organizations (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ns INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS locations (
-    id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id),
-    name TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS robots (
-    id TEXT PRIMARY KEY, location_id TEXT NOT NULL REFERENCES locations(id), name TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS parts (
-    id TEXT PRIMARY KEY, robot_id TEXT NOT NULL REFERENCES robots(id), name TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS api_keys (
-    id TEXT PRIMARY KEY, salt BLOB NOT NULL, secret_hash BLOB NOT NULL, created_ns INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS api_key_orgs (
-    key_id TEXT NOT NULL REFERENCES api_keys(id), organization_id TEXT NOT NULL,
-    PRIMARY KEY (key_id, organization_id));
 CREATE TABLE IF NOT EXISTS database_users (
     organization_id TEXT PRIMARY KEY, salt BLOB NOT NULL, password_hash BLOB NOT NULL,
     updated_ns INTEGER NOT NULL);
@@ -127,11 +112,6 @@ def connect(db_path: str, *, read_only: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def hash_secret(secret: str, salt: bytes) -> bytes:
-    """Hash of a random, high-entropy API key secret (a salted HMAC suffices)."""
-    return hmac.new(salt, secret.encode("utf-8"), hashlib.sha256).digest()
-
-
 def hash_password(password: str, salt: bytes) -> bytes:
     """Slow hash for a user-chosen database password."""
     return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, 100_000)
@@ -170,7 +150,7 @@ class Store:
         with self.write_lock:  # DDL is idempotent (IF NOT EXISTS)
             create_schema(conn)
             conn.executescript(STORE_DDL)
-            for area in (sequences, exports, saved_queries, pipelines, indexes):
+            for area in (fleet, api_keys, sequences, exports, saved_queries, pipelines, indexes):
                 conn.executescript(area.DDL)
             self.keys.take_legacy(conn)
         self._clean_blobs()
@@ -277,7 +257,7 @@ class Store:
         with self.write_lock:
             return self.keys.signing_key()
 
-    # ------------------------------------------------------------ fleet
+    # ------------------------------------------------------------ fleet (store/fleet.py)
     def create_fleet(
         self,
         organization_name: str,
@@ -288,139 +268,46 @@ class Store:
     ) -> FleetIds:
         """Create (or extend) an organization with one location, robot and part."""
         with self.write() as conn:
-            org_id = organization_id or new_id()
-            row = conn.execute("SELECT name FROM organizations WHERE id = ?", (org_id,)).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO organizations (id, name, created_ns) VALUES (?, ?, ?)",
-                    (org_id, organization_name, now_ns()),
-                )
-            else:
-                organization_name = row[0]
-            loc_id, robot_id, part_id = new_id(), new_id(), new_id()
-            conn.execute(
-                "INSERT INTO locations (id, organization_id, name) VALUES (?, ?, ?)",
-                (loc_id, org_id, location_name),
-            )
-            conn.execute(
-                "INSERT INTO robots (id, location_id, name) VALUES (?, ?, ?)", (robot_id, loc_id, robot_name)
-            )
-            conn.execute(
-                "INSERT INTO parts (id, robot_id, name) VALUES (?, ?, ?)", (part_id, robot_id, part_name)
-            )
-        return FleetIds(
-            org_id, organization_name, loc_id, location_name, robot_id, robot_name, part_id, part_name
-        )
+            return fleet.create(conn, organization_name, location_name, robot_name, part_name, organization_id)
 
     def add_part(self, robot_id: str, part_name: str) -> str:
         with self.write() as conn:
-            if conn.execute("SELECT 1 FROM robots WHERE id = ?", (robot_id,)).fetchone() is None:
-                raise KeyError(f"unknown robot {robot_id}")
-            part_id = new_id()
-            conn.execute(
-                "INSERT INTO parts (id, robot_id, name) VALUES (?, ?, ?)", (part_id, robot_id, part_name)
-            )
-        return part_id
+            return fleet.add_part(conn, robot_id, part_name)
 
     def add_robot(self, location_id: str, robot_name: str, part_name: str) -> Tuple[str, str]:
         with self.write() as conn:
-            if conn.execute("SELECT 1 FROM locations WHERE id = ?", (location_id,)).fetchone() is None:
-                raise KeyError(f"unknown location {location_id}")
-            robot_id, part_id = new_id(), new_id()
-            conn.execute(
-                "INSERT INTO robots (id, location_id, name) VALUES (?, ?, ?)",
-                (robot_id, location_id, robot_name),
-            )
-            conn.execute(
-                "INSERT INTO parts (id, robot_id, name) VALUES (?, ?, ?)", (part_id, robot_id, part_name)
-            )
-        return robot_id, part_id
+            return fleet.add_robot(conn, location_id, robot_name, part_name)
 
     def fleet_of_part(self, part_id: str) -> FleetIds:
-        row = (
-            self.conn()
-            .execute(
-                """SELECT o.id AS oid, o.name AS oname, l.id AS lid, l.name AS lname,
-                      r.id AS rid, r.name AS rname, p.id AS pid, p.name AS pname
-               FROM parts p JOIN robots r ON r.id = p.robot_id
-               JOIN locations l ON l.id = r.location_id JOIN organizations o ON o.id = l.organization_id
-               WHERE p.id = ?""",
-                (part_id,),
-            )
-            .fetchone()
-        )
-        if row is None:
-            raise KeyError(part_id)
-        return FleetIds(
-            row["oid"],
-            row["oname"],
-            row["lid"],
-            row["lname"],
-            row["rid"],
-            row["rname"],
-            row["pid"],
-            row["pname"],
-        )
+        return fleet.of_part(self.conn(), part_id)
 
     def part_info(self, part_id: str) -> Optional[PartInfo]:
         try:
-            fleet = self.fleet_of_part(part_id)
+            ids = self.fleet_of_part(part_id)
         except KeyError:
             return None
-        return PartInfo(
-            fleet.organization_id,
-            fleet.location_id,
-            fleet.robot_id,
-            fleet.robot_name,
-            fleet.part_id,
-            fleet.part_name,
-        )
+        return PartInfo(ids.organization_id, ids.location_id, ids.robot_id, ids.robot_name, ids.part_id,
+                        ids.part_name)
 
     def organization_exists(self, organization_id: str) -> bool:
-        return (
-            self.conn().execute("SELECT 1 FROM organizations WHERE id = ?", (organization_id,)).fetchone()
-            is not None
-        )
+        return fleet.organization_exists(self.conn(), organization_id)
 
-    # ------------------------------------------------------------ API keys
+    def all_organizations(self) -> Dict[str, str]:
+        return fleet.organizations(self.conn())
+
+    # ------------------------------------------------------------ API keys (store/api_keys.py)
     def create_api_key(
         self, organization_ids: Sequence[str], key_id: Optional[str] = None, secret: Optional[str] = None
     ) -> Tuple[str, str]:
         """Create (or reset the secret of) an API key scoped to ``organization_ids``."""
-        key_id = key_id or new_id()
-        secret = secret or secrets.token_urlsafe(24)
-        salt = secrets.token_bytes(16)
         with self.write() as conn:
-            for org in organization_ids:
-                if conn.execute("SELECT 1 FROM organizations WHERE id = ?", (org,)).fetchone() is None:
-                    raise KeyError(f"unknown organization {org}")
-            conn.execute(
-                "INSERT OR REPLACE INTO api_keys (id, salt, secret_hash, created_ns) VALUES (?, ?, ?, ?)",
-                (key_id, salt, hash_secret(secret, salt), now_ns()),
-            )
-            for org in organization_ids:
-                conn.execute(
-                    "INSERT OR IGNORE INTO api_key_orgs (key_id, organization_id) VALUES (?, ?)",
-                    (key_id, org),
-                )
-        return key_id, secret
+            return api_keys.create(conn, organization_ids, key_id, secret)
 
     def check_api_key(self, key_id: str, secret: str) -> bool:
-        row = self.conn().execute("SELECT salt, secret_hash FROM api_keys WHERE id = ?", (key_id,)).fetchone()
-        if row is None:
-            hash_secret(secret, b"0" * 16)  # same work either way
-            return False
-        return hmac.compare_digest(hash_secret(secret, row["salt"]), row["secret_hash"])
+        return api_keys.check(self.conn(), key_id, secret)
 
     def key_organizations(self, key_id: str) -> Optional[FrozenSet[str]]:
-        conn = self.conn()
-        if conn.execute("SELECT 1 FROM api_keys WHERE id = ?", (key_id,)).fetchone() is None:
-            return None
-        rows = conn.execute("SELECT organization_id FROM api_key_orgs WHERE key_id = ?", (key_id,))
-        return frozenset(r[0] for r in rows)
-
-    def all_organizations(self) -> Dict[str, str]:
-        return {r[0]: r[1] for r in self.conn().execute("SELECT id, name FROM organizations")}
+        return api_keys.organizations_of(self.conn(), key_id)
 
 
 def _quote_path(path: str) -> str:
