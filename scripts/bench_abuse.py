@@ -26,8 +26,8 @@ The measured client (4 threads, the default key) pages ``TabularDataByFilter`` (
 rows) and uploads a reading now and then. Reported: the authenticated calls' successes
 and failures, p50/p99 latency and the p99's ratio to the quiet phase's, and the server
 process's peak RSS, for each phase; and where the 2 cores went: each process's CPU
-(server with its query workers, abuser, measuring client; from ``/proc``, else psutil
-if installed), the abuser's calls ended and reopened per second, and the server event
+(server, its query worker processes, abuser, measuring client; from ``/proc``, else
+psutil if installed), the abuser's calls ended and reopened per second, and the server event
 loop's lag (a probe thread in the server process schedules a callback on the loop every
 50 ms and records how late it runs).
 
@@ -225,7 +225,7 @@ def phase(name: str, client: DataClient, info: Dict[str, str], pid: int, seconds
     logins: List[Any] = []
     login = threading.Thread(target=new_logins, args=(info, stop, logins), daemon=True)
     login.start()
-    pids = {"server": (pid, True), "client": (os.getpid(), False)}
+    pids = {"server": (pid, False), "server+workers": (pid, True), "client": (os.getpid(), False)}
     if abuser:
         pids["abuser"] = (abuser, False)
     cpu = {who: cpu_seconds(p, children) for who, (p, children) in pids.items()}
@@ -234,6 +234,7 @@ def phase(name: str, client: DataClient, info: Dict[str, str], pid: int, seconds
     latencies, failures = load(client, info["part_id"], seconds)
     end = time.monotonic()
     cpu = {who: (cpu_seconds(p, children) - cpu[who]) / (end - start) * 100 for who, (p, children) in pids.items()}
+    cpu["query workers"] = cpu.pop("server+workers") - cpu["server"]
     stop.set()
     sampler.join()
     login.join()
@@ -488,7 +489,8 @@ def main() -> int:
         lag = row["loop_lag_ms"]
         abuser = f"abuser {cpu['abuser']:5.1f}%" if "abuser" in cpu else " " * 13
         ended = f"  abuser's calls ended {row['abuser_rate']:6.0f}/s" if "abuser_rate" in row else ""
-        print(f"  {row['phase']:<36} server {cpu['server']:5.1f}%  {abuser}  client {cpu['client']:5.1f}%  "
+        print(f"  {row['phase']:<36} server {cpu['server']:5.1f}% (+ query workers {cpu['query workers']:5.1f}%)  "
+              f"{abuser}  client {cpu['client']:5.1f}%  "
               f"loop lag p50 {lag[0]:6.1f} p99 {lag[1]:6.1f} max {lag[2]:6.1f} ms{ended}  "
               f"server log {row['server_log_lines'] / row['seconds']:6.0f} lines/s")
     for name, got in outcomes.items():

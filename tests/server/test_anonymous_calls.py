@@ -186,3 +186,16 @@ def test_a_flood_of_ended_logins_is_logged_as_counts_not_a_line_each(caplog: Any
     assert 1 <= len(lines) <= 3, lines  # one a line each before
     assert sum(int(n) for line in lines for n in re.findall(r"(\d+) to make room", line)) == 29
     assert not [r for r in caplog.records if "ended before its request came" in r.getMessage()]
+
+
+class _NoLogins(grpc.ServerInterceptor):
+    def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
+        return None if handler_call_details.method == AUTHENTICATE else continuation(handler_call_details)
+
+
+def test_an_interceptor_still_decides_each_login_in_its_own_queue() -> None:
+    with LocalDataServer(interceptors=[_NoLogins()]) as server, \
+            grpc.insecure_channel(server.address, options=OWN_CONNECTION) as channel:
+        with pytest.raises(grpc.RpcError) as refused:
+            authenticate(channel, server.api_key_id, server.api_key)
+        assert refused.value.code() == grpc.StatusCode.UNIMPLEMENTED
