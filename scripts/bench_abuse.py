@@ -2,8 +2,9 @@
 """Load-and-abuse benchmark of the local server: authenticated load while abusive
 clients run, against a no-abuse baseline measured in the same run.
 
-The server runs in its own process (``python -m viam_data_sync.server``, auth on,
-default limits but a 64 MiB upload limit so the endless uploads do not fill the disk).
+The server runs in its own process (``python -m viam_data_sync.server``'s ``main``, with
+a probe thread; auth on, default limits but a 64 MiB upload limit so the endless
+uploads do not fill the disk; its default log level, INFO, its log in a file).
 The abusers run in another process, with a key of a second organization:
 
 * idle calls: 64 ``Authenticate`` calls with no token that never send their request,
