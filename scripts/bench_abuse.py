@@ -2,8 +2,9 @@
 """Load-and-abuse benchmark of the local server: authenticated load while abusive
 clients run, against a no-abuse baseline measured in the same run.
 
-The server runs in its own process (``python -m viam_data_sync.server``, auth on,
-default limits but a 64 MiB upload limit so the endless uploads do not fill the disk).
+The server runs in its own process (``python -m viam_data_sync.server``'s ``main``, with
+a probe thread; auth on, default limits but a 64 MiB upload limit so the endless
+uploads do not fill the disk; its default log level, INFO, its log in a file).
 The abusers run in another process, with a key of a second organization:
 
 * idle calls: 64 ``Authenticate`` calls with no token that never send their request,
@@ -25,7 +26,11 @@ Each ended call or connection is opened again (bounded: the same counts, a pause
 The measured client (4 threads, the default key) pages ``TabularDataByFilter`` (100
 rows) and uploads a reading now and then. Reported: the authenticated calls' successes
 and failures, p50/p99 latency and the p99's ratio to the quiet phase's, and the server
-process's peak RSS, for each phase.
+process's peak RSS, for each phase; and where the 2 cores went: each process's CPU
+(server, its query worker processes, abuser, measuring client; from ``/proc``, else
+psutil if installed), the abuser's calls ended and reopened per second, and the server event
+loop's lag (a probe thread in the server process schedules a callback on the loop every
+50 ms and records how late it runs).
 
     python scripts/bench_abuse.py [--seconds 15]
 """
@@ -34,8 +39,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import queue
 import statistics
 import subprocess
 import sys
@@ -60,11 +67,11 @@ SEED = [{"$limit": 1}, {"$project": {"a": ["x"]}}]
 
 
 # ---------------------------------------------------------------- the server
-def start_server(db: str) -> Tuple[subprocess.Popen, Dict[str, str]]:
+def start_server(db: str, lag_file: str, log: Any, log_level: str) -> Tuple[subprocess.Popen, Dict[str, str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "viam_data_sync.server", "--db", db, "--port", "0", "--log-level", "ERROR",
+        [sys.executable, __file__, "--serve", lag_file, "--db", db, "--port", "0", "--log-level", log_level,
          "--max-upload-bytes", str(UPLOAD_LIMIT)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=log, text=True,
     )
     assert proc.stdout is not None
     info: Dict[str, str] = {}
@@ -74,6 +81,74 @@ def start_server(db: str) -> Tuple[subprocess.Popen, Dict[str, str]]:
         key, _, value = line.strip().partition(": ")
         info[key] = value
     raise RuntimeError("the server did not start")
+
+
+def serve_with_lag_probe(lag_file: str, argv: List[str]) -> int:
+    """The server's ``main``, with a thread that measures its event loop's lag: every
+    50 ms a callback is scheduled on the loop, and how late it ran is appended to
+    ``lag_file`` (``<monotonic time> <lag s>`` a line)."""
+    from viam_data_sync.server.__main__ import main as server_main
+    from viam_data_sync.server.web.serving import event_loop
+
+    loop = event_loop()  # the one loop the server will serve on
+
+    def probe() -> None:
+        ran: "queue.SimpleQueue[float]" = queue.SimpleQueue()
+        with open(lag_file, "a", buffering=1) as out:
+            while True:
+                sent = time.monotonic()
+                loop.call_soon_threadsafe(lambda: ran.put(time.monotonic()))
+                out.write(f"{sent:.4f} {ran.get() - sent:.5f}\n")
+                time.sleep(0.05)
+
+    threading.Thread(target=probe, name="bench-loop-lag-probe", daemon=True).start()
+    return server_main(argv)
+
+
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """CPU time (user + system) of ``pid``, with its live child processes if asked:
+    from ``/proc``, else psutil, else NaN."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if children:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as fh:
+                    total += sum(cpu_seconds(int(child), True) for child in fh.read().split())
+        return total
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import psutil  # not a dependency: used where /proc is not
+    except ImportError:
+        return float("nan")
+    try:
+        process = psutil.Process(pid)
+        times = process.cpu_times()
+        total = times.user + times.system
+        if children:
+            total += sum(c.cpu_times().user + c.cpu_times().system for c in process.children(recursive=True))
+        return float(total)
+    except psutil.Error:
+        return float("nan")
+
+
+def loop_lags(lag_file: str, start: float, end: float) -> List[float]:
+    """The loop lag samples (ms) taken between ``start`` and ``end``."""
+    lags = []
+    with contextlib.suppress(OSError), open(lag_file) as fh:
+        for line in fh:
+            at, _, lag = line.partition(" ")
+            with contextlib.suppress(ValueError):
+                if start <= float(at) <= end:
+                    lags.append(float(lag) * 1000)
+    return sorted(lags)
+
+
+def _lines(path: str) -> int:
+    with open(path, "rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
 
 
 def rss_mib(pid: int) -> float:
@@ -120,23 +195,59 @@ def load(client: DataClient, part_id: str, seconds: float, threads: int = 4) -> 
     return latencies, failures
 
 
+def new_logins(info: Dict[str, str], stop: threading.Event, got: List[Any]) -> None:
+    """A new client logging in, on a connection of its own, every half second."""
+    from viam_data_sync._proto.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
+
+    request = auth_pb2.AuthenticateRequest(entity=info["api_key_id"], credentials=auth_pb2.Credentials(
+        type="api-key", payload=info["api_key"]))
+    while not stop.wait(0.5):
+        with grpc.insecure_channel(info["address"], options=[("grpc.use_local_subchannel_pool", 1)]) as channel:
+            start = time.perf_counter()
+            try:
+                auth_pb2_grpc.AuthServiceStub(channel).Authenticate(request, timeout=30)
+            except grpc.RpcError as exc:
+                got.append(exc.code().name)
+            else:
+                got.append(time.perf_counter() - start)
+
+
 def sample_rss(pid: int, stop: threading.Event, peak: List[float]) -> None:
     while not stop.wait(0.05):
         peak[0] = max(peak[0], rss_mib(pid))
 
 
-def phase(name: str, client: DataClient, info: Dict[str, str], pid: int, seconds: float) -> Dict[str, Any]:
+def phase(name: str, client: DataClient, info: Dict[str, str], pid: int, seconds: float,
+          abuser: int = 0) -> Dict[str, Any]:
     stop = threading.Event()
     peak = [rss_mib(pid)]
     sampler = threading.Thread(target=sample_rss, args=(pid, stop, peak), daemon=True)
     sampler.start()
+    logins: List[Any] = []
+    login = threading.Thread(target=new_logins, args=(info, stop, logins), daemon=True)
+    login.start()
+    pids = {"server": (pid, False), "server+workers": (pid, True), "client": (os.getpid(), False)}
+    if abuser:
+        pids["abuser"] = (abuser, False)
+    cpu = {who: cpu_seconds(p, children) for who, (p, children) in pids.items()}
+    log_lines = _lines(info["log_file"])
+    start = time.monotonic()
     latencies, failures = load(client, info["part_id"], seconds)
+    end = time.monotonic()
+    cpu = {who: (cpu_seconds(p, children) - cpu[who]) / (end - start) * 100 for who, (p, children) in pids.items()}
+    cpu["query workers"] = cpu.pop("server+workers") - cpu["server"]
     stop.set()
     sampler.join()
+    login.join()
     ms = sorted(x * 1000 for x in latencies) or [float("nan")]
+    lags = loop_lags(info["lag_file"], start, end) or [float("nan")]
     return {"phase": name, "calls": len(latencies), "failed": sum(failures.values()), "failures": failures,
             "p50_ms": statistics.median(ms), "p99_ms": ms[min(len(ms) - 1, int(len(ms) * 0.99))],
-            "server_peak_rss_mib": peak[0]}
+            "server_peak_rss_mib": peak[0], "cpu_percent": cpu, "seconds": end - start,
+            "server_log_lines": _lines(info["log_file"]) - log_lines,
+            "logins": (sum(isinstance(x, float) for x in logins), len(logins),
+                       max((x * 1000 for x in logins if isinstance(x, float)), default=float("nan"))),
+            "loop_lag_ms": (statistics.median(lags), lags[min(len(lags) - 1, int(len(lags) * 0.99))], lags[-1])}
 
 
 # ---------------------------------------------------------------- the abusers
@@ -324,12 +435,23 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase (default 15)")
     parser.add_argument("--only", help="run the quiet phase and only the attacks whose name holds this")
     parser.add_argument("--abuser", help=argparse.SUPPRESS)
-    ns = parser.parse_args()
+    parser.add_argument("--server-log-level", default="INFO",
+                        help="the server's --log-level (default INFO, its own default); its log goes to a file")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    ns, rest = parser.parse_known_args()
+    if ns.serve:
+        return serve_with_lag_probe(ns.serve, rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if ns.abuser:
         return abuser_main(ns.abuser)
     outcomes: Dict[str, Dict[str, int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        proc, info = start_server(os.path.join(tmp, "abuse.db"))
+        log = open(os.path.join(tmp, "server.log"), "w")  # noqa: SIM115 - closed with the directory
+        proc, info = start_server(os.path.join(tmp, "abuse.db"), os.path.join(tmp, "loop-lag.txt"), log,
+                                  ns.server_log_level)
+        info["lag_file"] = os.path.join(tmp, "loop-lag.txt")
+        info["log_file"] = log.name
         try:
             address = info["address"]
             client = DataClient.from_api_key(info["api_key"], info["api_key_id"], address, insecure=True)
@@ -358,9 +480,20 @@ def main() -> int:
     for row in rows:
         print(f"  {row['phase']:<36} {row['calls']:>6} ok {row['failed']:>4} failed  p50 {row['p50_ms']:7.1f} ms  "
               f"p99 {row['p99_ms']:7.1f} ms ({row['p99_ms'] / quiet['p99_ms']:5.2f}x)  "
-              f"server peak RSS {row['server_peak_rss_mib']:4.0f} MiB")
+              f"server peak RSS {row['server_peak_rss_mib']:4.0f} MiB  new logins {row['logins'][0]}/{row['logins'][1]} "
+              f"ok, slowest {row['logins'][2]:.0f} ms")
         for key, n in sorted(row["failures"].items()):
             print(f"      failed: {key} x{n}")
+    print("\n== where the CPU went (% of one core, over each phase), and the server event loop's lag")
+    for row in rows:
+        cpu = row["cpu_percent"]
+        lag = row["loop_lag_ms"]
+        abuser = f"abuser {cpu['abuser']:5.1f}%" if "abuser" in cpu else " " * 13
+        ended = f"  abuser's calls ended {row['abuser_rate']:6.0f}/s" if "abuser_rate" in row else ""
+        print(f"  {row['phase']:<36} server {cpu['server']:5.1f}% (+ query workers {cpu['query workers']:5.1f}%)  "
+              f"{abuser}  client {cpu['client']:5.1f}%  "
+              f"loop lag p50 {lag[0]:6.1f} p99 {lag[1]:6.1f} max {lag[2]:6.1f} ms{ended}  "
+              f"server log {row['server_log_lines'] / row['seconds']:6.0f} lines/s")
     for name, got in outcomes.items():
         print(f"\n== what the abusers got ({name})")
         for key, n in sorted(got.items()):
@@ -376,10 +509,12 @@ def _attacked_phase(name: str, spec: Dict[str, Any], client: DataClient, info: D
     assert abuser.stdout is not None and abuser.stdin is not None
     try:
         abuser.stdout.readline()
+        began = time.monotonic()
         time.sleep(3.0)  # the idle calls are open, the first queries and uploads running
-        row = phase(name, client, info, pid, seconds)
+        row = phase(name, client, info, pid, seconds, abuser.pid)
         abuser.stdin.close()
         outcomes: Dict[str, int] = json.loads(abuser.stdout.readline() or "{}")
+        row["abuser_rate"] = sum(outcomes.values()) / (time.monotonic() - began)
         abuser.wait(60)
     finally:
         if abuser.poll() is None:

@@ -11,6 +11,8 @@ call, and their request must come within ``anonymous_request_timeout``.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from contextlib import ExitStack
@@ -21,6 +23,7 @@ import pytest
 
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync.server import LocalDataServer
+from viam_data_sync.server.web.serving import event_loop
 
 from .conftest import authenticate, make_api
 
@@ -115,3 +118,84 @@ def test_one_connection_holds_at_most_its_share_of_idle_logins_and_a_real_login_
         assert sum(future.done() for future in calls) == 2
         for future in calls:
             future.cancel()
+
+
+def _until(condition: Any, message: str) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.02)
+
+
+class _Arrivals(grpc.ServerInterceptor):
+    """Records the method of each call as the server takes it up, in that order."""
+
+    def __init__(self) -> None:
+        self.methods: List[str] = []
+
+    def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
+        self.methods.append(handler_call_details.method)
+        return continuation(handler_call_details)
+
+
+def test_an_authenticated_call_does_not_wait_behind_logins_queued_before_it() -> None:
+    # The attack's cost was a queue: grpc's server takes new calls one at a time from a
+    # queue in its core, and the logins ended to make room came straight back, so an
+    # authenticated call waited behind hundreds of them. Logins now have a queue of
+    # their own. Here the server's loop is held while 60 idle logins and then one
+    # authenticated call arrive on one connection (in that order), then let go.
+    arrivals = _Arrivals()
+    release, loop_held = threading.Event(), threading.Event()
+    with ExitStack() as stack, LocalDataServer(interceptors=[arrivals]) as server:
+        stack.callback(release.set)
+        stack.callback(loop_held.set)
+        channel = stack.enter_context(grpc.insecure_channel(server.address, options=OWN_CONNECTION))
+        api = make_api(server, channel)
+        event_loop().call_soon_threadsafe(loop_held.wait, 60)  # it takes no new call meanwhile
+        arrivals.methods.clear()
+        method = channel.stream_unary(AUTHENTICATE, request_serializer=lambda m: m.SerializeToString())
+        idle = [method.future(iter(_Silent(release)), timeout=60) for _ in range(60)]
+        time.sleep(0.5)  # the logins are at the server before the authenticated call
+        answer = api.data.TabularDataByFilter.future(
+            data_pb2.TabularDataByFilterRequest(), metadata=api.metadata, timeout=60)
+        time.sleep(0.5)
+        loop_held.set()
+        assert answer.result().count == 0
+        taken = arrivals.methods.index("/viam.app.data.v1.DataService/TabularDataByFilter")
+        # In one queue it came 61st; in its own, among the first taken up.
+        assert taken < 10, arrivals.methods[:taken + 1]
+        # And the logins are taken up too, each through the interceptor.
+        _until(lambda: arrivals.methods.count(AUTHENTICATE) >= 60, "the queued logins were not all taken up")
+        for future in idle:
+            future.cancel()
+
+
+def test_a_flood_of_ended_logins_is_logged_as_counts_not_a_line_each(caplog: Any) -> None:
+    caplog.set_level(logging.INFO, logger="viam_data_sync.server")
+    release = threading.Event()
+    with ExitStack() as stack, LocalDataServer(max_anonymous_calls_per_connection=1,
+                                               anonymous_request_timeout=120) as server:
+        stack.callback(release.set)
+        calls = _idle_logins(stack, server.address, release, 1, 30)
+        _until(lambda: sum(future.done() for future in calls) >= 29,  # each new one ended the one before
+               "the logins did not make room for each other")
+        for future in calls:
+            future.cancel()
+    # The server has stopped: what it had counted but not yet logged is logged.
+    lines = [r.getMessage() for r in caplog.records if "calls before login ended" in r.getMessage()]
+    assert 1 <= len(lines) <= 3, lines  # one a line each before
+    assert sum(int(n) for line in lines for n in re.findall(r"(\d+) to make room", line)) == 29
+    assert not [r for r in caplog.records if "ended before its request came" in r.getMessage()]
+
+
+class _NoLogins(grpc.ServerInterceptor):
+    def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
+        return None if handler_call_details.method == AUTHENTICATE else continuation(handler_call_details)
+
+
+def test_an_interceptor_still_decides_each_login_in_its_own_queue() -> None:
+    with LocalDataServer(interceptors=[_NoLogins()]) as server, \
+            grpc.insecure_channel(server.address, options=OWN_CONNECTION) as channel:
+        with pytest.raises(grpc.RpcError) as refused:
+            authenticate(channel, server.api_key_id, server.api_key)
+        assert refused.value.code() == grpc.StatusCode.UNIMPLEMENTED

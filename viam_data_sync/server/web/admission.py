@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
-from typing import Any, Dict, Optional, Tuple
+import logging
+import time
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import grpc
 
@@ -188,3 +190,38 @@ class Admission:
     def _forget_if_idle(self, who: str, caller: Caller) -> None:
         if caller.open == 0 and self._callers.get(who) is caller:
             del self._callers[who]
+
+
+class EndedLog:
+    """One log line per ``interval`` seconds for the calls before login the server ends,
+    however many: under a flood of idle logins (each one ended comes straight back) a
+    line per call would cost the event loop more than ending the call does.
+
+    The first end is logged at once; the ends that follow within ``interval`` are
+    counted, by reason, and logged as one line with the next end after it, or at
+    :meth:`flush` (when the server stops). Loop thread only.
+    """
+
+    def __init__(self, log: logging.Logger, interval: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._log = log
+        self._interval = interval
+        self._clock = clock
+        self._counts: Dict[str, int] = {}
+        self._next = 0.0
+
+    def ended(self, reason: str) -> None:
+        """A call before login was ended, for ``reason`` (a phrase naming the setting)."""
+        self._counts[reason] = self._counts.get(reason, 0) + 1
+        now = self._clock()
+        if now >= self._next:
+            self._next = now + self._interval
+            self.flush()
+
+    def flush(self) -> None:
+        counts, self._counts = self._counts, {}
+        if counts:
+            self._log.info(
+                "calls before login ended: %s",
+                "; ".join(f"{n} {reason}" for reason, n in sorted(counts.items())),
+            )

@@ -23,6 +23,11 @@ messages:
   per connection, and their request must come within ``anonymous_request_timeout``:
   however many connections hold idle logins, they cannot fill ``max_concurrent_calls``,
   so authenticated callers are always served.
+* ``Authenticate`` is a registered method of grpc's server, so its new calls wait in a
+  queue of their own in grpc's core: grpc's asyncio server takes one new call from each
+  queue per turn of its loop, so a flood of logins (the ones ended to make room come
+  straight back) does not stand between an authenticated call and its handler. Every
+  other method shares the generic queue.
 * Uploads are consumers (``_rpc.stream_handler``): each chunk is handed to a worker as
   it arrives. A response stream (``ExportTabularData``) runs on one worker, which stops
   when the client reads nothing for ``request_idle_timeout``.
@@ -47,10 +52,13 @@ import grpc
 from google.protobuf.message import DecodeError
 
 from viam_data_sync.server._rpc import LOG, ContextAborted, RpcFail, consumer_of, log_unexpected
-from viam_data_sync.server.web.admission import Admission, Caller, Limits, Seat
+from viam_data_sync.server.web.admission import AUTHENTICATE, Admission, Caller, EndedLog, Limits, Seat
 
 #: Responses a response stream may have ready ahead of its client.
 STREAM_BUFFER = 16
+
+#: The methods whose new calls wait in a queue of their own in grpc's core (see above).
+OWN_QUEUE = (AUTHENTICATE,)
 
 
 # ---------------------------------------------------------------- the event loop
@@ -244,6 +252,7 @@ class ServingCore:
         self.sync_interceptors = [i for i in interceptors if not isinstance(i, grpc.aio.ServerInterceptor)]
         self.aio_interceptors = [i for i in interceptors if isinstance(i, grpc.aio.ServerInterceptor)]
         self.admission = Admission(authority, limits)
+        self.ended_log = EndedLog(LOG)
         self.limits = limits
         self.options = list(options)
         self.loop = event_loop()
@@ -267,6 +276,10 @@ class ServingCore:
             options=self.options,
             maximum_concurrent_rpcs=self.limits.max_concurrent_calls,
         )
+        for method in OWN_QUEUE:
+            if method in self.handlers:
+                service, name = method[1:].split("/")
+                server.add_registered_method_handlers(service, {name: self._own_queue(method)})
         port = server.add_insecure_port(address)
         if not port:
             raise OSError(f"cannot listen on {address}")
@@ -280,12 +293,16 @@ class ServingCore:
         what they wait on, e.g. a query in a worker process)."""
         server, self._server = self._server, None
         if server is not None:
-            asyncio.run_coroutine_threadsafe(server.stop(grace), self.loop).result()
+            asyncio.run_coroutine_threadsafe(self._stop(server, grace), self.loop).result()
         if before_join is not None:
             before_join()
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
         self._stopped.set()
+
+    async def _stop(self, server: grpc.aio.Server, grace: Optional[float]) -> None:
+        await server.stop(grace)
+        self.ended_log.flush()  # the ends of calls before login not logged yet
 
     def wait(self, timeout: Optional[float]) -> bool:
         return self._stopped.wait(timeout)
@@ -302,6 +319,21 @@ class ServingCore:
             )
 
         return step(0, details)
+
+    def _own_queue(self, method: str) -> Any:
+        """The registered handler of ``method`` (a unary call): the sync interceptors still
+        see each call, as a generic handler's calls do."""
+        base = self.handlers[method]
+
+        async def unary(requests: Any, context: Any) -> Any:
+            h = base
+            if self.sync_interceptors:
+                h = self.lookup(_CallDetails(method, context.invocation_metadata()))
+            if h is None or h.unary_unary is None:
+                await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{method} is not served")
+            return await self._unary(method, h.unary_unary, context)
+
+        return grpc.stream_unary_rpc_method_handler(unary, base.request_deserializer, base.response_serializer)
 
     def wrap(self, method: str, h: Any) -> Any:
         des, ser = h.request_deserializer, h.response_serializer
@@ -366,14 +398,17 @@ class ServingCore:
         except (DecodeError, ValueError, TypeError):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a request message does not parse")
         if message is _ENDED:
-            LOG.info("%s: ended before its request came, to make room for newer calls before login", method)
+            self.ended_log.ended("to make room for newer ones (max_anonymous_calls)")
             await context.abort(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 "this call before login sent no request while newer ones waited (max_anonymous_calls); retry",
             )
         self.admission.request_came(seat)
         if message is _TIMED_OUT:
-            LOG.info("%s: no request message for %g s; call ended", method, timeout)
+            if seat.caller.anonymous:
+                self.ended_log.ended(f"with no request for {timeout:g} s ({setting})")
+            else:
+                LOG.info("%s: no request message for %g s; call ended", method, timeout)
             await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, _idle_message(timeout, setting))
         return _EOF if message is grpc.aio.EOF else message
 
@@ -521,6 +556,12 @@ def _idle_message(timeout: float, setting: str) -> str:
         f"no request message for {timeout:g} s (the server's {setting}); "
         "the call was ended and nothing was stored"
     )
+
+
+class _CallDetails(grpc.HandlerCallDetails):
+    def __init__(self, method: str, invocation_metadata: Any) -> None:
+        self.method = method
+        self.invocation_metadata = invocation_metadata
 
 
 class _Generic(grpc.GenericRpcHandler):
