@@ -2,7 +2,7 @@
 
 What sync users need and the official SDK does not give them: ``iter_tabular``,
 ``iter_binary``, ``iter_export_tabular`` and ``iter_mql``. Each builds one of the
-iterators of :mod:`viam_data_sync._iterators` and hands it page fetchers made from the
+iterators of :mod:`viam_data_sync._iterators` and hands it a page source made from the
 request builders of the tabular and binary chapters and the one call path
 (:mod:`viam_data_sync._api.sources`); the iterators never reach back into the client.
 

@@ -22,7 +22,7 @@ from viam_data_sync._checks import (
 )
 from viam_data_sync._call import Caller
 from viam_data_sync._errors import ApiError, DeadlineExceeded
-from viam_data_sync._iterators import ExportIterator
+from viam_data_sync._export_iterator import ExportIterator
 from viam_data_sync._retry import Idempotency, should_retry
 from viam_data_sync._config import USE_CLIENT_DEFAULT, TimeoutArg
 from viam_data_sync._convert import (
