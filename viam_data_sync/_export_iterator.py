@@ -1,17 +1,17 @@
 """``iter_export_tabular``'s iterator: one ``ExportTabularData`` server stream, resumed
 from the capture time of the last row received when it breaks.
 
-A stream, not pages: it has no page to fetch, so it is not a
-:class:`~viam_data_sync._pages.PageSource`; the chapter hands it ``open_stream`` (one
-call of the call layer per stream), and it runs on the consuming thread only.
+A stream, not pages: the chapter hands it one
+:class:`~viam_data_sync._pages.StreamSource` (one call of the call layer per stream
+opened), and it runs on the consuming thread only.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
-from viam_data_sync._defaults import DEFAULT_MAX_ATTEMPTS
 from viam_data_sync._models import TabularDataPoint
+from viam_data_sync._pages import StreamSource
 from viam_data_sync._pagination import decode_cursor, encode_cursor
 from viam_data_sync._row_iterator import _RowIterator, context_hash
 
@@ -44,28 +44,16 @@ class ExportIterator(_RowIterator[TabularDataPoint]):
 
     def __init__(
         self,
-        open_stream: Callable[[Optional[int]], Iterator[Any]],
-        convert: Callable[[Any], TabularDataPoint],
+        source: StreamSource,
         *,
-        time_of: Callable[[Any], int],
-        should_resume: Callable[[BaseException], bool],
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        backoff: Callable[[int], float] = lambda n: 0.0,
-        sleep: Callable[[float], None] = lambda s: None,
         start_after: Optional[str] = None,
         max_results: Optional[int] = None,
-        context: str = "",
     ) -> None:
         super().__init__()
-        self._open = open_stream
-        self._convert = convert
-        self._time_of = time_of
-        self._should_resume = should_resume
-        self._max_attempts = max(1, max_attempts)
-        self._backoff = backoff
-        self._sleep = sleep
+        self._source = source
+        self._max_attempts = max(1, source.max_attempts)
         self.max_results = max_results
-        self._context = context_hash(self.kind, context)
+        self._context = context_hash(self.kind, source.identity)
         self._last_ns: Optional[int] = None
         self._same = 0  # rows yielded with capture time == _last_ns
         self.done = False
@@ -93,7 +81,7 @@ class ExportIterator(_RowIterator[TabularDataPoint]):
                 break
             if self._stream is None:
                 self._skip_same = self._same if self._last_ns is not None else 0
-                self._stream = self._open(self._last_ns)
+                self._stream = self._source.open(self._last_ns)
             try:
                 message = next(self._stream)
             except StopIteration:
@@ -103,18 +91,18 @@ class ExportIterator(_RowIterator[TabularDataPoint]):
             except Exception as exc:
                 self._release()
                 self._failures += 1
-                if not self._should_resume(exc) or self._failures >= self._max_attempts:
+                if not self._source.resumable(exc) or self._failures >= self._max_attempts:
                     raise
                 self.reconnects += 1
                 LOGGER.warning("export stream broke (%s); resuming after %s rows", exc, self.yielded)
-                self._sleep(self._backoff(self._failures))
+                self._source.pause(self._failures)
                 continue
-            t = self._time_of(message)
+            t = self._source.time_of(message)
             if self._skip_same and t == self._last_ns:
                 self._skip_same -= 1
                 continue
             self._skip_same = 0
-            value = self._convert(message)
+            value: TabularDataPoint = self._source.convert(message)
             if t == self._last_ns:
                 self._same += 1
             else:

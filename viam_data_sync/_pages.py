@@ -116,10 +116,45 @@ class KeysetPageSource(PageSource, Protocol):
     identity: bytes
 
 
+class StreamSource(Protocol):
+    """A server stream read from a capture time (``ExportTabularData``): not pages, but
+    handed to its iterator the same way, as one object the chapter builds from the call
+    layer. The iterator decides where to reopen; the source makes the calls.
+
+    Attributes:
+        max_attempts: broken streams in a row (without a new row) before the error is raised.
+        identity: what names the stream (for resume tokens).
+    """
+
+    max_attempts: int
+    identity: str
+
+    def open(self, from_ns: Optional[int]) -> Iterator[Any]:
+        """The stream's messages from capture time ``from_ns`` (inclusive; ``None``:
+        its own start): one call through the call layer."""
+        ...
+
+    def time_of(self, message: Any) -> int:
+        """A message's capture time (ns), which orders the stream."""
+        ...
+
+    def convert(self, message: Any) -> Any:
+        """A message as the row the iterator yields."""
+        ...
+
+    def resumable(self, error: BaseException) -> bool:
+        """Whether a stream that broke with ``error`` may be reopened."""
+        ...
+
+    def pause(self, failures: int) -> None:
+        """Wait before reopening after ``failures`` broken streams in a row."""
+        ...
+
+
 def probe(source: FilterPageSource, lo: Optional[int], hi: Optional[int], newest: bool) -> Optional[Any]:
     """The oldest (or newest) raw row of ``source`` in ``[lo, hi)``, or ``None``."""
     rows = source.fetch(PageRequest(limit=1, lo=lo, hi=hi, newest_first=newest)).rows
     return rows[0] if rows else None
 
 
-__all__ = ["FilterPageSource", "KeysetPageSource", "Page", "PageRequest", "PageSource", "Range", "probe"]
+__all__ = ["FilterPageSource", "KeysetPageSource", "Page", "PageRequest", "PageSource", "Range", "StreamSource", "probe"]

@@ -21,7 +21,7 @@ from viam_data_sync._api.sources import (
     mql_iterator,
     tabular_iterator,
 )
-from viam_data_sync._api.tabular import export_points
+from viam_data_sync._api.export_stream import export_points
 from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
 from viam_data_sync._progress import RowProgressCallback, row_progress
