@@ -66,7 +66,10 @@ nitpick_ignore_regex = [
                   r"UserWarning|Warning|RuntimeError|OSError|FileNotFoundError|datetime|timedelta|timezone|"
                   r"Enum|IntEnum|RpcError|StatusCode|Channel|Message|Struct|Timestamp|ServerInterceptor|"
                   r"PathLike\[str\]|Decimal|Generator)"),
-    (r"py:class", r"viam_data_sync\._iterators\.T"),  # the type variable of the generic iterators
+    (r"py:class", r"viam_data_sync\._(iterators|row_iterator|filter_iterator)\.T"),  # the type variable of the generic iterators
+    # The page source an iterator's constructor takes: private (the client's chapters
+    # build iterators; users never call these constructors).
+    (r"py:class", r"viam_data_sync\._pages\.(FilterPageSource|KeysetPageSource|StreamSource)"),
     (r"py:(exc|obj|data|func|meth|attr)", r"(ValueError|TypeError|ImportError|KeyError|RuntimeError|OSError|"
                                           r"FileNotFoundError|IsADirectoryError|StopIteration|None|True|False|"
                                           r"NotImplemented|UserWarning|DeprecationWarning)"),

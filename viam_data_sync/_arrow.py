@@ -348,7 +348,7 @@ def pyarrow_installed() -> bool:
 
 
 class ArrowOutput:
-    """Arrow methods of every iterator (``_RowIterator`` of :mod:`._iterators`):
+    """Arrow methods of every iterator (``_RowIterator`` of :mod:`._row_iterator`):
     ``iter_batches``, ``to_arrow``, ``infer_arrow_schema`` and ``__arrow_c_stream__``.
 
     A subclass gives ``_arrow_chunks()`` (lists of rows; by default, groups of the

@@ -17,9 +17,10 @@ for that one user call:
 
 Nothing above this layer retries a call again, with one exception: a page still
 answered RESOURCE_EXHAUSTED after its attempts is fetched again by the page workers
-(``_fetching.py``, at most 8 more times, halving the pages fetched at once), so one page
-costs at most ``9 * max_attempts`` RPCs. A broken export stream is resumed by its
-iterator.
+(``_fetching.py``, halving the pages fetched at once). Both draw from one
+:class:`~viam_data_sync._retry.PageBudget` per page (``budget=``), which this layer
+charges for every RPC it sends, so one page costs at most ``DEFAULT_PAGE_RPCS`` (10)
+RPCs in all. A broken export stream is resumed by its iterator.
 """
 from __future__ import annotations
 
@@ -37,11 +38,11 @@ from viam_data_sync._clock import SYSTEM_CLOCK, Clock
 from viam_data_sync._defaults import DEFAULT_TIMEOUT
 from viam_data_sync._config import USE_CLIENT_DEFAULT, RetryArg, TimeoutArg, check_timeout, resolve_retry
 from viam_data_sync._errors import (
-    ApiError, DeadlineExceeded, Unauthenticated, UploadOutcomeUnknown, from_rpc_error, is_tls_mismatch,
-    tls_mismatch_error,
+    ApiError, DeadlineExceeded, ResourceExhausted, Unauthenticated, UploadOutcomeUnknown, from_rpc_error,
+    is_tls_mismatch, tls_mismatch_error,
 )
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2
-from viam_data_sync._retry import Idempotency, RetryBudget, RetryPolicy, should_retry
+from viam_data_sync._retry import Idempotency, PageBudget, RetryBudget, RetryPolicy, should_retry
 from viam_data_sync._rpcs import RPCS, AuthService, ClientStream, Rpc, ServerStream, Unary
 
 LOGGER = logging.getLogger("viam_data_sync")
@@ -87,6 +88,7 @@ class _Call:
     policy: RetryPolicy
     deadline: Optional[float]  # monotonic; None: unbounded (a stream with timeout=None)
     per_call: Optional[float]
+    page_budget: Optional[PageBudget] = None  # the page this call is for: every RPC draws from it
     sent: int = 0  # RPCs sent, Authenticate included
     reauthenticated: bool = False  # a token was refused once already
     reauthenticating: bool = False  # the pending retry is that renewal
@@ -150,7 +152,7 @@ class Caller:
     # ------------------------------------------------------------ the entry point
     @overload
     def call(self, rpc: Unary[Q, P], request: Q, *, timeout: TimeoutArg = ...,
-             retry: RetryArg = ...) -> P: ...
+             retry: RetryArg = ..., budget: Optional[PageBudget] = ...) -> P: ...
 
     @overload
     def call(self, rpc: ClientStream[Q, P], request: Callable[[], Iterable[Q]], *, replayable: bool,
@@ -160,7 +162,8 @@ class Caller:
     def call(self, rpc: ServerStream[Q, P], request: Q, *, timeout: TimeoutArg = ...) -> Iterator[P]: ...
 
     def call(self, rpc: Rpc[Any, Any], request: Any, *, timeout: TimeoutArg = USE_CLIENT_DEFAULT,
-             retry: RetryArg = USE_CLIENT_DEFAULT, replayable: bool = False) -> Any:
+             retry: RetryArg = USE_CLIENT_DEFAULT, replayable: bool = False,
+             budget: Optional[PageBudget] = None) -> Any:
         """Send ``rpc`` with ``request`` and return its response.
 
         * unary: the response, retried as the policy and the RPC's idempotency allow;
@@ -173,13 +176,16 @@ class Caller:
         * server stream: an iterator of responses, cancelled when the consumer stops
           early; ``timeout`` bounds the whole stream (``None``: unbounded). Resuming a
           broken stream is its iterator's job, since only it knows where to resume.
+
+        ``budget`` (unary calls: a page of a paged read) is charged one RPC for every
+        RPC sent, ``Authenticate`` included; the attempts stop when it is spent.
         """
         per_call = self.timeout if timeout is USE_CLIENT_DEFAULT else check_timeout(timeout)
         if isinstance(rpc, ServerStream):
             deadline = None if per_call is None else self.clock.monotonic() + per_call
             return self._server_stream(_Call(rpc, RetryPolicy.disabled(), deadline, None), request)
         policy = resolve_retry(retry, self.retry)
-        call = _Call(rpc, policy, self.clock.monotonic() + policy.deadline, per_call)
+        call = _Call(rpc, policy, self.clock.monotonic() + policy.deadline, per_call, budget)
         if isinstance(rpc, ClientStream):
             return self._client_stream(call, request, replayable)
         return self._unary(call, request)
@@ -205,6 +211,12 @@ class Caller:
         timeout = self._rpc_timeout(call)
         if rpc is AuthService.Authenticate and timeout is None:
             timeout = _AUTH_TIMEOUT
+        if call.page_budget is not None and not call.page_budget.spend():
+            if call.last_error is not None:
+                raise call.last_error
+            raise ResourceExhausted(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                    f"the page's budget of {call.page_budget.max_rpcs} RPCs is spent",
+                                    method=call.rpc.path)
         call.sent += 1
         method = self.connection.method(rpc)
         if isinstance(rpc, ServerStream):
@@ -280,7 +292,8 @@ class Caller:
             return self.clock.monotonic() + (floor or 0.0) >= call.deadline
 
         def out_of_attempts(state: tenacity.RetryCallState) -> bool:
-            return call.sent >= policy.max_attempts
+            spent = call.page_budget is not None and call.page_budget.left <= 0
+            return spent or call.sent >= policy.max_attempts
 
         def budget_spent(state: tenacity.RetryCallState) -> bool:
             if call.reauthenticating or self.budget.try_spend():

@@ -27,6 +27,10 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_ATTEMPTS = 5
 #: Seconds a call may take over all its attempts (``RetryPolicy.deadline``).
 DEFAULT_DEADLINE = 300.0
+#: RPCs one page of a paged read may cost in all (``PageBudget``): every attempt of
+#: every call made for it, the calls repeated after a RESOURCE_EXHAUSTED back-off
+#: included. Two calls' worth of the default attempts.
+DEFAULT_PAGE_RPCS = 2 * DEFAULT_MAX_ATTEMPTS
 
 #: Rows per ``TabularDataByFilter`` page.
 TABULAR_PAGE_SIZE = 100
@@ -81,7 +85,7 @@ def env_address() -> str:
 
 __all__ = [
     "BINARY_METADATA_PAGE_SIZE", "BINARY_PAGE_SIZE", "BULK_TABULAR_PAGE_SIZE", "DEFAULT_ADDRESS",
-    "DEFAULT_MAX_PARTITIONS", "DEFAULT_SCHEMA_SAMPLE_ROWS", "DEFAULT_TARGET_BYTES", "DEFAULT_TARGET_ITEMS", "DEFAULT_TARGET_ROWS", "DEFAULT_APP_HOST", "DEFAULT_DEADLINE", "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_MAX_PARTITIONS", "DEFAULT_SCHEMA_SAMPLE_ROWS", "DEFAULT_TARGET_BYTES", "DEFAULT_TARGET_ITEMS", "DEFAULT_TARGET_ROWS", "DEFAULT_APP_HOST", "DEFAULT_DEADLINE", "DEFAULT_MAX_ATTEMPTS", "DEFAULT_PAGE_RPCS",
     "DEFAULT_TIMEOUT", "ENV_ADDRESS", "ENV_API_KEY", "ENV_API_KEY_ID", "ENV_INSECURE", "MQL_PAGE_SIZE",
     "TABULAR_PAGE_SIZE", "env_address", "env_flag", "is_yes",
 ]

@@ -12,9 +12,15 @@ bounded queue. :class:`Concurrency` decides how many partitions fetch at once:
   the call's own retries) halves the number of fetches allowed at once, waits, and
   fetches the page again; successes raise the limit again by one per ``limit``
   pages (additive increase, multiplicative decrease).
+* **One budget per page:** each page gets a :class:`~viam_data_sync._retry.PageBudget`
+  (``DEFAULT_PAGE_RPCS``, 10), carried down in its :class:`~viam_data_sync._pages.PageRequest`.
+  The call layer charges it for every RPC it sends; the page is fetched again only while
+  some is left, so a page costs at most 10 RPCs however it fails.
 
-The workers hold the partitions' queues and the controller, never the iterator, so
-dropping the last reference to an iterator stops them.
+A worker holds what it is handed: the query's :class:`~viam_data_sync._pages.FilterPageSource`
+(pages go down as requests and come back as :class:`~viam_data_sync._pages.Page` values),
+its partition's queue and the controller; never the iterator, so dropping the last
+reference to an iterator stops them.
 """
 from __future__ import annotations
 
@@ -23,24 +29,22 @@ import math
 import queue
 import threading
 import time
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from dataclasses import replace
+from typing import Any, Callable, List, Optional, Tuple
 
+from viam_data_sync._defaults import DEFAULT_PAGE_RPCS
 from viam_data_sync._errors import ResourceExhausted
 from viam_data_sync._errors import is_size_limit
+from viam_data_sync._pages import FilterPageSource, Page, PageRequest, PageSource
+from viam_data_sync._retry import PageBudget
 
 LOGGER = logging.getLogger("viam_data_sync")
 
-#: ``expand(rows) -> chunks``: a page's raw rows replaced by chunks (``None`` marks a
-#: row that vanished), e.g. the rows with their file bodies.
-Expand = Callable[[List[Any]], Iterator[List[Any]]]
-#: ``fetch_page(lo, hi, last) -> (rows, next_last)``: one page of one partition.
-PageFetch = Callable[[Optional[int], Optional[int], str], Tuple[List[Any], str]]
 #: A queued chunk: ``(page_last, chunk, next_last, end, offset, last_chunk)``.
 Item = Tuple[str, List[Any], str, bool, int, bool]
 
 #: The default cap on partitions fetched at once when the iterator adapts.
 DEFAULT_MAX_CONCURRENCY = 32
-_EXHAUSTED_RETRIES = 8
 _ALPHA = 0.3  # weight of a new measurement in the moving averages
 
 
@@ -52,12 +56,15 @@ class Concurrency:
         limit: fetches allowed at once now (halved on RESOURCE_EXHAUSTED).
         lowest: the lowest ``limit`` so far.
         exhausted_pages: pages answered RESOURCE_EXHAUSTED and fetched again.
+        page_rpcs: the RPCs one page may cost in all (its :class:`PageBudget`).
     """
 
-    def __init__(self, cap: int, *, backoff: float = 0.05, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, cap: int, *, backoff: float = 0.05, monotonic: Callable[[], float] = time.monotonic,
+                 page_rpcs: int = DEFAULT_PAGE_RPCS) -> None:
         self.cap = self.limit = self.lowest = cap
         self._monotonic = monotonic
         self.backoff = backoff
+        self.page_rpcs = page_rpcs
         self.exhausted_pages = 0
         self._active = 0
         self._successes = 0
@@ -111,22 +118,24 @@ class Concurrency:
             self._successes = 0
             return self.backoff * min(8, self.exhausted_pages)
 
-    def fetch(self, fetch_page: PageFetch, lo: Optional[int], hi: Optional[int], last: str,
-              stop: threading.Event) -> Optional[Tuple[List[Any], str]]:
-        """One page through the gate, measured; RESOURCE_EXHAUSTED backs off and
-        fetches again. ``None`` when stopped."""
-        for attempt in range(_EXHAUSTED_RETRIES + 1):
+    def fetch(self, source: PageSource, request: PageRequest, stop: threading.Event) -> Optional[Page]:
+        """One page through the gate, measured, within one :class:`PageBudget` of
+        ``page_rpcs`` RPCs: RESOURCE_EXHAUSTED backs off and fetches again while the
+        budget lasts. ``None`` when stopped."""
+        budget = PageBudget(self.page_rpcs)
+        request = replace(request, budget=budget)
+        while True:
             if not self.acquire(stop):
                 return None
             started = self._monotonic()
             try:
-                page = fetch_page(lo, hi, last)
+                page = source.fetch(request)
             except ResourceExhausted as exc:
-                if is_size_limit(exc.code, exc.details) or attempt == _EXHAUSTED_RETRIES:
+                if is_size_limit(exc.code, exc.details) or budget.left <= 0:
                     raise
                 wait = self.exhausted()
-                LOGGER.warning("RESOURCE_EXHAUSTED while paging: %d fetches at once now, retrying in %.2f s",
-                               self.limit, wait)
+                LOGGER.warning("RESOURCE_EXHAUSTED while paging: %d fetches at once now, retrying in %.2f s "
+                               "(%d of %d RPCs of the page spent)", self.limit, wait, budget.spent, budget.max_rpcs)
             else:
                 self.fetched(self._monotonic() - started)
                 return page
@@ -134,7 +143,6 @@ class Concurrency:
                 self.release()
             if stop.wait(wait):
                 return None
-        raise AssertionError("unreachable")
 
 
 class PartitionPages:
@@ -144,28 +152,29 @@ class PartitionPages:
     its queue, not finished).
     """
 
-    def __init__(self, lo: Optional[int], hi: Optional[int], start_last: str, depth: int) -> None:
-        self.lo, self.hi, self.start_last = lo, hi, start_last
+    def __init__(self, lo: Optional[int], hi: Optional[int], start_last: str, depth: int, page_size: int) -> None:
+        self.lo, self.hi, self.start_last, self.page_size = lo, hi, start_last, page_size
         self.pages: "queue.Queue[Item | BaseException]" = queue.Queue(maxsize=depth)
         self.fetching = True
 
-    def produce(self, fetch_page: PageFetch, expand: Optional[Expand], stop: threading.Event,
-                control: Concurrency) -> None:
+    def produce(self, source: FilterPageSource, stop: threading.Event, control: Concurrency) -> None:
         """Queue :data:`Item` tuples, then nothing (the last has ``end``), or an error.
 
-        Without ``expand`` a page is one chunk. With it, a page's rows are replaced by
-        the chunks it yields (e.g. bodies fetched a budget at a time; ``None`` for a
-        row that vanished), queued one by one, so memory holds a few chunks, not a page.
+        A page's rows are queued as the chunks ``source.chunks`` makes of them (the
+        page itself, or e.g. its items with their bodies fetched a byte budget at a
+        time; ``None`` for a row that vanished), one by one, so memory holds a few
+        chunks, not a page.
         """
         last = self.start_last
         try:
             while not stop.is_set():
-                page = control.fetch(fetch_page, self.lo, self.hi, last, stop)
+                request = PageRequest(limit=self.page_size, last=last, lo=self.lo, hi=self.hi)
+                page = control.fetch(source, request, stop)
                 if page is None:
                     return
-                rows, next_last = page
-                end = not rows or not next_last or next_last == last
-                chunks = expand(rows) if expand is not None and rows else iter([rows])
+                rows, next_last = page.rows, page.last
+                end = page.is_last(request)
+                chunks = source.chunks(rows) if rows else iter([rows])
                 offset = 0
                 chunk = next(chunks, [])
                 while True:

@@ -1,4 +1,5 @@
-"""Resume tokens (``.cursor``) of the iterators in :mod:`viam_data_sync._iterators`.
+"""Resume tokens (``.cursor``) of the iterators (:mod:`viam_data_sync._iterators`), and
+the keyset tokens of MQL pages.
 
 A token is ``vds1.`` followed by urlsafe base64 of a small JSON object naming the kind
 of iterator, a hash of the query it belongs to, and the position. It is opaque to
@@ -9,6 +10,8 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any, Dict
+
+import bson
 
 _CURSOR_PREFIX = "vds1."
 
@@ -33,3 +36,14 @@ def decode_cursor(cursor: str, kind: str, context: str, what: str = "query") -> 
     if state.get("c") != context:
         raise ValueError(f"start_after was made by an iterator over a different {what}")
     return state
+
+
+def keyset_token(value: Any) -> str:
+    """A keyset position (the last key value read) as a page token: hex BSON, so any
+    BSON value (an ObjectId, a date, a number) survives a process."""
+    return bson.encode({"v": value}).hex()
+
+
+def keyset_value(token: str) -> Any:
+    """The key value a :func:`keyset_token` holds."""
+    return bson.decode(bytes.fromhex(token))["v"]

@@ -1,11 +1,13 @@
 """Time-partition planning: cut a filter's time range into disjoint ranges from cheap
 calls (one-row probes and ``count_only`` counts), never by reading the data.
 
-One planner serves two callers: the iterators of :mod:`viam_data_sync._iterators`,
-which split a query into partitions fetched at once by worker threads
-(:func:`even_ranges`), and :meth:`DataClient.plan_tabular` / ``plan_binary``, which
+One planner serves two callers: the filter iterators
+(:mod:`viam_data_sync._filter_iterator`), which split a query into partitions fetched
+at once by worker threads (:func:`iteration_plan`), and :meth:`DataClient.plan_tabular` / ``plan_binary``, which
 hand partitions to other processes (:func:`counted_ranges`, which starts from the same
-even split and then balances it with counts).
+even split and then balances it with counts). Both ask the query's
+:class:`~viam_data_sync._pages.FilterPageSource`: one-row probes through its one
+``fetch`` shape, counts through ``size``.
 
 Ranges are half-open, ``[lo, hi)`` in nanoseconds (``None`` for an open end). The first
 range starts where the caller's interval starts, the last ends where it ends, and inner
@@ -20,14 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Tuple
 
 from viam_data_sync._convert import ns_to_timestamp, timestamp_to_ns
+from viam_data_sync._pages import FilterPageSource, Range, probe
 from viam_data_sync._proto.app.data.v1 import data_pb2
-
-#: A time range in nanoseconds, ``[lo, hi)``; ``None`` for an open end.
-Range = Tuple[Optional[int], Optional[int]]
-#: ``probe(lo, hi, newest) -> row or None``: the oldest (or newest) row in a range.
-Probe = Callable[[Optional[int], Optional[int], bool], Optional[Any]]
-#: ``count(lo, hi) -> (rows, bytes)``: how much a range holds (one ``count_only`` call).
-Count = Callable[[Optional[int], Optional[int]], Tuple[int, int]]
 
 _INNER_BOUNDARY_OFFSET_NS = 777  # odd offset: boundaries never sit on round times
 #: The most partitions one plan (or one iterator) makes.
@@ -92,10 +88,6 @@ def even_ranges(lo: Optional[int], hi: Optional[int], first: Any, last: Any, row
     return plan_partitions(lo, hi, a, b, count)
 
 
-#: A one-row probe of a filter: its oldest row (``newest=False``) or newest, or ``None``.
-FilterProbe = Callable[[data_pb2.Filter, bool], Optional[Any]]
-
-
 @dataclass(frozen=True)
 class IterationPlan:
     """How an iterator reads ``[lo, hi]``: its ranges, and what decided them.
@@ -112,9 +104,8 @@ class IterationPlan:
 
 
 def iteration_plan(
-    filter_: data_pb2.Filter, lo: Optional[int], hi: Optional[int], *, parallel: int, page_size: int,
-    depth: int, min_rtt: float, row_time: Callable[[Any], int], probe: Optional[FilterProbe],
-    count: Optional[Callable[[data_pb2.Filter], int]], monotonic: Callable[[], float],
+    source: FilterPageSource, lo: Optional[int], hi: Optional[int], *, parallel: int, page_size: int,
+    depth: int, min_rtt: float, monotonic: Callable[[], float],
 ) -> IterationPlan:
     """The partitions an iterator fetches at once, decided before its first page.
 
@@ -124,27 +115,25 @@ def iteration_plan(
     prefetch is used (1 RPC spent). Otherwise the row count and the newest row are
     asked at once (2 more RPCs, one round trip) and partitions sized to about ``depth``
     pages each, at least ``parallel``, are spread over the rows' span
-    (:func:`even_ranges`). With ``parallel == 1`` or no probe nothing is sent.
+    (:func:`even_ranges`). With ``parallel == 1`` nothing is sent.
     """
     whole: List[Range] = [(lo, hi)]
-    if parallel <= 1 or probe is None:
+    if parallel <= 1:
         return IterationPlan(whole, None, 0)
-    narrowed = with_interval(filter_, lo, hi)
     started = monotonic()
-    first = probe(narrowed, False)
+    first = probe(source, lo, hi, False)
     rtt = monotonic() - started
     if first is None or rtt < min_rtt:
         return IterationPlan(whole, rtt, 1)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="viam-data-sync-plan") as pool:
         # The count and the newest row, at once: one round trip, not two.
-        counted = pool.submit(count, narrowed) if count is not None else None
-        last = probe(narrowed, True)
-        total = counted.result() if counted is not None else parallel * page_size
-    requests = 3 if count is not None else 2
+        counted = pool.submit(source.size, lo, hi)
+        last = probe(source, lo, hi, True)
+        total = counted.result()[0]
     if last is None or total <= page_size:
-        return IterationPlan(whole, rtt, requests)
+        return IterationPlan(whole, rtt, 3)
     parts = partition_count(total, page_size * depth, minimum=parallel)
-    return IterationPlan(even_ranges(lo, hi, first, last, row_time, parts), rtt, requests)
+    return IterationPlan(even_ranges(lo, hi, first, last, source.row_time, parts), rtt, 3)
 
 
 @dataclass(frozen=True)
@@ -158,12 +147,10 @@ class PlannedRange:
 
 
 def counted_ranges(
+    source: FilterPageSource,
     lo: Optional[int],
     hi: Optional[int],
     *,
-    probe: Probe,
-    count: Count,
-    row_time: Callable[[Any], int],
     target_rows: int,
     max_partitions: int,
     target_bytes: Optional[int] = None,
@@ -183,13 +170,14 @@ def counted_ranges(
 
     The ranges are disjoint and cover ``[lo, hi)`` (pinned) exactly, in time order.
     """
-    first = probe(lo, hi, False)
+    count = source.size
+    first = probe(source, lo, hi, False)
     if first is None:
         rows, size = count(lo, hi)
         return [PlannedRange(lo, hi, rows, size)]
-    last = probe(lo, hi, True)
-    first_ns = row_time(first)
-    last_ns = row_time(last) if last is not None else first_ns
+    last = probe(source, lo, hi, True)
+    first_ns = source.row_time(first)
+    last_ns = source.row_time(last) if last is not None else first_ns
     if hi is None:
         hi = boundary_after(last_ns + 1000)  # after the newest row's microsecond
     total, total_bytes = count(lo, hi)
@@ -215,7 +203,7 @@ class _Limits:
         return rows <= self.rows and (self.bytes is None or size <= self.bytes)
 
 
-def _bisect_large(planned: List[PlannedRange], count: Count, first_ns: int, last_ns: int,
+def _bisect_large(planned: List[PlannedRange], count: Callable[[Optional[int], Optional[int]], Tuple[int, int]], first_ns: int, last_ns: int,
                   limits: _Limits, max_partitions: int) -> List[PlannedRange]:
     """Halve (in time) the ranges holding over 1.5 x target, largest first, within a
     budget of counts (a range whose rows share one instant cannot be split)."""

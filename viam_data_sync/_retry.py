@@ -10,7 +10,8 @@ A call is retried only when both hold:
 
 Waits grow exponentially with full jitter, capped, and never run past the call's
 overall deadline; a server ``retry-after`` trailer is honoured. A client-wide
-:class:`RetryBudget` stops an outage from turning into a retry storm.
+:class:`RetryBudget` stops an outage from turning into a retry storm, and a
+:class:`PageBudget` caps what one page of a paged read may cost, whoever repeats it.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from typing import Optional
 
 import grpc
 
-from viam_data_sync._defaults import DEFAULT_DEADLINE, DEFAULT_MAX_ATTEMPTS
+from viam_data_sync._defaults import DEFAULT_DEADLINE, DEFAULT_MAX_ATTEMPTS, DEFAULT_PAGE_RPCS
 from viam_data_sync._errors import is_size_limit, is_tls_mismatch
 
 
@@ -82,6 +83,48 @@ class RetryBudget:
     def record_success(self) -> None:
         with self._lock:
             self._tokens = min(self.capacity, self._tokens + self.refill)
+
+
+class PageBudget:
+    """The RPCs one page may still cost: every RPC sent for the page draws one.
+
+    The call layer draws for each RPC it sends (``Authenticate`` included) and stops
+    its attempts when the budget is spent; the page workers fetch a page answered
+    RESOURCE_EXHAUSTED again only while some is left. So a page costs at most
+    ``max_rpcs`` RPCs in all, however its failures are split between the call's
+    attempts and the back-off of the fetches at once. Thread-safe.
+
+    Example::
+
+        budget = PageBudget(10)
+        while budget.spend():
+            ...  # send one RPC
+    """
+
+    def __init__(self, max_rpcs: int = DEFAULT_PAGE_RPCS) -> None:
+        if not isinstance(max_rpcs, int) or isinstance(max_rpcs, bool) or max_rpcs < 1:
+            raise ValueError("max_rpcs must be an int >= 1")
+        self.max_rpcs = max_rpcs
+        self._spent = 0
+        self._lock = threading.Lock()
+
+    @property
+    def spent(self) -> int:
+        """RPCs sent for the page so far."""
+        return self._spent
+
+    @property
+    def left(self) -> int:
+        """RPCs the page may still cost."""
+        return self.max_rpcs - self._spent
+
+    def spend(self) -> bool:
+        """Draw one RPC; ``False`` (nothing drawn) when the budget is spent."""
+        with self._lock:
+            if self._spent >= self.max_rpcs:
+                return False
+            self._spent += 1
+            return True
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,12 +8,8 @@ import pytest
 from viam_data_sync import RetryPolicy
 from viam_data_sync._call import Caller
 from viam_data_sync._channel import Connection
-from viam_data_sync._convert import ns_to_timestamp, timestamp_to_ns
+from viam_data_sync._api.export_stream import export_points
 from viam_data_sync._errors import ApiError
-from viam_data_sync._iterators import ExportIterator
-from viam_data_sync._proto.app.data.v1 import data_pb2
-from viam_data_sync._retry import Idempotency, should_retry
-from viam_data_sync._rpcs import DataService
 from viam_data_sync.server import LocalDataServer
 from viam_data_sync.testing import FaultInjector
 
@@ -33,20 +29,21 @@ def env():
         caller.connection.close()
 
 
-def export(server, caller, **kwargs):
-    def open_stream(resume_ns):
-        request = data_pb2.ExportTabularDataRequest(
-            part_id=server.part_id, resource_name="sensor-1", resource_subtype="rdk:component:sensor",
-            method_name="Readings")
-        request.interval.SetInParent()
-        if resume_ns is not None:
-            request.interval.start.CopyFrom(ns_to_timestamp(resume_ns))
-        return caller.call(DataService.ExportTabularData, request, timeout=60)
+class Numbers:
+    """The export iterator's rows as the seeded reading numbers."""
 
-    return ExportIterator(
-        open_stream, lambda m: int(m.payload["readings"]["i"]), time_of=lambda m: timestamp_to_ns(m.time_captured),
-        should_resume=lambda e: isinstance(e, ApiError) and should_retry(e.code, Idempotency.READ),
-        max_attempts=5, context="test", **kwargs)
+    def __init__(self, it):
+        self.it = it
+
+    def __iter__(self):
+        return (int(point.payload["readings"]["i"]) for point in self.it)
+
+
+def export(server, caller, **kwargs):
+    """The iterator of ``iter_export_tabular`` over the seeded readings (its
+    ``ExportSource`` sends the calls through ``caller``)."""
+    return export_points(caller, server.part_id, "sensor-1", "rdk:component:sensor", "Readings", timeout=60,
+                         **kwargs)
 
 
 def test_export_exactly_once_through_cut_streams(env):
@@ -56,7 +53,7 @@ def test_export_exactly_once_through_cut_streams(env):
     # so resumes land in the middle of equal-time groups).
     faults.fail("ExportTabularData", grpc.StatusCode.UNAVAILABLE, times=5, after_messages=4001)
     it = export(server, caller)
-    got = list(it)
+    got = list(Numbers(it))
     faults.clear()
     assert it.reconnects >= 3
     assert sorted(got) == list(range(ROWS))
@@ -70,10 +67,10 @@ def test_export_non_retryable_error_raises_and_cursor_resumes(env):
     first = export(server, caller)
     got = []
     with pytest.raises(ApiError):
-        for value in first:
+        for value in Numbers(first):
             got.append(value)
     assert len(got) == 10_001
-    rest = list(export(server, caller, start_after=first.cursor))
+    rest = list(Numbers(export(server, caller, start_after=first.cursor)))
     faults.clear()
     assert sorted(got + rest) == list(range(ROWS))
 

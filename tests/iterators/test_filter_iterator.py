@@ -1,5 +1,6 @@
 """The partitioned, resumable filter iterator against an in-process model of the
-service's paging (interval filter, cursor, sort order). The same iterator against the
+service's paging (interval filter, cursor, sort order), handed to it as a page source
+(``fetch(PageRequest) -> Page``, the one shape every paged read uses). The same iterator against the
 real local server over loopback is tested in test_iter_server.py."""
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from viam_data_sync._convert import ns_to_timestamp, timestamp_to_ns
 from viam_data_sync._iterators import FilterIterator
-from viam_data_sync._planning import plan_partitions
+from viam_data_sync._pages import Page, PageRequest
+from viam_data_sync._planning import interval_of, plan_partitions, with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
 
 
@@ -34,30 +36,47 @@ class Model:
                     and (hi is None or (r[0] <= hi if self.inclusive_end else r[0] < hi))]
         return list(reversed(rows)) if descending else rows
 
-    def fetch(self, descending):
-        def fetch(filter_, last, limit):
-            with self.lock:
-                self.calls += 1
-                if self.fail_every and self.calls % self.fail_every == 0:
-                    raise ConnectionError("injected")
-            rows = self._select(filter_, descending)
-            if last:
-                pos = next(k for k, r in enumerate(rows) if repr(r) == last) + 1
-                rows = rows[pos:]
-            page = rows[:limit]
-            return page, (repr(page[-1]) if page else "")
-        return fetch
-
-    def probe(self, filter_, descending):
+    def fetch(self, filter_, descending, last, limit):
+        with self.lock:
+            self.calls += 1
+            if self.fail_every and self.calls % self.fail_every == 0:
+                raise ConnectionError("injected")
         rows = self._select(filter_, descending)
-        return rows[0] if rows else None
+        if last:
+            pos = next(k for k, r in enumerate(rows) if repr(r) == last) + 1
+            rows = rows[pos:]
+        page = rows[:limit]
+        return page, (repr(page[-1]) if page else "")
 
 
-def make(model, descending=False, filter_=None, **kw):
+class ModelSource:
+    """The model as a ``FilterPageSource``."""
+
+    def __init__(self, model, filter_, descending, expand=None):
+        self.model, self.filter, self.descending, self.expand = model, filter_, descending, expand
+        self.interval = interval_of(filter_)
+        self.identity = filter_.SerializeToString(deterministic=True)
+
+    def fetch(self, request: PageRequest) -> Page:
+        newest = self.descending if request.newest_first is None else request.newest_first
+        rows, last = self.model.fetch(with_interval(self.filter, request.lo, request.hi), newest, request.last,
+                                      request.limit)
+        return Page(rows, last)
+
+    def size(self, lo, hi):
+        return len(self.model._select(with_interval(self.filter, lo, hi), False)), 0
+
+    def row_time(self, row):
+        return row[0]
+
+    def chunks(self, rows):
+        return self.expand(rows) if self.expand is not None else iter([rows])
+
+
+def make(model, descending=False, filter_=None, expand=None, **kw):
     kw.setdefault("min_rtt", 0.0)  # the model answers instantly: partition anyway
-    return FilterIterator(model.fetch(descending), filter_ or data_pb2.Filter(), row_time=lambda r: r[0],
-                          page_size=kw.pop("page_size", 7), descending=descending, probe=model.probe,
-                          count=lambda f: len(model._select(f, False)), **kw)
+    source = ModelSource(model, filter_ or data_pb2.Filter(), descending, expand)
+    return FilterIterator(source, page_size=kw.pop("page_size", 7), **kw)
 
 
 TIMES = [1_000_000_000 + random.Random(3).randrange(0, 10**12) for _ in range(500)] + [5_000_000_000] * 20

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-STRICT_MODULES = ["viam_data_sync/_iterators.py", "viam_data_sync/_pagination.py"]
+STRICT_MODULES = ["viam_data_sync/_iterators.py", "viam_data_sync/_row_iterator.py", "viam_data_sync/_filter_iterator.py",
+                  "viam_data_sync/_mql_iterator.py", "viam_data_sync/_export_iterator.py", "viam_data_sync/_pages.py",
+                  "viam_data_sync/_fetching.py", "viam_data_sync/_pagination.py"]
 
 SNIPPET = '''\
 from viam_data_sync import DataClient

@@ -8,6 +8,7 @@ import grpc
 import pytest
 
 from viam_data_sync import Clock, DataClient, create_filter
+from viam_data_sync._pages import Page
 from viam_data_sync._planning import iteration_plan
 from viam_data_sync.server import LocalDataServer
 
@@ -48,17 +49,34 @@ def test_the_probe_is_timed_on_the_clients_clock(server, clock, partitions):
     assert sorted(int(r.data["readings"]["i"]) for r in rows) == list(range(ROWS))
 
 
+class Recorded:
+    """A page source whose probes and counts are recorded: rows at 0 and 10 000 ns."""
+
+    interval, descending, identity = (None, None), False, b""
+
+    def __init__(self) -> None:
+        self.calls = []
+
+    def fetch(self, request):
+        self.calls.append(("probe", request.newest_first))
+        return Page([10_000 if request.newest_first else 0], "")
+
+    def size(self, lo, hi):
+        self.calls.append("count")
+        return 100, 0
+
+    def row_time(self, row):
+        return row
+
+    def chunks(self, rows):
+        return iter([rows])
+
+
 def test_the_plan_counts_its_requests():
-    calls = []
-
-    def probe(f, newest):
-        calls.append(("probe", newest))
-        return 0 if not newest else 10_000
-
-    plan = iteration_plan(create_filter(), 0, 20_000, parallel=2, page_size=10, depth=1, min_rtt=0.005,
-                          row_time=lambda ns: ns, probe=probe, count=lambda f: calls.append("count") or 100,
+    source = Recorded()
+    plan = iteration_plan(source, 0, 20_000, parallel=2, page_size=10, depth=1, min_rtt=0.005,
                           monotonic=Ticking().monotonic)
-    assert plan.requests == len(calls) == 3 and len(plan.ranges) == 10
-    single = iteration_plan(create_filter(), None, None, parallel=1, page_size=10, depth=1, min_rtt=0.005,
-                            row_time=lambda ns: ns, probe=probe, count=None, monotonic=Ticking().monotonic)
+    assert plan.requests == len(source.calls) == 3 and len(plan.ranges) == 10
+    single = iteration_plan(source, None, None, parallel=1, page_size=10, depth=1, min_rtt=0.005,
+                            monotonic=Ticking().monotonic)
     assert (single.requests, single.ranges) == (0, [(None, None)])

@@ -16,7 +16,7 @@ def export(org_id: str, part_id: str) -> None:
         reveal_type(f)  # expect: viam_data_sync._proto.app.data.v1.data_pb2.Filter
 
         it = client.iter_tabular(f)
-        reveal_type(it)  # expect: viam_data_sync._iterators.TabularIterator
+        reveal_type(it)  # expect: viam_data_sync._filter_iterator.TabularIterator
         for row in it:
             reveal_type(row)  # expect: viam_data_sync._models.TabularData
             reveal_type(row.time_received)  # expect: datetime.datetime

@@ -3,8 +3,8 @@
 Each chapter (``tabular.py``, ``binary.py``, ...) is a class typed against
 :class:`ClientBase`: all a chapter may use of the client is its :class:`Caller`,
 the one call path. Chapters never call each other's public methods; what two
-chapters share (a request builder, a page fetcher) is a module-level function of the
-lower one, handed the caller.
+chapters share (a request builder, a page source) lives in the lower module, handed
+the caller.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 What sync users need and the official SDK does not give them: ``iter_tabular``,
 ``iter_binary``, ``iter_export_tabular`` and ``iter_mql``. Each builds one of the
-iterators of :mod:`viam_data_sync._iterators` and hands it page fetchers made from the
+iterators of :mod:`viam_data_sync._iterators` and hands it a page source made from the
 request builders of the tabular and binary chapters and the one call path
 (:mod:`viam_data_sync._api.sources`); the iterators never reach back into the client.
 
@@ -21,7 +21,7 @@ from viam_data_sync._api.sources import (
     mql_iterator,
     tabular_iterator,
 )
-from viam_data_sync._api.tabular import export_points
+from viam_data_sync._api.export_stream import export_points
 from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._iterators import BinaryIterator, ExportIterator, MqlIterator, TabularIterator
 from viam_data_sync._progress import RowProgressCallback, row_progress

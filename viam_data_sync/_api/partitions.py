@@ -19,17 +19,17 @@ from viam_data_sync._arrow import pyarrow_installed, schema_bytes
 from viam_data_sync._call import Caller
 from viam_data_sync._api.sources import (
     DEFAULT_BYTE_BUDGET,
-    FilterSource,
+    BinarySource,
+    TabularSource,
     binary_iterator,
-    binary_source,
     tabular_iterator,
-    tabular_source,
 )
 from viam_data_sync._checks import check_count, check_flag, filter_or_empty
 from viam_data_sync._config import USE_CLIENT_DEFAULT
-from viam_data_sync._iterators import BinaryIterator, TabularIterator
+from viam_data_sync._filter_iterator import BinaryIterator, TabularIterator
 from viam_data_sync._models import Partition
-from viam_data_sync._planning import MAX_PARTITIONS, counted_ranges, interval_of, with_interval
+from viam_data_sync._pages import FilterPageSource
+from viam_data_sync._planning import MAX_PARTITIONS, counted_ranges, with_interval
 from viam_data_sync._proto.app.data.v1 import data_pb2
 from viam_data_sync._defaults import (
     BINARY_PAGE_SIZE, DEFAULT_MAX_PARTITIONS, DEFAULT_SCHEMA_SAMPLE_ROWS, DEFAULT_TARGET_BYTES, DEFAULT_TARGET_ITEMS, DEFAULT_TARGET_ROWS,
@@ -38,20 +38,18 @@ from viam_data_sync._defaults import (
 
 
 
-def _plan(kind: str, source: FilterSource, filter: Any, target_rows: Any, max_partitions: Any,
+def _plan(kind: str, source: FilterPageSource, filter: Any, target_rows: Any, max_partitions: Any,
           include_internal_data: bool, target_bytes: Optional[int] = None) -> List[Partition]:
     filter_ = filter_or_empty(filter)
     target = check_count("target_rows", target_rows, minimum=1)
     most = check_count("max_partitions", max_partitions, minimum=1)
     if most > MAX_PARTITIONS:
         raise ValueError(f"max_partitions must be at most {MAX_PARTITIONS}")
-    lo, hi = interval_of(filter_)
+    lo, hi = source.interval
     if lo is not None and hi is not None and hi <= lo:
         raise ValueError("the filter's interval is empty (end <= start)")
     base = with_interval(filter_, None, None).SerializeToString(deterministic=True)
-    ranges = counted_ranges(lo, hi, probe=source.range_probe(filter_), count=source.range_size(filter_),
-                            row_time=source.row_time, target_rows=target, max_partitions=most,
-                            target_bytes=target_bytes)
+    ranges = counted_ranges(source, lo, hi, target_rows=target, max_partitions=most, target_bytes=target_bytes)
     return [Partition(kind=kind, filter_bytes=base, start_ns=r.lo, end_ns=r.hi, estimated_rows=r.rows,
                       estimated_bytes=r.bytes, index=index, count=len(ranges),
                       include_internal_data=include_internal_data)
@@ -114,7 +112,7 @@ class Partitions(ClientBase):
             jobs = [p.to_json() for p in plan]     # hand these to workers
         """
         flag = check_flag("include_internal_data", include_internal_data)
-        source = tabular_source(self._caller, include_internal_data=flag, timeout=timeout)
+        source = TabularSource(self._caller, filter, include_internal_data=flag, timeout=timeout)
         plan = _plan("tabular", source, filter, target_rows, max_partitions, flag)
         return _with_schema(self._caller, plan, schema_sample_rows, timeout)
 
@@ -141,7 +139,7 @@ class Partitions(ClientBase):
         """
         flag = check_flag("include_internal_data", include_internal_data)
         size = check_count("target_bytes", target_bytes, minimum=1)
-        source = binary_source(self._caller, include_internal_data=flag, timeout=timeout)
+        source = BinarySource(self._caller, filter, include_internal_data=flag, timeout=timeout)
         plan = _plan("binary", source, filter, target_items, max_partitions, flag, target_bytes=size)
         return _with_schema(self._caller, plan, schema_sample_rows, timeout)
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import os
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, cast
-
-import grpc
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
 from viam_data_sync._api._base import ClientBase, keyword_aliases
 from viam_data_sync._checks import (
@@ -17,22 +15,13 @@ from viam_data_sync._checks import (
     check_enum,
     check_filter,
     check_flag,
-    check_interval,
     check_text,
 )
-from viam_data_sync._call import Caller
-from viam_data_sync._errors import ApiError, DeadlineExceeded
-from viam_data_sync._iterators import ExportIterator
-from viam_data_sync._retry import Idempotency, should_retry
-from viam_data_sync._config import USE_CLIENT_DEFAULT, TimeoutArg
+from viam_data_sync._api.export_stream import export_points
+from viam_data_sync._config import USE_CLIENT_DEFAULT
 from viam_data_sync._convert import (
     UTC,
-    as_utc,
     coerce,
-    datetime_to_ns,
-    ns_to_timestamp,
-    timestamp_to_ns,
-    datetime_to_timestamp,
     dict_to_struct,
     struct_to_dict,
     timestamp_to_datetime,
@@ -182,98 +171,6 @@ def mql_request(organization_id: Any, query: Any, use_recent_data: Any = None, t
     if query_prefix_name is not None:
         request.query_prefix_name = query_prefix_name
     return request
-
-
-def export_request(part_id: str, resource_name: str, resource_api: str, method_name: str, start_ns: Optional[int],
-                   end_time: Optional[_dt.datetime], params: Any) -> data_pb2.ExportTabularDataRequest:
-    """An ``ExportTabularDataRequest`` from ``start_ns`` (inclusive) to ``end_time``."""
-    request = data_pb2.ExportTabularDataRequest(
-        part_id=part_id, resource_name=resource_name, resource_subtype=resource_api, method_name=method_name,
-    )
-    request.interval.SetInParent()
-    if start_ns is not None:
-        request.interval.start.CopyFrom(ns_to_timestamp(start_ns))
-    if end_time is not None:
-        request.interval.end.CopyFrom(datetime_to_timestamp(end_time))
-    if params is not None:
-        request.additional_parameters.CopyFrom(params)
-    return request
-
-
-def export_point(message: data_pb2.ExportTabularDataResponse) -> TabularDataPoint:
-    """One ``ExportTabularData`` message as a ``TabularDataPoint``."""
-    return TabularDataPoint(
-        part_id=message.part_id,
-        resource_name=message.resource_name,
-        resource_api=message.resource_subtype,
-        method_name=message.method_name,
-        time_captured=timestamp_to_datetime(message.time_captured),
-        organization_id=message.organization_id,
-        location_id=message.location_id,
-        robot_name=message.robot_name,
-        robot_id=message.robot_id,
-        part_name=message.part_name,
-        method_parameters=struct_to_dict(message.method_parameters),
-        tags=list(message.tags),
-        payload=struct_to_dict(message.payload),
-    )
-
-
-def export_points(
-    caller: Caller,
-    part_id: Any,
-    resource_name: Any,
-    resource_api: Any,
-    method_name: Any,
-    start_time: Optional[_dt.datetime] = None,
-    end_time: Optional[_dt.datetime] = None,
-    additional_params: Optional[Mapping[str, Any]] = None,
-    *,
-    start_after: Optional[str] = None,
-    max_results: Optional[int] = None,
-    timeout: TimeoutArg = None,
-    deadline: Optional[float] = None,
-) -> ExportIterator:
-    """The resuming iterator over one ``ExportTabularData`` stream (see ``iter_export_tabular``).
-
-    ``timeout`` bounds each stream; ``deadline`` (the caller's clock's ``monotonic()``
-    seconds), if given, bounds them all: no stream outlives it and none is resumed after it.
-    """
-    for name, value in (("part_id", part_id), ("resource_name", resource_name),
-                        ("resource_api", resource_api), ("method_name", method_name)):
-        check_text(name, value)
-    check_interval(start_time, end_time)
-    start_ns = datetime_to_ns(start_time) if start_time is not None else None
-    params = dict_to_struct(additional_params) if additional_params is not None else None
-    policy = caller.retry
-
-    def stream_timeout() -> TimeoutArg:
-        if deadline is None:
-            return timeout
-        remaining = deadline - caller.clock.monotonic()
-        if remaining <= 0:
-            raise DeadlineExceeded(grpc.StatusCode.DEADLINE_EXCEEDED, "the export ran past its timeout",
-                                   method=DataService.ExportTabularData.path)
-        per_stream = caller.timeout if timeout is USE_CLIENT_DEFAULT else timeout
-        return remaining if per_stream is None else min(float(per_stream), remaining)
-
-    def open_stream(resume_ns: Optional[int]) -> Iterator[data_pb2.ExportTabularDataResponse]:
-        request = export_request(part_id, resource_name, resource_api, method_name,
-                                 resume_ns if resume_ns is not None else start_ns, end_time, params)
-        return caller.call(DataService.ExportTabularData, request, timeout=stream_timeout())
-
-    def resumable(exc: BaseException) -> bool:
-        if deadline is not None and caller.clock.monotonic() >= deadline:
-            return False
-        return isinstance(exc, ApiError) and should_retry(exc.code, Idempotency.READ, exc.details)
-
-    return ExportIterator(
-        open_stream, export_point, time_of=lambda m: timestamp_to_ns(m.time_captured),
-        should_resume=resumable, max_attempts=policy.max_attempts, backoff=policy.backoff,
-        sleep=caller.clock.sleep, start_after=start_after, max_results=max_results,
-        context=repr((part_id, resource_name, resource_api, method_name, start_ns,
-                      end_time and as_utc(end_time).isoformat(), additional_params)),
-    )
 
 
 class TabularQueries(ClientBase):
