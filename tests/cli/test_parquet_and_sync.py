@@ -121,10 +121,12 @@ def test_parquet_without_pyarrow_names_the_extra(env, tmp_path, command):
 
 # ---------------------------------------------------------------------- sync tabular
 def _upload(env, component: str, values: range) -> None:
+    """Readings of a component type of their own: the shared server's sensor readings
+    stay the seeded ones that other modules' exports count, whatever runs first."""
     at = dt.datetime(2025, 7, 1, tzinfo=UTC)
     with env.client() as client:
         client.tabular_data_capture_upload(
-            [{"readings": {"i": i}} for i in values], env.server.part_id, "rdk:component:sensor", component,
+            [{"readings": {"i": i}} for i in values], env.server.part_id, "rdk:component:movement_sensor", component,
             "Readings", [(at + dt.timedelta(seconds=i),) * 2 for i in values],
         )
 
