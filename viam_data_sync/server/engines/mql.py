@@ -363,8 +363,19 @@ def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[st
         raise QueryError(f"invalid MQL in {name}: {type(err).__name__}: {err}") from None
 
 
+#: Values ``_plain`` returns as they are (checked by exact type: the common case, fast).
+_SCALARS = frozenset({str, int, float, bool, type(None), bytes})
+
+
 def _plain(value: Any) -> Any:
     """Plain dicts and lists with aware-UTC datetimes, ready for ``bson.encode``."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:  # exact dict and str keys: the documents the evaluator builds
+        return {k if type(k) is str else str(k): _plain(v) for k, v in value.items()}
+    if kind is list:
+        return [_plain(v) for v in value]
     if isinstance(value, _dt.datetime):
         return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
     if isinstance(value, Mapping):
