@@ -27,9 +27,9 @@ def loaded(monkeypatch):
     counter = {"rows": 0}
     original = _mql.reading_document
 
-    def counting(r):
+    def counting(r, *fields):
         counter["rows"] += 1
-        return original(r)
+        return original(r, *fields)
 
     monkeypatch.setattr(_mql, "reading_document", counting)
     return counter

@@ -11,7 +11,8 @@ over an in-memory list of documents), judged against MongoDB's manual by the cor
   ``method_name``, ``time_received``/``time_requested`` ranges). When that ``$match``
   is pushed down exactly, a following ``$sort`` on those fields and ``$skip``/``$limit``
   are pushed too, so "latest 10 readings of one component" reads 10 rows;
-* streams rows from SQLite in batches into :func:`~.store.schema.reading_document` shapes;
+* streams rows from SQLite in batches into :func:`~.store.schema.reading_document` shapes,
+  reading and decoding only the fields the pipeline can see (:mod:`.mql_fields`);
 * maps the evaluator's errors to :class:`QueryError` naming the operator and the stage.
 
 Datetimes are handled as naive UTC inside the evaluator (as pymongo decodes them) and
@@ -32,7 +33,8 @@ from viam_data_sync.server.engines.aggregation import (
 )
 from viam_data_sync.server.store import pipelines as sinks
 from viam_data_sync.server.store import readings
-from viam_data_sync.server.store.schema import reading_document
+from viam_data_sync.server.engines.mql_fields import needed_fields
+from viam_data_sync.server.store.schema import DOCUMENT_FIELDS, naive_bson_time, reading_document
 
 __all__ = ["run_mql", "MAX_SCANNED_DOCS"]
 
@@ -72,9 +74,7 @@ _STRING_FIELDS = {
 }
 _TIME_FIELDS = {"time_received": "time_received_ns", "time_requested": "time_requested_ns"}
 _SORTABLE = {**_STRING_FIELDS, **_TIME_FIELDS}
-_ROW_COLUMNS = ("reading_id, organization_id, location_id, robot_id, part_id, component_type, "
-                "component_name, method_name, method_parameters, tags, time_requested_ns, "
-                "time_received_ns, data")
+_TIME_COLUMNS = frozenset(_TIME_FIELDS.values())
 
 
 def run_mql(
@@ -123,7 +123,7 @@ def run_mql(
         where, params, order, limit, offset, rest = _plan(pipeline)
         if received_since_ns is not None:
             where, params = [*where, "time_received_ns >= ?"], [*params, received_since_ns]
-        docs = list(_load(conn, organization_ids, where, params, order, limit, offset))
+        docs = list(_load(conn, organization_ids, where, params, order, limit, offset, rest))
     for stage in rest:
         docs = _evaluate(docs, stage)
     if len(docs) > max_docs:
@@ -325,24 +325,33 @@ def _sink(conn: sqlite3.Connection, pipeline_id: str) -> List[Dict[str, Any]]:
     return docs
 
 
+def _reader(rest: List[Dict[str, Any]]) -> Tuple[str, List[Tuple[str, int, Any]]]:
+    """The columns to read for ``rest`` and how each becomes its document field (only
+    the fields the pipeline can see, times naive UTC as pymongo decodes them)."""
+    needed = needed_fields(rest)
+    fields = [(name, column, naive_bson_time if column in _TIME_COLUMNS else convert)
+              for name, column, convert in DOCUMENT_FIELDS
+              if needed is None or name in needed or name == "_id"]
+    return (", ".join(column for _, column, _ in fields),
+            [(name, index, convert) for index, (name, _, convert) in enumerate(fields)])
+
+
 def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List[str],
           params: List[Any], order: List[str], limit: Optional[int],
-          offset: int) -> Iterator[Dict[str, Any]]:
-    """Streams the org-scoped, pushed-down rows as documents with naive-UTC times."""
+          offset: int, rest: List[Dict[str, Any]]) -> Iterator[Dict[str, Any]]:
+    """Streams the org-scoped, pushed-down rows as documents with naive-UTC times, holding
+    the fields the rest of the pipeline ``rest`` can see."""
     _LOG.debug("run_mql load: %s (%d parameters)", where, len(params))  # values are the caller's
+    columns, fields = _reader(rest)
     scanned = 0
-    for rows in readings.scan(conn, organization_ids, _ROW_COLUMNS, where, params, order, limit, offset, _BATCH):
+    for rows in readings.scan(conn, organization_ids, columns, where, params, order, limit, offset, _BATCH):
         scanned += len(rows)
         if scanned > MAX_SCANNED_DOCS:
             raise QueryError(f"query scans more than {MAX_SCANNED_DOCS} documents; start "
                              "the pipeline with a $match on indexed fields (component_name, "
                              "time_received, ...)")
         for row in rows:
-            doc = reading_document(row)
-            for field in _TIME_FIELDS:
-                if doc[field] is not None:
-                    doc[field] = doc[field].replace(tzinfo=None)
-            yield doc
+            yield reading_document(row, fields)
 
 
 # ------------------------------------------------------------------ evaluation
