@@ -18,7 +18,7 @@ from .errors import AggregationError, UnsupportedError
 from .expressions import Context, evaluate
 from .fill import densify, fill
 from .paths import get_path, set_path
-from .projection import add_fields, project, projection_tree, unset
+from .projection import add_fields, add_fields_plan, project, projection_tree, unset
 from .query import matches
 from .windows import set_window_fields
 
@@ -44,7 +44,10 @@ def _project(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
 
 def _add_fields(name: str) -> Stage:
     def run(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
-        return [add_fields(doc, spec, variables, name) for doc in docs]
+        if not docs:  # the spec is read with the first document, as it always was
+            return []
+        plan = add_fields_plan(spec, name)
+        return [add_fields(doc, plan, variables, name) for doc in docs]
     return run
 
 
