@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from .bson_order import MISSING, compare, is_number, simple_key, sort_key, sort_values, to_decimal, value_key
 from .errors import AggregationError, UnsupportedError
-from .expressions import Context, evaluate, nullish
+from .expressions import Context, compile_expression, evaluate, nullish
 from .ops_core import add_numbers
 from .paths import get_path
 
@@ -52,12 +52,17 @@ def compare_first(a: Tuple[Any, Any], b: Tuple[Any, Any]) -> int:
 
 
 def _values(arg: Any, docs: List[Dict[str, Any]], variables: Dict[str, Any]) -> List[Any]:
-    return [evaluate(arg, Context(doc, variables)) for doc in docs]
+    if not docs:
+        return []
+    value = compile_expression(arg)
+    return [value(Context(doc, variables)) for doc in docs]
 
 
 def hashable(value: Any) -> Any:
     """A hashable stand-in equal for values MongoDB groups together (1 and 1.0, null and
     missing)."""
+    if type(value) is str:  # the common key, first
+        return ("s", value)
     if value is None or value is MISSING:
         return ("null",)
     if isinstance(value, bool):

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .bson_order import MISSING, is_number, to_decimal
 from .errors import AggregationError
-from .expressions import Context, evaluate
+from .expressions import Compiled, Context, compile_expression, evaluate
 from .paths import remove_path, set_path
 
 __all__ = ["project", "add_fields", "add_fields_plan", "unset", "projection_tree"]
@@ -152,17 +152,17 @@ def _flatten(spec: Dict[str, Any], prefix: str = "") -> List[Tuple[str, Any]]:
     return items
 
 
-#: One field of an ``$addFields``/``$set``: its path, its expression, the path's parts
-#: (None: the path is not a valid field name) and whether the expression is ``{}``.
-FieldPlan = List[Tuple[str, Any, Optional[List[str]], bool]]
+#: One field of an ``$addFields``/``$set``: its path, its compiled expression, the path's
+#: parts (None: the path is not a valid field name) and whether the expression is ``{}``.
+FieldPlan = List[Tuple[str, Compiled, Optional[List[str]], bool]]
 
 
 def add_fields_plan(spec: Any, stage: str) -> FieldPlan:
     """The fields of ``$addFields``/``$set`` spec ``spec``, read once for all documents."""
     if not isinstance(spec, dict):
         raise AggregationError(f"{stage} specification stage must be an object")
-    return [(path, expr, None if path.startswith("$") or not path else path.split("."), expr == {})
-            for path, expr in _flatten(spec)]
+    return [(path, compile_expression(expr), None if path.startswith("$") or not path else path.split("."),
+             expr == {}) for path, expr in _flatten(spec)]
 
 
 def add_fields(doc: Dict[str, Any], plan: FieldPlan, variables: Dict[str, Any], stage: str) -> Dict[str, Any]:
@@ -172,7 +172,7 @@ def add_fields(doc: Dict[str, Any], plan: FieldPlan, variables: Dict[str, Any], 
     for _, expr, parts, empty in plan:
         if parts is None:
             raise AggregationError(f"{stage}: FieldPath field names may not start with '$'")
-        values.append((parts, {} if empty else evaluate(expr, ctx)))
+        values.append((parts, {} if empty else expr(ctx)))
     out = dict(doc)
     for parts, value in values:
         if value is MISSING:

@@ -15,7 +15,7 @@ from .accumulators import accumulate_spec, hashable, sort_documents
 from .bson_order import MISSING, is_number, to_decimal
 from .buckets import bucket, bucket_auto
 from .errors import AggregationError, UnsupportedError
-from .expressions import Context, evaluate
+from .expressions import Context, compile_expression, evaluate
 from .fill import densify, fill
 from .paths import get_path, set_path
 from .projection import add_fields, add_fields_plan, project, projection_tree, unset
@@ -65,9 +65,12 @@ def _group(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
         if not isinstance(acc, dict) or len(acc) != 1:
             raise AggregationError(f"the group aggregate field '{field}' must be defined as an "
                                    "expression inside an object")
+    if not docs:
+        return []
     groups: Dict[Any, Any] = {}
+    group_key = compile_expression(spec["_id"])
     for doc in docs:
-        key = evaluate(spec["_id"], Context(doc, variables))
+        key = group_key(Context(doc, variables))
         key = None if key is MISSING else key
         groups.setdefault(hashable(key), (key, []))[1].append(doc)
     return [{"_id": key, **{field: accumulate_spec(acc, members, variables) for field, acc in fields.items()}}
@@ -151,8 +154,11 @@ def _replace_root(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
 
 def _replace_with(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
     out: Docs = []
+    if not docs:
+        return out
+    new_root = compile_expression(spec)
     for doc in docs:
-        root = evaluate(spec, Context(doc, variables))
+        root = new_root(Context(doc, variables))
         if not isinstance(root, dict):
             shown = "missing" if root is MISSING else repr(root)
             raise AggregationError(f"'newRoot' expression must evaluate to an object, but "
