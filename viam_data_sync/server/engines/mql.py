@@ -29,7 +29,7 @@ from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server._rpc import log_unexpected
 from viam_data_sync.server.store.values import MAX_LIST_ITEMS
 from viam_data_sync.server.engines.aggregation import (
-    STAGE_NAMES, AggregationError, UnsupportedError, run_stage,
+    STAGE_NAMES, AggregationError, UnsupportedError, fused_limit, run_stage,
 )
 from viam_data_sync.server.store import pipelines as sinks
 from viam_data_sync.server.store import readings
@@ -124,8 +124,11 @@ def run_mql(
         if received_since_ns is not None:
             where, params = [*where, "time_received_ns >= ?"], [*params, received_since_ns]
         docs = list(_load(conn, organization_ids, where, params, order, limit, offset, rest))
-    for stage in rest:
-        docs = _evaluate(docs, stage)
+    index = 0
+    while index < len(rest):  # a $sort then $limit runs as one top-k
+        limit = fused_limit(rest, index)
+        docs = _evaluate(docs, rest[index], limit)
+        index += 1 if limit is None else 2
     if len(docs) > max_docs:
         raise QueryError(f"result too large: more than {max_docs} documents; add $limit")
     return [_id_first(_plain(doc)) for doc in docs]
@@ -355,10 +358,11 @@ def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List
 
 
 # ------------------------------------------------------------------ evaluation
-def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[str, Any]]:
+def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any],
+              limit: Optional[int] = None) -> List[Dict[str, Any]]:
     (name,) = stage
     try:
-        return run_stage(docs, stage)
+        return run_stage(docs, stage, limit=limit)
     except UnsupportedError as err:
         raise QueryError(f"unsupported MQL operator: {err.name} in {err.where or name}") from None
     except AggregationError as err:

@@ -9,7 +9,7 @@ MongoDB's comparison order with its array rules (see :mod:`.bson_order`).
 from __future__ import annotations
 
 import random
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 from .accumulators import accumulate_spec, hashable, sort_documents
 from .bson_order import MISSING, is_number, to_decimal
@@ -22,7 +22,7 @@ from .projection import add_fields, add_fields_plan, project, projection_tree, u
 from .query import matches
 from .windows import set_window_fields
 
-__all__ = ["STAGES", "REFUSED_STAGES"]
+__all__ = ["STAGES", "REFUSED_STAGES", "sort_top"]
 
 Docs = List[Dict[str, Any]]
 Stage = Callable[[Docs, Any, Dict[str, Any]], Docs]
@@ -78,9 +78,14 @@ def _group(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
 
 
 def _sort(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
+    return sort_top(docs, spec, None)
+
+
+def sort_top(docs: Docs, spec: Any, limit: Optional[int]) -> Docs:
+    """``$sort`` by ``spec``, then (``limit`` not None) ``{"$limit": limit}``, one positive int."""
     if isinstance(spec, dict) and any(isinstance(v, dict) for v in spec.values()):
         raise UnsupportedError("$meta", "$sort")
-    return sort_documents(docs, spec)
+    return sort_documents(docs, spec, limit)
 
 
 def _count_argument(spec: Any, name: str) -> int:
