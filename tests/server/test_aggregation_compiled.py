@@ -68,3 +68,20 @@ def test_errors_come_when_reached_as_before():
 def test_compiled_is_evaluate(expr):
     for doc in DOCS:
         assert compile_expression(expr)(Context(doc)) == evaluate(expr, Context(doc))
+
+
+@pytest.mark.parametrize("spec", [
+    {"specs.fuel_type": "unleaded", "specs.doors": "$$REMOVE"},
+    {"specs": {"fuel_type": "unleaded", "doors": "$$REMOVE"}},
+])
+def test_set_into_embedded_documents_arrays_and_scalars(spec):
+    # addFields manual, "Adding Fields to an Embedded Document": the fields are added into
+    # specs; over an array of documents, into each document element.
+    docs = [{"_id": 1, "specs": {"doors": 4, "wheels": 4}},
+            {"_id": 2, "specs": [{"doors": 2}, {"wheels": 3}]},
+            {"_id": 3}]
+    got = run_pipeline(docs, [{"$set": spec}])
+    assert got == [{"_id": 1, "specs": {"wheels": 4, "fuel_type": "unleaded"}},
+                   {"_id": 2, "specs": [{"fuel_type": "unleaded"}, {"wheels": 3, "fuel_type": "unleaded"}]},
+                   {"_id": 3, "specs": {"fuel_type": "unleaded"}}]
+    assert docs[0] == {"_id": 1, "specs": {"doors": 4, "wheels": 4}}  # the input is not changed

@@ -174,12 +174,43 @@ def add_fields(doc: Dict[str, Any], plan: FieldPlan, variables: Dict[str, Any], 
             raise AggregationError(f"{stage}: FieldPath field names may not start with '$'")
         values.append((parts, {} if empty else expr(ctx)))
     out = dict(doc)
-    for parts, value in values:
+    owned: Dict[int, Any] = {}  # the documents this call copied into ``out``
+    index = 0
+    while index < len(values):
+        parts, value = values[index]
+        if len(parts) == 2:  # "a.x", "a.y", ... in a row (a nested spec): one copy of "a"
+            end = index + 1
+            while end < len(values) and len(values[end][0]) == 2 and values[end][0][0] == parts[0]:
+                end += 1
+            if _set_fields(out, parts[0], values[index:end]):
+                index = end
+                continue
         if value is MISSING:
             remove_path(out, parts)
         else:
-            set_path(out, parts, value)
+            set_path(out, parts, value, owned)
+        index += 1
     return out
+
+
+def _set_fields(out: Dict[str, Any], head: str, values: List[Tuple[List[str], Any]]) -> bool:
+    """Sets (or, for MISSING, removes) ``head.leaf`` for each value in order, as
+    ``set_path``/``remove_path`` one by one would; False (nothing done) over an array."""
+    current = out.get(head, MISSING)
+    if isinstance(current, list):
+        return False
+    mine = dict(current) if isinstance(current, dict) else None
+    for (_, leaf), value in values:
+        if value is MISSING:
+            if mine is not None:
+                mine.pop(leaf, None)
+        else:
+            if mine is None:
+                mine = {}
+            mine[leaf] = value
+    if mine is not None:
+        out[head] = mine
+    return True
 
 
 def unset(doc: Dict[str, Any], spec: Any) -> Dict[str, Any]:
