@@ -9,7 +9,8 @@ import datetime as dt
 
 import pytest
 
-from tests.server._readings_fixture import T0, open_store, standard_rows
+from tests.server._readings_fixture import T0
+from tests.server.test_mql import conn  # noqa: F401 - the standard readings' store
 from viam_data_sync.server.engines import mql as _mql
 from viam_data_sync.server.engines.mql import run_mql
 from viam_data_sync.server.engines.mql_fields import needed_fields
@@ -17,13 +18,6 @@ from viam_data_sync.server.engines.mql_fields import needed_fields
 ALL_FIELDS = ["_id", "organization_id", "location_id", "robot_id", "part_id", "component_type",
               "component_name", "method_name", "time_requested", "time_received", "tags",
               "additional_parameters", "data"]
-
-
-@pytest.fixture()
-def conn(tmp_path):
-    connection = open_store(tmp_path / "store.db", standard_rows())
-    yield connection
-    connection.close()
 
 
 @pytest.fixture()

@@ -12,7 +12,7 @@ becomes null). Operators live in the modules ``ops_*`` and register themselves i
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .bson_order import MISSING
 from .errors import AggregationError, UnsupportedError
@@ -68,13 +68,12 @@ def evaluate(expr: Any, ctx: Context) -> Any:
             return get_path(ctx.current, expr[1:].split("."))
         return expr
     if isinstance(expr, dict):
-        if len(expr) == 1:
-            (name, arg), = expr.items()
-            if isinstance(name, str) and name.startswith("$"):
-                fn = OPERATORS.get(name)
-                if fn is None:
-                    raise UnsupportedError(name)
-                return fn(arg, ctx)
+        op = _operator_of(expr)
+        if op is not None:
+            fn = OPERATORS.get(op[0])
+            if fn is None:
+                raise UnsupportedError(op[0])
+            return fn(op[1], ctx)
         out: Dict[str, Any] = {}
         for key, sub in expr.items():
             if isinstance(key, str) and key.startswith("$"):
@@ -118,14 +117,13 @@ def compile_expression(expr: Any) -> Compiled:
             return lambda ctx: get_path(ctx.current, parts)
         return lambda ctx: expr
     if isinstance(expr, dict):
-        if len(expr) == 1:
-            (name, arg), = expr.items()
-            if isinstance(name, str) and name.startswith("$"):
-                fn = OPERATORS.get(name)
-                if fn is None:
-                    return lambda ctx: evaluate(expr, ctx)  # raises UnsupportedError when run
-                return lambda ctx: fn(arg, ctx)
-        return _compile_document(expr)
+        op = _operator_of(expr)
+        if op is None:
+            return _compile_document(expr)
+        fn, arg = OPERATORS.get(op[0]), op[1]
+        if fn is None:
+            return lambda ctx: evaluate(expr, ctx)  # raises UnsupportedError when run
+        return lambda ctx: fn(arg, ctx)
     if isinstance(expr, list):
         items = [compile_expression(e) for e in expr]
         return lambda ctx: [None if v is MISSING else v for v in (f(ctx) for f in items)]
@@ -150,6 +148,15 @@ def _compile_document(expr: Dict[Any, Any]) -> Compiled:
                 out[key] = value
         return out
     return document
+
+
+def _operator_of(expr: Dict[Any, Any]) -> Optional[Tuple[str, Any]]:
+    """``(name, argument)`` when ``expr`` is an operator document ``{"$name": argument}``."""
+    if len(expr) == 1:
+        (name, arg), = expr.items()
+        if isinstance(name, str) and name.startswith("$"):
+            return name, arg
+    return None
 
 
 def _variable(path: str, ctx: Context) -> Any:
