@@ -10,7 +10,6 @@ import datetime as dt
 import pytest
 
 from tests.server._readings_fixture import T0
-from tests.server.test_mql import conn  # noqa: F401 - the standard readings' store
 from viam_data_sync.server.engines import mql as _mql
 from viam_data_sync.server.engines.mql import run_mql
 from viam_data_sync.server.engines.mql_fields import needed_fields
