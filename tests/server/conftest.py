@@ -257,6 +257,22 @@ def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
 
 
 @pytest.fixture
+def loaded(monkeypatch: pytest.MonkeyPatch) -> Dict[str, int]:
+    """Counts the rows the MQL engine turns into documents."""
+    from viam_data_sync.server.engines import mql
+
+    counter = {"rows": 0}
+    original = mql.reading_document
+
+    def counting(r: Any, *fields: Any) -> Dict[str, Any]:
+        counter["rows"] += 1
+        return original(r, *fields)
+
+    monkeypatch.setattr(mql, "reading_document", counting)
+    return counter
+
+
+@pytest.fixture
 def server() -> Iterator[LocalDataServer]:
     with LocalDataServer(max_page_size=100, max_workers=8) as srv:
         yield srv

@@ -14,20 +14,6 @@ from viam_data_sync.server._query_errors import QueryError
 NAIVE_T0 = T0.replace(tzinfo=None)  # what bson.decode gives the servicer
 
 
-@pytest.fixture()
-def loaded(monkeypatch):
-    """Counts the rows turned into documents."""
-    counter = {"rows": 0}
-    original = _mql.reading_document
-
-    def counting(r, *fields):
-        counter["rows"] += 1
-        return original(r, *fields)
-
-    monkeypatch.setattr(_mql, "reading_document", counting)
-    return counter
-
-
 def mql(conn, stages, orgs=("org-1",), **kwargs):
     result = run_mql(conn, list(orgs), stages, **kwargs)
     for doc in result:

@@ -1,7 +1,7 @@
 """The local server's MQL engine: aggregation pipelines over ``readings`` documents.
 
 Evaluation is the aggregation evaluator's (``engines/aggregation``, one stage at a time
-over an in-memory list of documents), judged against MongoDB's manual by the corpus in
+over a list of documents), judged against MongoDB's manual by the corpus in
 ``tests/server/mql_corpus``. Around it this module:
 
 * validates stages against the cloud's supported list, rejecting others by name;
@@ -13,6 +13,10 @@ over an in-memory list of documents), judged against MongoDB's manual by the cor
   are pushed too, so "latest 10 readings of one component" reads 10 rows;
 * streams rows from SQLite in batches into :func:`~.store.schema.reading_document` shapes,
   reading and decoding only the fields the pipeline can see (:mod:`.mql_fields`);
+* stops reading when stages that map one document at a time (``$match``, ``$set``,
+  ``$project``, ``$unwind``, ...) lead to a ``$limit``: they run batch by batch until the
+  limit has its documents (as MongoDB, documents past it are never evaluated); a
+  ``$sort`` followed by ``$limit`` runs as a top-k; ``$$NOW`` is one instant per pipeline;
 * maps the evaluator's errors to :class:`QueryError` naming the operator and the stage.
 
 Datetimes are handled as naive UTC inside the evaluator (as pymongo decodes them) and
@@ -21,6 +25,7 @@ returned timezone-aware UTC.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import logging
 import sqlite3
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -74,6 +79,9 @@ _STRING_FIELDS = {
 }
 _TIME_FIELDS = {"time_received": "time_received_ns", "time_requested": "time_requested_ns"}
 _SORTABLE = {**_STRING_FIELDS, **_TIME_FIELDS}
+#: Stages that map each document on its own, keeping their order.
+_PER_DOCUMENT = frozenset({"$match", "$set", "$addFields", "$project", "$unset", "$replaceWith",
+                           "$replaceRoot", "$unwind"})
 _TIME_COLUMNS = frozenset(_TIME_FIELDS.values())
 
 
@@ -115,6 +123,8 @@ def run_mql(
         [{'_id': None, 'avg': 21.5}]
     """
     pipeline = _normalize(stages)
+    # $$NOW is one instant for the whole pipeline, as in MongoDB (naive UTC, whole seconds)
+    scope = {"NOW": _dt.datetime.now(_UTC).replace(tzinfo=None, microsecond=0)}
     if sink_pipeline_id is not None:
         documents = _sink(conn, sink_pipeline_id)
     if documents is not None:
@@ -123,11 +133,17 @@ def run_mql(
         where, params, order, limit, offset, rest = _plan(pipeline)
         if received_since_ns is not None:
             where, params = [*where, "time_received_ns >= ?"], [*params, received_since_ns]
-        docs = list(_load(conn, organization_ids, where, params, order, limit, offset, rest))
+        loaded = _load(conn, organization_ids, where, params, order, limit, offset, rest)
+        head = _streamed_limit(rest)
+        if head is None:
+            docs = list(loaded)
+        else:
+            docs = _stream(loaded, rest[:head[0]], head[1], scope)
+            rest = rest[head[0] + 1:]
     index = 0
     while index < len(rest):  # a $sort then $limit runs as one top-k
         limit = fused_limit(rest, index)
-        docs = _evaluate(docs, rest[index], limit)
+        docs = _evaluate(docs, rest[index], scope, limit)
         index += 1 if limit is None else 2
     if len(docs) > max_docs:
         raise QueryError(f"result too large: more than {max_docs} documents; add $limit")
@@ -358,11 +374,43 @@ def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List
 
 
 # ------------------------------------------------------------------ evaluation
-def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any],
+def _streamed_limit(rest: List[Dict[str, Any]]) -> Optional[Tuple[int, int]]:
+    """``(i, n)`` when ``rest[i]`` is ``{"$limit": n}`` (a positive int) and the stages
+    before it each map one document at a time, in order: then reading stops once ``n``
+    documents came through them."""
+    for index, stage in enumerate(rest):
+        (name, value), = stage.items()
+        if name == "$limit":
+            return (index, value) if type(value) is int and value > 0 else None
+        if name not in _PER_DOCUMENT:
+            return None
+    return None
+
+
+def _stream(loaded: Iterator[Dict[str, Any]], stages: List[Dict[str, Any]], limit: int,
+            scope: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The first ``limit`` documents out of ``stages`` run over ``loaded`` batch by batch
+    (at least one batch, empty if nothing was read, so a stage's specification is always
+    checked). As MongoDB, which pulls documents through a pipeline only until ``$limit``
+    has its count, documents past that point are neither read nor evaluated."""
+    docs: List[Dict[str, Any]] = []
+    size = min(_BATCH, max(limit, 100))
+    while True:
+        batch = list(itertools.islice(loaded, size))
+        read = len(batch)
+        for stage in stages:
+            batch = _evaluate(batch, stage, scope)
+        docs.extend(batch)
+        if len(docs) >= limit or read < size:
+            return docs[:limit]
+        size = min(_BATCH, size * 2)
+
+
+def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any], scope: Dict[str, Any],
               limit: Optional[int] = None) -> List[Dict[str, Any]]:
     (name,) = stage
     try:
-        return run_stage(docs, stage, limit=limit)
+        return run_stage(docs, stage, scope, limit)
     except UnsupportedError as err:
         raise QueryError(f"unsupported MQL operator: {err.name} in {err.where or name}") from None
     except AggregationError as err:
