@@ -67,3 +67,13 @@ def test_sql_limit_without_order_reads_a_batch(many, loaded):
     got = run_sql(many, ["org-1"], "SELECT data.x AS x FROM readings WHERE data.x > 1000 LIMIT 2")
     assert got == [{"x": 1001}, {"x": 1002}]
     assert loaded["rows"] < ROWS
+
+
+def test_now_is_one_instant_for_the_whole_pipeline(many):
+    # Aggregation variables, NOW: "returns the same value for all members of the
+    # deployment and remains the same throughout all stages of the aggregation pipeline"
+    # (https://www.mongodb.com/docs/manual/reference/aggregation-variables/#mongodb-variable-variable.NOW)
+    got = run_mql(many, ["org-1"], [{"$set": {"a": "$$NOW"}}, {"$limit": 1500},
+                                    {"$set": {"b": "$$NOW"}},
+                                    {"$group": {"_id": None, "a": {"$addToSet": "$a"}, "b": {"$addToSet": "$b"}}}])
+    assert len(got[0]["a"]) == 1 and got[0]["a"] == got[0]["b"]
