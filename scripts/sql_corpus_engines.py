@@ -65,6 +65,15 @@ QUERIES: List[Dict[str, str]] = [
      "sqlite": "SELECT json_extract(data, '$.readings.temperature') FROM readings "
                "WHERE organization_id = 'org-1' AND component_name = 'c3' "
                "ORDER BY time_received_ns DESC LIMIT 10"},
+    {"sql": "SELECT component_name, data.readings.temperature FROM readings "
+            "ORDER BY data.readings.temperature DESC LIMIT 10",
+     "sqlite": "SELECT component_name, json_extract(data, '$.readings.temperature') AS t FROM readings "
+               "WHERE organization_id = 'org-1' ORDER BY t DESC, id LIMIT 10"},
+    {"sql": "SELECT component_name FROM readings WHERE data.readings.temperature > 25 LIMIT 10",
+     "sqlite": "SELECT component_name FROM readings WHERE organization_id = 'org-1' "
+               "AND json_extract(data, '$.readings.temperature') > 25 ORDER BY id LIMIT 10"},
+    {"sql": "SELECT * FROM readings WHERE component_name = 'c3'",
+     "sqlite": "SELECT * FROM readings WHERE organization_id = 'org-1' AND component_name = 'c3'"},
 ]
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import grpc
@@ -18,6 +20,8 @@ from viam_data_sync._proto.app.dataset.v1 import dataset_pb2_grpc
 from viam_data_sync._proto.app.datasync.v1 import data_sync_pb2, data_sync_pb2_grpc
 from viam_data_sync._proto.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from viam_data_sync.server import LocalDataServer
+
+from ._readings_fixture import open_store, standard_rows
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2024, 1, 1, tzinfo=UTC)
@@ -242,6 +246,30 @@ def other_org_api(server: LocalDataServer, channel: grpc.Channel, name: str = "o
     other = server.create_organization(name)
     key_id, key = server.create_api_key(other.organization_id)
     return make_api(server, channel, key_id, key, part_id=other.part_id, organization_id=other.organization_id)
+
+
+@pytest.fixture
+def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    """A store file holding ``standard_rows()``, for the SQL and MQL engines' tests."""
+    connection = open_store(tmp_path / "store.db", standard_rows())
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def loaded(monkeypatch: pytest.MonkeyPatch) -> Dict[str, int]:
+    """Counts the rows the MQL engine turns into documents."""
+    from viam_data_sync.server.engines import mql
+
+    counter = {"rows": 0}
+    original = mql.reading_document
+
+    def counting(r: Any, *fields: Any) -> Dict[str, Any]:
+        counter["rows"] += 1
+        return original(r, *fields)
+
+    monkeypatch.setattr(mql, "reading_document", counting)
+    return counter
 
 
 @pytest.fixture

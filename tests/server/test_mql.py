@@ -6,33 +6,12 @@ import datetime as dt
 import bson
 import pytest
 
-from tests.server._readings_fixture import T0, open_store, row, standard_rows
+from tests.server._readings_fixture import T0, open_store, row
 from viam_data_sync.server.engines import mql as _mql
 from viam_data_sync.server.engines.mql import run_mql
 from viam_data_sync.server._query_errors import QueryError
 
 NAIVE_T0 = T0.replace(tzinfo=None)  # what bson.decode gives the servicer
-
-
-@pytest.fixture()
-def conn(tmp_path):
-    connection = open_store(tmp_path / "store.db", standard_rows())
-    yield connection
-    connection.close()
-
-
-@pytest.fixture()
-def loaded(monkeypatch):
-    """Counts the rows turned into documents."""
-    counter = {"rows": 0}
-    original = _mql.reading_document
-
-    def counting(r):
-        counter["rows"] += 1
-        return original(r)
-
-    monkeypatch.setattr(_mql, "reading_document", counting)
-    return counter
 
 
 def mql(conn, stages, orgs=("org-1",), **kwargs):

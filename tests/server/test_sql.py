@@ -7,17 +7,10 @@ import sqlite3
 import bson
 import pytest
 
-from tests.server._readings_fixture import T0, open_store, row, standard_rows
+from tests.server._readings_fixture import T0, open_store, row
 from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server.store.schema import QUERY_COLUMNS
 from viam_data_sync.server.engines.sql import run_sql
-
-
-@pytest.fixture()
-def conn(tmp_path):
-    connection = open_store(tmp_path / "store.db", standard_rows())
-    yield connection
-    connection.close()
 
 
 def sql(conn, query, orgs=("org-1",), **kwargs):

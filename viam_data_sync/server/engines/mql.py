@@ -1,7 +1,7 @@
 """The local server's MQL engine: aggregation pipelines over ``readings`` documents.
 
 Evaluation is the aggregation evaluator's (``engines/aggregation``, one stage at a time
-over an in-memory list of documents), judged against MongoDB's manual by the corpus in
+over a list of documents), judged against MongoDB's manual by the corpus in
 ``tests/server/mql_corpus``. Around it this module:
 
 * validates stages against the cloud's supported list, rejecting others by name;
@@ -11,7 +11,12 @@ over an in-memory list of documents), judged against MongoDB's manual by the cor
   ``method_name``, ``time_received``/``time_requested`` ranges). When that ``$match``
   is pushed down exactly, a following ``$sort`` on those fields and ``$skip``/``$limit``
   are pushed too, so "latest 10 readings of one component" reads 10 rows;
-* streams rows from SQLite in batches into :func:`~.store.schema.reading_document` shapes;
+* streams rows from SQLite in batches into :func:`~.store.schema.reading_document` shapes,
+  reading and decoding only the fields the pipeline can see (:mod:`.mql_fields`);
+* stops reading when stages that map one document at a time (``$match``, ``$set``,
+  ``$project``, ``$unwind``, ...) lead to a ``$limit``: they run batch by batch until the
+  limit has its documents (as MongoDB, documents past it are never evaluated); a
+  ``$sort`` followed by ``$limit`` runs as a top-k; ``$$NOW`` is one instant per pipeline;
 * maps the evaluator's errors to :class:`QueryError` naming the operator and the stage.
 
 Datetimes are handled as naive UTC inside the evaluator (as pymongo decodes them) and
@@ -20,6 +25,7 @@ returned timezone-aware UTC.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import logging
 import sqlite3
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -28,11 +34,12 @@ from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server._rpc import log_unexpected
 from viam_data_sync.server.store.values import MAX_LIST_ITEMS
 from viam_data_sync.server.engines.aggregation import (
-    STAGE_NAMES, AggregationError, UnsupportedError, run_stage,
+    STAGE_NAMES, AggregationError, UnsupportedError, fused_limit, run_stage,
 )
 from viam_data_sync.server.store import pipelines as sinks
 from viam_data_sync.server.store import readings
-from viam_data_sync.server.store.schema import reading_document
+from viam_data_sync.server.engines.mql_fields import needed_fields
+from viam_data_sync.server.store.schema import DOCUMENT_FIELDS, naive_bson_time, reading_document
 
 __all__ = ["run_mql", "MAX_SCANNED_DOCS"]
 
@@ -72,9 +79,10 @@ _STRING_FIELDS = {
 }
 _TIME_FIELDS = {"time_received": "time_received_ns", "time_requested": "time_requested_ns"}
 _SORTABLE = {**_STRING_FIELDS, **_TIME_FIELDS}
-_ROW_COLUMNS = ("reading_id, organization_id, location_id, robot_id, part_id, component_type, "
-                "component_name, method_name, method_parameters, tags, time_requested_ns, "
-                "time_received_ns, data")
+#: Stages that map each document on its own, keeping their order.
+_PER_DOCUMENT = frozenset({"$match", "$set", "$addFields", "$project", "$unset", "$replaceWith",
+                           "$replaceRoot", "$unwind"})
+_TIME_COLUMNS = frozenset(_TIME_FIELDS.values())
 
 
 def run_mql(
@@ -115,6 +123,8 @@ def run_mql(
         [{'_id': None, 'avg': 21.5}]
     """
     pipeline = _normalize(stages)
+    # $$NOW is one instant for the whole pipeline, as in MongoDB (naive UTC, whole seconds)
+    scope = {"NOW": _dt.datetime.now(_UTC).replace(tzinfo=None, microsecond=0)}
     if sink_pipeline_id is not None:
         documents = _sink(conn, sink_pipeline_id)
     if documents is not None:
@@ -123,9 +133,18 @@ def run_mql(
         where, params, order, limit, offset, rest = _plan(pipeline)
         if received_since_ns is not None:
             where, params = [*where, "time_received_ns >= ?"], [*params, received_since_ns]
-        docs = list(_load(conn, organization_ids, where, params, order, limit, offset))
-    for stage in rest:
-        docs = _evaluate(docs, stage)
+        loaded = _load(conn, organization_ids, where, params, order, limit, offset, rest)
+        head = _streamed_limit(rest)
+        if head is None:
+            docs = list(loaded)
+        else:
+            docs = _stream(loaded, rest[:head[0]], head[1], scope)
+            rest = rest[head[0] + 1:]
+    index = 0
+    while index < len(rest):  # a $sort then $limit runs as one top-k
+        limit = fused_limit(rest, index)
+        docs = _evaluate(docs, rest[index], scope, limit)
+        index += 1 if limit is None else 2
     if len(docs) > max_docs:
         raise QueryError(f"result too large: more than {max_docs} documents; add $limit")
     return [_id_first(_plain(doc)) for doc in docs]
@@ -325,31 +344,73 @@ def _sink(conn: sqlite3.Connection, pipeline_id: str) -> List[Dict[str, Any]]:
     return docs
 
 
+def _reader(rest: List[Dict[str, Any]]) -> Tuple[str, List[Tuple[str, int, Any]]]:
+    """The columns to read for ``rest`` and how each becomes its document field (only
+    the fields the pipeline can see, times naive UTC as pymongo decodes them)."""
+    needed = needed_fields(rest)
+    fields = [(name, column, naive_bson_time if column in _TIME_COLUMNS else convert)
+              for name, column, convert in DOCUMENT_FIELDS
+              if needed is None or name in needed or name == "_id"]
+    return (", ".join(column for _, column, _ in fields),
+            [(name, index, convert) for index, (name, _, convert) in enumerate(fields)])
+
+
 def _load(conn: sqlite3.Connection, organization_ids: Sequence[str], where: List[str],
           params: List[Any], order: List[str], limit: Optional[int],
-          offset: int) -> Iterator[Dict[str, Any]]:
-    """Streams the org-scoped, pushed-down rows as documents with naive-UTC times."""
+          offset: int, rest: List[Dict[str, Any]]) -> Iterator[Dict[str, Any]]:
+    """Streams the org-scoped, pushed-down rows as documents with naive-UTC times, holding
+    the fields the rest of the pipeline ``rest`` can see."""
     _LOG.debug("run_mql load: %s (%d parameters)", where, len(params))  # values are the caller's
+    columns, fields = _reader(rest)
     scanned = 0
-    for rows in readings.scan(conn, organization_ids, _ROW_COLUMNS, where, params, order, limit, offset, _BATCH):
+    for rows in readings.scan(conn, organization_ids, columns, where, params, order, limit, offset, _BATCH):
         scanned += len(rows)
         if scanned > MAX_SCANNED_DOCS:
             raise QueryError(f"query scans more than {MAX_SCANNED_DOCS} documents; start "
                              "the pipeline with a $match on indexed fields (component_name, "
                              "time_received, ...)")
         for row in rows:
-            doc = reading_document(row)
-            for field in _TIME_FIELDS:
-                if doc[field] is not None:
-                    doc[field] = doc[field].replace(tzinfo=None)
-            yield doc
+            yield reading_document(row, fields)
 
 
 # ------------------------------------------------------------------ evaluation
-def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[str, Any]]:
+def _streamed_limit(rest: List[Dict[str, Any]]) -> Optional[Tuple[int, int]]:
+    """``(i, n)`` when ``rest[i]`` is ``{"$limit": n}`` (a positive int) and the stages
+    before it each map one document at a time, in order: then reading stops once ``n``
+    documents came through them."""
+    for index, stage in enumerate(rest):
+        (name, value), = stage.items()
+        if name == "$limit":
+            return (index, value) if type(value) is int and value > 0 else None
+        if name not in _PER_DOCUMENT:
+            return None
+    return None
+
+
+def _stream(loaded: Iterator[Dict[str, Any]], stages: List[Dict[str, Any]], limit: int,
+            scope: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The first ``limit`` documents out of ``stages`` run over ``loaded`` batch by batch
+    (at least one batch, empty if nothing was read, so a stage's specification is always
+    checked). As MongoDB, which pulls documents through a pipeline only until ``$limit``
+    has its count, documents past that point are neither read nor evaluated."""
+    docs: List[Dict[str, Any]] = []
+    size = min(_BATCH, max(limit, 100))
+    while True:
+        batch = list(itertools.islice(loaded, size))
+        read = len(batch)
+        for stage in stages:
+            batch = _evaluate(batch, stage, scope)
+        docs.extend(batch)
+        if len(docs) >= limit or read < size:
+            return docs[:limit]
+        size = min(_BATCH, size * 2)
+
+
+def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any], scope: Dict[str, Any],
+              limit: Optional[int] = None) -> List[Dict[str, Any]]:
     (name,) = stage
     try:
-        return run_stage(docs, stage)
+        return run_stage(docs, stage, scope, limit)
     except UnsupportedError as err:
         raise QueryError(f"unsupported MQL operator: {err.name} in {err.where or name}") from None
     except AggregationError as err:
@@ -363,8 +424,19 @@ def _evaluate(docs: List[Dict[str, Any]], stage: Dict[str, Any]) -> List[Dict[st
         raise QueryError(f"invalid MQL in {name}: {type(err).__name__}: {err}") from None
 
 
+#: Values ``_plain`` returns as they are (checked by exact type: the common case, fast).
+_SCALARS = frozenset({str, int, float, bool, type(None), bytes})
+
+
 def _plain(value: Any) -> Any:
     """Plain dicts and lists with aware-UTC datetimes, ready for ``bson.encode``."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:  # exact dict and str keys: the documents the evaluator builds
+        return {k if type(k) is str else str(k): _plain(v) for k, v in value.items()}
+    if kind is list:
+        return [_plain(v) for v in value]
     if isinstance(value, _dt.datetime):
         return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
     if isinstance(value, Mapping):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sqlite3
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from viam_data_sync._convert import ns_to_datetime
 
@@ -110,20 +110,50 @@ def _bson_time(ns: Any) -> Any:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
-def reading_document(row: sqlite3.Row) -> Dict[str, Any]:
-    """The MQL document for one ``readings`` row (as the cloud stores it)."""
-    return {
-        "_id": row["reading_id"],
-        "organization_id": row["organization_id"],
-        "location_id": row["location_id"],
-        "robot_id": row["robot_id"],
-        "part_id": row["part_id"],
-        "component_type": row["component_type"],
-        "component_name": row["component_name"],
-        "method_name": row["method_name"],
-        "time_requested": _bson_time(row["time_requested_ns"]),
-        "time_received": _bson_time(row["time_received_ns"]),
-        "tags": json.loads(row["tags"]),
-        "additional_parameters": json.loads(row["method_parameters"]),
-        "data": json.loads(row["data"]),
-    }
+_EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
+
+
+def naive_bson_time(ns: Any) -> Any:
+    """``ns`` as a naive-UTC datetime truncated to BSON's milliseconds (as pymongo decodes
+    it), or None: the time field of a document as the MQL evaluator sees it.
+
+    Example:
+        >>> naive_bson_time(1_500_999_999)
+        datetime.datetime(1970, 1, 1, 0, 0, 1, 500000)
+    """
+    if ns is None:
+        return None
+    return _EPOCH_NAIVE + _dt.timedelta(microseconds=int(ns) // 1_000_000 * 1000)
+
+
+#: A reading's MQL document (as the cloud stores it): each field in order, the column it
+#: is read from, and how the column's value becomes the field's (None: as stored).
+DOCUMENT_FIELDS: Tuple[Tuple[str, str, Optional[Callable[[Any], Any]]], ...] = (
+    ("_id", "reading_id", None),
+    ("organization_id", "organization_id", None),
+    ("location_id", "location_id", None),
+    ("robot_id", "robot_id", None),
+    ("part_id", "part_id", None),
+    ("component_type", "component_type", None),
+    ("component_name", "component_name", None),
+    ("method_name", "method_name", None),
+    ("time_requested", "time_requested_ns", _bson_time),
+    ("time_received", "time_received_ns", _bson_time),
+    ("tags", "tags", json.loads),
+    ("additional_parameters", "method_parameters", json.loads),
+    ("data", "data", json.loads),
+)
+
+
+def reading_document(row: Any, fields: Sequence[Tuple[str, Any, Optional[Callable[[Any], Any]]]]
+                     = DOCUMENT_FIELDS) -> Dict[str, Any]:
+    """The MQL document for one ``readings`` row (as the cloud stores it), or only the
+    ``fields`` given (entries shaped like :data:`DOCUMENT_FIELDS`, whose column may be
+    an index into ``row``), in their order.
+
+    Example:
+        >>> reading_document(("r1", "{}"), [("_id", 0, None), ("data", 1, json.loads)])
+        {'_id': 'r1', 'data': {}}
+    """
+    return {name: row[column] if convert is None else convert(row[column])
+            for name, column, convert in fields}

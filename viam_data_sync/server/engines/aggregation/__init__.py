@@ -20,9 +20,9 @@ from typing import Any, Dict, Iterable, List, Optional
 from . import (dates as _dates, ops_arrays as _arrays, ops_convert as _convert, ops_math as _math,
                ops_strings as _strings)
 from .errors import AggregationError, UnsupportedError
-from .stages import REFUSED_STAGES, STAGES
+from .stages import REFUSED_STAGES, STAGES, sort_top
 
-__all__ = ["run_pipeline", "run_stage", "AggregationError", "UnsupportedError", "STAGE_NAMES"]
+__all__ = ["run_pipeline", "run_stage", "fused_limit", "AggregationError", "UnsupportedError", "STAGE_NAMES"]
 
 _ = (_dates, _arrays, _convert, _math, _strings)  # importing them registers their operators
 
@@ -31,8 +31,10 @@ STAGE_NAMES = frozenset(STAGES)
 
 
 def run_stage(documents: List[Dict[str, Any]], stage: Any,
-              variables: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
-    """Evaluates one stage document ``{"$name": spec}`` over ``documents``."""
+              variables: Optional[Dict[str, Any]] = None, limit: Optional[int] = None) -> List[Dict[str, Any]]:
+    """Evaluates one stage document ``{"$name": spec}`` over ``documents``; a ``$sort``
+    with ``limit`` (a positive int: the ``$limit`` stage after it) keeps only the first
+    ``limit`` documents, found without sorting the others (see :func:`fused_limit`)."""
     if not isinstance(stage, dict) or len(stage) != 1:
         raise AggregationError("a pipeline stage must be a document with exactly one field")
     (name, spec), = stage.items()
@@ -44,6 +46,8 @@ def run_stage(documents: List[Dict[str, Any]], stage: Any,
     scope = dict(variables or {})
     scope.setdefault("NOW", _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None, microsecond=0))
     try:
+        if limit is not None and name == "$sort":
+            return sort_top(documents, spec, limit)
         return fn(documents, spec, scope)
     except UnsupportedError as err:
         if not err.where:
@@ -55,10 +59,30 @@ def run_stage(documents: List[Dict[str, Any]], stage: Any,
         raise AggregationError(f"invalid MQL in {name}: {type(err).__name__}: {err}") from None
 
 
+def fused_limit(stages: List[Any], index: int) -> Optional[int]:
+    """The ``$limit`` that follows a ``$sort`` at ``index`` when the two can run as one
+    top-k (a positive int, not a bool: any other value keeps ``$limit``'s own checks).
+
+    Example:
+        >>> fused_limit([{"$sort": {"t": -1}}, {"$limit": 10}], 0)
+        10
+    """
+    if index + 1 >= len(stages) or not isinstance(stages[index], dict) or "$sort" not in stages[index]:
+        return None
+    after = stages[index + 1]
+    if not isinstance(after, dict) or len(after) != 1 or "$limit" not in after:
+        return None
+    value = after["$limit"]
+    return value if type(value) is int and value > 0 else None
+
+
 def run_pipeline(documents: Iterable[Dict[str, Any]], pipeline: List[Any]) -> List[Dict[str, Any]]:
     """Evaluates ``pipeline`` over ``documents`` and returns the resulting documents."""
     docs = list(documents)
     now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    for stage in pipeline:
-        docs = run_stage(docs, stage, {"NOW": now})
+    index = 0
+    while index < len(pipeline):
+        limit = fused_limit(pipeline, index)
+        docs = run_stage(docs, pipeline[index], {"NOW": now}, limit)
+        index += 1 if limit is None else 2
     return docs

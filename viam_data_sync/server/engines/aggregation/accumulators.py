@@ -9,12 +9,13 @@ and ``$max`` ignore null and missing; ``$first``/``$last`` give null for a missi
 from __future__ import annotations
 
 import decimal
+import heapq
 import math
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .bson_order import MISSING, compare, is_number, simple_key, sort_key, sort_values, to_decimal, value_key
 from .errors import AggregationError, UnsupportedError
-from .expressions import Context, evaluate, nullish
+from .expressions import Context, compile_expression, evaluate, nullish
 from .ops_core import add_numbers
 from .paths import get_path
 
@@ -52,12 +53,17 @@ def compare_first(a: Tuple[Any, Any], b: Tuple[Any, Any]) -> int:
 
 
 def _values(arg: Any, docs: List[Dict[str, Any]], variables: Dict[str, Any]) -> List[Any]:
-    return [evaluate(arg, Context(doc, variables)) for doc in docs]
+    if not docs:
+        return []
+    value = compile_expression(arg)
+    return [value(Context(doc, variables)) for doc in docs]
 
 
 def hashable(value: Any) -> Any:
     """A hashable stand-in equal for values MongoDB groups together (1 and 1.0, null and
     missing)."""
+    if type(value) is str:  # the common key, first
+        return ("s", value)
     if value is None or value is MISSING:
         return ("null",)
     if isinstance(value, bool):
@@ -202,14 +208,18 @@ for _name in ("$firstN", "$lastN", "$maxN", "$minN"):
     _register(_name)(_edge_n(_name))
 
 
-def sort_documents(docs: List[Dict[str, Any]], spec: Any) -> List[Dict[str, Any]]:
-    """``docs`` in the order of ``$sort`` spec ``spec`` (stable, MongoDB's array keys)."""
+def sort_documents(docs: List[Dict[str, Any]], spec: Any, limit: Optional[int] = None) -> List[Dict[str, Any]]:
+    """``docs`` in the order of ``$sort`` spec ``spec`` (stable, MongoDB's array keys);
+    only the first ``limit`` of them when given (a top-k over one sort field: heapq's
+    ``nsmallest``/``nlargest`` are ``sorted(...)[:limit]``, ties in input order)."""
     if not isinstance(spec, dict) or not spec:
         raise AggregationError("$sort key specification must be an object with at least one field")
     for direction in spec.values():
         if direction not in (1, -1) or isinstance(direction, bool):
             raise AggregationError("$sort key ordering must be 1 (for ascending) or -1 (for descending)")
     fields: List[Tuple[List[str], bool]] = [(f.split("."), d == -1) for f, d in spec.items()]
+    if limit is not None and len(fields) == 1 and limit < len(docs):
+        return _top_k(docs, *fields[0], limit)
     ordered = list(docs)
     # Stable sorts from the last key to the first: equal keys keep their input order.
     for parts, descending in reversed(fields):
@@ -220,7 +230,18 @@ def sort_documents(docs: List[Dict[str, Any]], spec: Any) -> List[Dict[str, Any]
         else:
             index = sorted(range(len(ordered)), key=lambda i: value_key(keys[i]), reverse=descending)
         ordered = [ordered[i] for i in index]
-    return ordered
+    return ordered if limit is None else ordered[:limit]
+
+
+def _top_k(docs: List[Dict[str, Any]], parts: List[str], descending: bool, limit: int) -> List[Dict[str, Any]]:
+    keys = [sort_key(_sort_candidates(doc, parts), descending) for doc in docs]
+    simple = [simple_key(k) for k in keys]
+    if all(k is not None for k in simple):
+        key: Callable[[int], Any] = simple.__getitem__
+    else:
+        key = lambda i: value_key(keys[i])  # noqa: E731 - as the full sort orders them
+    pick = heapq.nlargest if descending else heapq.nsmallest
+    return [docs[i] for i in pick(limit, range(len(docs)), key=key)]
 
 
 def _sort_candidates(doc: Dict[str, Any], parts: List[str]) -> List[Any]:

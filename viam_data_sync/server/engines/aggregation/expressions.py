@@ -12,13 +12,14 @@ becomes null). Operators live in the modules ``ops_*`` and register themselves i
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .bson_order import MISSING
 from .errors import AggregationError, UnsupportedError
 from .paths import get_path
 
-__all__ = ["Context", "OPERATORS", "evaluate", "operator", "args_list", "args_or_none", "nullish"]
+__all__ = ["Context", "OPERATORS", "evaluate", "compile_expression", "operator", "args_list", "args_or_none",
+           "nullish"]
 
 
 class Context:
@@ -67,13 +68,12 @@ def evaluate(expr: Any, ctx: Context) -> Any:
             return get_path(ctx.current, expr[1:].split("."))
         return expr
     if isinstance(expr, dict):
-        if len(expr) == 1:
-            (name, arg), = expr.items()
-            if isinstance(name, str) and name.startswith("$"):
-                fn = OPERATORS.get(name)
-                if fn is None:
-                    raise UnsupportedError(name)
-                return fn(arg, ctx)
+        op = _operator_of(expr)
+        if op is not None:
+            fn = OPERATORS.get(op[0])
+            if fn is None:
+                raise UnsupportedError(op[0])
+            return fn(op[1], ctx)
         out: Dict[str, Any] = {}
         for key, sub in expr.items():
             if isinstance(key, str) and key.startswith("$"):
@@ -85,6 +85,78 @@ def evaluate(expr: Any, ctx: Context) -> Any:
     if isinstance(expr, list):
         return [None if v is MISSING else v for v in (evaluate(e, ctx) for e in expr)]
     return expr
+
+
+Compiled = Callable[[Context], Any]
+
+
+def compile_expression(expr: Any) -> Compiled:
+    """``expr`` read once, for evaluation over many documents: a function of the context
+    returning what ``evaluate(expr, ctx)`` returns, raising what it raises when it would.
+
+    Field paths are split once and documents and arrays built from compiled parts; an
+    operator is looked up once and runs as :func:`evaluate` runs it.
+
+    Example:
+        >>> fn = compile_expression({"t": "$data.temperature"})
+        >>> fn(Context({"data": {"temperature": 21}}))
+        {'t': 21}
+    """
+    if isinstance(expr, str):
+        if expr.startswith("$$") or expr == "$":
+            return lambda ctx: evaluate(expr, ctx)
+        if expr.startswith("$"):
+            parts = expr[1:].split(".")
+            if len(parts) == 1:
+                field = parts[0]
+
+                def top_field(ctx: Context) -> Any:
+                    current = ctx.current
+                    return current.get(field, MISSING) if isinstance(current, dict) else get_path(current, parts)
+                return top_field
+            return lambda ctx: get_path(ctx.current, parts)
+        return lambda ctx: expr
+    if isinstance(expr, dict):
+        op = _operator_of(expr)
+        if op is None:
+            return _compile_document(expr)
+        fn, arg = OPERATORS.get(op[0]), op[1]
+        if fn is None:
+            return lambda ctx: evaluate(expr, ctx)  # raises UnsupportedError when run
+        return lambda ctx: fn(arg, ctx)
+    if isinstance(expr, list):
+        items = [compile_expression(e) for e in expr]
+        return lambda ctx: [None if v is MISSING else v for v in (f(ctx) for f in items)]
+    return lambda ctx: expr
+
+
+def _compile_document(expr: Dict[Any, Any]) -> Compiled:
+    fields: List[Any] = []
+    for key, sub in expr.items():
+        if isinstance(key, str) and key.startswith("$"):
+            fields.append((key, None))  # raises when reached, after the fields before it
+            break
+        fields.append((key, compile_expression(sub)))
+
+    def document(ctx: Context) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        for key, fn in fields:
+            if fn is None:
+                raise AggregationError(f"an expression document may hold only one operator, got {key!r}")
+            value = fn(ctx)
+            if value is not MISSING:
+                out[key] = value
+        return out
+    return document
+
+
+def _operator_of(expr: Dict[Any, Any]) -> Optional[Tuple[str, Any]]:
+    """``(name, argument)`` when ``expr`` is an operator document ``{"$name": argument}``."""
+    if len(expr) == 1:
+        (name, arg), = expr.items()
+        if isinstance(name, str) and name.startswith("$"):
+            return name, arg
+    return None
 
 
 def _variable(path: str, ctx: Context) -> Any:

@@ -7,7 +7,7 @@ field name, not an index (MongoDB: "Field paths ... do not support array indexes
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from .bson_order import MISSING
 
@@ -35,9 +35,12 @@ def get_path(value: Any, parts: List[str]) -> Any:
     return value
 
 
-def set_path(doc: Dict[str, Any], parts: List[str], value: Any) -> None:
+def set_path(doc: Dict[str, Any], parts: List[str], value: Any,
+             owned: Optional[Dict[int, Any]] = None) -> None:
     """Sets ``value`` at ``parts``, creating documents; over an array, in each element
-    that is a document (as ``$addFields`` does)."""
+    that is a document (as ``$addFields`` does). Documents on the way are copied, not
+    changed, except those in ``owned`` (by id: copies an earlier call made and recorded
+    there, which only ``doc`` holds), so many paths under one field copy it once."""
     head, rest = parts[0], parts[1:]
     if not rest:
         if value is MISSING:
@@ -53,10 +56,12 @@ def set_path(doc: Dict[str, Any], parts: List[str], value: Any) -> None:
         if value is MISSING:
             return
         current = {}
-    else:
+    elif owned is None or id(current) not in owned:
         current = dict(current)
+    if owned is not None:
+        owned[id(current)] = current  # kept alive: no other object can take its id
     doc[head] = current
-    set_path(current, rest, value)
+    set_path(current, rest, value, owned)
 
 
 def _set_in_element(element: Any, parts: List[str], value: Any) -> Any:

@@ -10,14 +10,14 @@ document value adds its fields into the embedded document rather than replacing 
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from .bson_order import MISSING, is_number, to_decimal
 from .errors import AggregationError
-from .expressions import Context, evaluate
+from .expressions import Compiled, Context, compile_expression, evaluate
 from .paths import remove_path, set_path
 
-__all__ = ["project", "add_fields", "unset", "projection_tree"]
+__all__ = ["project", "add_fields", "add_fields_plan", "unset", "projection_tree"]
 
 _INCLUDE, _EXCLUDE = "include", "exclude"
 
@@ -152,25 +152,65 @@ def _flatten(spec: Dict[str, Any], prefix: str = "") -> List[Tuple[str, Any]]:
     return items
 
 
-def add_fields(doc: Dict[str, Any], spec: Any, variables: Dict[str, Any], stage: str) -> Dict[str, Any]:
-    """``doc`` with the fields of ``$addFields``/``$set`` spec ``spec`` added."""
+#: One field of an ``$addFields``/``$set``: its path, its compiled expression, the path's
+#: parts (None: the path is not a valid field name) and whether the expression is ``{}``.
+FieldPlan = List[Tuple[str, Compiled, Optional[List[str]], bool]]
+
+
+def add_fields_plan(spec: Any, stage: str) -> FieldPlan:
+    """The fields of ``$addFields``/``$set`` spec ``spec``, read once for all documents."""
     if not isinstance(spec, dict):
         raise AggregationError(f"{stage} specification stage must be an object")
+    return [(path, compile_expression(expr), None if path.startswith("$") or not path else path.split("."),
+             expr == {}) for path, expr in _flatten(spec)]
+
+
+def add_fields(doc: Dict[str, Any], plan: FieldPlan, variables: Dict[str, Any], stage: str) -> Dict[str, Any]:
+    """``doc`` with the fields of an ``$addFields``/``$set`` (from :func:`add_fields_plan`) added."""
     ctx = Context(doc, variables)
-    items = _flatten(spec)
     values = []
-    for path, expr in items:
-        if path.startswith("$") or not path:
+    for _, expr, parts, empty in plan:
+        if parts is None:
             raise AggregationError(f"{stage}: FieldPath field names may not start with '$'")
-        values.append((path, evaluate(expr, ctx) if expr != {} else {}))
+        values.append((parts, {} if empty else expr(ctx)))
     out = dict(doc)
-    for path, value in values:
-        parts = path.split(".")
+    owned: Dict[int, Any] = {}  # the documents this call copied into ``out``
+    index = 0
+    while index < len(values):
+        parts, value = values[index]
+        if len(parts) == 2:  # "a.x", "a.y", ... in a row (a nested spec): one copy of "a"
+            end = index + 1
+            while end < len(values) and len(values[end][0]) == 2 and values[end][0][0] == parts[0]:
+                end += 1
+            if _set_fields(out, parts[0], values[index:end]):
+                index = end
+                continue
         if value is MISSING:
             remove_path(out, parts)
         else:
-            set_path(out, parts, value)
+            set_path(out, parts, value, owned)
+        index += 1
     return out
+
+
+def _set_fields(out: Dict[str, Any], head: str, values: List[Tuple[List[str], Any]]) -> bool:
+    """Sets (or, for MISSING, removes) ``head.leaf`` for each value in order, as
+    ``set_path``/``remove_path`` one by one would; False (nothing done) over an array."""
+    current = out.get(head, MISSING)
+    if isinstance(current, list):
+        return False
+    mine = dict(current) if isinstance(current, dict) else None
+    for (_, leaf), value in values:
+        if value is MISSING:
+            if mine is not None:
+                mine.pop(leaf, None)
+        else:
+            if mine is None:
+                mine = {}
+            mine[leaf] = value
+    if mine is not None:
+        out[head] = mine
+    return True
 
 
 def unset(doc: Dict[str, Any], spec: Any) -> Dict[str, Any]:

@@ -9,20 +9,20 @@ MongoDB's comparison order with its array rules (see :mod:`.bson_order`).
 from __future__ import annotations
 
 import random
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 from .accumulators import accumulate_spec, hashable, sort_documents
 from .bson_order import MISSING, is_number, to_decimal
 from .buckets import bucket, bucket_auto
 from .errors import AggregationError, UnsupportedError
-from .expressions import Context, evaluate
+from .expressions import Context, compile_expression, evaluate
 from .fill import densify, fill
 from .paths import get_path, set_path
-from .projection import add_fields, project, projection_tree, unset
+from .projection import add_fields, add_fields_plan, project, projection_tree, unset
 from .query import matches
 from .windows import set_window_fields
 
-__all__ = ["STAGES", "REFUSED_STAGES"]
+__all__ = ["STAGES", "REFUSED_STAGES", "sort_top"]
 
 Docs = List[Dict[str, Any]]
 Stage = Callable[[Docs, Any, Dict[str, Any]], Docs]
@@ -44,7 +44,10 @@ def _project(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
 
 def _add_fields(name: str) -> Stage:
     def run(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
-        return [add_fields(doc, spec, variables, name) for doc in docs]
+        if not docs:  # the spec is read with the first document, as it always was
+            return []
+        plan = add_fields_plan(spec, name)
+        return [add_fields(doc, plan, variables, name) for doc in docs]
     return run
 
 
@@ -62,9 +65,12 @@ def _group(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
         if not isinstance(acc, dict) or len(acc) != 1:
             raise AggregationError(f"the group aggregate field '{field}' must be defined as an "
                                    "expression inside an object")
+    if not docs:
+        return []
     groups: Dict[Any, Any] = {}
+    group_key = compile_expression(spec["_id"])
     for doc in docs:
-        key = evaluate(spec["_id"], Context(doc, variables))
+        key = group_key(Context(doc, variables))
         key = None if key is MISSING else key
         groups.setdefault(hashable(key), (key, []))[1].append(doc)
     return [{"_id": key, **{field: accumulate_spec(acc, members, variables) for field, acc in fields.items()}}
@@ -72,9 +78,14 @@ def _group(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
 
 
 def _sort(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
+    return sort_top(docs, spec, None)
+
+
+def sort_top(docs: Docs, spec: Any, limit: Optional[int]) -> Docs:
+    """``$sort`` by ``spec``, then (``limit`` not None) ``{"$limit": limit}``, one positive int."""
     if isinstance(spec, dict) and any(isinstance(v, dict) for v in spec.values()):
         raise UnsupportedError("$meta", "$sort")
-    return sort_documents(docs, spec)
+    return sort_documents(docs, spec, limit)
 
 
 def _count_argument(spec: Any, name: str) -> int:
@@ -148,8 +159,11 @@ def _replace_root(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
 
 def _replace_with(docs: Docs, spec: Any, variables: Dict[str, Any]) -> Docs:
     out: Docs = []
+    if not docs:
+        return out
+    new_root = compile_expression(spec)
     for doc in docs:
-        root = evaluate(spec, Context(doc, variables))
+        root = new_root(Context(doc, variables))
         if not isinstance(root, dict):
             shown = "missing" if root is MISSING else repr(root)
             raise AggregationError(f"'newRoot' expression must evaluate to an object, but "
