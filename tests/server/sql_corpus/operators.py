@@ -87,6 +87,15 @@ def _binary_case(word: str, op: str) -> Dict[str, Any]:
 CASES: List[Dict[str, Any]] = [
     *(_comparison_case(*row) for row in _COMPARISONS),
     {
+        "name": "arithmetic-unary-plus",
+        "source": SPEC_TESTS + "operators_arithmetic.yml (Unary plus correctness tests)",
+        "docs": [{"a": 1}, {"a": -1}, {"a": 1.0}, {"a": -1.0}, {"a": None}, {}],
+        "query": "SELECT VALUE {'a': data.a, '+a': +data.a} FROM readings",
+        # Unary plus of a missing field is missing: the documented row is empty.
+        "expected": [{"a": 1, "+a": 1}, {"a": -1, "+a": -1}, {"a": 1.0, "+a": 1.0},
+                     {"a": -1.0, "+a": -1.0}, {"a": None, "+a": None}, {}],
+    },
+    {
         "name": "arithmetic-unary-minus",
         "source": SPEC_TESTS + "operators_arithmetic.yml (Unary minus correctness tests)",
         "docs": [{"a": 1}, {"a": -1}, {"a": 1.0}, {"a": -1.0}, {"a": None}, {}],

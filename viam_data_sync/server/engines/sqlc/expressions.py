@@ -132,7 +132,8 @@ class Compiler:
         if kind == "neg":
             return _null_if_unknown([self.expr(node[1])], lambda a: {"$multiply": [a, -1]})
         if kind == "pos":
-            return _null_if_unknown([self.expr(node[1])], lambda a: a)
+            # The identity: MongoSQL keeps a missing operand missing (and null null).
+            return self.expr(node[1])
         if kind == "case":
             return self.case(node)
         if kind == "cast":
