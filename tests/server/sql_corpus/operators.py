@@ -107,3 +107,27 @@ CASES: List[Dict[str, Any]] = [
     _binary_case("Subtraction", "-"),
     _binary_case("Multiplication", "*"),
 ]
+
+#: operators_types.yml's ``bar`` rows that readings' JSON data can carry: (type, v).
+_TYPED: List[Tuple[str, Any]] = [("double", 1.5), ("string", "abc"), ("document", {"a": 1}),
+                                 ("array", [1, 2]), ("boolean", True), ("null", None),
+                                 ("missing", _MISSING)]
+#: The spec's ``IS <type>`` checks and the rows each is documented true for.
+_TYPE_CHECKS: List[Tuple[str, Tuple[str, ...]]] = [
+    ("DOUBLE", ("double",)), ("STRING", ("string",)), ("DOCUMENT", ("document",)),
+    ("ARRAY", ("array",)), ("BOOL", ("boolean",)), ("BSON_DATE", ()),
+    ("NULL", ("null", "missing")),
+]
+
+
+def _type_case(check: str, true_for: Tuple[str, ...]) -> Dict[str, Any]:
+    return {
+        "name": f"type-check-is-{check.lower()}",
+        "source": SPEC_TESTS + f"operators_types.yml (Correctness test for IS {check})",
+        "docs": [_doc({"type": name, "v": value}) for name, value in _TYPED],
+        "query": f"SELECT VALUE {{'type': data.type, 'tc': data.v IS {check}}} FROM readings",
+        "expected": [{"type": name, "tc": name in true_for} for name, _ in _TYPED],
+    }
+
+
+CASES.extend(_type_case(*check) for check in _TYPE_CHECKS)
