@@ -131,3 +131,62 @@ def _type_case(check: str, true_for: Tuple[str, ...]) -> Dict[str, Any]:
 
 
 CASES.extend(_type_case(*check) for check in _TYPE_CHECKS)
+
+
+def _precedence(name: str, description: str, docs: List[Dict[str, Any]], select: str,
+                expected: List[Dict[str, Any]]) -> Dict[str, Any]:
+    return {
+        "name": f"precedence-{name}",
+        "source": SPEC_TESTS + f"operators_precedence.yml ({description})",
+        "docs": docs,
+        "query": f"SELECT VALUE {{{select}}} FROM readings",
+        "expected": expected,
+    }
+
+
+CASES.extend([
+    _precedence("and-or", "AND binds tighter than OR",
+                [{"a": False, "b": True, "c": True}, {"a": False, "b": False, "c": True}],
+                "'v': data.a AND data.b OR data.c, 'alt': data.a AND (data.b OR data.c)",
+                [{"v": True, "alt": False}, {"v": True, "alt": False}]),
+    _precedence("not-and", "NOT binds tighter than AND",
+                [{"a": True, "b": False}, {"a": True, "b": None}, {"a": False, "b": None}],
+                "'a': data.a, 'b': data.b, 'v': NOT data.a AND data.b, "
+                "'alt': NOT (data.a AND data.b)",
+                [{"a": True, "b": False, "v": False, "alt": True},
+                 {"a": True, "b": None, "v": False, "alt": None},
+                 {"a": False, "b": None, "v": None, "alt": True}]),
+    _precedence("is-not", "IS binds tighter than NOT", [{"a": True}, {"a": None}],
+                "'a': data.a, 'v': NOT data.a IS BOOL, 'alt': (NOT data.a) IS BOOL",
+                [{"a": True, "v": False, "alt": True}, {"a": None, "v": True, "alt": False}]),
+    _precedence("between-in", "BETWEEN binds tighter than IN", [{"a": 1}, {"a": 3}],
+                "'a': data.a, 'v': data.a BETWEEN 0 AND 2 IN (true)",
+                [{"a": 1, "v": True}, {"a": 3, "v": False}]),
+    _precedence("concat-comparison", "|| binds tighter than comparison ops",
+                [{"a": "a", "b": "b", "c": "ab"}], "'v': data.a || data.b = data.c",
+                [{"v": True}]),
+    _precedence("mul-add", "mul/div bind tighter than add/sub",
+                [{"a": 1, "b": 1, "c": 1}, {"a": 6, "b": 3, "c": 3}],
+                "'v': data.a * data.b + data.c, 'alt': data.a * (data.b + data.c)",
+                [{"v": 2, "alt": 2}, {"v": 21, "alt": 36}]),
+    _precedence("unary-mul", "unary ops bind tighter than mul/div", [{"a": -1, "b": 1}],
+                "'a': data.a, 'b': data.b, 'v': - data.a * data.b, 'alt': - (data.a * data.b)",
+                [{"a": -1, "b": 1, "v": 1, "alt": 1}]),
+    _precedence("subpath-type-op", "subpath op binds tighter than type ops",
+                [{"a": {"b": True, "c": 1}}], "'a': data.a, 'v': data.a.b::INT",
+                [{"a": {"b": True, "c": 1}, "v": 1}]),
+    {
+        "name": "where-is-null-covers-missing",
+        "source": SPEC_TESTS + "is_null.yml (IS NULL covers missing fields)",
+        "docs": [{"x": True}, {"x": None}, {}, {"x": False}],
+        "query": "SELECT VALUE {'x': data.x} FROM readings WHERE data.x IS NULL",
+        "expected": [{"x": None}, {}],
+    },
+    {
+        "name": "where-is-not-null-covers-missing",
+        "source": SPEC_TESTS + "is_null.yml (IS NOT NULL covers missing fields)",
+        "docs": [{"x": True}, {"x": None}, {}, {"x": False}],
+        "query": "SELECT VALUE {'x': data.x} FROM readings WHERE data.x IS NOT NULL",
+        "expected": [{"x": True}, {"x": False}],
+    },
+])
