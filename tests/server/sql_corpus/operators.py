@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
+from ._build import select_value_case
 from ._sources import SPEC_TESTS
 
 _MISSING = object()
@@ -135,13 +136,8 @@ CASES.extend(_type_case(*check) for check in _TYPE_CHECKS)
 
 def _precedence(name: str, description: str, docs: List[Dict[str, Any]], select: str,
                 expected: List[Dict[str, Any]]) -> Dict[str, Any]:
-    return {
-        "name": f"precedence-{name}",
-        "source": SPEC_TESTS + f"operators_precedence.yml ({description})",
-        "docs": docs,
-        "query": f"SELECT VALUE {{{select}}} FROM readings",
-        "expected": expected,
-    }
+    return select_value_case(f"precedence-{name}", SPEC_TESTS + f"operators_precedence.yml "
+                             f"({description})", docs, select, expected)
 
 
 CASES.extend([

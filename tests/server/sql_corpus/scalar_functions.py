@@ -7,18 +7,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from ._build import select_value_case
 from ._sources import SPEC_TESTS
 
 
 def _case(name: str, description: str, docs: List[Dict[str, Any]], select: str,
           expected: List[Dict[str, Any]]) -> Dict[str, Any]:
-    return {
-        "name": f"function-{name}",
-        "source": SPEC_TESTS + f"scalar_functions.yml ({description})",
-        "docs": docs,
-        "query": f"SELECT VALUE {{{select}}} FROM readings",
-        "expected": expected,
-    }
+    return select_value_case(f"function-{name}", SPEC_TESTS + f"scalar_functions.yml "
+                             f"({description})", docs, select, expected)
 
 
 _LENGTH_DOCS: List[Dict[str, Any]] = [{"s": ""}, {"s": "a"}, {"s": "ã"}, {"s": "abc"},
