@@ -306,12 +306,14 @@ def _substring(text: Any, start: Any, length: Any = -1) -> Any:
 _FUNCTIONS: Dict[str, Any] = {
     "SIZE": ((1,), lambda a: {"$size": a}),
     "POSITION": ((2,), lambda needle, hay: {"$indexOfCP": [hay, needle]}),
-    "ROUND": ((1, 2), lambda v, p=0: {"$round": [v, p]}),
+    # MongoSQL answers NULL where MQL raises: a place outside [-20, 100], a negative SQRT.
+    "ROUND": ((1, 2), lambda v, p=0: {"$cond": [
+        {"$and": [{"$gte": [p, -20]}, {"$lte": [p, 100]}]}, {"$round": [v, p]}, None]}),
     "ABS": ((1,), lambda v: {"$abs": v}),
     "CEIL": ((1,), lambda v: {"$ceil": v}),
     "CEILING": ((1,), lambda v: {"$ceil": v}),
     "FLOOR": ((1,), lambda v: {"$floor": v}),
-    "SQRT": ((1,), lambda v: {"$sqrt": v}),
+    "SQRT": ((1,), lambda v: {"$cond": [{"$lt": [v, 0]}, None, {"$sqrt": v}]}),
     "POWER": ((2,), lambda a, b: {"$pow": [a, b]}),
     "POW": ((2,), lambda a, b: {"$pow": [a, b]}),
     "MOD": ((2,), lambda a, b: {"$mod": [a, b]}),
