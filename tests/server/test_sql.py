@@ -178,7 +178,7 @@ def test_connection_row_factory_is_irrelevant(conn):
 
 def test_evaluation_errors_speak_of_sql_and_huge_integers_are_doubles(conn):
     with pytest.raises(QueryError) as excinfo:
-        sql(conn, "SELECT SQRT(-1) AS s FROM readings")
+        sql(conn, "SELECT SIZE('abc') AS s FROM readings")
     assert str(excinfo.value).startswith("SQL error: ") and "MQL" not in str(excinfo.value)
     [row] = sql(conn, "SELECT 99999999999999999999999 AS big FROM readings LIMIT 1")
     assert row == {"big": 1e23} and isinstance(row["big"], float)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from . import functions, semantics, strings_and_case, syntax
+from . import clauses, functions, operators, scalar_functions, semantics, strings_and_case, syntax
 
 CASES: List[Dict[str, Any]] = [*semantics.CASES, *syntax.CASES, *functions.CASES,
-                              *strings_and_case.CASES]
+                              *strings_and_case.CASES, *operators.CASES,
+                              *clauses.CASES, *scalar_functions.CASES]

@@ -95,7 +95,7 @@ class Compiler:
                                       "with '.' or a leading '$' are not supported)")
             return {"$mergeObjects": [{}, {key: self.expr(value) for key, value in node[1]}]}
         if kind == "now":
-            return {"$literal": _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)}
+            return {"$literal": node[1]}
         if kind == "and":
             return _let([self.expr(node[1]), self.expr(node[2])], lambda a, b: {"$switch": {
                 "branches": [{"case": {"$eq": [a, False]}, "then": False},
@@ -132,7 +132,8 @@ class Compiler:
         if kind == "neg":
             return _null_if_unknown([self.expr(node[1])], lambda a: {"$multiply": [a, -1]})
         if kind == "pos":
-            return _null_if_unknown([self.expr(node[1])], lambda a: a)
+            # The identity: MongoSQL keeps a missing operand missing (and null null).
+            return self.expr(node[1])
         if kind == "case":
             return self.case(node)
         if kind == "cast":
@@ -281,7 +282,9 @@ class Compiler:
         if name == "NULLIF":
             if len(values) != 2:
                 raise Unsupported("invalid SQL: NULLIF takes 2 arguments")
-            return _let(values, lambda a, b: {"$cond": [{"$eq": [a, b]}, None, a]})
+            # A NULL or MISSING first argument answers NULL (spec test: NULLIF).
+            return _let(values, lambda a, b: {"$cond": [{"$eq": [a, b]}, None,
+                                                        {"$ifNull": [a, None]}]})
         raise Unsupported(f"unsupported SQL: the function {name.lower()} is not offered by "
                           "the local server (Atlas SQL's functions are)")
 
@@ -303,12 +306,14 @@ def _substring(text: Any, start: Any, length: Any = -1) -> Any:
 _FUNCTIONS: Dict[str, Any] = {
     "SIZE": ((1,), lambda a: {"$size": a}),
     "POSITION": ((2,), lambda needle, hay: {"$indexOfCP": [hay, needle]}),
-    "ROUND": ((1, 2), lambda v, p=0: {"$round": [v, p]}),
+    # MongoSQL answers NULL where MQL raises: a place outside [-20, 100], a negative SQRT.
+    "ROUND": ((1, 2), lambda v, p=0: {"$cond": [
+        {"$and": [{"$gte": [p, -20]}, {"$lte": [p, 100]}]}, {"$round": [v, p]}, None]}),
     "ABS": ((1,), lambda v: {"$abs": v}),
     "CEIL": ((1,), lambda v: {"$ceil": v}),
     "CEILING": ((1,), lambda v: {"$ceil": v}),
     "FLOOR": ((1,), lambda v: {"$floor": v}),
-    "SQRT": ((1,), lambda v: {"$sqrt": v}),
+    "SQRT": ((1,), lambda v: {"$cond": [{"$lt": [v, 0]}, None, {"$sqrt": v}]}),
     "POWER": ((2,), lambda a, b: {"$pow": [a, b]}),
     "POW": ((2,), lambda a, b: {"$pow": [a, b]}),
     "MOD": ((2,), lambda a, b: {"$mod": [a, b]}),
@@ -319,6 +324,17 @@ _FUNCTIONS: Dict[str, Any] = {
     "CHAR_LENGTH": ((1,), lambda s: {"$strLenCP": s}),
     "CHARACTER_LENGTH": ((1,), lambda s: {"$strLenCP": s}),
     "OCTET_LENGTH": ((1,), lambda s: {"$strLenBytes": s}),
+    "BIT_LENGTH": ((1,), lambda s: {"$multiply": [{"$strLenBytes": s}, 8]}),
+    "REPLACE": ((3,), lambda s, find, by: {"$replaceAll": {"input": s, "find": find,
+                                                           "replacement": by}}),
+    "TRIM BOTH": ((2,), lambda s, chars: {"$trim": {"input": s, "chars": chars}}),
+    "TRIM LEADING": ((2,), lambda s, chars: {"$ltrim": {"input": s, "chars": chars}}),
+    "TRIM TRAILING": ((2,), lambda s, chars: {"$rtrim": {"input": s, "chars": chars}}),
+    "SIN": ((1,), lambda v: {"$sin": v}),
+    "COS": ((1,), lambda v: {"$cos": v}),
+    "TAN": ((1,), lambda v: {"$tan": v}),
+    "DEGREES": ((1,), lambda v: {"$radiansToDegrees": v}),
+    "RADIANS": ((1,), lambda v: {"$degreesToRadians": v}),
     "SUBSTRING": ((2, 3), _substring),
     "SLICE": ((2, 3), lambda a, *rest: {"$slice": [a, *rest]}),
 }

@@ -15,6 +15,7 @@ The tree is plain tuples, tagged by their first item, e.g. ``("field", ("data", 
 """
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -42,6 +43,10 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.at = 0
+        # One instant for every CURRENT_TIMESTAMP of the query (MongoSQL: they are equal),
+        # at BSON's millisecond precision.
+        now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+        self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     # -------------------------------------------------------------- token helpers
     def peek(self, offset: int = 0) -> Tuple[str, Any, int]:
@@ -59,7 +64,8 @@ class _Parser:
 
     @staticmethod
     def _soft(value: str) -> bool:  # unreserved words used as keywords in one place
-        return value.upper() in ("PATH", "INDEX", "SEPARATOR", "DEPTH", "DATE", "TIMESTAMP", "PRECISION")
+        return value.upper() in ("PATH", "INDEX", "SEPARATOR", "DEPTH", "DATE", "TIMESTAMP", "PRECISION",
+                                 "BOTH", "LEADING", "TRAILING")
 
     def take_kw(self, *words: str) -> bool:
         if self.is_kw(*words):
@@ -468,9 +474,13 @@ class _Parser:
         if word == "MISSING":
             return ("missing",)
         if word == "CURRENT_TIMESTAMP":
-            if self.take_op("("):
+            if self.take_op("("):  # an optional precision, e.g. CURRENT_TIMESTAMP(3)
+                if self.peek()[0] == "num":
+                    self.next()
                 self.expect_op(")")
-            return ("now",)
+            return ("now", self.now)
+        if word == "TRIM":
+            return self.trim()
         if word == "CASE":
             operand = None if self.is_kw("WHEN") else self.expr()
             branches: List[Tuple[Node, Node]] = []
@@ -531,6 +541,21 @@ class _Parser:
             raise Unsupported(f"unsupported SQL: the function {word}")
         raise Unsupported(f"invalid SQL: {word} is a reserved word; escape it as a name with "
                           f"backticks, e.g. `{word.lower()}`")
+
+    def trim(self) -> Node:
+        """``TRIM([BOTH|LEADING|TRAILING] [chars] FROM text)`` or ``TRIM(text)``."""
+        self.expect_op("(")
+        side = str(self.next()[1]).upper() if self.is_kw("BOTH", "LEADING", "TRAILING") \
+            else "BOTH"
+        chars: Node = ("lit", " ")
+        if self.take_kw("FROM"):
+            text = self.expr()
+        else:
+            text = self.expr()
+            if self.take_kw("FROM"):
+                chars, text = text, self.expr()
+        self.expect_op(")")
+        return ("call", f"TRIM {side}", [text, chars])
 
     def call(self, name: str) -> Node:
         upper = name.upper()
