@@ -20,11 +20,12 @@ _EXAMPLE = re.compile(r"Examples?::\n\n((?:[ \t]+.*\n?|\n)+)")
 
 def docstring_examples() -> Iterator[Tuple[str, str]]:
     """``(public name, example code)`` of every docstring example, each object once."""
-    seen = set()
+    seen, held = set(), []  # held: a bound method's id is reused once it is freed
     for name, obj in public_objects():
         if id(obj) in seen or isinstance(obj, (str, int, float, dict)):
             continue
         seen.add(id(obj))
+        held.append(obj)
         for match in _EXAMPLE.finditer(inspect.getdoc(obj) or ""):
             yield name, textwrap.dedent(match.group(1)).strip("\n") + "\n"
 

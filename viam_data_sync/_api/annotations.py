@@ -289,7 +289,7 @@ class TagsAndAnnotations(ClientBase):
 
             data_client.update_bounding_box(
                 binary_id="<YOUR-BINARY-DATA-ID>",
-                bbox_id="your-bounding-box-id-to-update",
+                bbox_id="<YOUR-BOUNDING-BOX-ID>",
                 label="label",
                 x_min_normalized=0,
                 y_min_normalized=.1,
@@ -331,7 +331,7 @@ class TagsAndAnnotations(ClientBase):
 
             data_client.remove_bounding_box_from_image_by_id(
                 binary_id="<YOUR-BINARY-DATA-ID>",
-                bbox_id="your-bounding-box-id-to-delete"
+                bbox_id="<YOUR-BOUNDING-BOX-ID>"
             )
         """
         ids = one_binary_id(binary_id, "binary_id", "binary_data_id")
