@@ -2,8 +2,9 @@
 each is Python that parses, written for the blocking SDK (no ``await``, no
 ``asyncio.run``), and an interactive one (``>>>``) gives the output it shows.
 
-They are not run against a server: most stand for a user's own ids and files
-(``"<ORG-ID>"``, ``my_filter``); the pages' examples are (test_examples.py)."""
+test_docstring_examples_run.py runs them against a seeded local server (all but
+the ones its ``NOT_RUN`` names, with why: 127 of 134, the interactive one here); the
+pages' examples run in test_examples.py."""
 from __future__ import annotations
 
 import ast

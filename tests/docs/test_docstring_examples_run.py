@@ -168,3 +168,11 @@ def test_example_runs_against_a_local_server(name: str, code: str, seeded: Seede
     for placeholder, value in sorted(_substitutions(seeded, tmp_path).items(), key=lambda kv: -len(kv[0])):
         code = code.replace(placeholder, value)
     exec(compile(code, f"<example {name}>", "exec"), namespace)
+
+
+def test_the_reference_page_gives_these_counts() -> None:
+    """docs/reference/index.md says how many run; it changes with the examples."""
+    total = len(list(docstring_examples()))
+    ran = total - len(NOT_RUN)
+    page = (Path(__file__).parents[2] / "docs" / "reference" / "index.md").read_text()
+    assert f"{ran} of the {total} run" in " ".join(page.split())
