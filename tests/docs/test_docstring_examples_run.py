@@ -12,7 +12,6 @@ its reason; that set is asserted to be exactly the skipped one.
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
