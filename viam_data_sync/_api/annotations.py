@@ -87,7 +87,7 @@ class TagsAndAnnotations(ClientBase):
 
             from viam_data_sync import create_filter
 
-            my_filter = create_filter(component_name="my_camera")
+            my_filter = create_filter(component_name="camera-1")
             tags = ["tag1", "tag2"]
             data_client.add_tags_to_binary_data_by_filter(tags, my_filter)
         """
@@ -163,7 +163,7 @@ class TagsAndAnnotations(ClientBase):
 
             from viam_data_sync import create_filter
 
-            my_filter = create_filter(component_name="my_camera")
+            my_filter = create_filter(component_name="camera-1")
             tags = ["tag1", "tag2"]
             res = data_client.remove_tags_from_binary_data_by_filter(tags, my_filter)
         """
@@ -188,7 +188,7 @@ class TagsAndAnnotations(ClientBase):
 
             from viam_data_sync import create_filter
 
-            my_filter = create_filter(component_name="my_camera")
+            my_filter = create_filter(component_name="camera-1")
             tags = data_client.tags_by_filter(my_filter)
         """
         request = data_pb2.TagsByFilterRequest(filter=check_filter(filter, empty_if_none=True))
@@ -354,7 +354,7 @@ class TagsAndAnnotations(ClientBase):
 
             from viam_data_sync import create_filter
 
-            my_filter = create_filter(component_name="my_camera")
+            my_filter = create_filter(component_name="camera-1")
             bounding_box_labels = data_client.bounding_box_labels_by_filter(
                 my_filter)
 

@@ -221,7 +221,7 @@ class TabularQueries(ClientBase):
             from viam_data_sync import create_filter
 
             my_data = []
-            my_filter = create_filter(component_name="motor-1")
+            my_filter = create_filter(component_name="sensor-1")
             last = None
             while True:
                 tabular_data, count, last = data_client.tabular_data_by_filter(my_filter, last=last)
