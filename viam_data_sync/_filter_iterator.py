@@ -399,7 +399,7 @@ class BinaryIterator(FilterIterator[data_pb2.BinaryData]):
 
     Example::
 
-        it = client.iter_binary(create_filter(component_type="camera"))
+        it = client.iter_binary(create_filter(component_type="rdk:component:camera"))
         item = next(it)             # StopIteration if nothing matches
         it.close()
     """

@@ -64,7 +64,7 @@ def create_filter(
 
         from viam_data_sync import create_filter
 
-        my_filter = create_filter(component_name="motor-1")
+        my_filter = create_filter(component_name="sensor-1")
     """
     strings = {
         "component_name": component_name,

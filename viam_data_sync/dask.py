@@ -128,7 +128,7 @@ def read_binary(
 
     Example::
 
-        bag = read_binary(create_filter(component_type="camera"), include_binary_data=False)
+        bag = read_binary(create_filter(component_type="rdk:component:camera"), include_binary_data=False)
         sizes = bag.map(lambda item: item.metadata.file_size_bytes).sum().compute()
     """
     dask = _dask()

@@ -87,7 +87,7 @@ class TagsAndAnnotations(ClientBase):
 
             from viam_data_sync import create_filter
 
-            my_filter = create_filter(component_name="my_camera")
+            my_filter = create_filter(component_name="camera-1")
             tags = ["tag1", "tag2"]
             data_client.add_tags_to_binary_data_by_filter(tags, my_filter)
         """
@@ -163,7 +163,7 @@ class TagsAndAnnotations(ClientBase):
 
             from viam_data_sync import create_filter
 
-            my_filter = create_filter(component_name="my_camera")
+            my_filter = create_filter(component_name="camera-1")
             tags = ["tag1", "tag2"]
             res = data_client.remove_tags_from_binary_data_by_filter(tags, my_filter)
         """
@@ -188,7 +188,7 @@ class TagsAndAnnotations(ClientBase):
 
             from viam_data_sync import create_filter
 
-            my_filter = create_filter(component_name="my_camera")
+            my_filter = create_filter(component_name="camera-1")
             tags = data_client.tags_by_filter(my_filter)
         """
         request = data_pb2.TagsByFilterRequest(filter=check_filter(filter, empty_if_none=True))
@@ -289,7 +289,7 @@ class TagsAndAnnotations(ClientBase):
 
             data_client.update_bounding_box(
                 binary_id="<YOUR-BINARY-DATA-ID>",
-                bbox_id="your-bounding-box-id-to-update",
+                bbox_id="<YOUR-BOUNDING-BOX-ID>",
                 label="label",
                 x_min_normalized=0,
                 y_min_normalized=.1,
@@ -331,7 +331,7 @@ class TagsAndAnnotations(ClientBase):
 
             data_client.remove_bounding_box_from_image_by_id(
                 binary_id="<YOUR-BINARY-DATA-ID>",
-                bbox_id="your-bounding-box-id-to-delete"
+                bbox_id="<YOUR-BOUNDING-BOX-ID>"
             )
         """
         ids = one_binary_id(binary_id, "binary_id", "binary_data_id")
@@ -354,7 +354,7 @@ class TagsAndAnnotations(ClientBase):
 
             from viam_data_sync import create_filter
 
-            my_filter = create_filter(component_name="my_camera")
+            my_filter = create_filter(component_name="camera-1")
             bounding_box_labels = data_client.bounding_box_labels_by_filter(
                 my_filter)
 

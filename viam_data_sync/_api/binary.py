@@ -132,7 +132,7 @@ class BinaryData(ClientBase):
             last = None
             tags_filter = TagsFilter(type=TagsFilterType.TAGS_FILTER_TYPE_UNTAGGED)
             my_filter = Filter(
-                dataset_id="66db6fe7d93d1ade24cd1dc3",
+                dataset_id="<YOUR-DATASET-ID>",
                 tags_filter=tags_filter
             )
 

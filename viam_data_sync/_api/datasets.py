@@ -205,7 +205,7 @@ class Datasets(ClientBase):
 
             data_client.add_binary_data_to_dataset_by_ids(
                 binary_ids=my_binary_data_ids,
-                dataset_id="abcd-1234xyz-8765z-123abc"
+                dataset_id="<YOUR-DATASET-ID>"
             )
         """
         strings, messages = split_binary_ids(binary_ids)
@@ -238,7 +238,7 @@ class Datasets(ClientBase):
 
             data_client.remove_binary_data_from_dataset_by_ids(
                 binary_ids=my_binary_data_ids,
-                dataset_id="abcd-1234xyz-8765z-123abc"
+                dataset_id="<YOUR-DATASET-ID>"
             )
         """
         strings, messages = split_binary_ids(binary_ids)

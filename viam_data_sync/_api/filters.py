@@ -40,7 +40,7 @@ class Filters(ClientBase):
 
             from viam_data_sync import create_filter
 
-            my_filter = create_filter(component_name="motor-1")
+            my_filter = create_filter(component_name="sensor-1")
         """
         warnings.warn(
             "DataClient.create_filter is deprecated; use viam_data_sync.create_filter",

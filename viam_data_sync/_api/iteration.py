@@ -120,7 +120,7 @@ class Iteration(ClientBase):
 
         Example::
 
-            for item in client.iter_binary(create_filter(component_type="camera")):
+            for item in client.iter_binary(create_filter(component_type="rdk:component:camera")):
                 Path(item.metadata.file_name).write_bytes(item.binary)
         """
         return binary_iterator(self._caller, filter, include_binary_data=include_binary_data, page_size=page_size,

@@ -134,7 +134,7 @@ class Partitions(ClientBase):
 
         Example::
 
-            for p in client.plan_binary(create_filter(component_type="camera"), target_bytes=256 << 20):
+            for p in client.plan_binary(create_filter(component_type="rdk:component:camera"), target_bytes=256 << 20):
                 print(p.index, p.estimated_rows, p.estimated_bytes)
         """
         flag = check_flag("include_internal_data", include_internal_data)

@@ -197,7 +197,7 @@ class Sequences(ClientBase):
 
         Example::
 
-            data_client.add_sequences_to_dataset("<DATASET-ID>", ["<SEQUENCE-ID>"])
+            data_client.add_sequences_to_dataset("<SEQUENCE-DATASET-ID>", ["<SEQUENCE-ID>"])
         """
         request = data_pb2.AddSequencesToDatasetRequest(
             dataset_id=check_text("dataset_id", dataset_id), sequence_ids=check_str_list("sequence_ids", sequence_ids, allow_empty=False))
@@ -214,7 +214,7 @@ class Sequences(ClientBase):
 
         Example::
 
-            data_client.remove_sequences_from_dataset("<DATASET-ID>", ["<SEQUENCE-ID>"])
+            data_client.remove_sequences_from_dataset("<SEQUENCE-DATASET-ID>", ["<SEQUENCE-ID>"])
         """
         request = data_pb2.RemoveSequencesFromDatasetRequest(
             dataset_id=check_text("dataset_id", dataset_id), sequence_ids=check_str_list("sequence_ids", sequence_ids, allow_empty=False))
@@ -242,7 +242,7 @@ class Sequences(ClientBase):
 
         Example::
 
-            sequences, token, count = data_client.sequences_by_dataset_id("<DATASET-ID>", page_size=50)
+            sequences, token, count = data_client.sequences_by_dataset_id("<SEQUENCE-DATASET-ID>", page_size=50)
         """
         request = data_pb2.SequencesByDatasetIDRequest(dataset_id=check_text("dataset_id", dataset_id))
         _page_args(request, page_token, page_size)
@@ -290,7 +290,7 @@ class Sequences(ClientBase):
 
         Example::
 
-            job_id = data_client.start_sequence_dataset_export("<DATASET-ID>")
+            job_id = data_client.start_sequence_dataset_export("<SEQUENCE-DATASET-ID>")
         """
         request = dataset_pb2.StartSequenceDatasetExportRequest(dataset_id=check_text("dataset_id", dataset_id))
         return str(self._caller.call(DatasetService.StartSequenceDatasetExport, request, timeout=timeout).job_id)

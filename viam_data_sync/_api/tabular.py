@@ -221,7 +221,7 @@ class TabularQueries(ClientBase):
             from viam_data_sync import create_filter
 
             my_data = []
-            my_filter = create_filter(component_name="motor-1")
+            my_filter = create_filter(component_name="sensor-1")
             last = None
             while True:
                 tabular_data, count, last = data_client.tabular_data_by_filter(my_filter, last=last)
@@ -353,7 +353,7 @@ class TabularQueries(ClientBase):
         Example::
 
             tabular_data = data_client.get_latest_tabular_data(
-                part_id="77ae3145-7b91-123a-a234-e567cdca8910",
+                part_id="<PART-ID>",
                 resource_name="camera-1",
                 resource_api="rdk:component:camera",
                 method_name="GetImage"
@@ -425,13 +425,15 @@ class TabularQueries(ClientBase):
 
         Example::
 
+            from datetime import datetime, timezone
+
             tabular_data = data_client.export_tabular_data(
                 part_id="<PART-ID>",
                 resource_name="<RESOURCE-NAME>",
                 resource_api="<RESOURCE-API>",
                 method_name="<METHOD-NAME>",
-                start_time="<START_TIME>",
-                end_time="<END_TIME>"
+                start_time=datetime(2025, 1, 1, tzinfo=timezone.utc),
+                end_time=datetime(2025, 1, 2, tzinfo=timezone.utc)
             )
 
             print(f"My data: {tabular_data}")

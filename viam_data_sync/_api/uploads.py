@@ -142,7 +142,7 @@ class Uploads(ClientBase):
             time_received = datetime(2023, 6, 5, 11, 0, 3)
 
             file_id = data_client.binary_data_capture_upload(
-                part_id="INSERT YOUR PART ID",
+                part_id="<PART-ID>",
                 component_type='camera',
                 component_name='my_camera',
                 method_name='GetImages',
@@ -224,7 +224,7 @@ class Uploads(ClientBase):
             time_requested = datetime(2023, 6, 5, 11)
             time_received = datetime(2023, 6, 5, 11, 0, 3)
             file_id = data_client.tabular_data_capture_upload(
-                part_id="INSERT YOUR PART ID",
+                part_id="<PART-ID>",
                 component_type='rdk:component:movement_sensor',
                 component_name='my_movement_sensor',
                 method_name='Readings',
@@ -325,7 +325,7 @@ class Uploads(ClientBase):
 
             file_id = data_client.streaming_data_capture_upload(
                 data=b"byte-data-to-upload",
-                part_id="INSERT YOUR PART ID",
+                part_id="<PART-ID>",
                 file_ext="png",
                 component_type='motor',
                 component_name='left_motor',
@@ -412,7 +412,7 @@ class Uploads(ClientBase):
 
             file_id = data_client.file_upload(
                 data=b"Encoded image bytes",
-                part_id="INSERT YOUR PART ID",
+                part_id="<PART-ID>",
                 tags=["tag_1", "tag_2"],
                 file_name="your-file",
                 file_extension=".txt"
@@ -481,9 +481,9 @@ class Uploads(ClientBase):
         Example::
 
             file_id = data_client.file_upload_from_path(
-                part_id="INSERT YOUR PART ID",
+                part_id="<PART-ID>",
                 tags=["tag_1", "tag_2"],
-                filepath="/Users/<your-username>/<your-directory>/<your-file.txt>"
+                filepath="/data/log.txt"
             )
         """
         if not isinstance(filepath, (str, os.PathLike)):

@@ -33,7 +33,7 @@ class PipelineClock:
         from viam_data_sync.server import LocalDataServer, ManualClock
 
         clock = ManualClock(datetime(2025, 1, 1, tzinfo=timezone.utc))
-        with LocalDataServer(pipeline_clock=clock) as server:
+        with LocalDataServer(clock=clock) as server:
             ...
             clock.advance(hours=1)
             server.run_due_pipelines()
