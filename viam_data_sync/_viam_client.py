@@ -32,7 +32,9 @@ from viam_data_sync._client import DataClient
 from viam_data_sync._clock import SYSTEM_CLOCK, Clock
 from viam_data_sync._config import USE_CLIENT_DEFAULT, RetryArg
 from viam_data_sync._connect import caller_from_api_key
-from viam_data_sync._defaults import DEFAULT_APP_HOST, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_API_KEY_ID
+from viam_data_sync._defaults import (
+    DEFAULT_APP_HOST, DEFAULT_TIMEOUT, ENV_ADDRESS, ENV_API_KEY, ENV_API_KEY_ID, ENV_INSECURE, env_flag,
+)
 
 #: The official SDK's default app address (port 443, or 80 with ``insecure``).
 
@@ -195,8 +197,14 @@ class ViamClient:
         """A client with the API key of ``VIAM_API_KEY`` and ``VIAM_API_KEY_ID``, as the
         official SDK's (which overwrites the credentials of ``dial_options``).
 
+        Like :meth:`DataClient.from_env <viam_data_sync.DataClient.from_env>`, it also
+        reads ``VIAM_APP_ADDRESS`` (``host:port``) when ``app_url`` is not given, and
+        ``VIAM_INSECURE=1`` (a plaintext connection, e.g. to a local server) when
+        ``dial_options`` is not given; with neither set it connects to ``app.viam.com``,
+        as the official SDK does.
+
         Raises:
-            ValueError: either variable is not set.
+            ValueError: either key variable is not set.
 
         Example::
 
@@ -205,7 +213,7 @@ class ViamClient:
         """
         import os
 
-        options = dial_options if dial_options is not None else DialOptions()
+        options = dial_options if dial_options is not None else DialOptions(insecure=env_flag(ENV_INSECURE))
         api_key, api_key_id = os.environ.get(ENV_API_KEY), os.environ.get(ENV_API_KEY_ID)
         if api_key is None:
             raise ValueError("api key cannot be None")
@@ -213,7 +221,8 @@ class ViamClient:
             raise ValueError("api key ID cannot be None")
         options.credentials = Credentials(type="api-key", payload=api_key)
         options.auth_entity = api_key_id
-        return cls.create_from_dial_options(options, app_url, **kwargs)
+        address = app_url if app_url is not None else (os.environ.get(ENV_ADDRESS, "").strip() or None)
+        return cls.create_from_dial_options(options, address, **kwargs)
 
     @property
     def data_client(self) -> DataClient:

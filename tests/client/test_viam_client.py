@@ -4,6 +4,7 @@ runs after changing its imports and deleting ``await``/``asyncio.run``."""
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import textwrap
@@ -123,6 +124,24 @@ def test_create_from_env_vars(server, monkeypatch) -> None:
     monkeypatch.delenv("VIAM_API_KEY")
     with pytest.raises(ValueError, match="api key cannot be None"):
         ViamClient.create_from_env_vars()
+
+
+def test_create_from_env_vars_reads_the_address_and_insecure_as_from_env_does(server, monkeypatch) -> None:
+    """VIAM_APP_ADDRESS and VIAM_INSECURE, the variables DataClient.from_env and the CLI
+    read, point ViamClient.create_from_env_vars at a local server too; arguments win."""
+    monkeypatch.setenv("VIAM_API_KEY", server.api_key)
+    monkeypatch.setenv("VIAM_API_KEY_ID", server.api_key_id)
+    monkeypatch.setenv("VIAM_APP_ADDRESS", server.address)
+    monkeypatch.setenv("VIAM_INSECURE", "1")
+    with ViamClient.create_from_env_vars() as viam_client:
+        assert viam_client.data_client.tags_by_filter() == ["seed"]
+    # An explicit app_url wins over the variable: here one where nothing listens.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    with ViamClient.create_from_env_vars(app_url=f"127.0.0.1:{free}", timeout=2, retry=None) as viam_client:
+        with pytest.raises(viam_data_sync.Unavailable):
+            viam_client.data_client.tags_by_filter()
 
 
 def test_the_names_are_public() -> None:

@@ -3,7 +3,7 @@ each is Python that parses, written for the blocking SDK (no ``await``, no
 ``asyncio.run``), and an interactive one (``>>>``) gives the output it shows.
 
 test_docstring_examples_run.py runs them against a seeded local server (all but
-the ones its ``NOT_RUN`` names, with why: 127 of 134, the interactive one here); the
+the ones its ``NOT_RUN`` names, with why: 128 of 134, the interactive one here); the
 pages' examples run in test_examples.py."""
 from __future__ import annotations
 

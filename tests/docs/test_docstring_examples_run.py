@@ -25,7 +25,6 @@ _DAG = "wires Airflow tasks together (.expand over plan.output), which needs a D
 NOT_RUN: Dict[str, str] = {
     "viam_data_sync.ViamClient": _CLOUD,
     "viam_data_sync.ViamClient.create_from_dial_options": _CLOUD,
-    "viam_data_sync.ViamClient.create_from_env_vars": _CLOUD,
     "viam_data_sync.airflow": _DAG,
     "viam_data_sync.airflow.ViamExportPartitionOperator": _DAG,
     "viam_data_sync.airflow.ViamDataHook": "reads the Airflow connection 'viam_default' from an Airflow deployment",
