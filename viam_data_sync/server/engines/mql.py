@@ -34,7 +34,7 @@ from viam_data_sync.server._query_errors import QueryError
 from viam_data_sync.server._rpc import log_unexpected
 from viam_data_sync.server.store.values import MAX_LIST_ITEMS
 from viam_data_sync.server.engines.aggregation import (
-    STAGE_NAMES, AggregationError, UnsupportedError, fused_limit, run_stage,
+    STAGE_NAMES, AggregationError, UnsupportedError, pipeline_now, run_stage, stage_steps,
 )
 from viam_data_sync.server.store import pipelines as sinks
 from viam_data_sync.server.store import readings
@@ -123,8 +123,7 @@ def run_mql(
         [{'_id': None, 'avg': 21.5}]
     """
     pipeline = _normalize(stages)
-    # $$NOW is one instant for the whole pipeline, as in MongoDB (naive UTC, whole seconds)
-    scope = {"NOW": _dt.datetime.now(_UTC).replace(tzinfo=None, microsecond=0)}
+    scope = {"NOW": pipeline_now()}
     if sink_pipeline_id is not None:
         documents = _sink(conn, sink_pipeline_id)
     if documents is not None:
@@ -140,11 +139,8 @@ def run_mql(
         else:
             docs = _stream(loaded, rest[:head[0]], head[1], scope)
             rest = rest[head[0] + 1:]
-    index = 0
-    while index < len(rest):  # a $sort then $limit runs as one top-k
-        limit = fused_limit(rest, index)
-        docs = _evaluate(docs, rest[index], scope, limit)
-        index += 1 if limit is None else 2
+    for stage, limit in stage_steps(rest):  # a $sort then $limit runs as one top-k
+        docs = _evaluate(docs, stage, scope, limit)
     if len(docs) > max_docs:
         raise QueryError(f"result too large: more than {max_docs} documents; add $limit")
     return [_id_first(_plain(doc)) for doc in docs]

@@ -15,14 +15,15 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from . import (dates as _dates, ops_arrays as _arrays, ops_convert as _convert, ops_math as _math,
                ops_strings as _strings)
 from .errors import AggregationError, UnsupportedError
 from .stages import REFUSED_STAGES, STAGES, sort_top
 
-__all__ = ["run_pipeline", "run_stage", "fused_limit", "AggregationError", "UnsupportedError", "STAGE_NAMES"]
+__all__ = ["run_pipeline", "run_stage", "fused_limit", "stage_steps", "pipeline_now", "AggregationError",
+           "UnsupportedError", "STAGE_NAMES"]
 
 _ = (_dates, _arrays, _convert, _math, _strings)  # importing them registers their operators
 
@@ -44,7 +45,7 @@ def run_stage(documents: List[Dict[str, Any]], stage: Any,
     if fn is None:
         raise UnsupportedError(name)
     scope = dict(variables or {})
-    scope.setdefault("NOW", _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None, microsecond=0))
+    scope.setdefault("NOW", pipeline_now())
     try:
         if limit is not None and name == "$sort":
             return sort_top(documents, spec, limit)
@@ -76,13 +77,31 @@ def fused_limit(stages: List[Any], index: int) -> Optional[int]:
     return value if type(value) is int and value > 0 else None
 
 
+def stage_steps(stages: List[Any]) -> Iterator[Tuple[Any, Optional[int]]]:
+    """Each stage to run with the ``limit`` to pass :func:`run_stage`: a ``$sort`` with the
+    ``$limit`` after it (:func:`fused_limit`) as one step, that ``$limit`` not again.
+
+    Example:
+        >>> list(stage_steps([{"$sort": {"t": -1}}, {"$limit": 10}, {"$count": "n"}]))
+        [({'$sort': {'t': -1}}, 10), ({'$count': 'n'}, None)]
+    """
+    index = 0
+    while index < len(stages):
+        limit = fused_limit(stages, index)
+        yield stages[index], limit
+        index += 1 if limit is None else 2
+
+
+def pipeline_now() -> _dt.datetime:
+    """``$$NOW`` for one pipeline: one instant for all its stages, as in MongoDB (naive
+    UTC, whole seconds)."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
 def run_pipeline(documents: Iterable[Dict[str, Any]], pipeline: List[Any]) -> List[Dict[str, Any]]:
     """Evaluates ``pipeline`` over ``documents`` and returns the resulting documents."""
     docs = list(documents)
-    now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    index = 0
-    while index < len(pipeline):
-        limit = fused_limit(pipeline, index)
-        docs = run_stage(docs, pipeline[index], {"NOW": now}, limit)
-        index += 1 if limit is None else 2
+    scope = {"NOW": pipeline_now()}
+    for stage, limit in stage_steps(pipeline):
+        docs = run_stage(docs, stage, scope, limit)
     return docs
